@@ -42,10 +42,15 @@ type ObjectMeta struct {
 
 // OwnerReference points at the object that owns another one.
 type OwnerReference struct {
+	// APIVersion is the owner's group/version, e.g. "apps/v1".
 	APIVersion string `json:"apiVersion"`
-	Kind       string `json:"kind"`
-	Name       string `json:"name"`
-	UID        string `json:"uid"`
+	// Kind is the owner's kind, e.g. "Deployment".
+	Kind string `json:"kind"`
+	// Name is the owner's name, in the same namespace as the owned object.
+	Name string `json:"name"`
+	// UID is the owner's UID, so a new owner with the same name is not
+	// mistaken for the old one.
+	UID string `json:"uid"`
 	// Controller is true for the owner that manages the object.
 	Controller *bool `json:"controller,omitempty"`
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 )
@@ -35,12 +36,23 @@ type Kind struct {
 
 var kinds = map[string]*Kind{}
 
+// typeKinds finds a kind by the Go type of its objects.
+var typeKinds = map[reflect.Type]*Kind{}
+
 // register adds a kind to the registry; each kind's file calls it from init.
 func register(k *Kind) {
 	if _, dup := kinds[k.Name]; dup {
 		panic("api: kind registered twice: " + k.Name)
 	}
 	kinds[k.Name] = k
+	typeKinds[reflect.TypeOf(k.New())] = k
+}
+
+// kindOfType returns the kind of obj from its Go type, whatever its
+// TypeMeta says.
+func kindOfType(obj Object) (*Kind, bool) {
+	k, ok := typeKinds[reflect.TypeOf(obj)]
+	return k, ok
 }
 
 // Kinds returns every registered kind, sorted by name.

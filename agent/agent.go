@@ -1,0 +1,305 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/shoal-dev/shoal/agent/hostinfo"
+	"github.com/shoal-dev/shoal/consensus"
+	"github.com/shoal-dev/shoal/gossip"
+)
+
+// Agent is one Shoal node.
+type Agent struct {
+	cfg    Config
+	logger *slog.Logger
+
+	id     *identity
+	store  *consensus.Store
+	raft   *consensus.Node
+	gossip *gossip.Gossip
+	api    *apiServer
+
+	metrics *metrics
+	// peerClient makes agent-to-agent calls under mutual TLS.
+	peerClient *http.Client
+
+	// ready is closed once the agent serves its API.
+	ready chan struct{}
+	// leaveReq asks Run to leave the cluster gracefully and stop.
+	leaveReq chan chan error
+	leaving  sync.Once
+}
+
+// New checks cfg and returns an agent; it does no I/O.
+func New(cfg Config) (*Agent, error) {
+	cfg.SetDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Agent{
+		cfg:      cfg,
+		logger:   cfg.Logger.With("node", cfg.Name),
+		ready:    make(chan struct{}),
+		leaveReq: make(chan chan error, 1),
+	}, nil
+}
+
+// Ready is closed once the agent has joined and serves its API.
+func (a *Agent) Ready() <-chan struct{} { return a.ready }
+
+// Run brings the node up — bootstrapping a new cluster, joining one, or
+// rejoining with the identity in the data dir — and runs until ctx ends or
+// the node leaves.
+func (a *Agent) Run(ctx context.Context) error {
+	id, peers, bootstrap, err := a.establishIdentity(ctx)
+	if err != nil {
+		return err
+	}
+	a.id = id
+	a.peerClient = &http.Client{
+		Timeout:   20 * time.Second,
+		Transport: &http.Transport{TLSClientConfig: id.TLS.ClientConfig()},
+	}
+	a.store = consensus.NewStore()
+	a.metrics = newMetrics(a)
+
+	a.raft, err = consensus.Open(consensus.Config{
+		ID:              a.cfg.Name,
+		Dir:             filepath.Join(a.cfg.DataDir, dirRaft),
+		BindAddr:        net.JoinHostPort(a.cfg.BindAddr, strconv.Itoa(a.cfg.RaftPort)),
+		AdvertiseAddr:   net.JoinHostPort(a.cfg.AdvertiseAddr, strconv.Itoa(a.cfg.RaftPort)),
+		ServerTLS:       id.TLS.MutualServerConfig(),
+		ClientTLS:       id.TLS.ClientConfig(),
+		Bootstrap:       bootstrap,
+		ForceNewCluster: a.cfg.ForceNewCluster,
+		Logger:          a.logger.With("component", "raft"),
+	}, a.store)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := a.raft.Close(); err != nil {
+			a.logger.Warn("raft shutdown", "err", err)
+		}
+	}()
+
+	meta, err := a.localMeta()
+	if err != nil {
+		return err
+	}
+	gcfg := gossip.Config{
+		Name:          a.cfg.Name,
+		BindAddr:      a.cfg.BindAddr,
+		BindPort:      a.cfg.GossipPort,
+		AdvertiseAddr: a.cfg.AdvertiseAddr,
+		AdvertisePort: a.cfg.GossipPort,
+		Key:           id.GossipKey,
+		Meta:          meta,
+		Logger:        a.logger.With("component", "gossip"),
+	}
+	if a.cfg.GossipFast {
+		// Loopback tests: detect failures in about a second.
+		gcfg.ProbeInterval = 200 * time.Millisecond
+		gcfg.ProbeTimeout = 100 * time.Millisecond
+		gcfg.GossipInterval = 50 * time.Millisecond
+		gcfg.SuspicionMult = 3
+		gcfg.PushPullInterval = 5 * time.Second
+	}
+	a.gossip, err = gossip.New(gcfg)
+	if err != nil {
+		return err
+	}
+	a.api, err = newAPIServer(a)
+	if err != nil {
+		return err
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return a.gossip.Run(ctx) })
+	g.Go(func() error {
+		select {
+		case <-a.gossip.Started():
+		case <-ctx.Done():
+			return nil
+		}
+		if err := a.api.Run(ctx); err != nil {
+			return fmt.Errorf("api: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error { return a.joinGossip(ctx, peers) })
+	g.Go(func() error { return a.runLeaderDuties(ctx) })
+	g.Go(func() error { return a.runResourceReporter(ctx) })
+	g.Go(func() error { return a.runPeerRecorder(ctx) })
+	g.Go(func() error {
+		select {
+		case <-ctx.Done():
+			return nil
+		case done := <-a.leaveReq:
+			err := a.leave(ctx)
+			done <- err
+			cancel()
+			return err
+		}
+	})
+	if bootstrap {
+		fmt.Fprintf(os.Stdout, "Shoal cluster started. Join other machines with:\n\n  shoal agent --join %s --token %s\n\n",
+			net.JoinHostPort(a.cfg.AdvertiseAddr, strconv.Itoa(a.cfg.APIPort)), id.Token)
+	}
+	return g.Wait()
+}
+
+// establishIdentity loads the node's identity from the data dir, or joins
+// a cluster, or makes a new one. bootstrap is true for a new cluster.
+func (a *Agent) establishIdentity(ctx context.Context) (id *identity, peers []string, bootstrap bool, err error) {
+	id, ok, err := loadIdentity(a.cfg.DataDir)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	ips := []net.IP{net.ParseIP(a.cfg.AdvertiseAddr)}
+	switch {
+	case ok:
+		if a.cfg.Join != "" {
+			a.logger.Info("data dir already holds a cluster identity; rejoining with it and ignoring --join", "data_dir", a.cfg.DataDir)
+		}
+		peers, err = loadPeers(a.cfg.DataDir)
+		if err != nil {
+			return nil, nil, false, err
+		}
+		return id, peers, false, nil
+	case a.cfg.Join != "":
+		tok, err := parseToken(a.cfg.Token)
+		if err != nil {
+			return nil, nil, false, err
+		}
+		resp, keyPEM, err := joinCluster(ctx, a.cfg.Join, tok, a.cfg.Name, a.cfg.AdvertiseAddr)
+		if err != nil {
+			return nil, nil, false, err
+		}
+		id, err = saveIdentity(a.cfg.DataDir, []byte(resp.CACert), []byte(resp.CAKey), []byte(resp.NodeCert), keyPEM, tok, resp.GossipKey)
+		if err != nil {
+			return nil, nil, false, fmt.Errorf("save identity: %w", err)
+		}
+		if err := savePeers(a.cfg.DataDir, resp.Peers); err != nil {
+			return nil, nil, false, err
+		}
+		return id, resp.Peers, false, nil
+	default:
+		if a.cfg.ForceNewCluster {
+			return nil, nil, false, errors.New("--force-new-cluster needs a data dir that holds a cluster replica")
+		}
+		key, err := gossip.GenerateKey()
+		if err != nil {
+			return nil, nil, false, err
+		}
+		id, err = newClusterIdentity(a.cfg.DataDir, a.cfg.Name, ips, key)
+		if err != nil {
+			return nil, nil, false, fmt.Errorf("new cluster: %w", err)
+		}
+		return id, nil, true, nil
+	}
+}
+
+// localMeta is what this node gossips about itself.
+func (a *Agent) localMeta() (gossip.Meta, error) {
+	capacity, err := hostinfo.Capacity(a.cfg.DataDir)
+	if err != nil {
+		return gossip.Meta{}, fmt.Errorf("read machine capacity: %w", err)
+	}
+	if a.cfg.CPU > 0 {
+		capacity.CPU = a.cfg.CPU
+	}
+	if a.cfg.Memory > 0 {
+		capacity.Memory = a.cfg.Memory
+	}
+	labels := map[string]string{
+		"kubernetes.io/hostname": a.cfg.Name,
+		"kubernetes.io/os":       runtime.GOOS,
+		"kubernetes.io/arch":     runtime.GOARCH,
+	}
+	for k, v := range a.cfg.Labels {
+		labels[k] = v
+	}
+	return gossip.Meta{
+		Addr:       a.cfg.AdvertiseAddr,
+		APIPort:    a.cfg.APIPort,
+		RaftPort:   a.cfg.RaftPort,
+		CPU:        capacity.CPU,
+		Memory:     capacity.Memory,
+		Disk:       capacity.Disk,
+		FreeCPU:    capacity.CPU,
+		FreeMemory: capacity.Memory,
+		FreeDisk:   capacity.Disk,
+		Labels:     labels,
+		Version:    Version,
+	}, nil
+}
+
+// joinGossip joins the gossip pool through peers, retrying until one
+// answers (a restarted node whose peers are also restarting waits for
+// them).
+func (a *Agent) joinGossip(ctx context.Context, peers []string) error {
+	select {
+	case <-a.gossip.Started():
+	case <-ctx.Done():
+		return nil
+	}
+	defer close(a.ready)
+	var others []string
+	self := net.JoinHostPort(a.cfg.AdvertiseAddr, strconv.Itoa(a.cfg.GossipPort))
+	for _, p := range peers {
+		if p != self {
+			others = append(others, p)
+		}
+	}
+	if len(others) == 0 {
+		return nil
+	}
+	for delay := 500 * time.Millisecond; ; delay = min(2*delay, 5*time.Second) {
+		n, err := a.gossip.Join(others)
+		if n > 0 {
+			a.logger.Info("joined gossip", "contacted", n)
+			return nil
+		}
+		a.logger.Warn("gossip join failed; retrying", "peers", others, "err", err)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(delay):
+		}
+	}
+}
+
+// Leave asks the running agent to leave the cluster gracefully and stop.
+func (a *Agent) Leave(ctx context.Context) error {
+	done := make(chan error, 1)
+	select {
+	case a.leaveReq <- done:
+	default:
+		return errors.New("leave already in progress")
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Version is the agent version, set at build time with -ldflags.
+var Version = "dev"

@@ -1,0 +1,182 @@
+package agent
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"time"
+)
+
+// Config is the agent's configuration; cmd/shoal maps flags onto it.
+type Config struct {
+	// Name is the node name, unique in the cluster (default: hostname).
+	Name string
+	// DataDir holds Raft data, certificates, the token and the gossip key.
+	DataDir string
+	// BindAddr is the IP every listener binds (default 0.0.0.0).
+	BindAddr string
+	// AdvertiseAddr is the IP other nodes use to reach this one (default:
+	// BindAddr when it is specific, else the machine's first global
+	// address).
+	AdvertiseAddr string
+	// Join is the HOST[:PORT] of an agent's API to join through.
+	Join string
+	// Token is the join token (required with Join).
+	Token string
+	GossipPort int
+	RaftPort   int
+	APIPort    int
+	// Voters is the target number of Raft voters (odd, 1..7).
+	Voters int
+	// Labels are extra node labels.
+	Labels map[string]string
+	// CPU (millicores) and Memory (bytes) override the machine's capacity
+	// when positive.
+	CPU    int64
+	Memory int64
+	// ForceNewCluster restarts the control plane from the local replica.
+	ForceNewCluster bool
+	// LeaveOnTerminate makes SIGTERM a graceful leave.
+	LeaveOnTerminate bool
+	// VoterGrace is how long a voter must be dead before the leader
+	// replaces it.
+	VoterGrace time.Duration
+	// GossipFast uses short gossip failure-detection timings (tests).
+	GossipFast bool
+	Logger     *slog.Logger
+}
+
+// Defaults for Config.
+const (
+	DefaultDataDir    = "/var/lib/shoal"
+	DefaultGossipPort = 7946
+	DefaultRaftPort   = 7947
+	DefaultAPIPort    = 7948
+	DefaultVoters     = 3
+	DefaultVoterGrace = 10 * time.Second
+)
+
+// SetDefaults fills unset fields.
+func (c *Config) SetDefaults() {
+	if c.Name == "" {
+		if h, err := os.Hostname(); err == nil {
+			c.Name = strings.ToLower(h)
+		}
+	}
+	if c.DataDir == "" {
+		c.DataDir = DefaultDataDir
+	}
+	if c.BindAddr == "" {
+		c.BindAddr = "0.0.0.0"
+	}
+	if c.AdvertiseAddr == "" {
+		c.AdvertiseAddr = defaultAdvertise(c.BindAddr)
+	}
+	if c.GossipPort == 0 {
+		c.GossipPort = DefaultGossipPort
+	}
+	if c.RaftPort == 0 {
+		c.RaftPort = DefaultRaftPort
+	}
+	if c.APIPort == 0 {
+		c.APIPort = DefaultAPIPort
+	}
+	if c.Voters == 0 {
+		c.Voters = DefaultVoters
+	}
+	if c.VoterGrace == 0 {
+		c.VoterGrace = DefaultVoterGrace
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+// Validate checks the configuration and names what is wrong.
+func (c *Config) Validate() error {
+	var errs []error
+	if !validNodeName(c.Name) {
+		errs = append(errs, fmt.Errorf("--name %q: must be a DNS-1123 label (lower-case letters, digits, '-', at most 63)", c.Name))
+	}
+	for _, p := range []struct {
+		flag string
+		v    int
+	}{{"--gossip-port", c.GossipPort}, {"--raft-port", c.RaftPort}, {"--api-port", c.APIPort}} {
+		if p.v < 1 || p.v > 65535 {
+			errs = append(errs, fmt.Errorf("%s %d: must be 1..65535", p.flag, p.v))
+		}
+	}
+	if c.GossipPort == c.RaftPort || c.GossipPort == c.APIPort || c.RaftPort == c.APIPort {
+		errs = append(errs, errors.New("--gossip-port, --raft-port and --api-port must differ"))
+	}
+	if ip := net.ParseIP(c.BindAddr); ip == nil {
+		errs = append(errs, fmt.Errorf("--bind %q: not an IP address", c.BindAddr))
+	}
+	if ip := net.ParseIP(c.AdvertiseAddr); ip == nil || ip.IsUnspecified() {
+		errs = append(errs, fmt.Errorf("--advertise %q: not a usable IP address", c.AdvertiseAddr))
+	}
+	if c.Voters < 1 || c.Voters > 7 || c.Voters%2 == 0 {
+		errs = append(errs, fmt.Errorf("--voters %d: must be odd, 1 to 7 (an even count tolerates no more failures than the odd one below it)", c.Voters))
+	}
+	if c.Join != "" && c.Token == "" {
+		errs = append(errs, errors.New("--join needs --token (print it with `shoal token` on a cluster node)"))
+	}
+	if c.Join != "" && c.ForceNewCluster {
+		errs = append(errs, errors.New("--force-new-cluster and --join exclude each other"))
+	}
+	if c.CPU < 0 || c.Memory < 0 {
+		errs = append(errs, errors.New("--cpu and --memory must not be negative"))
+	}
+	if c.VoterGrace < 0 {
+		errs = append(errs, errors.New("--voter-grace must not be negative"))
+	}
+	for k, v := range c.Labels {
+		if k == "" {
+			errs = append(errs, fmt.Errorf("--labels: empty key (value %q)", v))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func validNodeName(s string) bool {
+	if len(s) == 0 || len(s) > 63 {
+		return false
+	}
+	for i, r := range s {
+		alnum := r >= 'a' && r <= 'z' || r >= '0' && r <= '9'
+		if !alnum && (r != '-' || i == 0 || i == len(s)-1) {
+			return false
+		}
+	}
+	return true
+}
+
+// defaultAdvertise picks the address to advertise when none is given: the
+// bind address if specific, else the first global unicast address of an
+// up interface, else loopback.
+func defaultAdvertise(bind string) string {
+	if ip := net.ParseIP(bind); ip != nil && !ip.IsUnspecified() {
+		return bind
+	}
+	ifaces, err := net.Interfaces()
+	if err == nil {
+		for _, ifc := range ifaces {
+			if ifc.Flags&net.FlagUp == 0 || ifc.Flags&net.FlagLoopback != 0 {
+				continue
+			}
+			addrs, err := ifc.Addrs()
+			if err != nil {
+				continue
+			}
+			for _, a := range addrs {
+				if ipn, ok := a.(*net.IPNet); ok && ipn.IP.To4() != nil && ipn.IP.IsGlobalUnicast() {
+					return ipn.IP.String()
+				}
+			}
+		}
+	}
+	return "127.0.0.1"
+}

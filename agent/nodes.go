@@ -1,0 +1,135 @@
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/shoal-dev/shoal/api"
+	"github.com/shoal-dev/shoal/consensus"
+	"github.com/shoal-dev/shoal/gossip"
+)
+
+// defaultMaxPods is the pod capacity every node reports.
+const defaultMaxPods = 110
+
+// reconcileNodes makes the Node objects match gossip: one per member, its
+// Ready condition following the member's health; a member that left
+// gracefully loses its Node. All changes go in one command.
+func (a *Agent) reconcileNodes(ctx context.Context) {
+	var puts []api.Object
+	var dels []api.Key
+	seen := map[string]bool{}
+	for _, m := range a.gossip.Members() {
+		seen[m.Name] = true
+		cur, exists := a.store.Get("Node", "", m.Name)
+		if m.Status == gossip.StatusLeft {
+			if exists {
+				dels = append(dels, api.Key{Kind: "Node", Name: m.Name})
+			}
+			continue
+		}
+		var old *api.Node
+		if exists {
+			old = cur.(*api.Node)
+		}
+		if want := desiredNode(old, m); want != nil {
+			puts = append(puts, want)
+		}
+	}
+	now := time.Now()
+	if len(puts) > 0 {
+		cmd, err := consensus.EncodePut(consensus.Put{Objects: puts, Mode: consensus.ModeReplace, Time: now})
+		if err == nil {
+			var res consensus.ApplyResult
+			res, err = a.Propose(ctx, cmd)
+			if err == nil {
+				err = res.Err
+			}
+		}
+		if err != nil {
+			a.logger.Warn("update node objects", "err", err)
+		}
+	}
+	if len(dels) > 0 {
+		cmd, err := consensus.EncodeDelete(consensus.Delete{Keys: dels})
+		if err == nil {
+			var res consensus.ApplyResult
+			res, err = a.Propose(ctx, cmd)
+			if err == nil {
+				err = res.Err
+			}
+		}
+		if err != nil {
+			a.logger.Warn("delete node objects of members that left", "err", err)
+		}
+	}
+}
+
+// desiredNode returns the Node object member m should have, or nil if old
+// already says it. It keeps what users set (spec, extra metadata).
+func desiredNode(old *api.Node, m gossip.Member) *api.Node {
+	var n *api.Node
+	if old != nil {
+		n = api.DeepCopy(old)
+	} else {
+		obj, _ := api.New("Node")
+		n = obj.(*api.Node)
+		n.Name = m.Name
+	}
+	n.Labels = mergeLabels(n.Labels, m.Meta.Labels)
+	capacity := api.ResourceList{
+		"cpu":               api.NewMilliQuantity(m.Meta.CPU, api.DecimalSI),
+		"memory":            api.NewQuantity(m.Meta.Memory, api.BinarySI),
+		"ephemeral-storage": api.NewQuantity(m.Meta.Disk, api.BinarySI),
+		"pods":              api.NewQuantity(defaultMaxPods, api.DecimalSI),
+	}
+	n.Status.Capacity = capacity
+	n.Status.Allocatable = capacity
+	n.Status.Addresses = []api.NodeAddress{
+		{Type: api.NodeInternalIP, Address: m.Meta.Addr},
+		{Type: api.NodeHostname, Address: m.Name},
+	}
+	n.Status.NodeInfo.OperatingSystem = m.Meta.Labels["kubernetes.io/os"]
+	n.Status.NodeInfo.Architecture = m.Meta.Labels["kubernetes.io/arch"]
+
+	status, reason, msg := api.ConditionTrue, "AgentAlive", "agent is alive in gossip"
+	switch m.Status {
+	case gossip.StatusSuspect:
+		status, reason, msg = api.ConditionUnknown, "AgentSuspect", "agent is not answering gossip probes"
+	case gossip.StatusDead:
+		status, reason, msg = api.ConditionUnknown, "AgentDead", "gossip declared the agent dead"
+	}
+	since := m.Since.UTC().Truncate(time.Second)
+	ready := api.NodeCondition{Type: api.NodeReady, Status: status, Reason: reason, Message: msg, LastTransitionTime: &since}
+	if c := n.Condition(api.NodeReady); c != nil && c.Status == status && c.Reason == reason {
+		ready.LastTransitionTime = c.LastTransitionTime
+	}
+	n.Status.Conditions = []api.NodeCondition{ready}
+
+	if old != nil && jsonEqual(old.Labels, n.Labels) && jsonEqual(old.Status, n.Status) {
+		return nil
+	}
+	return n
+}
+
+// mergeLabels sets the labels a node gossips about itself over the ones it
+// has; labels set by users on the Node object stay.
+func mergeLabels(have, gossiped map[string]string) map[string]string {
+	out := make(map[string]string, len(have)+len(gossiped))
+	for k, v := range have {
+		out[k] = v
+	}
+	for k, v := range gossiped {
+		out[k] = v
+	}
+	return out
+}
+
+// jsonEqual compares two values by their JSON encoding, the form the store
+// keeps.
+func jsonEqual(a, b any) bool {
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	return errA == nil && errB == nil && string(ja) == string(jb)
+}

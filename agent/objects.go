@@ -1,0 +1,375 @@
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/shoal-dev/shoal/api"
+	"github.com/shoal-dev/shoal/client"
+	"github.com/shoal-dev/shoal/consensus"
+)
+
+// apply takes a manifest (YAML or JSON, one or more objects) and applies
+// all of it in one Raft command, or nothing.
+func (s *apiServer) apply(w http.ResponseWriter, r *http.Request) {
+	body, ok := readBody(w, r)
+	if !ok {
+		return
+	}
+	objs, err := api.Decode(body)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	report, err := s.applyObjects(r.Context(), objs)
+	if err != nil {
+		writeError(w, statusOf(err), err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": report})
+}
+
+// applyObjects checks objs against the store and commits the changed ones
+// in one command.
+func (s *apiServer) applyObjects(ctx context.Context, objs []api.Object) ([]client.AppliedObject, error) {
+	if err := s.checkWritable(objs); err != nil {
+		return nil, err
+	}
+	var changed []api.Object
+	report := make([]client.AppliedObject, 0, len(objs))
+	for _, obj := range objs {
+		key := api.KeyOf(obj)
+		ao := client.AppliedObject{Kind: key.Kind, Namespace: key.Namespace, Name: key.Name, Action: "created"}
+		if cur, ok := s.a.store.Get(key.Kind, key.Namespace, key.Name); ok {
+			ao.Action = "configured"
+			if api.SpecEqual(cur, obj) && sameUserMeta(cur.GetObjectMeta(), obj.GetObjectMeta()) {
+				ao.Action = "unchanged"
+			}
+		}
+		if ao.Action != "unchanged" {
+			changed = append(changed, obj)
+		}
+		report = append(report, ao)
+	}
+	if len(changed) == 0 {
+		return report, nil
+	}
+	if _, err := s.propose(ctx, consensus.Put{Objects: changed, Mode: consensus.ModeApply, Time: time.Now()}); err != nil {
+		return nil, err
+	}
+	return report, nil
+}
+
+// checkWritable refuses kinds users may not write and objects in
+// namespaces that do not exist (and are not created in the same request).
+func (s *apiServer) checkWritable(objs []api.Object) error {
+	creating := map[string]bool{}
+	for _, obj := range objs {
+		if obj.GetTypeMeta().Kind == "Namespace" {
+			creating[obj.GetObjectMeta().Name] = true
+		}
+	}
+	var errs []error
+	for i, obj := range objs {
+		k, err := api.KindOf(obj)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		key := api.KeyOf(obj)
+		if !k.UserWritable {
+			errs = append(errs, fmt.Errorf("object %d (%s %q): %s objects are managed by the cluster and cannot be applied", i+1, k.Name, key.Name, k.Name))
+			continue
+		}
+		if ns := key.Namespace; k.Namespaced && ns != "default" && !creating[ns] {
+			if _, ok := s.a.store.Get("Namespace", "", ns); !ok {
+				errs = append(errs, fmt.Errorf("object %d (%s %q): namespace %q does not exist (apply a Namespace first, or in the same file)", i+1, k.Name, key.Name, ns))
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%w: %w", errBadRequest, errors.Join(errs...))
+	}
+	return nil
+}
+
+// sameUserMeta compares the metadata users set.
+func sameUserMeta(a, b *api.ObjectMeta) bool {
+	return jsonEqual(a.Labels, b.Labels) && jsonEqual(a.Annotations, b.Annotations) && jsonEqual(a.OwnerReferences, b.OwnerReferences)
+}
+
+// propose encodes and commits a command, turning a failed command into an
+// error.
+func (s *apiServer) propose(ctx context.Context, c consensus.Command) ([]api.Object, error) {
+	var cmd []byte
+	var err error
+	switch c := c.(type) {
+	case consensus.Put:
+		cmd, err = consensus.EncodePut(c)
+	case consensus.Delete:
+		cmd, err = consensus.EncodeDelete(c)
+	default:
+		err = fmt.Errorf("unknown command %T", c)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", errBadRequest, err)
+	}
+	res, err := s.a.Propose(ctx, cmd)
+	if err != nil {
+		return nil, err
+	}
+	if res.Err != nil {
+		return nil, res.Err
+	}
+	return res.Objects, nil
+}
+
+// errBadRequest marks errors caused by the request.
+var errBadRequest = errors.New("bad request")
+
+// statusOf maps an error to an HTTP status.
+func statusOf(err error) int {
+	switch {
+	case errors.Is(err, errBadRequest), errors.Is(err, consensus.ErrInvalid):
+		return http.StatusBadRequest
+	case errors.Is(err, consensus.ErrConflict):
+		return http.StatusConflict
+	case errors.Is(err, consensus.ErrNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, ErrNoLeader):
+		return http.StatusServiceUnavailable
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// kindFromPath resolves the {resource} path segment.
+func kindFromPath(w http.ResponseWriter, r *http.Request) (*api.Kind, bool) {
+	res := r.PathValue("resource")
+	k, ok := api.LookupKind(res)
+	if !ok {
+		writeError(w, http.StatusNotFound, fmt.Errorf("unknown resource %q", res))
+		return nil, false
+	}
+	return k, true
+}
+
+// namespaceOf returns the namespace a request names for kind k: the
+// namespace query parameter, "default" if absent, "" for cluster-scoped
+// kinds.
+func namespaceOf(r *http.Request, k *api.Kind) string {
+	if !k.Namespaced {
+		return ""
+	}
+	if ns := r.URL.Query().Get("namespace"); ns != "" {
+		return ns
+	}
+	return "default"
+}
+
+// list serves GET /v1/{resource}?namespace=NS&selector=S; without
+// namespace it lists all namespaces.
+func (s *apiServer) list(w http.ResponseWriter, r *http.Request) {
+	k, ok := kindFromPath(w, r)
+	if !ok {
+		return
+	}
+	var sel map[string]string
+	var filter func(map[string]string) bool
+	if q := r.URL.Query().Get("selector"); q != "" {
+		ls, err := api.ParseSelector(q)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, fmt.Errorf("selector: %w", err))
+			return
+		}
+		if len(ls.MatchExpressions) == 0 {
+			sel = ls.MatchLabels
+		} else {
+			filter = ls.Matches
+		}
+	}
+	ns := ""
+	if k.Namespaced {
+		ns = r.URL.Query().Get("namespace")
+	}
+	items := []api.Object{}
+	for _, obj := range s.a.store.List(k.Name, ns, sel) {
+		if filter == nil || filter(obj.GetObjectMeta().Labels) {
+			items = append(items, s.decorate(obj))
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"apiVersion": "v1", "kind": "List", "items": items})
+}
+
+func (s *apiServer) get(w http.ResponseWriter, r *http.Request) {
+	k, ok := kindFromPath(w, r)
+	if !ok {
+		return
+	}
+	ns, name := namespaceOf(r, k), r.PathValue("name")
+	obj, ok := s.a.store.Get(k.Name, ns, name)
+	if !ok {
+		writeError(w, http.StatusNotFound, notFound(k, ns, name))
+		return
+	}
+	writeJSON(w, http.StatusOK, s.decorate(obj))
+}
+
+func notFound(k *api.Kind, ns, name string) error {
+	if ns == "" {
+		return fmt.Errorf("%s %q not found", k.Name, name)
+	}
+	return fmt.Errorf("%s %q not found in namespace %q", k.Name, name, ns)
+}
+
+// put serves PUT /v1/{resource}/{name}: create or update one object given
+// as JSON.
+func (s *apiServer) put(w http.ResponseWriter, r *http.Request) {
+	k, ok := kindFromPath(w, r)
+	if !ok {
+		return
+	}
+	body, ok := readBody(w, r)
+	if !ok {
+		return
+	}
+	obj, err := api.DecodeObject(k.Name, body)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	key := api.KeyOf(obj)
+	if key.Name != r.PathValue("name") || k.Namespaced && key.Namespace != namespaceOf(r, k) {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("object %s does not match the request path", key))
+		return
+	}
+	report, err := s.applyObjects(r.Context(), []api.Object{obj})
+	if err != nil {
+		writeError(w, statusOf(err), err)
+		return
+	}
+	got, _ := s.a.store.Get(key.Kind, key.Namespace, key.Name)
+	writeJSON(w, http.StatusOK, map[string]any{"items": report, "object": got})
+}
+
+func (s *apiServer) deleteOne(w http.ResponseWriter, r *http.Request) {
+	k, ok := kindFromPath(w, r)
+	if !ok {
+		return
+	}
+	ns, name := namespaceOf(r, k), r.PathValue("name")
+	if !k.UserWritable {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("%s objects are managed by the cluster and cannot be deleted", k.Name))
+		return
+	}
+	if _, ok := s.a.store.Get(k.Name, ns, name); !ok {
+		writeError(w, http.StatusNotFound, notFound(k, ns, name))
+		return
+	}
+	if _, err := s.propose(r.Context(), consensus.Delete{Keys: []api.Key{{Kind: k.Name, Namespace: ns, Name: name}}}); err != nil {
+		writeError(w, statusOf(err), err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": []client.AppliedObject{{Kind: k.Name, Namespace: ns, Name: name, Action: "deleted"}}})
+}
+
+// deleteManifest deletes the objects a manifest names; objects already
+// gone are reported, not errors.
+func (s *apiServer) deleteManifest(w http.ResponseWriter, r *http.Request) {
+	body, ok := readBody(w, r)
+	if !ok {
+		return
+	}
+	objs, err := api.Decode(body)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	if err := s.checkWritable(objs); err != nil {
+		writeError(w, statusOf(err), err)
+		return
+	}
+	var keys []api.Key
+	report := make([]client.AppliedObject, 0, len(objs))
+	for _, obj := range objs {
+		key := api.KeyOf(obj)
+		ao := client.AppliedObject{Kind: key.Kind, Namespace: key.Namespace, Name: key.Name, Action: "deleted"}
+		if _, ok := s.a.store.Get(key.Kind, key.Namespace, key.Name); ok {
+			keys = append(keys, key)
+		} else {
+			ao.Action = "not found"
+		}
+		report = append(report, ao)
+	}
+	if len(keys) > 0 {
+		if _, err := s.propose(r.Context(), consensus.Delete{Keys: keys}); err != nil {
+			writeError(w, statusOf(err), err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": report})
+}
+
+// watch streams newline-delimited JSON events: first ADDED for every
+// current object, then changes. The stream ends if the client falls too
+// far behind or the replica is restored from a snapshot; clients re-watch.
+func (s *apiServer) watch(w http.ResponseWriter, r *http.Request) {
+	var kinds []string
+	for _, name := range r.URL.Query()["kind"] {
+		k, ok := api.LookupKind(name)
+		if !ok {
+			writeError(w, http.StatusBadRequest, fmt.Errorf("unknown kind %q", name))
+			return
+		}
+		kinds = append(kinds, k.Name)
+	}
+	ns := r.URL.Query().Get("namespace")
+	ctx := r.Context()
+	events := s.a.store.Watch(ctx, kinds...)
+	flusher, _ := w.(http.Flusher)
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	w.WriteHeader(http.StatusOK)
+	enc := json.NewEncoder(w)
+	send := func(typ string, obj api.Object) bool {
+		if ns != "" && obj.GetObjectMeta().Namespace != ns {
+			return true
+		}
+		if err := enc.Encode(client.WatchEvent{Type: typ, Object: obj}); err != nil {
+			return false
+		}
+		if flusher != nil {
+			flusher.Flush()
+		}
+		return true
+	}
+	listKinds := kinds
+	if len(listKinds) == 0 {
+		for _, k := range api.Kinds() {
+			listKinds = append(listKinds, k.Name)
+		}
+	}
+	for _, kind := range listKinds {
+		for _, obj := range s.a.store.List(kind, ns, nil) {
+			if !send("ADDED", obj) {
+				return
+			}
+		}
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev, ok := <-events:
+			if !ok {
+				return
+			}
+			if !send(string(ev.Type), ev.Object) {
+				return
+			}
+		}
+	}
+}

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/shoal-dev/shoal/agent"
+	"github.com/shoal-dev/shoal/api"
+)
+
+func newAgentCmd(g *globals) *cobra.Command {
+	var (
+		cfg              agent.Config
+		labels, cpu, mem string
+		logLevel         string
+	)
+	cmd := &cobra.Command{
+		Use:   "agent",
+		Short: "Run the Shoal agent: start a new cluster, or --join one",
+		Long: `Run the Shoal agent on this machine.
+
+Without --join it starts a new cluster and prints the command that joins
+other machines. With --join HOST[:PORT] --token TOKEN it joins an existing
+cluster. Restarted with the same --data-dir it rejoins by itself.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			cfg.DataDir = g.dataDir
+			if cfg.Token == "" {
+				cfg.Token = g.token
+			}
+			if cfg.Labels, err = parseLabels(labels); err != nil {
+				return fmt.Errorf("--labels: %w", err)
+			}
+			if cpu != "" {
+				q, err := api.ParseQuantity(cpu)
+				if err != nil || q.Sign() <= 0 {
+					return fmt.Errorf("--cpu %q: want a CPU quantity like 2 or 1500m", cpu)
+				}
+				cfg.CPU = q.MilliValue()
+			}
+			if mem != "" {
+				q, err := api.ParseQuantity(mem)
+				if err != nil || q.Sign() <= 0 {
+					return fmt.Errorf("--memory %q: want a memory quantity like 4Gi or 512Mi", mem)
+				}
+				cfg.Memory = q.Value()
+			}
+			var level slog.Level
+			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
+				return fmt.Errorf("--log-level %q: want debug, info, warn or error", logLevel)
+			}
+			cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+			return runAgent(cfg)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.Name, "name", "", "node name, unique in the cluster (default: hostname)")
+	f.StringVar(&cfg.BindAddr, "bind", "0.0.0.0", "IP address to listen on")
+	f.StringVar(&cfg.AdvertiseAddr, "advertise", "", "IP address other nodes reach this one on (default: --bind, or the first global address)")
+	f.StringVar(&cfg.Join, "join", "", "HOST[:PORT] of any agent of the cluster to join")
+	f.StringVar(&cfg.Token, "token", "", "cluster join token (SHOAL-1-...)")
+	f.IntVar(&cfg.GossipPort, "gossip-port", agent.DefaultGossipPort, "gossip port (TCP and UDP)")
+	f.IntVar(&cfg.RaftPort, "raft-port", agent.DefaultRaftPort, "Raft port")
+	f.IntVar(&cfg.APIPort, "api-port", agent.DefaultAPIPort, "HTTPS API port")
+	f.IntVar(&cfg.Voters, "voters", agent.DefaultVoters, "number of Raft voters (odd: 1, 3, 5 or 7)")
+	f.StringVar(&labels, "labels", "", "node labels, k=v,k2=v2")
+	f.StringVar(&cpu, "cpu", "", "CPU capacity to offer, e.g. 2 or 1500m (default: the machine's)")
+	f.StringVar(&mem, "memory", "", "memory capacity to offer, e.g. 4Gi (default: the machine's)")
+	f.BoolVar(&cfg.ForceNewCluster, "force-new-cluster", false, "restart the control plane from this node's replica when quorum is lost for good")
+	f.BoolVar(&cfg.LeaveOnTerminate, "leave-on-terminate", false, "leave the cluster gracefully on SIGTERM")
+	f.DurationVar(&cfg.VoterGrace, "voter-grace", agent.DefaultVoterGrace, "how long a voter must be dead before it is replaced")
+	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	f.BoolVar(&cfg.GossipFast, "gossip-fast", false, "fast gossip failure detection (for tests on loopback)")
+	_ = f.MarkHidden("gossip-fast")
+	return cmd
+}
+
+func runAgent(cfg agent.Config) error {
+	a, err := agent.New(cfg)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		sig := <-sigs
+		if sig == syscall.SIGTERM && cfg.LeaveOnTerminate {
+			lctx, lcancel := context.WithTimeout(ctx, 30*time.Second)
+			if err := a.Leave(lctx); err != nil {
+				cfg.Logger.Warn("leave on terminate", "err", err)
+			}
+			lcancel()
+		}
+		cancel()
+		<-sigs
+		os.Exit(1)
+	}()
+	return a.Run(ctx)
+}
+
+// parseLabels reads "k=v,k2=v2".
+func parseLabels(s string) (map[string]string, error) {
+	out := map[string]string{}
+	if strings.TrimSpace(s) == "" {
+		return out, nil
+	}
+	for _, kv := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("%q: want key=value", kv)
+		}
+		if err := api.ValidateLabels(map[string]string{k: v}); err != nil {
+			return nil, err
+		}
+		out[k] = v
+	}
+	return out, nil
+}

@@ -1,0 +1,231 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"sigs.k8s.io/yaml"
+
+	"github.com/shoal-dev/shoal/api"
+)
+
+func newGetCmd(g *globals) *cobra.Command {
+	var output, selector string
+	cmd := &cobra.Command{
+		Use:   "get KIND [NAME]",
+		Short: "List objects of a kind, or show one",
+		Args:  cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			kind, err := lookupKind(args[0])
+			if err != nil {
+				return err
+			}
+			switch output {
+			case "", "wide", "json", "yaml", "name":
+			default:
+				return fmt.Errorf("-o %q: want wide, json, yaml or name", output)
+			}
+			c, err := g.connect()
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), requestTimeout)
+			defer cancel()
+			out := cmd.OutOrStdout()
+			if len(args) == 2 {
+				obj, err := c.Get(ctx, kind.Plural, g.objectNamespace(kind.Namespaced), args[1])
+				if err != nil {
+					return err
+				}
+				return printObjects(out, kind, []api.Object{obj}, output, false, true)
+			}
+			ns := g.objectNamespace(kind.Namespaced)
+			if g.allNS {
+				ns = ""
+			}
+			objs, err := c.List(ctx, kind.Plural, ns, selector)
+			if err != nil {
+				return err
+			}
+			if len(objs) == 0 && output == "" || len(objs) == 0 && output == "wide" {
+				if kind.Namespaced && !g.allNS {
+					fmt.Fprintf(cmd.ErrOrStderr(), "No %s found in namespace %s.\n", kind.Plural, ns)
+				} else {
+					fmt.Fprintf(cmd.ErrOrStderr(), "No %s found.\n", kind.Plural)
+				}
+				return nil
+			}
+			return printObjects(out, kind, objs, output, g.allNS && kind.Namespaced, false)
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "", "output format: wide, json, yaml or name")
+	cmd.Flags().StringVarP(&selector, "selector", "l", "", "label selector, e.g. app=web,tier!=db")
+	addNamespaceFlags(cmd, g)
+	return cmd
+}
+
+func newDescribeCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "describe KIND [NAME]",
+		Short: "Show objects in detail",
+		Args:  cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			kind, err := lookupKind(args[0])
+			if err != nil {
+				return err
+			}
+			c, err := g.connect()
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), requestTimeout)
+			defer cancel()
+			var objs []api.Object
+			if len(args) == 2 {
+				obj, err := c.Get(ctx, kind.Plural, g.objectNamespace(kind.Namespaced), args[1])
+				if err != nil {
+					return err
+				}
+				objs = []api.Object{obj}
+			} else {
+				ns := g.objectNamespace(kind.Namespaced)
+				if g.allNS {
+					ns = ""
+				}
+				if objs, err = c.List(ctx, kind.Plural, ns, ""); err != nil {
+					return err
+				}
+			}
+			for i, obj := range objs {
+				if i > 0 {
+					fmt.Fprintln(cmd.OutOrStdout())
+				}
+				if err := describe(cmd.OutOrStdout(), obj); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}
+	addNamespaceFlags(cmd, g)
+	return cmd
+}
+
+// objectNamespace is the namespace a verb acts in.
+func (g *globals) objectNamespace(namespaced bool) string {
+	if !namespaced {
+		return ""
+	}
+	if g.namespace != "" {
+		return g.namespace
+	}
+	return "default"
+}
+
+func lookupKind(name string) (*api.Kind, error) {
+	k, ok := api.LookupKind(name)
+	if !ok {
+		var names []string
+		for _, k := range api.Kinds() {
+			names = append(names, k.Plural)
+		}
+		sort.Strings(names)
+		return nil, fmt.Errorf("unknown kind %q; known: %s", name, strings.Join(names, ", "))
+	}
+	return k, nil
+}
+
+// printObjects prints objects in the chosen output format.
+func printObjects(w io.Writer, kind *api.Kind, objs []api.Object, output string, withNS, single bool) error {
+	switch output {
+	case "json":
+		if single {
+			return writeJSON(w, objs[0])
+		}
+		return writeJSON(w, listOf(objs))
+	case "yaml":
+		var v any = listOf(objs)
+		if single {
+			v = objs[0]
+		}
+		b, err := yaml.Marshal(v)
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(b)
+		return err
+	case "name":
+		for _, o := range objs {
+			fmt.Fprintf(w, "%s/%s\n", strings.ToLower(kind.Name), o.GetObjectMeta().Name)
+		}
+		return nil
+	}
+	return printTable(w, kind, objs, output == "wide", withNS)
+}
+
+func listOf(objs []api.Object) map[string]any {
+	return map[string]any{"apiVersion": "v1", "kind": "List", "items": objs}
+}
+
+// describe prints one object for humans: metadata, then spec and status.
+func describe(w io.Writer, obj api.Object) error {
+	m := obj.GetObjectMeta()
+	fmt.Fprintf(w, "Name:         %s\n", m.Name)
+	if m.Namespace != "" {
+		fmt.Fprintf(w, "Namespace:    %s\n", m.Namespace)
+	}
+	fmt.Fprintf(w, "Kind:         %s\n", obj.GetTypeMeta().Kind)
+	fmt.Fprintf(w, "Labels:       %s\n", mapString(m.Labels))
+	fmt.Fprintf(w, "Annotations:  %s\n", mapString(m.Annotations))
+	if m.CreationTimestamp != nil {
+		fmt.Fprintf(w, "Created:      %s (%s ago)\n", m.CreationTimestamp.Format("2006-01-02 15:04:05 MST"), age(m.CreationTimestamp))
+	}
+	fmt.Fprintf(w, "UID:          %s\n", m.UID)
+	fmt.Fprintf(w, "Version:      %s (generation %d)\n", m.ResourceVersion, m.Generation)
+	b, err := yaml.Marshal(obj)
+	if err != nil {
+		return err
+	}
+	var body map[string]any
+	if err := yaml.Unmarshal(b, &body); err != nil {
+		return err
+	}
+	delete(body, "metadata")
+	delete(body, "apiVersion")
+	delete(body, "kind")
+	if len(body) == 0 {
+		return nil
+	}
+	rest, err := yaml.Marshal(body)
+	if err != nil {
+		return err
+	}
+	for _, line := range strings.Split(strings.TrimRight(string(rest), "\n"), "\n") {
+		if line != "" && line[0] != ' ' && line[0] != '-' {
+			// Top-level keys become section titles: "spec:" -> "Spec:".
+			line = strings.ToUpper(line[:1]) + line[1:]
+		}
+		fmt.Fprintln(w, line)
+	}
+	return nil
+}
+
+func mapString(m map[string]string) string {
+	if len(m) == 0 {
+		return "<none>"
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + m[k]
+	}
+	return strings.Join(parts, "\n              ")
+}

@@ -1,0 +1,217 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/shoal-dev/shoal/api"
+	"github.com/shoal-dev/shoal/client"
+)
+
+// column is one table column: its header and how to read a cell.
+type column struct {
+	header string
+	wide   bool
+	cell   func(api.Object) string
+}
+
+// printTable prints objects as a table: NAME, STATUS, then kind-specific
+// columns, AGE last. -A adds NAMESPACE after STATUS; -o wide adds the wide
+// columns.
+func printTable(w io.Writer, kind *api.Kind, objs []api.Object, wide, withNS bool) error {
+	cols := []column{{header: "NAME", cell: func(o api.Object) string { return o.GetObjectMeta().Name }}}
+	cols = append(cols, column{header: "STATUS", cell: statusOf})
+	if withNS {
+		cols = append(cols, column{header: "NAMESPACE", cell: func(o api.Object) string { return o.GetObjectMeta().Namespace }})
+	}
+	cols = append(cols, kindColumns(kind.Name)...)
+	cols = append(cols, column{header: "AGE", cell: func(o api.Object) string { return age(o.GetObjectMeta().CreationTimestamp) }})
+
+	tw := tabwriter.NewWriter(w, 0, 4, 3, ' ', 0)
+	var hdr []string
+	for _, c := range cols {
+		if !c.wide || wide {
+			hdr = append(hdr, c.header)
+		}
+	}
+	fmt.Fprintln(tw, strings.Join(hdr, "\t"))
+	for _, o := range objs {
+		var row []string
+		for _, c := range cols {
+			if !c.wide || wide {
+				row = append(row, c.cell(o))
+			}
+		}
+		fmt.Fprintln(tw, strings.Join(row, "\t"))
+	}
+	return tw.Flush()
+}
+
+// statusOf is the STATUS cell: Ready/NotReady for nodes, the phase for
+// pods, Ready/Progressing for workloads, Active otherwise.
+func statusOf(o api.Object) string {
+	switch o := o.(type) {
+	case *api.Node:
+		s := "NotReady"
+		if o.IsReady() {
+			s = "Ready"
+		}
+		if o.Spec.Unschedulable {
+			s += ",SchedulingDisabled"
+		}
+		return s
+	case *api.Pod:
+		if o.Status.Phase == "" {
+			return string(api.PodPending)
+		}
+		return string(o.Status.Phase)
+	case *api.Deployment:
+		return readiness(o.Status.ReadyReplicas, replicas(o.Spec.Replicas))
+	case *api.StatefulSet:
+		return readiness(o.Status.ReadyReplicas, replicas(o.Spec.Replicas))
+	case *api.DaemonSet:
+		return readiness(o.Status.NumberReady, o.Status.DesiredNumberScheduled)
+	default:
+		return "Active"
+	}
+}
+
+func readiness(ready, want int32) string {
+	if ready >= want {
+		return "Ready"
+	}
+	return "Progressing"
+}
+
+func replicas(p *int32) int32 {
+	if p == nil {
+		return 1
+	}
+	return *p
+}
+
+func kindColumns(kind string) []column {
+	switch kind {
+	case "Node":
+		return []column{
+			{header: "ROLE", cell: annotation(client.AnnotationRaftRole)},
+			{header: "CPU", cell: func(o api.Object) string { return capacity(o, "cpu") }},
+			{header: "MEMORY", cell: func(o api.Object) string { return capacity(o, "memory") }},
+			{header: "FREE-CPU", wide: true, cell: annotation(client.AnnotationFreeCPU)},
+			{header: "FREE-MEMORY", wide: true, cell: annotation(client.AnnotationFreeMemory)},
+			{header: "INTERNAL-IP", wide: true, cell: func(o api.Object) string {
+				for _, a := range o.(*api.Node).Status.Addresses {
+					if a.Type == api.NodeInternalIP {
+						return a.Address
+					}
+				}
+				return "<none>"
+			}},
+			{header: "OS/ARCH", wide: true, cell: func(o api.Object) string {
+				ni := o.(*api.Node).Status.NodeInfo
+				return ni.OperatingSystem + "/" + ni.Architecture
+			}},
+		}
+	case "Pod":
+		return []column{
+			{header: "NODE", cell: func(o api.Object) string { return orNone(o.(*api.Pod).Spec.NodeName) }},
+			{header: "IP", wide: true, cell: func(o api.Object) string { return orNone(o.(*api.Pod).Status.PodIP) }},
+		}
+	case "Deployment":
+		return []column{
+			{header: "READY", cell: func(o api.Object) string {
+				d := o.(*api.Deployment)
+				return fmt.Sprintf("%d/%d", d.Status.ReadyReplicas, replicas(d.Spec.Replicas))
+			}},
+			{header: "UP-TO-DATE", cell: func(o api.Object) string { return fmt.Sprint(o.(*api.Deployment).Status.UpdatedReplicas) }},
+			{header: "AVAILABLE", cell: func(o api.Object) string { return fmt.Sprint(o.(*api.Deployment).Status.AvailableReplicas) }},
+		}
+	case "StatefulSet":
+		return []column{{header: "READY", cell: func(o api.Object) string {
+			s := o.(*api.StatefulSet)
+			return fmt.Sprintf("%d/%d", s.Status.ReadyReplicas, replicas(s.Spec.Replicas))
+		}}}
+	case "DaemonSet":
+		return []column{
+			{header: "DESIRED", cell: func(o api.Object) string { return fmt.Sprint(o.(*api.DaemonSet).Status.DesiredNumberScheduled) }},
+			{header: "READY", cell: func(o api.Object) string { return fmt.Sprint(o.(*api.DaemonSet).Status.NumberReady) }},
+		}
+	case "Service":
+		return []column{
+			{header: "TYPE", cell: func(o api.Object) string { return string(o.(*api.Service).Spec.Type) }},
+			{header: "CLUSTER-IP", cell: func(o api.Object) string { return orNone(o.(*api.Service).Spec.ClusterIP) }},
+			{header: "PORTS", cell: func(o api.Object) string {
+				var ps []string
+				for _, p := range o.(*api.Service).Spec.Ports {
+					s := fmt.Sprintf("%d/%s", p.Port, p.Protocol)
+					if p.NodePort != 0 {
+						s = fmt.Sprintf("%d:%d/%s", p.Port, p.NodePort, p.Protocol)
+					}
+					ps = append(ps, s)
+				}
+				return orNone(strings.Join(ps, ","))
+			}},
+			{header: "SELECTOR", wide: true, cell: func(o api.Object) string {
+				return orNone(strings.ReplaceAll(mapString(o.(*api.Service).Spec.Selector), "\n              ", ","))
+			}},
+		}
+	case "Ingress":
+		return []column{{header: "HOSTS", cell: func(o api.Object) string {
+			var hs []string
+			for _, r := range o.(*api.Ingress).Spec.Rules {
+				h := r.Host
+				if h == "" {
+					h = "*"
+				}
+				hs = append(hs, h)
+			}
+			return orNone(strings.Join(hs, ","))
+		}}}
+	case "ConfigMap":
+		return []column{{header: "DATA", cell: func(o api.Object) string {
+			c := o.(*api.ConfigMap)
+			return fmt.Sprint(len(c.Data) + len(c.BinaryData))
+		}}}
+	case "Secret":
+		return []column{
+			{header: "TYPE", cell: func(o api.Object) string { return string(o.(*api.Secret).Type) }},
+			{header: "DATA", cell: func(o api.Object) string { return fmt.Sprint(len(o.(*api.Secret).Data)) }},
+		}
+	}
+	return nil
+}
+
+func annotation(key string) func(api.Object) string {
+	return func(o api.Object) string { return orNone(o.GetObjectMeta().Annotations[key]) }
+}
+
+func capacity(o api.Object, res string) string {
+	q, ok := o.(*api.Node).Status.Capacity[res]
+	if !ok {
+		return "<none>"
+	}
+	return q.String()
+}
+
+// age formats the time since t like kubectl: 45s, 12m, 5h, 3d.
+func age(t *time.Time) string {
+	if t == nil {
+		return "<unknown>"
+	}
+	d := time.Since(*t)
+	switch {
+	case d < 0:
+		return "0s"
+	case d < 2*time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < 2*time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	default:
+		return fmt.Sprintf("%dd", int(d.Hours()/24))
+	}
+}

@@ -1,0 +1,269 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/shoal-dev/shoal/agent"
+	"github.com/shoal-dev/shoal/client"
+)
+
+// requestTimeout bounds one CLI request.
+const requestTimeout = 60 * time.Second
+
+func newTokenCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "token",
+		Short: "Print the cluster join token of the agent in --data-dir",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			t, err := agent.ReadToken(g.dataDir)
+			if err != nil {
+				return fmt.Errorf("%w (is an agent using --data-dir %s?)", err, g.dataDir)
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), t)
+			return nil
+		},
+	}
+}
+
+func newApplyCmd(g *globals) *cobra.Command {
+	var files []string
+	cmd := &cobra.Command{
+		Use:   "apply -f FILE|DIR|-",
+		Short: "Create or update objects from YAML/JSON manifests (all or nothing)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			manifest, err := readManifests(files, cmd.InOrStdin())
+			if err != nil {
+				return err
+			}
+			c, err := g.connect()
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), requestTimeout)
+			defer cancel()
+			report, err := c.Apply(ctx, manifest)
+			if err != nil {
+				return err
+			}
+			printReport(cmd.OutOrStdout(), report)
+			return nil
+		},
+	}
+	cmd.Flags().StringArrayVarP(&files, "filename", "f", nil, "manifest file, directory (its .yaml/.yml/.json files) or - for stdin")
+	_ = cmd.MarkFlagRequired("filename")
+	return cmd
+}
+
+func newDeleteCmd(g *globals) *cobra.Command {
+	var files []string
+	cmd := &cobra.Command{
+		Use:   "delete (-f FILE | KIND NAME)",
+		Short: "Delete objects named by a manifest, or one object",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.connect()
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), requestTimeout)
+			defer cancel()
+			switch {
+			case len(files) > 0 && len(args) == 0:
+				manifest, err := readManifests(files, cmd.InOrStdin())
+				if err != nil {
+					return err
+				}
+				report, err := c.DeleteManifest(ctx, manifest)
+				if err != nil {
+					return err
+				}
+				printReport(cmd.OutOrStdout(), report)
+				return nil
+			case len(files) == 0 && len(args) == 2:
+				kind, err := lookupKind(args[0])
+				if err != nil {
+					return err
+				}
+				ns := g.objectNamespace(kind.Namespaced)
+				if err := c.Delete(ctx, kind.Plural, ns, args[1]); err != nil {
+					return err
+				}
+				printReport(cmd.OutOrStdout(), []client.AppliedObject{{Kind: kind.Name, Namespace: ns, Name: args[1], Action: "deleted"}})
+				return nil
+			default:
+				return fmt.Errorf("give either -f FILE or KIND NAME")
+			}
+		},
+	}
+	cmd.Flags().StringArrayVarP(&files, "filename", "f", nil, "manifest file, directory or - for stdin")
+	addNamespaceFlags(cmd, g)
+	return cmd
+}
+
+func newStatusCmd(g *globals) *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show cluster members, their health and Raft roles",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := g.connect()
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), requestTimeout)
+			defer cancel()
+			st, err := c.Status(ctx)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			switch output {
+			case "json":
+				return writeJSON(out, st)
+			case "":
+			default:
+				return fmt.Errorf("-o %q: status supports json", output)
+			}
+			sort.Slice(st.Members, func(i, j int) bool { return st.Members[i].Name < st.Members[j].Name })
+			leader := st.Leader
+			if leader == "" {
+				leader = "(none: no quorum?)"
+			}
+			fmt.Fprintf(out, "Leader: %s\n\n", leader)
+			tw := tabwriter.NewWriter(out, 0, 4, 3, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tSTATUS\tRAFT\tADDRESS")
+			for _, m := range st.Members {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.Name, m.Status, m.Raft, orNone(m.Address))
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "", "output format: json")
+	return cmd
+}
+
+func newLeaveCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "leave",
+		Short: "Make the agent (--server, default the local one) leave the cluster gracefully and stop",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := g.connect()
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), requestTimeout)
+			defer cancel()
+			if err := c.Leave(ctx); err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), "left the cluster")
+			return nil
+		},
+	}
+}
+
+func newVersionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		Run: func(cmd *cobra.Command, _ []string) {
+			fmt.Fprintln(cmd.OutOrStdout(), "shoal", agent.Version)
+		},
+	}
+}
+
+// readManifests concatenates the manifests named by -f as one
+// multi-document YAML stream.
+func readManifests(files []string, stdin io.Reader) ([]byte, error) {
+	var docs [][]byte
+	add := func(b []byte) {
+		if len(strings.TrimSpace(string(b))) > 0 {
+			docs = append(docs, b)
+		}
+	}
+	for _, f := range files {
+		if f == "-" {
+			b, err := io.ReadAll(stdin)
+			if err != nil {
+				return nil, fmt.Errorf("read stdin: %w", err)
+			}
+			add(b)
+			continue
+		}
+		st, err := os.Stat(f)
+		if err != nil {
+			return nil, err
+		}
+		if !st.IsDir() {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				return nil, err
+			}
+			add(b)
+			continue
+		}
+		entries, err := os.ReadDir(f)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range entries {
+			ext := filepath.Ext(e.Name())
+			if e.IsDir() || ext != ".yaml" && ext != ".yml" && ext != ".json" {
+				continue
+			}
+			b, err := os.ReadFile(filepath.Join(f, e.Name()))
+			if err != nil {
+				return nil, err
+			}
+			add(b)
+		}
+	}
+	if len(docs) == 0 {
+		return nil, fmt.Errorf("no manifests in %s", strings.Join(files, ", "))
+	}
+	if len(docs) == 1 {
+		return docs[0], nil
+	}
+	// JSON is YAML, so documents of either kind join into one YAML stream.
+	var out []byte
+	for _, d := range docs {
+		out = append(out, "---\n"...)
+		out = append(out, d...)
+		out = append(out, '\n')
+	}
+	return out, nil
+}
+
+func printReport(w io.Writer, report []client.AppliedObject) {
+	for _, r := range report {
+		fmt.Fprintf(w, "%s/%s %s\n", strings.ToLower(r.Kind), r.Name, r.Action)
+	}
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "<none>"
+	}
+	return s
+}

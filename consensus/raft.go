@@ -1,0 +1,260 @@
+package consensus
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/hashicorp/raft"
+	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
+)
+
+// ErrNotLeader is returned by Node.Apply on a node that is not the leader;
+// the caller forwards the command to the leader.
+var ErrNotLeader = errors.New("not the raft leader")
+
+// Config configures a Node.
+type Config struct {
+	// ID is the node's Raft server ID: the node name.
+	ID string
+	// Dir holds raft.db (log and stable store) and snapshots.
+	Dir string
+	// BindAddr is the host:port the Raft listener binds.
+	BindAddr string
+	// AdvertiseAddr is the host:port other nodes dial.
+	AdvertiseAddr string
+	// ServerTLS must require client certificates; ClientTLS presents ours.
+	ServerTLS, ClientTLS *tls.Config
+	// Bootstrap makes a new single-voter cluster if there is no Raft state.
+	Bootstrap bool
+	// ForceNewCluster rewrites the Raft configuration to this node alone,
+	// keeping the local replica: the way out when quorum is lost for good.
+	ForceNewCluster bool
+	// Timings scales Raft's timeouts; zero means hashicorp/raft's defaults.
+	HeartbeatTimeout, ElectionTimeout, LeaderLeaseTimeout time.Duration
+	Logger *slog.Logger
+}
+
+// Validate checks the configuration.
+func (c *Config) Validate() error {
+	switch {
+	case c.ID == "":
+		return errors.New("raft: node ID required")
+	case c.Dir == "":
+		return errors.New("raft: data dir required")
+	case c.BindAddr == "":
+		return errors.New("raft: bind address required")
+	case c.ServerTLS == nil || c.ClientTLS == nil:
+		return errors.New("raft: TLS configuration required")
+	}
+	if c.AdvertiseAddr != "" {
+		if _, _, err := net.SplitHostPort(c.AdvertiseAddr); err != nil {
+			return fmt.Errorf("raft: advertise address: %w", err)
+		}
+	}
+	return nil
+}
+
+// Node is this agent's Raft replica of the state store.
+type Node struct {
+	cfg    Config
+	raft   *raft.Raft
+	fsm    *FSM
+	store  *Store
+	logs   *raftboltdb.BoltStore
+	trans  *raft.NetworkTransport
+	logger *slog.Logger
+}
+
+// Open starts Raft for store: it opens the log store (fsync on every
+// write), the snapshot store and the TLS transport, bootstraps or recovers
+// if asked, and begins participating. Close stops it.
+func Open(cfg Config, store *Store) (*Node, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("raft dir: %w", err)
+	}
+	hlog := newHCLogger("raft", logger)
+
+	logs, err := raftboltdb.New(raftboltdb.Options{Path: filepath.Join(cfg.Dir, "raft.db")})
+	if err != nil {
+		return nil, fmt.Errorf("open raft log store: %w", err)
+	}
+	snaps, err := raft.NewFileSnapshotStoreWithLogger(cfg.Dir, 2, hlog)
+	if err != nil {
+		logs.Close()
+		return nil, fmt.Errorf("open snapshot store: %w", err)
+	}
+	var advertise net.Addr
+	if cfg.AdvertiseAddr != "" {
+		advertise, err = net.ResolveTCPAddr("tcp", cfg.AdvertiseAddr)
+		if err != nil {
+			logs.Close()
+			return nil, fmt.Errorf("raft advertise address: %w", err)
+		}
+	}
+	stream, err := newTLSStream(cfg.BindAddr, advertise, cfg.ServerTLS, cfg.ClientTLS)
+	if err != nil {
+		logs.Close()
+		return nil, err
+	}
+	trans := raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
+		Stream:  stream,
+		MaxPool: 3,
+		Timeout: 10 * time.Second,
+		Logger:  hlog,
+	})
+
+	rc := raft.DefaultConfig()
+	rc.LocalID = raft.ServerID(cfg.ID)
+	rc.Logger = hlog
+	if cfg.HeartbeatTimeout > 0 {
+		rc.HeartbeatTimeout = cfg.HeartbeatTimeout
+	}
+	if cfg.ElectionTimeout > 0 {
+		rc.ElectionTimeout = cfg.ElectionTimeout
+	}
+	if cfg.LeaderLeaseTimeout > 0 {
+		rc.LeaderLeaseTimeout = cfg.LeaderLeaseTimeout
+	}
+	fsm := NewFSM(store, logger)
+	self := raft.Configuration{Servers: []raft.Server{{
+		Suffrage: raft.Voter, ID: rc.LocalID, Address: trans.LocalAddr(),
+	}}}
+
+	closeAll := func() {
+		trans.Close()
+		logs.Close()
+	}
+	if cfg.ForceNewCluster {
+		logger.Warn("forcing a new cluster from the local replica", "node", cfg.ID)
+		if err := raft.RecoverCluster(rc, NewFSM(NewStore(), logger), logs, logs, snaps, trans, self); err != nil {
+			closeAll()
+			return nil, fmt.Errorf("force new cluster: %w", err)
+		}
+	}
+	existing, err := raft.HasExistingState(logs, logs, snaps)
+	if err != nil {
+		closeAll()
+		return nil, fmt.Errorf("read raft state: %w", err)
+	}
+	if !existing && cfg.Bootstrap {
+		if err := raft.BootstrapCluster(rc, logs, logs, snaps, trans, self); err != nil {
+			closeAll()
+			return nil, fmt.Errorf("bootstrap raft: %w", err)
+		}
+	}
+	r, err := raft.NewRaft(rc, fsm, logs, logs, snaps, trans)
+	if err != nil {
+		closeAll()
+		return nil, fmt.Errorf("start raft: %w", err)
+	}
+	return &Node{cfg: cfg, raft: r, fsm: fsm, store: store, logs: logs, trans: trans, logger: logger}, nil
+}
+
+// Close shuts Raft down (without leaving the configuration).
+func (n *Node) Close() error {
+	err := n.raft.Shutdown().Error()
+	return errors.Join(err, n.trans.Close(), n.logs.Close())
+}
+
+// Apply commits cmd through the log and waits for this replica's FSM to
+// apply it. Only the leader can apply; others get ErrNotLeader.
+func (n *Node) Apply(ctx context.Context, cmd []byte) (ApplyResult, error) {
+	if n.raft.State() != raft.Leader {
+		return ApplyResult{}, ErrNotLeader
+	}
+	timeout := 10 * time.Second
+	if dl, ok := ctx.Deadline(); ok {
+		timeout = time.Until(dl)
+	}
+	f := n.raft.Apply(cmd, timeout)
+	if err := f.Error(); err != nil {
+		if errors.Is(err, raft.ErrNotLeader) || errors.Is(err, raft.ErrLeadershipLost) || errors.Is(err, raft.ErrLeadershipTransferInProgress) {
+			return ApplyResult{}, fmt.Errorf("%w: %v", ErrNotLeader, err)
+		}
+		return ApplyResult{}, fmt.Errorf("raft apply: %w", err)
+	}
+	res, ok := f.Response().(ApplyResult)
+	if !ok {
+		return ApplyResult{}, fmt.Errorf("raft apply: unexpected FSM response %T", f.Response())
+	}
+	return res, nil
+}
+
+// IsLeader reports whether this node is the Raft leader.
+func (n *Node) IsLeader() bool { return n.raft.State() == raft.Leader }
+
+// LeaderCh reports leadership changes of this node.
+func (n *Node) LeaderCh() <-chan bool { return n.raft.LeaderCh() }
+
+// Leader returns the current leader's ID and address, empty if unknown.
+func (n *Node) Leader() (id, addr string) {
+	a, i := n.raft.LeaderWithID()
+	return string(i), string(a)
+}
+
+// Servers returns the current Raft configuration.
+func (n *Node) Servers() ([]Server, error) {
+	f := n.raft.GetConfiguration()
+	if err := f.Error(); err != nil {
+		return nil, fmt.Errorf("raft configuration: %w", err)
+	}
+	var out []Server
+	for _, s := range f.Configuration().Servers {
+		out = append(out, Server{ID: string(s.ID), Address: string(s.Address), Voter: s.Suffrage == raft.Voter})
+	}
+	return out, nil
+}
+
+// Barrier waits until every committed entry is applied on this node (the
+// leader calls it before acting on state after winning an election).
+func (n *Node) Barrier(timeout time.Duration) error {
+	return n.raft.Barrier(timeout).Error()
+}
+
+// Execute carries out one voter action from PlanVoters. Leader only.
+func (n *Node) Execute(a VoterAction) error {
+	const t = 10 * time.Second
+	var f raft.IndexFuture
+	id, addr := raft.ServerID(a.ID), raft.ServerAddress(a.Address)
+	switch a.Op {
+	case OpAddNonvoter:
+		f = n.raft.AddNonvoter(id, addr, 0, t)
+	case OpPromote:
+		f = n.raft.AddVoter(id, addr, 0, t)
+	case OpDemote:
+		f = n.raft.DemoteVoter(id, 0, t)
+	case OpRemove:
+		f = n.raft.RemoveServer(id, 0, t)
+	default:
+		return fmt.Errorf("unknown voter op %q", a.Op)
+	}
+	if err := f.Error(); err != nil {
+		return fmt.Errorf("%s %s: %w", a.Op, a.ID, err)
+	}
+	return nil
+}
+
+// TransferLeadership hands leadership to another voter (graceful leave).
+func (n *Node) TransferLeadership() error {
+	return n.raft.LeadershipTransfer().Error()
+}
+
+// Stats returns hashicorp/raft's stats map (state, term, indexes).
+func (n *Node) Stats() map[string]string { return n.raft.Stats() }
+
+// LocalAddr is the address other nodes use for this node's Raft.
+func (n *Node) LocalAddr() string { return string(n.trans.LocalAddr()) }
