@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
-	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -40,7 +39,6 @@ type Agent struct {
 	ready chan struct{}
 	// leaveReq asks Run to leave the cluster gracefully and stop.
 	leaveReq chan chan error
-	leaving  sync.Once
 }
 
 // New checks cfg and returns an agent; it does no I/O.

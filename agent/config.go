@@ -25,7 +25,7 @@ type Config struct {
 	// Join is the HOST[:PORT] of an agent's API to join through.
 	Join string
 	// Token is the join token (required with Join).
-	Token string
+	Token      string
 	GossipPort int
 	RaftPort   int
 	APIPort    int

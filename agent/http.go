@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
@@ -57,7 +58,8 @@ func newAPIServer(a *Agent) (*apiServer, error) {
 		Handler:           mux,
 		TLSConfig:         a.id.TLS.ServerConfig(),
 		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          nil,
+		// TLS handshake failures (wrong CA, port scans) are routine.
+		ErrorLog: slog.NewLogLogger(a.logger.With("component", "api").Handler(), slog.LevelDebug),
 	}
 	return s, nil
 }
@@ -69,6 +71,8 @@ func (s *apiServer) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", addr, err)
 	}
+	// Request contexts end with ctx, so open watch streams end too.
+	s.srv.BaseContext = func(net.Listener) context.Context { return ctx }
 	errc := make(chan error, 1)
 	go func() { errc <- s.srv.Serve(tls.NewListener(ln, s.srv.TLSConfig)) }()
 	s.a.logger.Info("api listening", "addr", addr)
@@ -80,7 +84,8 @@ func (s *apiServer) Run(ctx context.Context) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := s.srv.Shutdown(shutdownCtx); err != nil {
-		s.srv.Close()
+		// Open watch streams do not end by themselves: cut them.
+		_ = s.srv.Close()
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err

@@ -92,7 +92,7 @@ func (s *apiServer) checkWritable(objs []api.Object) error {
 		}
 	}
 	if len(errs) > 0 {
-		return fmt.Errorf("%w: %w", errBadRequest, errors.Join(errs...))
+		return badRequest{errors.Join(errs...)}
 	}
 	return nil
 }
@@ -116,7 +116,7 @@ func (s *apiServer) propose(ctx context.Context, c consensus.Command) ([]api.Obj
 		err = fmt.Errorf("unknown command %T", c)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", errBadRequest, err)
+		return nil, badRequest{err}
 	}
 	res, err := s.a.Propose(ctx, cmd)
 	if err != nil {
@@ -128,13 +128,16 @@ func (s *apiServer) propose(ctx context.Context, c consensus.Command) ([]api.Obj
 	return res.Objects, nil
 }
 
-// errBadRequest marks errors caused by the request.
-var errBadRequest = errors.New("bad request")
+// badRequest marks an error caused by the request (HTTP 400).
+type badRequest struct{ err error }
+
+func (b badRequest) Error() string { return b.err.Error() }
+func (b badRequest) Unwrap() error { return b.err }
 
 // statusOf maps an error to an HTTP status.
 func statusOf(err error) int {
 	switch {
-	case errors.Is(err, errBadRequest), errors.Is(err, consensus.ErrInvalid):
+	case errors.As(err, new(badRequest)), errors.Is(err, consensus.ErrInvalid):
 		return http.StatusBadRequest
 	case errors.Is(err, consensus.ErrConflict):
 		return http.StatusConflict

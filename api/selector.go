@@ -164,10 +164,10 @@ func (p *selectorParser) skipSpace() {
 	}
 }
 
-// word reads a key or value: everything up to a space, ',', '=', '!', '(' or ')'.
+// word reads a key or value: everything up to a space or one of ,=!()<>.
 func (p *selectorParser) word() string {
 	start := p.pos
-	for p.pos < len(p.s) && !strings.ContainsRune(" \t,=!()", rune(p.s[p.pos])) {
+	for p.pos < len(p.s) && !strings.ContainsRune(" \t,=!()<>", rune(p.s[p.pos])) {
 		p.pos++
 	}
 	return p.s[start:p.pos]

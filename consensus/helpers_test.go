@@ -1,7 +1,6 @@
 package consensus
 
 import (
-	"encoding/json"
 	"log/slog"
 	"strings"
 	"testing"
@@ -109,13 +108,4 @@ func dump(t testing.TB, s *Store) []string {
 	}
 	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
 	return lines[1:] // drop the header
-}
-
-func mustJSON(t testing.TB, v any) string {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }

@@ -38,7 +38,7 @@ type Config struct {
 	ForceNewCluster bool
 	// Timings scales Raft's timeouts; zero means hashicorp/raft's defaults.
 	HeartbeatTimeout, ElectionTimeout, LeaderLeaseTimeout time.Duration
-	Logger *slog.Logger
+	Logger                                                *slog.Logger
 }
 
 // Validate checks the configuration.
@@ -94,20 +94,20 @@ func Open(cfg Config, store *Store) (*Node, error) {
 	}
 	snaps, err := raft.NewFileSnapshotStoreWithLogger(cfg.Dir, 2, hlog)
 	if err != nil {
-		logs.Close()
+		_ = logs.Close()
 		return nil, fmt.Errorf("open snapshot store: %w", err)
 	}
 	var advertise net.Addr
 	if cfg.AdvertiseAddr != "" {
 		advertise, err = net.ResolveTCPAddr("tcp", cfg.AdvertiseAddr)
 		if err != nil {
-			logs.Close()
+			_ = logs.Close()
 			return nil, fmt.Errorf("raft advertise address: %w", err)
 		}
 	}
 	stream, err := newTLSStream(cfg.BindAddr, advertise, cfg.ServerTLS, cfg.ClientTLS)
 	if err != nil {
-		logs.Close()
+		_ = logs.Close()
 		return nil, err
 	}
 	trans := raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
@@ -135,8 +135,8 @@ func Open(cfg Config, store *Store) (*Node, error) {
 	}}}
 
 	closeAll := func() {
-		trans.Close()
-		logs.Close()
+		_ = trans.Close()
+		_ = logs.Close()
 	}
 	if cfg.ForceNewCluster {
 		logger.Warn("forcing a new cluster from the local replica", "node", cfg.ID)

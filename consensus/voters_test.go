@@ -50,10 +50,6 @@ func with(ms []Member, id string, st MemberStatus, ago time.Duration) []Member {
 	return append(ms, Member{ID: id, RaftAddress: addr(id), Status: st, Since: vNow.Add(-ago)})
 }
 
-func without(ms []Member, id string) []Member {
-	return slices.DeleteFunc(slices.Clone(ms), func(m Member) bool { return m.ID == id })
-}
-
 func act(op VoterOp, id string) VoterAction { return VoterAction{Op: op, ID: id, Address: addr(id)} }
 
 func TestDesiredVoters(t *testing.T) {

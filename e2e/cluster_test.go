@@ -189,13 +189,16 @@ func TestWrongTokenRefused(t *testing.T) {
 	if len(st.Members) != 1 || st.Members[0].Name != "n1" {
 		t.Fatalf("got members %+v, want only n1", st.Members)
 	}
-	nodes, err := readyNodes(c.Agents[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if strings.Join(nodes, ",") != "n1" {
-		t.Fatalf("got nodes %v, want [n1]", nodes)
-	}
+	testcluster.Eventually(t, 10*time.Second, func() error {
+		nodes, err := readyNodes(c.Agents[0])
+		if err != nil {
+			return err
+		}
+		if strings.Join(nodes, ",") != "n1" {
+			return fmt.Errorf("got nodes %v, want [n1]", nodes)
+		}
+		return nil
+	})
 }
 
 const configMapYAML = `apiVersion: v1

@@ -280,7 +280,7 @@ func TestForceNewCluster(t *testing.T) {
 	if _, errOut, err := n1.CLI("get", "configmap", "survives"); err != nil {
 		t.Fatalf("replica lost its data: %s", errOut)
 	}
-	if _, errOut, err := n1.CLIWithInput([]byte(fmt.Sprintf(configMapYAML, "after", "y")), "apply", "-f", "-"); err != nil {
+	if _, errOut, err := n1.CLIWithInput([]byte(fmt.Sprintf(configMapYAML, "after", "later")), "apply", "-f", "-"); err != nil {
 		t.Fatalf("write after force-new-cluster: %v: %s", err, errOut)
 	}
 }

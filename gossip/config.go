@@ -6,8 +6,6 @@ import (
 	"log/slog"
 	"net"
 	"time"
-
-	"github.com/hashicorp/memberlist"
 )
 
 // DefaultBindPort is the gossip port (TCP and UDP).
@@ -139,9 +137,23 @@ func (c Config) Validate() error {
 	return nil
 }
 
+// lanDefaults are the timings of memberlist.DefaultLANConfig, copied so
+// that defaulting does no I/O (DefaultLANConfig reads the hostname); a test
+// checks they still match.
+var lanDefaults = struct {
+	ProbeInterval, ProbeTimeout, GossipInterval, PushPullInterval time.Duration
+	SuspicionMult                                                 int
+}{
+	ProbeInterval:    time.Second,
+	ProbeTimeout:     500 * time.Millisecond,
+	GossipInterval:   200 * time.Millisecond,
+	PushPullInterval: 30 * time.Second,
+	SuspicionMult:    4,
+}
+
 // withDefaults returns c with zero fields set to their defaults.
 func (c Config) withDefaults() Config {
-	lan := memberlist.DefaultLANConfig()
+	lan := lanDefaults
 	if c.BindAddr == "" {
 		c.BindAddr = "0.0.0.0"
 	}

@@ -159,6 +159,7 @@ func (g *Gossip) memberlistConfig() *memberlist.Config {
 	mc.ProbeInterval = c.ProbeInterval
 	mc.ProbeTimeout = c.ProbeTimeout
 	mc.SuspicionMult = c.SuspicionMult
+	mc.SuspicionMaxTimeoutMult = suspicionMaxTimeoutMult
 	mc.GossipInterval = c.GossipInterval
 	mc.PushPullInterval = c.PushPullInterval
 	d := &delegate{g: g}

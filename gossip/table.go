@@ -110,10 +110,14 @@ func (g *Gossip) markReachable(name string, now time.Time) {
 	}
 }
 
+// suspicionMaxTimeoutMult is memberlist's SuspicionMaxTimeoutMult (the LAN
+// default), set explicitly so that maxSuspicion can rely on it.
+const suspicionMaxTimeoutMult = 6
+
 // maxSuspicion is the longest memberlist can keep a member suspect before
-// declaring it dead (its suspicionTimeout times SuspicionMaxTimeoutMult,
-// which we leave at the LAN default of 6), plus two probe intervals for
-// the news to arrive. A suspicion older than that was refuted. g.mu held.
+// declaring it dead (its suspicionTimeout times SuspicionMaxTimeoutMult),
+// plus two probe intervals for the news to arrive. A suspicion older than
+// that was refuted. g.mu held.
 func (g *Gossip) maxSuspicion() time.Duration {
 	n := 0
 	for _, r := range g.members {
@@ -123,7 +127,7 @@ func (g *Gossip) maxSuspicion() time.Duration {
 	}
 	scale := math.Max(1, math.Log10(math.Max(1, float64(n))))
 	base := time.Duration(float64(g.cfg.SuspicionMult) * scale * float64(g.cfg.ProbeInterval))
-	return 6*base + 2*g.cfg.ProbeInterval
+	return suspicionMaxTimeoutMult*base + 2*g.cfg.ProbeInterval
 }
 
 // tick ends suspicions that memberlist must have resolved by now and

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/hashicorp/memberlist"
 )
 
 func TestConfigValidate(t *testing.T) {
@@ -55,6 +56,18 @@ func TestConfigValidate(t *testing.T) {
 				t.Errorf("New: got %v, Validate got %v", nerr, err)
 			}
 		})
+	}
+}
+
+func TestDefaultsMatchMemberlistLAN(t *testing.T) {
+	lan := memberlist.DefaultLANConfig()
+	got := Config{}.withDefaults()
+	if got.ProbeInterval != lan.ProbeInterval || got.ProbeTimeout != lan.ProbeTimeout ||
+		got.GossipInterval != lan.GossipInterval || got.PushPullInterval != lan.PushPullInterval ||
+		got.SuspicionMult != lan.SuspicionMult {
+		t.Errorf("got probe %s/%s, gossip %s, push/pull %s, suspicion x%d; memberlist LAN has %s/%s, %s, %s, x%d",
+			got.ProbeInterval, got.ProbeTimeout, got.GossipInterval, got.PushPullInterval, got.SuspicionMult,
+			lan.ProbeInterval, lan.ProbeTimeout, lan.GossipInterval, lan.PushPullInterval, lan.SuspicionMult)
 	}
 }
 

@@ -161,13 +161,13 @@ func (a *Agent) StartWith(args ...string) error {
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
-		logf.Close()
+		_ = logf.Close()
 		return err
 	}
 	a.cmd, a.log, a.done = cmd, logf, make(chan struct{})
 	go func() {
 		a.exitErr = cmd.Wait()
-		logf.Close()
+		_ = logf.Close()
 		close(a.done)
 	}()
 	return nil
@@ -253,8 +253,8 @@ func (a *Agent) Client() *client.Client {
 	return cl
 }
 
-// WaitReady waits until the agent's API answers with a status that lists
-// the agent alive.
+// WaitReady waits until the agent's API answers with a status that knows a
+// leader and lists the agent alive.
 func (a *Agent) WaitReady(timeout time.Duration) {
 	a.c.t.Helper()
 	deadline := time.Now().Add(timeout)
@@ -266,7 +266,7 @@ func (a *Agent) WaitReady(timeout time.Duration) {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			st, err := a.Client().Status(ctx)
 			cancel()
-			if err == nil {
+			if err == nil && st.Leader != "" {
 				for _, m := range st.Members {
 					if m.Name == a.Name && m.Status == "alive" {
 						return
@@ -343,7 +343,7 @@ func freePorts(t testing.TB, n int) []int {
 	var keep []interface{ Close() error }
 	defer func() {
 		for _, k := range keep {
-			k.Close()
+			_ = k.Close()
 		}
 	}()
 	for len(ports) < n {
@@ -354,7 +354,7 @@ func freePorts(t testing.TB, n int) []int {
 		port := ln.Addr().(*net.TCPAddr).Port
 		pc, err := net.ListenPacket("udp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
 		if err != nil {
-			ln.Close()
+			_ = ln.Close()
 			continue
 		}
 		keep = append(keep, ln, pc)
