@@ -155,6 +155,10 @@ func (s *apiServer) internalApply(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusMisdirectedRequest, err)
 		return
 	}
+	if errors.Is(err, consensus.ErrInvalid) {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
 	if err != nil {
 		writeError(w, http.StatusServiceUnavailable, err)
 		return

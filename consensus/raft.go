@@ -176,6 +176,11 @@ func (n *Node) Apply(ctx context.Context, cmd []byte) (ApplyResult, error) {
 	if n.raft.State() != raft.Leader {
 		return ApplyResult{}, ErrNotLeader
 	}
+	// Every replica panics on an entry it cannot decode, so nothing
+	// undecodable (say, from a buggy peer) may enter the log.
+	if _, err := DecodeCommand(cmd); err != nil {
+		return ApplyResult{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
 	timeout := 10 * time.Second
 	if dl, ok := ctx.Deadline(); ok {
 		timeout = time.Until(dl)

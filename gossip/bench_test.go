@@ -9,8 +9,9 @@ import (
 // BenchmarkMetaConvergence measures how long a meta update from one node
 // takes to reach all the others in a 5-node cluster on loopback with
 // memberlist's LAN timings (the defaults). It reports the mean time until
-// the last node has it as ms/converge; ns/op also includes UpdateMeta
-// waiting for its broadcast to be fully retransmitted.
+// the last node has it as ms/converge, the slowest as ms/worst, and how
+// many updates had not reached every node after 3s as missed; ns/op also
+// includes UpdateMeta waiting for its broadcast to be fully retransmitted.
 //
 //	go test -run '^$' -bench MetaConvergence -benchtime 20x ./gossip
 func BenchmarkMetaConvergence(b *testing.B) {
@@ -26,7 +27,7 @@ func BenchmarkMetaConvergence(b *testing.B) {
 		})
 	}
 
-	type seen struct {
+	type seen struct { // an update from src as one node saw it
 		node    int
 		freeCPU int64
 		at      time.Time
@@ -37,14 +38,25 @@ func BenchmarkMetaConvergence(b *testing.B) {
 		b.Cleanup(cancel)
 		go func() {
 			for ev := range ch {
-				if ev.Type == EventUpdate && ev.Member.Name == src.LocalName() {
-					seenc <- seen{node: i, freeCPU: ev.Member.Meta.FreeCPU, at: time.Now()}
+				// An update can also arrive as a join if the node had
+				// wrongly declared src dead meanwhile.
+				if ev.Member.Name == src.LocalName() && (ev.Type == EventUpdate || ev.Type == EventJoin) {
+					select {
+					case seenc <- seen{node: i, freeCPU: ev.Member.Meta.FreeCPU, at: time.Now()}:
+					default: // the benchmark is over
+					}
 				}
 			}
 		}()
 	}
 
+	// memberlist's gossip is probabilistic: now and then an update misses
+	// a node and only arrives with the next push/pull (every 30s on the
+	// LAN timings). Such updates are counted as missed after missAfter
+	// and left out of the times.
+	const missAfter = 3 * time.Second
 	var total, worst time.Duration
+	converged, missed := 0, 0
 	b.ResetTimer()
 	for i := range b.N {
 		v := int64(i + 1)
@@ -54,7 +66,8 @@ func BenchmarkMetaConvergence(b *testing.B) {
 		}
 		got := make(map[int]bool)
 		var last time.Time
-		timeout := time.After(10 * time.Second)
+		timeout := time.After(missAfter)
+	wait:
 		for len(got) < size-1 {
 			select {
 			case s := <-seenc:
@@ -63,14 +76,21 @@ func BenchmarkMetaConvergence(b *testing.B) {
 					last = s.at
 				}
 			case <-timeout:
-				b.Fatalf("update %d reached %d of %d nodes in 10s", v, len(got), size-1)
+				missed++
+				break wait
 			}
 		}
-		d := last.Sub(start)
-		total += d
-		worst = max(worst, d)
+		if len(got) == size-1 {
+			d := last.Sub(start)
+			total += d
+			worst = max(worst, d)
+			converged++
+		}
 	}
 	b.StopTimer()
-	b.ReportMetric(float64(total.Microseconds())/1000/float64(b.N), "ms/converge")
-	b.ReportMetric(float64(worst.Microseconds())/1000, "ms/worst")
+	if converged > 0 {
+		b.ReportMetric(float64(total.Microseconds())/1000/float64(converged), "ms/converge")
+		b.ReportMetric(float64(worst.Microseconds())/1000, "ms/worst")
+	}
+	b.ReportMetric(float64(missed), "missed")
 }
