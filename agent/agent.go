@@ -68,7 +68,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	a.id = id
 	a.peerClient = &http.Client{
-		Timeout:   20 * time.Second,
+		Timeout: 20 * time.Second,
 		// Forwarded writes arrive concurrently: keep connections to the
 		// leader open instead of paying a TLS handshake per write.
 		Transport: &http.Transport{TLSClientConfig: id.TLS.ClientConfig(), MaxIdleConnsPerHost: 64},

@@ -256,10 +256,10 @@ func decodeTree(tree any, want *Kind) (obj Object, kind, name string, problems E
 	apiVersion, avOK := m["apiVersion"].(string)
 	var k *Kind
 	switch {
-	case m["kind"] == nil || kind == "":
-		e.add("kind", "required (one of %s)", kindNames())
-	case !kindOK:
+	case m["kind"] != nil && !kindOK:
 		e.add("kind", "got %s, want a string", describe(m["kind"]))
+	case kind == "":
+		e.add("kind", "required (one of %s)", kindNames())
 	case want != nil && kind != want.Name:
 		e.add("kind", "got %s, want %q", quote(kind), want.Name)
 	case kinds[kind] == nil:
@@ -272,14 +272,12 @@ func decodeTree(tree any, want *Kind) (obj Object, kind, name string, problems E
 		k = kinds[kind]
 	}
 	switch {
-	case m["apiVersion"] == nil || apiVersion == "":
-		if k != nil {
-			e.add("apiVersion", "required (%q for kind %s)", k.APIVersion, k.Name)
-		} else {
-			e.required("apiVersion")
-		}
-	case !avOK:
+	case m["apiVersion"] != nil && !avOK:
 		e.add("apiVersion", "got %s, want a string", describe(m["apiVersion"]))
+	case apiVersion == "" && k != nil:
+		e.add("apiVersion", "required (%q for kind %s)", k.APIVersion, k.Name)
+	case apiVersion == "":
+		e.required("apiVersion")
 	case k != nil && apiVersion != k.APIVersion:
 		e.add("apiVersion", "got %s, want %q for kind %s", quote(apiVersion), k.APIVersion, k.Name)
 	}
@@ -322,10 +320,14 @@ func decodeTree(tree any, want *Kind) (obj Object, kind, name string, problems E
 // inputDoc is one non-empty document of the input, parsed to a JSON tree,
 // or the reason it could not be.
 type inputDoc struct {
-	num  int
+	// num is the document's 1-based number among non-empty documents.
+	num int
+	// tree is the document as maps, lists and scalars.
 	tree any
+	// dups are the paths of keys that appear twice (JSON input).
 	dups []string
-	err  error
+	// err is why the document could not be read; tree is nil then.
+	err error
 }
 
 // splitInput cuts data into documents: JSON if it starts with '{' or '[',
@@ -390,14 +392,16 @@ func splitYAML(data []byte) []inputDoc {
 			docs = append(docs, inputDoc{num: num, err: fmt.Errorf("expands to more than %d bytes of JSON", maxExpandedSize)})
 			continue
 		}
+		// Strict YAML decoding has already refused duplicate keys, so a
+		// plain (faster) JSON decode will do.
+		var tree any
 		dec := json.NewDecoder(bytes.NewReader(j))
 		dec.UseNumber()
-		tree, dups, err := parseJSONTree(dec)
-		if err != nil {
+		if err := dec.Decode(&tree); err != nil {
 			docs = append(docs, inputDoc{num: num, err: fmt.Errorf("invalid YAML: %v", err)})
 			continue
 		}
-		docs = append(docs, inputDoc{num: num, tree: tree, dups: dups})
+		docs = append(docs, inputDoc{num: num, tree: tree})
 	}
 	return docs
 }
@@ -414,8 +418,10 @@ func yamlToJSON(y []byte) (j []byte, err error) {
 }
 
 type yamlSegment struct {
+	// text is the document's YAML.
 	text []byte
-	line int // line number of text's first line in the input
+	// line is the input line number of text's first line.
+	line int
 }
 
 // yamlSegments cuts data at lines that start with "---" followed by nothing,

@@ -6,4 +6,18 @@
 // api imports nothing else from Shoal and does no I/O. Types carry only the
 // fields Shoal supports: a manifest that uses any other field is rejected by
 // the decoder, never silently ignored.
+//
+// The entry points:
+//
+//   - Decode reads a manifest (multi-document YAML, JSON, or a List) into
+//     defaulted, validated objects, or returns every problem, each naming
+//     the document, object and field. DecodeObject does the same for one
+//     JSON body of a known kind (the HTTP API); Encode and EncodeYAML write
+//     objects back out.
+//   - Default fills in what a manifest may leave out; Validate checks an
+//     object and returns an ErrorList of FieldErrors with field paths.
+//   - Quantity ("250m", "64Mi") and IntOrString (8080 or "http") are the
+//     value types of resources and ports; LabelSelector, SelectorFromMap
+//     and ParseSelector ("app=web,tier in (a,b)") select by labels.
+//   - The Kind registry (LookupKind, Kinds, New, KindOf) maps names to kinds.
 package api

@@ -54,7 +54,10 @@ func (l ErrorList) orNil() error {
 }
 
 // errs collects FieldErrors while validating.
-type errs struct{ list ErrorList }
+type errs struct {
+	// list holds the errors found so far, in order.
+	list ErrorList
+}
 
 func (e *errs) add(field, format string, args ...any) {
 	e.list = append(e.list, &FieldError{Field: field, Detail: fmt.Sprintf(format, args...)})

@@ -24,7 +24,9 @@ func parseJSONTree(dec *json.Decoder) (any, []string, error) {
 }
 
 type treeParser struct {
-	dec  *json.Decoder
+	// dec supplies the tokens.
+	dec *json.Decoder
+	// dups collects the paths of repeated keys.
 	dups []string
 }
 
@@ -79,8 +81,11 @@ func (p *treeParser) value(path string, depth int) (any, error) {
 
 // jsonDocument is one top-level JSON value of an input and its size.
 type jsonDocument struct {
+	// tree is the value as maps, lists and scalars.
 	tree any
+	// dups are the paths of repeated keys.
 	dups []string
+	// size is the value's length in the input, in bytes.
 	size int64
 }
 

@@ -75,3 +75,26 @@ func TestNameCheckers(t *testing.T) {
 		})
 	}
 }
+
+func TestValidateLabels(t *testing.T) {
+	tests := []struct {
+		labels map[string]string
+		want   string // "" for valid
+	}{
+		{map[string]string{"zone": "eu-1", "example.com/tier": ""}, ""},
+		{map[string]string{"bad key": "x"}, `label key "bad key"`},
+		{map[string]string{"zone": "eu 1"}, `label "zone" value "eu 1"`},
+		{nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			err := ValidateLabels(tt.labels)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("ValidateLabels(%v) = %v, want nil", tt.labels, err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("ValidateLabels(%v) = %v, want an error containing %q", tt.labels, err, tt.want)
+			}
+		})
+	}
+}

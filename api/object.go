@@ -124,9 +124,12 @@ func DeepCopy[T Object](obj T) T {
 // Key identifies an object: kind, namespace (empty for cluster-scoped kinds)
 // and name.
 type Key struct {
-	Kind      string `json:"kind"`
+	// Kind is the object's kind, e.g. "Deployment".
+	Kind string `json:"kind"`
+	// Namespace is empty for cluster-scoped kinds.
 	Namespace string `json:"namespace,omitempty"`
-	Name      string `json:"name"`
+	// Name is the object's metadata.name.
+	Name string `json:"name"`
 }
 
 // KeyOf returns the key of obj.

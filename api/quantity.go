@@ -36,7 +36,9 @@ const (
 // milli-units (about 9.2 P, or 8 PiB). In JSON a Quantity is a string in
 // canonical form; a JSON number is accepted on input. The zero value is 0.
 type Quantity struct {
-	milli  int64
+	// milli is the amount in thousandths of a unit.
+	milli int64
+	// format is how String writes it; always canonical (see canonical).
 	format Format
 }
 

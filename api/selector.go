@@ -154,7 +154,9 @@ func ParseSelector(s string) (*LabelSelector, error) {
 }
 
 type selectorParser struct {
-	s   string
+	// s is the selector text.
+	s string
+	// pos is the offset of the next byte to read.
 	pos int
 }
 

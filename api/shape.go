@@ -28,8 +28,10 @@ var (
 // structFields maps the JSON names of a struct's fields (including those
 // promoted from inline embedded structs) to their types.
 type structFields struct {
+	// types maps each JSON field name to the field's type.
 	types map[string]reflect.Type
-	names []string // sorted, for suggestions
+	// names are the field names, sorted, for "did you mean" suggestions.
+	names []string
 }
 
 var fieldCache sync.Map // reflect.Type -> *structFields
