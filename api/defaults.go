@@ -45,6 +45,8 @@ func Default(obj Object) {
 		defaultPodSpec(&o.Spec)
 	case *Deployment:
 		defaultDeployment(&o.Spec)
+	case *ReplicaSet:
+		defaultPodSpec(&o.Spec.Template.Spec)
 	case *StatefulSet:
 		defaultStatefulSet(&o.Spec)
 	case *DaemonSet:

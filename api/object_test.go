@@ -39,6 +39,7 @@ func TestKindRegistry(t *testing.T) {
 		"ConfigMap":   {"v1", true, true},
 		"Secret":      {"v1", true, true},
 		"Deployment":  {"apps/v1", true, true},
+		"ReplicaSet":  {"apps/v1", true, false},
 		"StatefulSet": {"apps/v1", true, true},
 		"DaemonSet":   {"apps/v1", true, true},
 		"Ingress":     {"networking.k8s.io/v1", true, true},

@@ -46,6 +46,10 @@ func Validate(obj Object) error {
 		validateSecret(&e, o)
 	case *Deployment:
 		validateDeployment(&e, o)
+	case *ReplicaSet:
+		validateReplicas(&e, "spec.replicas", o.Spec.Replicas)
+		validateSelector(&e, "spec.selector", o.Spec.Selector, o.Spec.Template.Labels)
+		validatePodTemplate(&e, "spec.template", &o.Spec.Template, podSpecOptions{workload: true})
 	case *StatefulSet:
 		nameCheck = dnsLabelError
 		validateStatefulSet(&e, o)

@@ -70,6 +70,8 @@ func statusOf(o api.Object) string {
 		return string(o.Status.Phase)
 	case *api.Deployment:
 		return readiness(o.Status.ReadyReplicas, replicas(o.Spec.Replicas))
+	case *api.ReplicaSet:
+		return readiness(o.Status.ReadyReplicas, replicas(o.Spec.Replicas))
 	case *api.StatefulSet:
 		return readiness(o.Status.ReadyReplicas, replicas(o.Spec.Replicas))
 	case *api.DaemonSet:
@@ -128,6 +130,11 @@ func kindColumns(kind string) []column {
 			}},
 			{header: "UP-TO-DATE", cell: func(o api.Object) string { return fmt.Sprint(o.(*api.Deployment).Status.UpdatedReplicas) }},
 			{header: "AVAILABLE", cell: func(o api.Object) string { return fmt.Sprint(o.(*api.Deployment).Status.AvailableReplicas) }},
+		}
+	case "ReplicaSet":
+		return []column{
+			{header: "DESIRED", cell: func(o api.Object) string { return fmt.Sprint(replicas(o.(*api.ReplicaSet).Spec.Replicas)) }},
+			{header: "READY", cell: func(o api.Object) string { return fmt.Sprint(o.(*api.ReplicaSet).Status.ReadyReplicas) }},
 		}
 	case "StatefulSet":
 		return []column{{header: "READY", cell: func(o api.Object) string {
