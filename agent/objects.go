@@ -273,7 +273,8 @@ func (s *apiServer) deleteOne(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, notFound(k, ns, name))
 		return
 	}
-	if _, err := s.propose(r.Context(), consensus.Delete{Keys: []api.Key{{Kind: k.Name, Namespace: ns, Name: name}}}); err != nil {
+	keys := s.withNamespaceContents([]api.Key{{Kind: k.Name, Namespace: ns, Name: name}})
+	if _, err := s.propose(r.Context(), consensus.Delete{Keys: keys}); err != nil {
 		writeError(w, statusOf(err), err)
 		return
 	}
@@ -309,7 +310,7 @@ func (s *apiServer) deleteManifest(w http.ResponseWriter, r *http.Request) {
 		report = append(report, ao)
 	}
 	if len(keys) > 0 {
-		if _, err := s.propose(r.Context(), consensus.Delete{Keys: keys}); err != nil {
+		if _, err := s.propose(r.Context(), consensus.Delete{Keys: s.withNamespaceContents(keys)}); err != nil {
 			writeError(w, statusOf(err), err)
 			return
 		}
@@ -375,4 +376,32 @@ func (s *apiServer) watch(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+}
+
+// withNamespaceContents adds, for every Namespace among keys, every object
+// in that namespace: deleting a namespace deletes what is in it, as in
+// Kubernetes.
+func (s *apiServer) withNamespaceContents(keys []api.Key) []api.Key {
+	seen := map[api.Key]bool{}
+	for _, k := range keys {
+		seen[k] = true
+	}
+	out := keys
+	for _, k := range keys {
+		if k.Kind != "Namespace" {
+			continue
+		}
+		for _, kind := range api.Kinds() {
+			if !kind.Namespaced {
+				continue
+			}
+			for _, obj := range s.a.store.List(kind.Name, k.Name, nil) {
+				if key := api.KeyOf(obj); !seen[key] {
+					seen[key] = true
+					out = append(out, key)
+				}
+			}
+		}
+	}
+	return out
 }

@@ -284,3 +284,33 @@ func TestForceNewCluster(t *testing.T) {
 		t.Fatalf("write after force-new-cluster: %v: %s", err, errOut)
 	}
 }
+
+func TestLeaveOnTerminate(t *testing.T) {
+	skipShort(t)
+	c := testcluster.New(t)
+	c.Add("n1")
+	n2 := c.Add("n2", "--leave-on-terminate")
+	testcluster.Eventually(t, 10*time.Second, func() error {
+		st, err := status(c.Agents[0])
+		if err != nil {
+			return err
+		}
+		if r := roles(st); r["nonvoter"] != 1 {
+			return fmt.Errorf("got roles %v, want n2 as nonvoter", r)
+		}
+		return nil
+	})
+	n2.Stop() // SIGTERM
+	testcluster.Eventually(t, 15*time.Second, func() error {
+		st, err := status(c.Agents[0])
+		if err != nil {
+			return err
+		}
+		for _, m := range st.Members {
+			if m.Name == "n2" && (m.Status != "left" || m.Raft != "none") {
+				return fmt.Errorf("got n2 %+v, want left and out of raft", m)
+			}
+		}
+		return nil
+	})
+}
