@@ -55,6 +55,11 @@ func newRoot() *cobra.Command {
 		newDeleteCmd(g),
 		newStatusCmd(g),
 		newLeaveCmd(g),
+		newScaleCmd(g),
+		newCordonCmd(g, true),
+		newCordonCmd(g, false),
+		newDrainCmd(g),
+		newRolloutCmd(g),
 		newVersionCmd(),
 	)
 	return root

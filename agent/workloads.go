@@ -1,0 +1,116 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/shoal-dev/shoal/api"
+	"github.com/shoal-dev/shoal/client"
+	"github.com/shoal-dev/shoal/consensus"
+)
+
+// conflictRetries bounds read-modify-write retries on resourceVersion
+// conflicts.
+const conflictRetries = 5
+
+// modify reads an object from the local replica, lets change edit a copy,
+// and writes it back with its resourceVersion as precondition, retrying on
+// conflicts. ModeReplace keeps what change did to status and metadata.
+func (s *apiServer) modify(ctx context.Context, key api.Key, mode consensus.PutMode, change func(api.Object) error) (api.Object, error) {
+	for attempt := 0; ; attempt++ {
+		cur, ok := s.a.store.Get(key.Kind, key.Namespace, key.Name)
+		if !ok {
+			k, _ := api.LookupKind(key.Kind)
+			return nil, fmt.Errorf("%w: %w", consensus.ErrNotFound, notFound(k, key.Namespace, key.Name))
+		}
+		obj := api.DeepCopy(cur)
+		if err := change(obj); err != nil {
+			return nil, badRequest{err}
+		}
+		objs, err := s.propose(ctx, consensus.Put{Objects: []api.Object{obj}, Mode: mode, Time: time.Now()})
+		if errors.Is(err, consensus.ErrConflict) && attempt < conflictRetries {
+			// The replica may lag the leader: wait for the write that beat us.
+			time.Sleep(20 * time.Millisecond)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return objs[0], nil
+	}
+}
+
+// cordon serves POST /v1/nodes/{name}/cordon and /uncordon.
+func (s *apiServer) cordon(unschedulable bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		key := api.Key{Kind: "Node", Name: r.PathValue("name")}
+		obj, err := s.modify(r.Context(), key, consensus.ModeReplace, func(o api.Object) error {
+			o.(*api.Node).Spec.Unschedulable = unschedulable
+			return nil
+		})
+		if err != nil {
+			writeError(w, statusOf(err), err)
+			return
+		}
+		writeJSON(w, http.StatusOK, s.decorate(obj))
+	}
+}
+
+// evict serves POST /v1/pods/{name}/eviction: the pod is deleted and its
+// controller replaces it elsewhere (drain uses it).
+func (s *apiServer) evict(w http.ResponseWriter, r *http.Request) {
+	ns := r.URL.Query().Get("namespace")
+	if ns == "" {
+		ns = api.DefaultNamespace
+	}
+	name := r.PathValue("name")
+	cur, ok := s.a.store.Get("Pod", ns, name)
+	if !ok {
+		k, _ := api.LookupKind("Pod")
+		writeError(w, http.StatusNotFound, notFound(k, ns, name))
+		return
+	}
+	key := api.KeyOf(cur)
+	pre := consensus.Precondition{Key: key, UID: cur.GetObjectMeta().UID}
+	if _, err := s.propose(r.Context(), consensus.Delete{Keys: []api.Key{key}, Preconditions: []consensus.Precondition{pre}}); err != nil {
+		writeError(w, statusOf(err), err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": []client.AppliedObject{{Kind: "Pod", Namespace: ns, Name: name, Action: "evicted"}}})
+}
+
+// scale serves POST /v1/{resource}/{name}/scale?replicas=N for
+// Deployments and StatefulSets.
+func (s *apiServer) scale(w http.ResponseWriter, r *http.Request) {
+	k, ok := kindFromPath(w, r)
+	if !ok {
+		return
+	}
+	n, err := strconv.ParseInt(r.URL.Query().Get("replicas"), 10, 32)
+	if err != nil || n < 0 {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("replicas %q: want a whole number ≥ 0", r.URL.Query().Get("replicas")))
+		return
+	}
+	replicas := int32(n)
+	key := api.Key{Kind: k.Name, Namespace: namespaceOf(r, k), Name: r.PathValue("name")}
+	obj, err := s.modify(r.Context(), key, consensus.ModeApply, func(o api.Object) error {
+		switch o := o.(type) {
+		case *api.Deployment:
+			o.Spec.Replicas = &replicas
+		case *api.StatefulSet:
+			o.Spec.Replicas = &replicas
+		default:
+			return fmt.Errorf("%s objects cannot be scaled (deployments and statefulsets can)", k.Name)
+		}
+		return nil
+	})
+	if err != nil {
+		writeError(w, statusOf(err), err)
+		return
+	}
+	writeJSON(w, http.StatusOK, obj)
+}
