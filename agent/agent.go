@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -35,6 +36,12 @@ type Agent struct {
 	// peerClient makes agent-to-agent calls under mutual TLS.
 	peerClient *http.Client
 
+	// leading is true while this node leads and has caught up with the
+	// log (after its barrier): only then do controllers run.
+	leading atomic.Bool
+	// fenced is true while this node is cut off from a Raft majority for
+	// longer than FenceAfter (see runFenceMonitor).
+	fenced atomic.Bool
 	// ready is closed once the agent serves its API.
 	ready chan struct{}
 	// leaveReq asks Run to leave the cluster gracefully and stop.
@@ -144,6 +151,8 @@ func (a *Agent) Run(ctx context.Context) error {
 	})
 	g.Go(func() error { return a.joinGossip(ctx, peers) })
 	g.Go(func() error { return a.runLeaderDuties(ctx) })
+	g.Go(func() error { return a.runControllers(ctx) })
+	g.Go(func() error { return a.runFenceMonitor(ctx) })
 	g.Go(func() error { return a.runResourceReporter(ctx) })
 	g.Go(func() error { return a.runPeerRecorder(ctx) })
 	g.Go(func() error {
@@ -246,6 +255,7 @@ func (a *Agent) localMeta() (gossip.Meta, error) {
 		FreeMemory: capacity.Memory,
 		FreeDisk:   capacity.Disk,
 		Labels:     labels,
+		MaxPods:    a.cfg.MaxPods,
 		Version:    Version,
 	}, nil
 }

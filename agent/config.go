@@ -8,6 +8,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/shoal-dev/shoal/placement"
 )
 
 // Config is the agent's configuration; cmd/shoal maps flags onto it.
@@ -37,6 +39,8 @@ type Config struct {
 	// when positive.
 	CPU    int64
 	Memory int64
+	// MaxPods is how many pods this node takes (default 110, as kubelet).
+	MaxPods int
 	// ForceNewCluster restarts the control plane from the local replica.
 	ForceNewCluster bool
 	// LeaveOnTerminate makes SIGTERM a graceful leave.
@@ -44,6 +48,15 @@ type Config struct {
 	// VoterGrace is how long a voter must be dead before the leader
 	// replaces it.
 	VoterGrace time.Duration
+	// Placement is the scheduling strategy: spread (default) or binpack.
+	Placement placement.Strategy
+	// NodeGrace is how long a node may be NotReady before its pods are
+	// replaced elsewhere.
+	NodeGrace time.Duration
+	// FenceAfter is how long an agent may be cut off from a Raft majority
+	// before it stops its StatefulSet pods; the leader waits at least as
+	// long before replacing them.
+	FenceAfter time.Duration
 	// GossipFast uses short gossip failure-detection timings (tests).
 	GossipFast bool
 	Logger     *slog.Logger
@@ -57,6 +70,9 @@ const (
 	DefaultAPIPort    = 7948
 	DefaultVoters     = 3
 	DefaultVoterGrace = 10 * time.Second
+	DefaultNodeGrace  = 5 * time.Second
+	DefaultMaxPods    = 110
+	DefaultFenceAfter = 10 * time.Second
 )
 
 // SetDefaults fills unset fields.
@@ -89,6 +105,18 @@ func (c *Config) SetDefaults() {
 	}
 	if c.VoterGrace == 0 {
 		c.VoterGrace = DefaultVoterGrace
+	}
+	if c.MaxPods == 0 {
+		c.MaxPods = DefaultMaxPods
+	}
+	if c.Placement == "" {
+		c.Placement = placement.Spread
+	}
+	if c.NodeGrace == 0 {
+		c.NodeGrace = DefaultNodeGrace
+	}
+	if c.FenceAfter == 0 {
+		c.FenceAfter = DefaultFenceAfter
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -127,11 +155,20 @@ func (c *Config) Validate() error {
 	if c.Join != "" && c.ForceNewCluster {
 		errs = append(errs, errors.New("--force-new-cluster and --join exclude each other"))
 	}
+	if c.MaxPods < 1 || c.MaxPods > 10000 {
+		errs = append(errs, fmt.Errorf("--max-pods %d: must be 1..10000", c.MaxPods))
+	}
 	if c.CPU < 0 || c.Memory < 0 {
 		errs = append(errs, errors.New("--cpu and --memory must not be negative"))
 	}
 	if c.VoterGrace < 0 {
 		errs = append(errs, errors.New("--voter-grace must not be negative"))
+	}
+	if c.Placement != placement.Spread && c.Placement != placement.Binpack {
+		errs = append(errs, fmt.Errorf("--placement %q: want spread or binpack", c.Placement))
+	}
+	if c.NodeGrace < 0 || c.FenceAfter < 0 {
+		errs = append(errs, errors.New("--node-grace and --fence-after must not be negative"))
 	}
 	for k, v := range c.Labels {
 		if k == "" {

@@ -32,6 +32,7 @@ func (a *Agent) runLeaderDuties(ctx context.Context) error {
 		}
 		if !a.raft.IsLeader() {
 			leading = false
+			a.leading.Store(false)
 			continue
 		}
 		if !leading {
@@ -42,6 +43,7 @@ func (a *Agent) runLeaderDuties(ctx context.Context) error {
 			}
 			a.logger.Info("leading the cluster")
 			leading = true
+			a.leading.Store(true)
 		}
 		a.reconcileVoters()
 		a.reconcileNodes(ctx)

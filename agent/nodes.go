@@ -10,9 +10,6 @@ import (
 	"github.com/shoal-dev/shoal/gossip"
 )
 
-// defaultMaxPods is the pod capacity every node reports.
-const defaultMaxPods = 110
-
 // reconcileNodes makes the Node objects match gossip: one per member, its
 // Ready condition following the member's health; a member that left
 // gracefully loses its Node. All changes go in one command.
@@ -78,11 +75,15 @@ func desiredNode(old *api.Node, m gossip.Member) *api.Node {
 		n.Name = m.Name
 	}
 	n.Labels = mergeLabels(n.Labels, m.Meta.Labels)
+	maxPods := int64(m.Meta.MaxPods)
+	if maxPods == 0 {
+		maxPods = DefaultMaxPods
+	}
 	capacity := api.ResourceList{
 		"cpu":               api.NewMilliQuantity(m.Meta.CPU, api.DecimalSI),
 		"memory":            api.NewQuantity(m.Meta.Memory, api.BinarySI),
 		"ephemeral-storage": api.NewQuantity(m.Meta.Disk, api.BinarySI),
-		"pods":              api.NewQuantity(defaultMaxPods, api.DecimalSI),
+		"pods":              api.NewQuantity(maxPods, api.DecimalSI),
 	}
 	n.Status.Capacity = capacity
 	n.Status.Allocatable = capacity

@@ -263,3 +263,12 @@ func (n *Node) Stats() map[string]string { return n.raft.Stats() }
 
 // LocalAddr is the address other nodes use for this node's Raft.
 func (n *Node) LocalAddr() string { return string(n.trans.LocalAddr()) }
+
+// LastContact is when this node last heard from a leader (zero if never);
+// a leader reports the time it last confirmed its leadership.
+func (n *Node) LastContact() time.Time {
+	if n.raft.State() == raft.Leader {
+		return time.Now()
+	}
+	return n.raft.LastContact()
+}

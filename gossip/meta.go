@@ -42,6 +42,8 @@ type Meta struct {
 	FreeDisk int64 `json:"fd,omitempty"`
 	// Labels are the node's labels, as used by nodeSelector.
 	Labels map[string]string `json:"l,omitempty"`
+	// MaxPods is how many pods the node takes (0: the default, 110).
+	MaxPods int `json:"mp,omitempty"`
 	// PodCIDR is the node's pod network, empty until one is assigned.
 	PodCIDR string `json:"pc,omitempty"`
 	// Version is the Shoal version the node runs.

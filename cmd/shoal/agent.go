@@ -14,6 +14,7 @@ import (
 
 	"github.com/shoal-dev/shoal/agent"
 	"github.com/shoal-dev/shoal/api"
+	"github.com/shoal-dev/shoal/placement"
 )
 
 func newAgentCmd(g *globals) *cobra.Command {
@@ -21,6 +22,7 @@ func newAgentCmd(g *globals) *cobra.Command {
 		cfg              agent.Config
 		labels, cpu, mem string
 		logLevel         string
+		strategy         string
 	)
 	cmd := &cobra.Command{
 		Use:   "agent",
@@ -54,6 +56,7 @@ cluster. Restarted with the same --data-dir it rejoins by itself.`,
 				}
 				cfg.Memory = q.Value()
 			}
+			cfg.Placement = placement.Strategy(strategy)
 			var level slog.Level
 			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
 				return fmt.Errorf("--log-level %q: want debug, info, warn or error", logLevel)
@@ -75,9 +78,13 @@ cluster. Restarted with the same --data-dir it rejoins by itself.`,
 	f.StringVar(&labels, "labels", "", "node labels, k=v,k2=v2")
 	f.StringVar(&cpu, "cpu", "", "CPU capacity to offer, e.g. 2 or 1500m (default: the machine's)")
 	f.StringVar(&mem, "memory", "", "memory capacity to offer, e.g. 4Gi (default: the machine's)")
+	f.IntVar(&cfg.MaxPods, "max-pods", agent.DefaultMaxPods, "how many pods this node takes")
 	f.BoolVar(&cfg.ForceNewCluster, "force-new-cluster", false, "restart the control plane from this node's replica when quorum is lost for good")
 	f.BoolVar(&cfg.LeaveOnTerminate, "leave-on-terminate", false, "leave the cluster gracefully on SIGTERM")
 	f.DurationVar(&cfg.VoterGrace, "voter-grace", agent.DefaultVoterGrace, "how long a voter must be dead before it is replaced")
+	f.StringVar(&strategy, "placement", string(placement.Spread), "pod placement: spread (least-allocated) or binpack (most-allocated)")
+	f.DurationVar(&cfg.NodeGrace, "node-grace", agent.DefaultNodeGrace, "how long a node may be NotReady before its pods are replaced elsewhere")
+	f.DurationVar(&cfg.FenceAfter, "fence-after", agent.DefaultFenceAfter, "how long an agent cut off from a Raft majority keeps its StatefulSet pods")
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	f.BoolVar(&cfg.GossipFast, "gossip-fast", false, "fast gossip failure detection (for tests on loopback)")
 	_ = f.MarkHidden("gossip-fast")

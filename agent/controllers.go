@@ -1,0 +1,217 @@
+package agent
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	"github.com/shoal-dev/shoal/api"
+	"github.com/shoal-dev/shoal/consensus"
+	"github.com/shoal-dev/shoal/placement"
+	"github.com/shoal-dev/shoal/placement/controller"
+)
+
+// workloadKinds are the kinds whose changes wake the controllers.
+var workloadKinds = []string{"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Pod", "Node"}
+
+// controllerDebounce gathers a burst of store events into one pass.
+const controllerDebounce = 20 * time.Millisecond
+
+// maxBatch caps the objects in one Raft command, so a 1,000-replica apply
+// is a few commands, not a thousand, and no entry grows huge.
+const maxBatch = 500
+
+// runControllers runs, while this node leads, the workload controllers and
+// the scheduler: on every change to workloads, pods or nodes (debounced)
+// and every second (for time-driven transitions such as node grace).
+func (a *Agent) runControllers(ctx context.Context) error {
+	events := a.store.Watch(ctx, workloadKinds...)
+	tick := time.NewTicker(reconcileInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case _, ok := <-events:
+			if !ok {
+				// Restored from a snapshot, or fell behind: watch again.
+				events = a.store.Watch(ctx, workloadKinds...)
+			}
+			drainFor(events, controllerDebounce)
+		case <-tick.C:
+		}
+		if !a.leading.Load() {
+			continue
+		}
+		a.reconcileWorkloads(ctx, time.Now())
+	}
+}
+
+// drainFor swallows events arriving within d, so a burst makes one pass.
+func drainFor(events <-chan consensus.Event, d time.Duration) {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	for {
+		select {
+		case _, ok := <-events:
+			if !ok {
+				return
+			}
+		case <-timer.C:
+			return
+		}
+	}
+}
+
+// reconcileWorkloads runs one controller pass and one scheduling pass
+// over this replica and commits what they decide.
+func (a *Agent) reconcileWorkloads(ctx context.Context, now time.Time) {
+	st := &controller.State{Now: now}
+	for _, o := range a.store.List("Node", "", nil) {
+		st.Nodes = append(st.Nodes, o.(*api.Node))
+	}
+	for _, o := range a.store.List("Deployment", "", nil) {
+		st.Deployments = append(st.Deployments, o.(*api.Deployment))
+	}
+	for _, o := range a.store.List("ReplicaSet", "", nil) {
+		st.ReplicaSets = append(st.ReplicaSets, o.(*api.ReplicaSet))
+	}
+	for _, o := range a.store.List("StatefulSet", "", nil) {
+		st.StatefulSets = append(st.StatefulSets, o.(*api.StatefulSet))
+	}
+	for _, o := range a.store.List("DaemonSet", "", nil) {
+		st.DaemonSets = append(st.DaemonSets, o.(*api.DaemonSet))
+	}
+	for _, o := range a.store.List("Pod", "", nil) {
+		st.Pods = append(st.Pods, o.(*api.Pod))
+	}
+	ch := controller.Reconcile(st, controller.Config{NodeGrace: a.cfg.NodeGrace, FenceAfter: a.cfg.FenceAfter})
+	if !ch.Empty() {
+		a.commitChanges(ctx, ch, now)
+		// The next pass (woken by these writes) schedules the new pods.
+		return
+	}
+	a.schedule(ctx, st, now)
+}
+
+// commitChanges writes a controller pass in batches: creates (which must
+// not exist yet), replacements and status writes (each guarded by the
+// resourceVersion it was computed from), then deletes (guarded by uid).
+// A batch that fails a precondition is dropped; the next pass recomputes.
+func (a *Agent) commitChanges(ctx context.Context, ch controller.Changes, now time.Time) {
+	for _, o := range ch.Creates {
+		o.GetObjectMeta().ResourceVersion = "0"
+	}
+	a.putBatches(ctx, ch.Creates, consensus.ModeReplace, now)
+	a.putBatches(ctx, ch.Updates, consensus.ModeReplace, now)
+	a.putBatches(ctx, ch.Statuses, consensus.ModeStatus, now)
+	for start := 0; start < len(ch.Deletes); start += maxBatch {
+		end := min(start+maxBatch, len(ch.Deletes))
+		var d consensus.Delete
+		for _, del := range ch.Deletes[start:end] {
+			d.Keys = append(d.Keys, del.Key)
+			if del.UID != "" {
+				d.Preconditions = append(d.Preconditions, consensus.Precondition{Key: del.Key, UID: del.UID})
+			}
+		}
+		a.commit(ctx, func() ([]byte, error) { return consensus.EncodeDelete(d) })
+	}
+}
+
+func (a *Agent) putBatches(ctx context.Context, objs []api.Object, mode consensus.PutMode, now time.Time) {
+	for start := 0; start < len(objs); start += maxBatch {
+		batch := objs[start:min(start+maxBatch, len(objs))]
+		a.commit(ctx, func() ([]byte, error) {
+			return consensus.EncodePut(consensus.Put{Objects: batch, Mode: mode, Time: now})
+		})
+	}
+}
+
+// commit proposes one command, logging failures (the controllers retry).
+func (a *Agent) commit(ctx context.Context, encode func() ([]byte, error)) {
+	cmd, err := encode()
+	if err != nil {
+		a.logger.Error("encode controller command", "err", err)
+		return
+	}
+	res, err := a.Propose(ctx, cmd)
+	if err == nil {
+		err = res.Err
+	}
+	if err != nil {
+		a.logger.Debug("controller write failed; retrying on the next pass", "err", err)
+	}
+}
+
+// schedule places pending pods on nodes and records why the others
+// cannot be placed.
+func (a *Agent) schedule(ctx context.Context, st *controller.State, now time.Time) {
+	snap := &placement.Snapshot{Pods: st.Pods}
+	for _, n := range st.Nodes {
+		snap.Nodes = append(snap.Nodes, placement.NodeInfoFrom(n))
+	}
+	var pending []*api.Pod
+	byKey := map[api.Key]*api.Pod{}
+	for _, p := range st.Pods {
+		if p.Spec.NodeName == "" && p.DeletionTimestamp == nil && (p.Status.Phase == "" || p.Status.Phase == api.PodPending) {
+			pending = append(pending, p)
+			byKey[api.KeyOf(p)] = p
+		}
+	}
+	if len(pending) == 0 {
+		return
+	}
+	// Oldest first, then by name: fair and deterministic.
+	sort.SliceStable(pending, func(i, j int) bool {
+		ti, tj := pending[i].CreationTimestamp, pending[j].CreationTimestamp
+		if ti != nil && tj != nil && !ti.Equal(*tj) {
+			return ti.Before(*tj)
+		}
+		return pending[i].Namespace+"/"+pending[i].Name < pending[j].Namespace+"/"+pending[j].Name
+	})
+	var bound, unschedulable []api.Object
+	for _, d := range placement.Schedule(snap, pending, placement.Config{Strategy: a.cfg.Placement}) {
+		p := byKey[d.Pod]
+		if p == nil {
+			continue
+		}
+		cond := api.PodCondition{Type: api.PodScheduled, Status: api.ConditionTrue}
+		if d.Node == "" {
+			cond = api.PodCondition{Type: api.PodScheduled, Status: api.ConditionFalse, Reason: "Unschedulable", Message: d.Reason}
+		}
+		if d.Node == "" && samePodCondition(p, cond) {
+			continue
+		}
+		cp := api.DeepCopy(p)
+		t := now.UTC().Truncate(time.Second)
+		cond.LastTransitionTime = &t
+		setPodCondition(&cp.Status, cond)
+		if d.Node == "" {
+			unschedulable = append(unschedulable, cp)
+			continue
+		}
+		cp.Spec.NodeName = d.Node
+		bound = append(bound, cp)
+	}
+	a.putBatches(ctx, bound, consensus.ModeReplace, now)
+	a.putBatches(ctx, unschedulable, consensus.ModeStatus, now)
+}
+
+func samePodCondition(p *api.Pod, c api.PodCondition) bool {
+	for _, have := range p.Status.Conditions {
+		if have.Type == c.Type {
+			return have.Status == c.Status && have.Reason == c.Reason && have.Message == c.Message
+		}
+	}
+	return false
+}
+
+func setPodCondition(st *api.PodStatus, c api.PodCondition) {
+	for i := range st.Conditions {
+		if st.Conditions[i].Type == c.Type {
+			st.Conditions[i] = c
+			return
+		}
+	}
+	st.Conditions = append(st.Conditions, c)
+}

@@ -1,0 +1,90 @@
+package controller
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/shoal-dev/shoal/api"
+)
+
+// ReasonNodeLost is the status reason of pods given up because their node
+// stopped answering.
+const ReasonNodeLost = "NodeLost"
+
+// nodeLost reports whether pods bound to the named node should be given up
+// after waiting `after`: the node object is gone (it left the cluster), or
+// its Ready condition has not been True for at least `after` (measured
+// from the condition's lastTransitionTime). A node that never reported a
+// Ready condition, or reported one without a time, is not lost: there is
+// no moment to count from.
+func (p *pass) nodeLost(name string, after time.Duration) bool {
+	n := p.nodes[name]
+	if n == nil {
+		return true
+	}
+	c := n.Condition(api.NodeReady)
+	if c == nil || c.Status == api.ConditionTrue || c.LastTransitionTime == nil {
+		return false
+	}
+	return !p.now.Before(c.LastTransitionTime.Add(after))
+}
+
+// failLostPods marks the active pods of ReplicaSets and DaemonSets on lost
+// nodes (not Ready for NodeGrace, or gone) as Failed with reason NodeLost
+// and their Ready condition False, so services stop routing to them and
+// status shows why. The ReplicaSet replaces them on the next pass, once the
+// Failed phase is committed (so a committed state never holds both a lost
+// pod that still counts and its replacement); the DaemonSet keeps its
+// Failed pod until the node is Ready again. StatefulSet pods are left to
+// the StatefulSet stage, which waits for fencing.
+func (p *pass) failLostPods() {
+	for _, pod := range p.pods {
+		node := pod.Spec.NodeName
+		if node == "" || !isActive(pod) || p.deleting(pod) {
+			continue
+		}
+		ref := controllerOf(&pod.ObjectMeta)
+		if ref == nil || !p.live[ref.UID] {
+			continue
+		}
+		if k := p.kindOf[ref.UID]; k != "ReplicaSet" && k != "DaemonSet" {
+			continue
+		}
+		if !p.nodeLost(node, p.cfg.NodeGrace) {
+			continue
+		}
+		cp := api.DeepCopy(pod)
+		msg := fmt.Sprintf("node %s stopped answering and was not Ready for %s", node, p.cfg.NodeGrace)
+		if p.nodes[node] == nil {
+			msg = fmt.Sprintf("node %s left the cluster", node)
+		}
+		cp.Status.Phase = api.PodFailed
+		cp.Status.Reason = ReasonNodeLost
+		cp.Status.Message = msg
+		setPodCondition(&cp.Status, api.PodCondition{
+			Type: api.PodReady, Status: api.ConditionFalse, Reason: ReasonNodeLost, Message: msg,
+		}, p.now)
+		p.status(cp)
+	}
+}
+
+// setPodCondition sets c on st, stamping lastTransitionTime with now when
+// the status changes.
+func setPodCondition(st *api.PodStatus, c api.PodCondition, now time.Time) {
+	for i := range st.Conditions {
+		if st.Conditions[i].Type != c.Type {
+			continue
+		}
+		if st.Conditions[i].Status == c.Status {
+			c.LastTransitionTime = st.Conditions[i].LastTransitionTime
+		} else {
+			t := now
+			c.LastTransitionTime = &t
+		}
+		st.Conditions[i] = c
+		return
+	}
+	t := now
+	c.LastTransitionTime = &t
+	st.Conditions = append(st.Conditions, c)
+}

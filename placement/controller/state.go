@@ -1,0 +1,135 @@
+package controller
+
+import (
+	"errors"
+	"time"
+
+	"github.com/shoal-dev/shoal/api"
+)
+
+// State is the read-only snapshot one controller pass works on. The leader
+// builds it from its replica; Reconcile never modifies the objects in it.
+// The order of the slices does not matter.
+type State struct {
+	// Now is the leader's clock for this pass: node grace, fencing,
+	// minReadySeconds and progress deadlines are measured against it.
+	Now time.Time
+	// Nodes are every Node object. Their Ready condition, with its
+	// lastTransitionTime, follows gossip health (suspect or dead members
+	// are not Ready).
+	Nodes []*api.Node
+	// Deployments are every Deployment.
+	Deployments []*api.Deployment
+	// ReplicaSets are every ReplicaSet (all created by this package).
+	ReplicaSets []*api.ReplicaSet
+	// StatefulSets are every StatefulSet.
+	StatefulSets []*api.StatefulSet
+	// DaemonSets are every DaemonSet.
+	DaemonSets []*api.DaemonSet
+	// Pods are every Pod.
+	Pods []*api.Pod
+}
+
+// Defaults of Config, matching the agent flags --node-grace and
+// --fence-after.
+const (
+	DefaultNodeGrace  = 5 * time.Second
+	DefaultFenceAfter = 10 * time.Second
+)
+
+// Config tunes the node lifecycle.
+type Config struct {
+	// NodeGrace is how long a node may be not Ready before its Deployment
+	// and DaemonSet pods are marked Failed (and the Deployment ones
+	// replaced elsewhere). Zero means DefaultNodeGrace.
+	NodeGrace time.Duration
+	// FenceAfter is how long an agent cut off from a Raft majority keeps
+	// its StatefulSet pods before stopping them itself. The leader waits at
+	// least max(NodeGrace, FenceAfter) after a node stops being Ready before
+	// it starts a StatefulSet pod of that node elsewhere. Zero means
+	// DefaultFenceAfter.
+	FenceAfter time.Duration
+}
+
+// DefaultConfig returns the default Config.
+func DefaultConfig() Config {
+	return Config{NodeGrace: DefaultNodeGrace, FenceAfter: DefaultFenceAfter}
+}
+
+// Validate reports durations that make no sense.
+func (c Config) Validate() error {
+	if c.NodeGrace < 0 {
+		return errors.New("node grace must not be negative")
+	}
+	if c.FenceAfter < 0 {
+		return errors.New("fence-after must not be negative")
+	}
+	return nil
+}
+
+// withDefaults fills in zero (or invalid, negative) durations.
+func (c Config) withDefaults() Config {
+	if c.NodeGrace <= 0 {
+		c.NodeGrace = DefaultNodeGrace
+	}
+	if c.FenceAfter <= 0 {
+		c.FenceAfter = DefaultFenceAfter
+	}
+	return c
+}
+
+// statefulGrace is how long a node must be lost before its StatefulSet
+// pods may run elsewhere: by then the agent has fenced itself.
+func (c Config) statefulGrace() time.Duration { return max(c.NodeGrace, c.FenceAfter) }
+
+// Changes are the writes of one controller pass. Each object key appears
+// at most once across all four lists, and each list is sorted by key
+// (kind, namespace, name). Every object is a fresh copy the caller may
+// modify (for example to stamp a resourceVersion precondition).
+//
+// Commit them in this order, each list in batches of any size, each batch
+// atomically: Creates, Updates, Statuses, Deletes. A batch that fails a
+// precondition may be dropped: the next pass recomputes from the new
+// state. Every intermediate state of that order keeps the rollout
+// guarantees (creates never push a Deployment above replicas+maxSurge;
+// deletes never take it below replicas-maxUnavailable available pods),
+// which is why a pod that must be replaced under the same name (a
+// StatefulSet identity, a DaemonSet pod) is deleted in one pass and
+// created in the next.
+type Changes struct {
+	// Creates are new objects that must not exist yet: commit them with a
+	// "must not exist" precondition (resourceVersion "0"). They carry no
+	// uid or resourceVersion; their ownerReferences name live owners by
+	// uid.
+	Creates []api.Object
+	// Updates replace cluster-owned objects whole (spec, metadata and
+	// status: ReplicaSets, and StatefulSets whose volume-node annotation
+	// changed). Each carries the resourceVersion it was computed from as
+	// its precondition.
+	Updates []api.Object
+	// Statuses replace only the status of existing objects (Deployment,
+	// ReplicaSet, StatefulSet and DaemonSet status; phase Failed for pods
+	// of lost nodes). Each carries the resourceVersion it was computed from.
+	Statuses []api.Object
+	// Deletes remove objects, each guarded by its uid.
+	Deletes []Delete
+}
+
+// Delete names an object to delete. UID is the uid the object had when
+// the pass decided to delete it: commit it as a precondition, so an object
+// recreated under the same name is never hit.
+type Delete struct {
+	Key api.Key
+	UID string
+}
+
+// Empty reports whether the pass found nothing to do: the cluster is at a
+// fixpoint until something outside changes (or time passes).
+func (c Changes) Empty() bool {
+	return len(c.Creates) == 0 && len(c.Updates) == 0 && len(c.Statuses) == 0 && len(c.Deletes) == 0
+}
+
+// Len counts the writes.
+func (c Changes) Len() int {
+	return len(c.Creates) + len(c.Updates) + len(c.Statuses) + len(c.Deletes)
+}

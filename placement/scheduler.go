@@ -1,0 +1,162 @@
+package placement
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/shoal-dev/shoal/api"
+)
+
+// Strategy chooses how the rank stage weighs a node's allocation once
+// spread is equal.
+type Strategy string
+
+// Strategies.
+const (
+	// Spread prefers the least-allocated node (the default).
+	Spread Strategy = "spread"
+	// Binpack prefers the most-allocated node, filling nodes one after
+	// another and leaving others empty.
+	Binpack Strategy = "binpack"
+)
+
+// Config is the scheduler's configuration.
+type Config struct {
+	// Strategy is Spread (default when empty) or Binpack.
+	Strategy Strategy
+}
+
+// Validate reports a strategy the scheduler does not know.
+func (c Config) Validate() error {
+	switch c.Strategy {
+	case "", Spread, Binpack:
+		return nil
+	}
+	return fmt.Errorf("placement strategy %q: want %s or %s", c.Strategy, Spread, Binpack)
+}
+
+// Decision is where one pod goes.
+type Decision struct {
+	// Pod is the pod's key (api.KeyOf).
+	Pod api.Key
+	// Node is the node to bind it to, or "" if no node can take it.
+	Node string
+	// Reason says, for a human, why no node can take the pod, e.g. "0/3
+	// nodes are available: 2 insufficient memory, 1 node(s) didn't match
+	// nodeSelector"; "" when Node is set.
+	Reason string
+}
+
+// Schedule decides where each pending pod goes, in the order given: each
+// placement uses up its node's resources and ports and counts for spreading
+// its owner before the next pod is placed. It returns one Decision per
+// non-nil pod, in the same order. A pod that no node can take gets a
+// Reason; the caller leaves it Pending and calls Schedule again when the
+// cluster changes.
+//
+// Schedule is pure: it reads snap and pending, never modifies them, and
+// gives the same decisions for the same input in any node or pod order of
+// snap. Pending pods' spec.nodeName is ignored. An unknown strategy is
+// treated as Spread (see Config.Validate).
+func Schedule(snap *Snapshot, pending []*api.Pod, cfg Config) []Decision {
+	if snap == nil {
+		snap = &Snapshot{}
+	}
+	strategy := cfg.Strategy
+	if strategy != Binpack {
+		strategy = Spread
+	}
+	s := indexSnapshot(snap, strategy)
+	out := make([]Decision, 0, len(pending))
+	for _, pod := range pending {
+		if pod != nil {
+			out = append(out, s.place(pod))
+		}
+	}
+	return out
+}
+
+// podInfo is what the stages need to know about a pod being placed.
+type podInfo struct {
+	req   Resources
+	ports []uint32
+	class *class
+	owner *owner
+	// hash of the pod's namespace and name, for tie-breaks.
+	hash uint64
+}
+
+// place runs the pipeline for one pod and commits its placement.
+func (s *state) place(pod *api.Pod) Decision {
+	d := Decision{Pod: api.KeyOf(pod)}
+	p := &podInfo{
+		req:   PodRequests(pod),
+		ports: hostPorts(pod),
+		class: s.classFor(pod.Spec.NodeSelector, pod.Annotations[AnnotationVolumeNode]),
+		owner: s.ownerFor(ownerKey(pod)),
+		hash:  podHash(pod),
+	}
+	var shape string
+	if len(s.failed) > 0 {
+		shape = p.shape()
+		if why, ok := s.failed[shape]; ok {
+			d.Reason = why
+			return d
+		}
+	}
+	n := int32(-1)
+	switch {
+	case p.class.size == 0:
+	case p.class.pinned:
+		if s.fit(p.class.pin, p) == fits {
+			n = p.class.pin
+		}
+	default:
+		n = s.rank(p, s.viewOf(p.owner, p.class))
+	}
+	if n < 0 {
+		var counts reasonCounts
+		counts, n = s.explain(p)
+		if n < 0 {
+			d.Reason = counts.message(len(s.nodes))
+			if shape == "" {
+				shape = p.shape()
+			}
+			s.failed[shape] = d.Reason
+			return d
+		}
+	}
+	s.take(n, p.req, p.ports)
+	p.owner.record(n, s.zoneOf[n])
+	d.Node = s.nodes[n].Name
+	return d
+}
+
+// shape identifies what decides whether a pod fits anywhere: its class,
+// requests and host ports (not its owner, which only affects ranking).
+func (p *podInfo) shape() string {
+	var b strings.Builder
+	b.WriteString(p.class.key)
+	for _, v := range []int64{p.req.MilliCPU, p.req.Memory} {
+		b.WriteByte(1)
+		b.WriteString(strconv.FormatInt(v, 10))
+	}
+	for _, port := range p.ports {
+		b.WriteByte(2)
+		b.WriteString(strconv.FormatUint(uint64(port), 10))
+	}
+	return b.String()
+}
+
+// podHash is the FNV-1a hash of "namespace/name".
+func podHash(p *api.Pod) uint64 {
+	const offset, prime = 14695981039346656037, 1099511628211
+	h := uint64(offset)
+	for _, s := range [...]string{p.Namespace, "/", p.Name} {
+		for i := 0; i < len(s); i++ {
+			h = (h ^ uint64(s[i])) * prime
+		}
+	}
+	return h
+}
