@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"time"
 
@@ -114,30 +115,34 @@ func (a *Agent) commitChanges(ctx context.Context, ch controller.Changes, now ti
 				d.Preconditions = append(d.Preconditions, consensus.Precondition{Key: del.Key, UID: del.UID})
 			}
 		}
-		a.commit(ctx, func() ([]byte, error) { return consensus.EncodeDelete(d) })
+		a.logRetry(a.commit(ctx, func() ([]byte, error) { return consensus.EncodeDelete(d) }))
 	}
 }
 
 func (a *Agent) putBatches(ctx context.Context, objs []api.Object, mode consensus.PutMode, now time.Time) {
 	for start := 0; start < len(objs); start += maxBatch {
 		batch := objs[start:min(start+maxBatch, len(objs))]
-		a.commit(ctx, func() ([]byte, error) {
+		a.logRetry(a.commit(ctx, func() ([]byte, error) {
 			return consensus.EncodePut(consensus.Put{Objects: batch, Mode: mode, Time: now})
-		})
+		}))
 	}
 }
 
-// commit proposes one command, logging failures (the controllers retry).
-func (a *Agent) commit(ctx context.Context, encode func() ([]byte, error)) {
+// commit proposes one command and turns a failed command into an error.
+func (a *Agent) commit(ctx context.Context, encode func() ([]byte, error)) error {
 	cmd, err := encode()
 	if err != nil {
-		a.logger.Error("encode controller command", "err", err)
-		return
+		return fmt.Errorf("encode command: %w", err)
 	}
 	res, err := a.Propose(ctx, cmd)
-	if err == nil {
-		err = res.Err
+	if err != nil {
+		return err
 	}
+	return res.Err
+}
+
+// logRetry logs a failed controller write: the next pass recomputes it.
+func (a *Agent) logRetry(err error) {
 	if err != nil {
 		a.logger.Debug("controller write failed; retrying on the next pass", "err", err)
 	}

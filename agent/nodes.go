@@ -36,27 +36,15 @@ func (a *Agent) reconcileNodes(ctx context.Context) {
 	}
 	now := time.Now()
 	if len(puts) > 0 {
-		cmd, err := consensus.EncodePut(consensus.Put{Objects: puts, Mode: consensus.ModeReplace, Time: now})
-		if err == nil {
-			var res consensus.ApplyResult
-			res, err = a.Propose(ctx, cmd)
-			if err == nil {
-				err = res.Err
-			}
-		}
+		err := a.commit(ctx, func() ([]byte, error) {
+			return consensus.EncodePut(consensus.Put{Objects: puts, Mode: consensus.ModeReplace, Time: now})
+		})
 		if err != nil {
 			a.logger.Warn("update node objects", "err", err)
 		}
 	}
 	if len(dels) > 0 {
-		cmd, err := consensus.EncodeDelete(consensus.Delete{Keys: dels})
-		if err == nil {
-			var res consensus.ApplyResult
-			res, err = a.Propose(ctx, cmd)
-			if err == nil {
-				err = res.Err
-			}
-		}
+		err := a.commit(ctx, func() ([]byte, error) { return consensus.EncodeDelete(consensus.Delete{Keys: dels}) })
 		if err != nil {
 			a.logger.Warn("delete node objects of members that left", "err", err)
 		}

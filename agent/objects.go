@@ -16,13 +16,8 @@ import (
 // apply takes a manifest (YAML or JSON, one or more objects) and applies
 // all of it in one Raft command, or nothing.
 func (s *apiServer) apply(w http.ResponseWriter, r *http.Request) {
-	body, ok := readBody(w, r)
+	objs, ok := readManifest(w, r)
 	if !ok {
-		return
-	}
-	objs, err := api.Decode(body)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err)
 		return
 	}
 	report, err := s.applyObjects(r.Context(), objs)
@@ -284,13 +279,8 @@ func (s *apiServer) deleteOne(w http.ResponseWriter, r *http.Request) {
 // deleteManifest deletes the objects a manifest names; objects already
 // gone are reported, not errors.
 func (s *apiServer) deleteManifest(w http.ResponseWriter, r *http.Request) {
-	body, ok := readBody(w, r)
+	objs, ok := readManifest(w, r)
 	if !ok {
-		return
-	}
-	objs, err := api.Decode(body)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err)
 		return
 	}
 	if err := s.checkWritable(objs); err != nil {
@@ -404,4 +394,19 @@ func (s *apiServer) withNamespaceContents(keys []api.Key) []api.Key {
 		}
 	}
 	return out
+}
+
+// readManifest reads and decodes a manifest body, answering 400 with every
+// problem if it does not decode.
+func readManifest(w http.ResponseWriter, r *http.Request) ([]api.Object, bool) {
+	body, ok := readBody(w, r)
+	if !ok {
+		return nil, false
+	}
+	objs, err := api.Decode(body)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return nil, false
+	}
+	return objs, true
 }

@@ -1,8 +1,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/shoal-dev/shoal/agent"
 	"github.com/shoal-dev/shoal/client"
@@ -27,4 +31,15 @@ func (g *globals) connect() (*client.Client, error) {
 		token = t
 	}
 	return client.New(server, token)
+}
+
+// call connects to the API and runs fn with a context bounded by timeout.
+func (g *globals) call(cmd *cobra.Command, timeout time.Duration, fn func(context.Context, *client.Client) error) error {
+	c, err := g.connect()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+	defer cancel()
+	return fn(ctx, c)
 }

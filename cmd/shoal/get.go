@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/shoal-dev/shoal/api"
+	"github.com/shoal-dev/shoal/client"
 )
 
 func newGetCmd(g *globals) *cobra.Command {
@@ -29,37 +30,33 @@ func newGetCmd(g *globals) *cobra.Command {
 			default:
 				return fmt.Errorf("-o %q: want wide, json, yaml or name", output)
 			}
-			c, err := g.connect()
-			if err != nil {
-				return err
-			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), requestTimeout)
-			defer cancel()
-			out := cmd.OutOrStdout()
-			if len(args) == 2 {
-				obj, err := c.Get(ctx, kind.Plural, g.objectNamespace(kind.Namespaced), args[1])
+			return g.call(cmd, requestTimeout, func(ctx context.Context, c *client.Client) error {
+				out := cmd.OutOrStdout()
+				if len(args) == 2 {
+					obj, err := c.Get(ctx, kind.Plural, g.objectNamespace(kind.Namespaced), args[1])
+					if err != nil {
+						return err
+					}
+					return printObjects(out, kind, []api.Object{obj}, output, false, true)
+				}
+				ns := g.objectNamespace(kind.Namespaced)
+				if g.allNS {
+					ns = ""
+				}
+				objs, err := c.List(ctx, kind.Plural, ns, selector)
 				if err != nil {
 					return err
 				}
-				return printObjects(out, kind, []api.Object{obj}, output, false, true)
-			}
-			ns := g.objectNamespace(kind.Namespaced)
-			if g.allNS {
-				ns = ""
-			}
-			objs, err := c.List(ctx, kind.Plural, ns, selector)
-			if err != nil {
-				return err
-			}
-			if len(objs) == 0 && output == "" || len(objs) == 0 && output == "wide" {
-				if kind.Namespaced && !g.allNS {
-					fmt.Fprintf(cmd.ErrOrStderr(), "No %s found in namespace %s.\n", kind.Plural, ns)
-				} else {
-					fmt.Fprintf(cmd.ErrOrStderr(), "No %s found.\n", kind.Plural)
+				if len(objs) == 0 && output == "" || len(objs) == 0 && output == "wide" {
+					if kind.Namespaced && !g.allNS {
+						fmt.Fprintf(cmd.ErrOrStderr(), "No %s found in namespace %s.\n", kind.Plural, ns)
+					} else {
+						fmt.Fprintf(cmd.ErrOrStderr(), "No %s found.\n", kind.Plural)
+					}
+					return nil
 				}
-				return nil
-			}
-			return printObjects(out, kind, objs, output, g.allNS && kind.Namespaced, false)
+				return printObjects(out, kind, objs, output, g.allNS && kind.Namespaced, false)
+			})
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "", "output format: wide, json, yaml or name")
@@ -78,37 +75,33 @@ func newDescribeCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c, err := g.connect()
-			if err != nil {
-				return err
-			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), requestTimeout)
-			defer cancel()
-			var objs []api.Object
-			if len(args) == 2 {
-				obj, err := c.Get(ctx, kind.Plural, g.objectNamespace(kind.Namespaced), args[1])
-				if err != nil {
-					return err
+			return g.call(cmd, requestTimeout, func(ctx context.Context, c *client.Client) error {
+				var objs []api.Object
+				if len(args) == 2 {
+					obj, err := c.Get(ctx, kind.Plural, g.objectNamespace(kind.Namespaced), args[1])
+					if err != nil {
+						return err
+					}
+					objs = []api.Object{obj}
+				} else {
+					ns := g.objectNamespace(kind.Namespaced)
+					if g.allNS {
+						ns = ""
+					}
+					if objs, err = c.List(ctx, kind.Plural, ns, ""); err != nil {
+						return err
+					}
 				}
-				objs = []api.Object{obj}
-			} else {
-				ns := g.objectNamespace(kind.Namespaced)
-				if g.allNS {
-					ns = ""
+				for i, obj := range objs {
+					if i > 0 {
+						fmt.Fprintln(cmd.OutOrStdout())
+					}
+					if err := describe(cmd.OutOrStdout(), obj); err != nil {
+						return err
+					}
 				}
-				if objs, err = c.List(ctx, kind.Plural, ns, ""); err != nil {
-					return err
-				}
-			}
-			for i, obj := range objs {
-				if i > 0 {
-					fmt.Fprintln(cmd.OutOrStdout())
-				}
-				if err := describe(cmd.OutOrStdout(), obj); err != nil {
-					return err
-				}
-			}
-			return nil
+				return nil
+			})
 		},
 	}
 	addNamespaceFlags(cmd, g)

@@ -48,18 +48,14 @@ func newApplyCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c, err := g.connect()
-			if err != nil {
-				return err
-			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), requestTimeout)
-			defer cancel()
-			report, err := c.Apply(ctx, manifest)
-			if err != nil {
-				return err
-			}
-			printReport(cmd.OutOrStdout(), report)
-			return nil
+			return g.call(cmd, requestTimeout, func(ctx context.Context, c *client.Client) error {
+				report, err := c.Apply(ctx, manifest)
+				if err != nil {
+					return err
+				}
+				printReport(cmd.OutOrStdout(), report)
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringArrayVarP(&files, "filename", "f", nil, "manifest file, directory (its .yaml/.yml/.json files) or - for stdin")
@@ -73,38 +69,34 @@ func newDeleteCmd(g *globals) *cobra.Command {
 		Use:   "delete (-f FILE | KIND NAME)",
 		Short: "Delete objects named by a manifest, or one object",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := g.connect()
-			if err != nil {
-				return err
-			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), requestTimeout)
-			defer cancel()
-			switch {
-			case len(files) > 0 && len(args) == 0:
-				manifest, err := readManifests(files, cmd.InOrStdin())
-				if err != nil {
-					return err
+			return g.call(cmd, requestTimeout, func(ctx context.Context, c *client.Client) error {
+				switch {
+				case len(files) > 0 && len(args) == 0:
+					manifest, err := readManifests(files, cmd.InOrStdin())
+					if err != nil {
+						return err
+					}
+					report, err := c.DeleteManifest(ctx, manifest)
+					if err != nil {
+						return err
+					}
+					printReport(cmd.OutOrStdout(), report)
+					return nil
+				case len(files) == 0 && len(args) == 2:
+					kind, err := lookupKind(args[0])
+					if err != nil {
+						return err
+					}
+					ns := g.objectNamespace(kind.Namespaced)
+					if err := c.Delete(ctx, kind.Plural, ns, args[1]); err != nil {
+						return err
+					}
+					printReport(cmd.OutOrStdout(), []client.AppliedObject{{Kind: kind.Name, Namespace: ns, Name: args[1], Action: "deleted"}})
+					return nil
+				default:
+					return fmt.Errorf("give either -f FILE or KIND NAME")
 				}
-				report, err := c.DeleteManifest(ctx, manifest)
-				if err != nil {
-					return err
-				}
-				printReport(cmd.OutOrStdout(), report)
-				return nil
-			case len(files) == 0 && len(args) == 2:
-				kind, err := lookupKind(args[0])
-				if err != nil {
-					return err
-				}
-				ns := g.objectNamespace(kind.Namespaced)
-				if err := c.Delete(ctx, kind.Plural, ns, args[1]); err != nil {
-					return err
-				}
-				printReport(cmd.OutOrStdout(), []client.AppliedObject{{Kind: kind.Name, Namespace: ns, Name: args[1], Action: "deleted"}})
-				return nil
-			default:
-				return fmt.Errorf("give either -f FILE or KIND NAME")
-			}
+			})
 		},
 	}
 	cmd.Flags().StringArrayVarP(&files, "filename", "f", nil, "manifest file, directory or - for stdin")
@@ -119,36 +111,32 @@ func newStatusCmd(g *globals) *cobra.Command {
 		Short: "Show cluster members, their health and Raft roles",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := g.connect()
-			if err != nil {
-				return err
-			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), requestTimeout)
-			defer cancel()
-			st, err := c.Status(ctx)
-			if err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			switch output {
-			case "json":
-				return writeJSON(out, st)
-			case "":
-			default:
-				return fmt.Errorf("-o %q: status supports json", output)
-			}
-			sort.Slice(st.Members, func(i, j int) bool { return st.Members[i].Name < st.Members[j].Name })
-			leader := st.Leader
-			if leader == "" {
-				leader = "(none: no quorum?)"
-			}
-			fmt.Fprintf(out, "Leader: %s\n\n", leader)
-			tw := tabwriter.NewWriter(out, 0, 4, 3, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tSTATUS\tRAFT\tADDRESS")
-			for _, m := range st.Members {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.Name, m.Status, m.Raft, orNone(m.Address))
-			}
-			return tw.Flush()
+			return g.call(cmd, requestTimeout, func(ctx context.Context, c *client.Client) error {
+				st, err := c.Status(ctx)
+				if err != nil {
+					return err
+				}
+				out := cmd.OutOrStdout()
+				switch output {
+				case "json":
+					return writeJSON(out, st)
+				case "":
+				default:
+					return fmt.Errorf("-o %q: status supports json", output)
+				}
+				sort.Slice(st.Members, func(i, j int) bool { return st.Members[i].Name < st.Members[j].Name })
+				leader := st.Leader
+				if leader == "" {
+					leader = "(none: no quorum?)"
+				}
+				fmt.Fprintf(out, "Leader: %s\n\n", leader)
+				tw := tabwriter.NewWriter(out, 0, 4, 3, ' ', 0)
+				fmt.Fprintln(tw, "NAME\tSTATUS\tRAFT\tADDRESS")
+				for _, m := range st.Members {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.Name, m.Status, m.Raft, orNone(m.Address))
+				}
+				return tw.Flush()
+			})
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "", "output format: json")
@@ -161,17 +149,13 @@ func newLeaveCmd(g *globals) *cobra.Command {
 		Short: "Make the agent (--server, default the local one) leave the cluster gracefully and stop",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := g.connect()
-			if err != nil {
-				return err
-			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), requestTimeout)
-			defer cancel()
-			if err := c.Leave(ctx); err != nil {
-				return err
-			}
-			fmt.Fprintln(cmd.OutOrStdout(), "left the cluster")
-			return nil
+			return g.call(cmd, requestTimeout, func(ctx context.Context, c *client.Client) error {
+				if err := c.Leave(ctx); err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), "left the cluster")
+				return nil
+			})
 		},
 	}
 }

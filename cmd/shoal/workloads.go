@@ -49,17 +49,13 @@ func newScaleCmd(g *globals) *cobra.Command {
 			if replicas < 0 {
 				return fmt.Errorf("--replicas %d: want a number ≥ 0", replicas)
 			}
-			c, err := g.connect()
-			if err != nil {
-				return err
-			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), requestTimeout)
-			defer cancel()
-			if _, err := c.Scale(ctx, k.Plural, g.objectNamespace(k.Namespaced), name, replicas); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s/%s scaled\n", strings.ToLower(k.Name), name)
-			return nil
+			return g.call(cmd, requestTimeout, func(ctx context.Context, c *client.Client) error {
+				if _, err := c.Scale(ctx, k.Plural, g.objectNamespace(k.Namespaced), name, replicas); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%s/%s scaled\n", strings.ToLower(k.Name), name)
+				return nil
+			})
 		},
 	}
 	cmd.Flags().IntVar(&replicas, "replicas", -1, "the new number of replicas")
@@ -79,17 +75,13 @@ func newCordonCmd(g *globals, unschedulable bool) *cobra.Command {
 		Short: short,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := g.connect()
-			if err != nil {
-				return err
-			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), requestTimeout)
-			defer cancel()
-			if _, err := c.Cordon(ctx, args[0], unschedulable); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "node/%s %s\n", args[0], done)
-			return nil
+			return g.call(cmd, requestTimeout, func(ctx context.Context, c *client.Client) error {
+				if _, err := c.Cordon(ctx, args[0], unschedulable); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "node/%s %s\n", args[0], done)
+				return nil
+			})
 		},
 	}
 }
@@ -101,13 +93,9 @@ func newDrainCmd(g *globals) *cobra.Command {
 		Short: "Cordon a node and evict its pods (DaemonSet pods stay); their controllers replace them elsewhere",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := g.connect()
-			if err != nil {
-				return err
-			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
-			defer cancel()
-			return drain(ctx, c, args[0], cmd.OutOrStdout())
+			return g.call(cmd, timeout, func(ctx context.Context, c *client.Client) error {
+				return drain(ctx, c, args[0], cmd.OutOrStdout())
+			})
 		},
 	}
 	cmd.Flags().DurationVar(&timeout, "timeout", 5*time.Minute, "give up after this long")
@@ -180,13 +168,9 @@ func newRolloutCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c, err := g.connect()
-			if err != nil {
-				return err
-			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
-			defer cancel()
-			return rolloutStatus(ctx, c, k, g.objectNamespace(k.Namespaced), name, cmd.OutOrStdout())
+			return g.call(cmd, timeout, func(ctx context.Context, c *client.Client) error {
+				return rolloutStatus(ctx, c, k, g.objectNamespace(k.Namespaced), name, cmd.OutOrStdout())
+			})
 		},
 	}
 	status.Flags().DurationVar(&timeout, "timeout", 10*time.Minute, "give up after this long")
@@ -199,17 +183,13 @@ func newRolloutCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c, err := g.connect()
-			if err != nil {
-				return err
-			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), requestTimeout)
-			defer cancel()
-			if _, err := c.RolloutRestart(ctx, k.Plural, g.objectNamespace(k.Namespaced), name); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s/%s restarted\n", strings.ToLower(k.Name), name)
-			return nil
+			return g.call(cmd, requestTimeout, func(ctx context.Context, c *client.Client) error {
+				if _, err := c.RolloutRestart(ctx, k.Plural, g.objectNamespace(k.Namespaced), name); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%s/%s restarted\n", strings.ToLower(k.Name), name)
+				return nil
+			})
 		},
 	}
 	var toRevision int64
@@ -225,17 +205,13 @@ func newRolloutCmd(g *globals) *cobra.Command {
 			if k.Name != "Deployment" {
 				return fmt.Errorf("rollout undo works on deployments, not %s", k.Plural)
 			}
-			c, err := g.connect()
-			if err != nil {
-				return err
-			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), requestTimeout)
-			defer cancel()
-			if _, err := c.RolloutUndo(ctx, g.objectNamespace(true), name, toRevision); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "deployment/%s rolled back\n", name)
-			return nil
+			return g.call(cmd, requestTimeout, func(ctx context.Context, c *client.Client) error {
+				if _, err := c.RolloutUndo(ctx, g.objectNamespace(true), name, toRevision); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "deployment/%s rolled back\n", name)
+				return nil
+			})
 		},
 	}
 	undo.Flags().Int64Var(&toRevision, "to-revision", 0, "revision to go back to (default: the previous one)")
