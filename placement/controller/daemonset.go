@@ -47,17 +47,27 @@ func (p *pass) syncDaemonSet(ds *api.DaemonSet) {
 	var tmpl templateJSON
 	var running []*api.Pod // the one active pod per eligible node, or nil
 	for _, node := range nodes {
-		var active []*api.Pod
+		var active, terminal []*api.Pod
 		keep := false // a pod that must stay and blocks a new one
 		for _, pod := range byNode[node] {
 			switch {
 			case isActive(pod):
 				active = append(active, pod)
-			case isTerminal(pod) && p.nodeReady(node):
-				p.remove(pod)
+			case isTerminal(pod):
+				terminal = append(terminal, pod)
 			default:
-				keep = true
+				keep = true // being deleted by someone else
 			}
+		}
+		// A Failed pod is replaced once its node is Ready; until then one
+		// stays as the node's placeholder (unless the node runs another
+		// pod), and any others go.
+		if len(terminal) > 0 && !p.nodeReady(node) && len(active) == 0 {
+			terminal = p.byKeepPreference(terminal, rev, ds.Spec.MinReadySeconds)[1:]
+			keep = true
+		}
+		for _, pod := range terminal {
+			p.remove(pod)
 		}
 		if len(active) > 1 {
 			active = p.byKeepPreference(active, rev, ds.Spec.MinReadySeconds)

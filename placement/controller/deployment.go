@@ -38,8 +38,11 @@ func (p *pass) syncDeployment(d *api.Deployment) {
 	var cur *revisionView
 	var olds []*revisionView
 	for _, rs := range p.replicaSetsOf[d.UID] {
-		v := &revisionView{rs: rs, want: int32Or(rs.Spec.Replicas, 1), revision: revisionOf(rs)}
-		v.podCounts = p.count(p.owned[rs.UID], minReady)
+		v := &revisionView{rs: rs, revision: revisionOf(rs), podCounts: p.count(rs.UID, minReady)}
+		// A revision with more pods than replicas (a pass whose deletes were
+		// never committed) starts from its pods: whether they go is decided
+		// again, against this state's availability.
+		v.want = max(int32Or(rs.Spec.Replicas, 1), v.active)
 		if cur == nil && bytes.Equal(canonicalTemplate(&rs.Spec.Template, api.LabelPodTemplateHash), want) {
 			cur = v
 			continue
@@ -59,7 +62,11 @@ func (p *pass) syncDeployment(d *api.Deployment) {
 	found := false
 	switch {
 	case cur == nil && !d.Spec.Paused:
-		cur = &revisionView{rs: p.newReplicaSet(d, want, maxOld+1), revision: maxOld + 1, created: true}
+		rs := p.newReplicaSet(d, want, maxOld+1)
+		if rs == nil {
+			return // its name is freed by this pass's deletes: next pass
+		}
+		cur = &revisionView{rs: rs, revision: maxOld + 1, created: true}
 	case cur != nil && cur.revision <= maxOld:
 		cur.revision = maxOld + 1
 		found = true
@@ -68,7 +75,7 @@ func (p *pass) syncDeployment(d *api.Deployment) {
 	surge, unavailable := rollingBounds(d, replicas)
 	switch {
 	case d.Spec.Paused:
-		scalePaused(cur, olds, replicas)
+		scalePaused(cur, olds, replicas, surge)
 	case d.Spec.Strategy.Type == api.RecreateDeploymentStrategyType:
 		recreate(cur, olds, replicas)
 	default:
@@ -111,13 +118,19 @@ func (p *pass) applyRevision(v *revisionView, minReady int32) {
 
 // newReplicaSet builds the ReplicaSet of the Deployment's current
 // template, named DEPLOYMENT-HASH (with the next hash if that name is taken
-// by another template).
+// by a live ReplicaSet of another template). It returns nil if the name is
+// held by a ReplicaSet this pass deletes (an old Deployment's under the
+// same name): creates are committed first, so it must wait a pass.
 func (p *pass) newReplicaSet(d *api.Deployment, canonical []byte, revision int64) *api.ReplicaSet {
 	var hash string
 	for c := 0; ; c++ {
 		hash = templateHash(canonical, c)
-		if !p.replicaSetExists(d.Namespace, d.Name+"-"+hash) {
+		taken := p.replicaSetNamed(d.Namespace, d.Name+"-"+hash)
+		if taken == nil {
 			break
+		}
+		if p.deleting(taken) {
+			return nil
 		}
 	}
 	var tmpl api.PodTemplateSpec
@@ -148,13 +161,13 @@ func (p *pass) newReplicaSet(d *api.Deployment, canonical []byte, revision int64
 	}
 }
 
-func (p *pass) replicaSetExists(namespace, name string) bool {
+func (p *pass) replicaSetNamed(namespace, name string) *api.ReplicaSet {
 	for _, rs := range p.replicaSets {
 		if rs.Namespace == namespace && rs.Name == name {
-			return true
+			return rs
 		}
 	}
-	return false
+	return nil
 }
 
 // revisionOf parses a ReplicaSet's revision annotation (0 if absent).
@@ -241,18 +254,7 @@ func rollingUpdate(cur *revisionView, olds []*revisionView, replicas, surge, una
 	maxTotal, minAvailable := replicas+surge, replicas-unavailable
 
 	cur.want = min(cur.want, replicas)
-	var wanted int32
-	for _, v := range all {
-		wanted += v.want
-	}
-	if excess := wanted - maxTotal; excess > 0 {
-		for _, v := range oldFirst {
-			excess -= v.take(excess, v.kept())
-		}
-		for _, v := range oldFirst {
-			excess -= v.take(excess, 0)
-		}
-	}
+	trimExcess(oldFirst, maxTotal)
 
 	if room := maxTotal - podsOf(all...); room > 0 && cur.want < replicas {
 		cur.want += min(room, replicas-cur.want)
@@ -273,10 +275,32 @@ func rollingUpdate(cur *revisionView, olds []*revisionView, replicas, surge, una
 		}
 	}
 
-	if over := podsOf(all...) - maxTotal; over > 0 {
-		for _, v := range oldFirst {
-			over -= v.take(over, v.active)
-		}
+	deferGrowth(oldFirst, maxTotal)
+}
+
+// trimExcess lowers wanted pods to at most maxTotal: wanted-but-
+// unavailable pods first, then the rest, in the order of vs.
+func trimExcess(vs []*revisionView, maxTotal int32) {
+	var wanted int32
+	for _, v := range vs {
+		wanted += v.want
+	}
+	excess := wanted - maxTotal
+	for _, v := range vs {
+		excess -= v.take(excess, v.kept())
+	}
+	for _, v := range vs {
+		excess -= v.take(excess, 0)
+	}
+}
+
+// deferGrowth keeps revisions from growing while the pods that exist or
+// are wanted exceed maxTotal: they grow on a later pass, once the deletes
+// of this one are committed.
+func deferGrowth(vs []*revisionView, maxTotal int32) {
+	over := podsOf(vs...) - maxTotal
+	for _, v := range vs {
+		over -= v.take(over, v.active)
 	}
 }
 
@@ -292,12 +316,18 @@ func recreate(cur *revisionView, olds []*revisionView, replicas int32) {
 	cur.want = replicas
 }
 
-// scalePaused follows replica changes of a paused Deployment only when a
-// single revision runs: a paused rollout keeps its revisions as they are.
-func scalePaused(cur *revisionView, olds []*revisionView, replicas int32) {
-	var busy []*revisionView
-	for _, v := range append([]*revisionView{cur}, olds...) {
-		if v != nil && podsOf(v) > 0 {
+// scalePaused follows replica changes of a paused Deployment. A single
+// revision with pods takes the new replicas; with several (a rollout was
+// paused half-way) none grows, and they shrink only as far as needed to
+// stay within replicas+maxSurge: a paused rollout does not move.
+func scalePaused(cur *revisionView, olds []*revisionView, replicas, surge int32) {
+	var busy, vs []*revisionView
+	for _, v := range append(slices.Clone(olds), cur) {
+		if v == nil {
+			continue
+		}
+		vs = append(vs, v)
+		if podsOf(v) > 0 {
 			busy = append(busy, v)
 		}
 	}
@@ -306,6 +336,9 @@ func scalePaused(cur *revisionView, olds []*revisionView, replicas int32) {
 		busy[0].want = replicas
 	case len(busy) == 0 && cur != nil:
 		cur.want = replicas
+	default:
+		trimExcess(vs, replicas+surge)
+		deferGrowth(vs, replicas+surge)
 	}
 }
 

@@ -79,8 +79,8 @@ func TestScaleDownPrefersUnreadyAndUnscheduled(t *testing.T) {
 
 func TestRollingUpdate(t *testing.T) {
 	tests := []struct {
-		name          string
-		replicas      int32
+		name           string
+		replicas       int32
 		surge, unavail api.IntOrString
 	}{
 		{"defaults 25%", 10, api.FromString("25%"), api.FromString("25%")},

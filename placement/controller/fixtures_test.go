@@ -1,10 +1,14 @@
 package controller
 
 import (
+	"strconv"
+
 	"github.com/shoal-dev/shoal/api"
 )
 
 func ptr[T any](v T) *T { return &v }
+
+func itoa(n int) string { return strconv.Itoa(n) }
 
 // template is a pod template labelled app=app running image.
 func template(app, image string) api.PodTemplateSpec {

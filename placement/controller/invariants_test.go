@@ -3,8 +3,6 @@ package controller
 import (
 	"encoding/json"
 	"slices"
-	"strconv"
-	"time"
 
 	"github.com/shoal-dev/shoal/api"
 )
@@ -371,7 +369,3 @@ func (h *harness) volumeNode(ss *api.StatefulSet, ord int) string {
 	}
 	return m[claimName(ss.Spec.VolumeClaimTemplates[0].Name, ss.Name, ord)]
 }
-
-func secs(n int) time.Duration { return time.Duration(n) * time.Second }
-
-func itoa(n int) string { return strconv.Itoa(n) }

@@ -78,6 +78,36 @@ func TestLeaderChangeMidRollout(t *testing.T) {
 	})
 }
 
+// TestUncommittedDeletesAreDecidedAgain: the old leader committed a
+// ReplicaSet's lower replicas but not the deletes; meanwhile the
+// Deployment grew. The pod must not go: availability is judged again.
+func TestUncommittedDeletesAreDecidedAgain(t *testing.T) {
+	h := newHarness(t).withNodes(2)
+	h.put(withRolling(newDeployment("web", 1, "v1"), api.FromInt32(1), api.FromInt32(1)))
+	h.settle()
+	h.put(setImage(h.deployment("web"), "v2"))
+	ch := h.reconcile()
+	if len(ch.Updates) != 1 || len(ch.Deletes) != 1 {
+		t.Fatalf("got %d updates and %d deletes, want the old ReplicaSet scaled to 0 and its pod deleted", len(ch.Updates), len(ch.Deletes))
+	}
+	h.commit(ch, 2) // the new ReplicaSet and the old one's replicas
+	next := h.restart()
+	next.put(setReplicas(next.deployment("web"), 4))
+	ch = next.step()
+	if len(ch.Deletes) != 0 {
+		t.Errorf("got deletes %v, want none: the only available pod must stay", ch.Deletes)
+	}
+	next.settle()
+	checkImages(t, next, "v2", 4)
+}
+
+func checkImages(t *testing.T, h *harness, image string, n int) {
+	t.Helper()
+	if got := images(h.activePods(h.deployment("web"))); !slices.Equal(got, slices.Repeat([]string{image}, n)) {
+		t.Errorf("got images %v, want %d x %s", got, n, image)
+	}
+}
+
 func TestReconcileIsDeterministic(t *testing.T) {
 	h := startRollout(t)
 	h.failNode("n2")

@@ -38,34 +38,37 @@ func (p *pass) nodeLost(name string, after time.Duration) bool {
 // Failed pod until the node is Ready again. StatefulSet pods are left to
 // the StatefulSet stage, which waits for fencing.
 func (p *pass) failLostPods() {
-	for _, pod := range p.pods {
-		node := pod.Spec.NodeName
-		if node == "" || !isActive(pod) || p.deleting(pod) {
-			continue
-		}
-		ref := controllerOf(&pod.ObjectMeta)
-		if ref == nil || !p.live[ref.UID] {
-			continue
-		}
-		if k := p.kindOf[ref.UID]; k != "ReplicaSet" && k != "DaemonSet" {
-			continue
-		}
-		if !p.nodeLost(node, p.cfg.NodeGrace) {
-			continue
-		}
-		cp := api.DeepCopy(pod)
-		msg := fmt.Sprintf("node %s stopped answering and was not Ready for %s", node, p.cfg.NodeGrace)
-		if p.nodes[node] == nil {
-			msg = fmt.Sprintf("node %s left the cluster", node)
-		}
-		cp.Status.Phase = api.PodFailed
-		cp.Status.Reason = ReasonNodeLost
-		cp.Status.Message = msg
-		setPodCondition(&cp.Status, api.PodCondition{
-			Type: api.PodReady, Status: api.ConditionFalse, Reason: ReasonNodeLost, Message: msg,
-		}, p.now)
-		p.status(cp)
+	var uids []string
+	for _, rs := range p.replicaSets {
+		uids = append(uids, rs.UID)
 	}
+	for _, ds := range p.daemonSets {
+		uids = append(uids, ds.UID)
+	}
+	for _, uid := range uids {
+		for _, pod := range p.owned[uid] {
+			if pod.Spec.NodeName != "" && isActive(pod) && p.nodeLost(pod.Spec.NodeName, p.cfg.NodeGrace) {
+				p.failPod(pod)
+			}
+		}
+	}
+}
+
+// failPod marks one pod of a lost node Failed.
+func (p *pass) failPod(pod *api.Pod) {
+	node := pod.Spec.NodeName
+	cp := api.DeepCopy(pod)
+	msg := fmt.Sprintf("node %s stopped answering and was not Ready for %s", node, p.cfg.NodeGrace)
+	if p.nodes[node] == nil {
+		msg = fmt.Sprintf("node %s left the cluster", node)
+	}
+	cp.Status.Phase = api.PodFailed
+	cp.Status.Reason = ReasonNodeLost
+	cp.Status.Message = msg
+	setPodCondition(&cp.Status, api.PodCondition{
+		Type: api.PodReady, Status: api.ConditionFalse, Reason: ReasonNodeLost, Message: msg,
+	}, p.now)
+	p.status(cp)
 }
 
 // setPodCondition sets c on st, stamping lastTransitionTime with now when

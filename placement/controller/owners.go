@@ -29,15 +29,13 @@ func controllerRef(kind string, m *api.ObjectMeta) api.OwnerReference {
 // workload kind) no longer exists, matching owners by uid so that a new
 // object under an old name does not adopt the old one's children. The
 // cascade is done in one pass: a ReplicaSet whose Deployment is gone is
-// deleted with its pods. It also records which workload uids are live.
+// deleted with its pods. It also indexes live objects by their owner.
 func (p *pass) collectGarbage() {
 	p.live = map[string]bool{}
-	p.kindOf = map[string]string{}
 	mark := func(o api.Object) {
 		uid := o.GetObjectMeta().UID
 		if uid != "" {
 			p.live[uid] = true
-			p.kindOf[uid] = o.GetTypeMeta().Kind
 		}
 	}
 	for _, d := range p.deployments {
@@ -56,9 +54,21 @@ func (p *pass) collectGarbage() {
 		}
 		mark(rs)
 	}
+	p.owned = map[string][]*api.Pod{}
 	for _, pod := range p.pods {
-		if p.orphaned(pod) && p.mayCollect(pod) {
+		ref := controllerOf(&pod.ObjectMeta)
+		switch {
+		case ref == nil:
+		case p.live[ref.UID]:
+			p.owned[ref.UID] = append(p.owned[ref.UID], pod)
+		case workloadKinds[ref.Kind] && p.mayCollect(pod):
 			p.remove(pod)
+		}
+	}
+	p.replicaSetsOf = map[string][]*api.ReplicaSet{}
+	for _, rs := range p.replicaSets {
+		if ref := controllerOf(&rs.ObjectMeta); ref != nil && p.live[rs.UID] {
+			p.replicaSetsOf[ref.UID] = append(p.replicaSetsOf[ref.UID], rs)
 		}
 	}
 }

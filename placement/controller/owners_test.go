@@ -64,6 +64,10 @@ func TestNewOwnerUnderOldNameDoesNotAdopt(t *testing.T) {
 	if len(got) != 2 || slices.ContainsFunc(got, func(n string) bool { return slices.Contains(old, n) }) {
 		t.Errorf("got pods %v, want 2 new ones (old were %v)", got, old)
 	}
+	d := h.deployment("web")
+	if rs := h.replicaSets(d); len(rs) != 1 || rs[0].Name != "web-"+TemplateHash(&d.Spec.Template) {
+		t.Errorf("got ReplicaSets %v, want one named after the template hash", rs)
+	}
 }
 
 func TestForeignOwnersAreLeftAlone(t *testing.T) {

@@ -70,9 +70,21 @@ type podCounts struct {
 	active, ready, available int32
 }
 
-func (p *pass) count(pods []*api.Pod, minReadySeconds int32) podCounts {
+// countKey names a cached podCounts.
+type countKey struct {
+	owner    string
+	minReady int32
+}
+
+// count counts the active pods of the owner with the uid (cached: the
+// Deployment and the ReplicaSet stage both ask).
+func (p *pass) count(uid string, minReadySeconds int32) podCounts {
+	k := countKey{uid, minReadySeconds}
+	if c, ok := p.counts[k]; ok {
+		return c
+	}
 	var c podCounts
-	for _, pod := range pods {
+	for _, pod := range p.owned[uid] {
 		if !isActive(pod) {
 			continue
 		}
@@ -84,6 +96,7 @@ func (p *pass) count(pods []*api.Pod, minReadySeconds int32) podCounts {
 			}
 		}
 	}
+	p.counts[k] = c
 	return c
 }
 

@@ -41,6 +41,7 @@ func TestControllersProperty(t *testing.T) {
 			withRolling(d, rapid.SampledFrom(limits).Draw(rt, "maxSurge"), rapid.SampledFrom(limits).Draw(rt, "maxUnavailable"))
 		}
 		d.Spec.MinReadySeconds = int32(rapid.SampledFrom([]int{0, 3}).Draw(rt, "minReadySeconds"))
+		d.Spec.RevisionHistoryLimit = ptr(int32(rapid.IntRange(0, 2).Draw(rt, "revisionHistoryLimit")))
 		h.put(d)
 
 		ss := newStatefulSet("db", int32(rapid.IntRange(0, 4).Draw(rt, "db replicas")), "v1", rapid.Bool().Draw(rt, "claims"))
@@ -61,7 +62,12 @@ func TestControllersProperty(t *testing.T) {
 		h.readyFn = func(p *api.Pod) bool { return !unready[p.Spec.Containers[0].Image] }
 
 		rt.Repeat(map[string]func(*rapid.T){
-			"pass":     func(*rapid.T) { h.step() },
+			"pass": func(*rapid.T) { h.step() },
+			"leader dies mid-pass": func(rt *rapid.T) {
+				ch := h.reconcile()
+				h.commit(ch, rapid.IntRange(0, ch.Len()).Draw(rt, "batches committed"))
+				*h = *h.restart()
+			},
 			"schedule": func(*rapid.T) { h.schedule() },
 			"agents":   func(*rapid.T) { h.agents() },
 			"settle":   func(*rapid.T) { h.settle() },
@@ -91,6 +97,24 @@ func TestControllersProperty(t *testing.T) {
 			"relabel node": func(rt *rapid.T) {
 				h.labelNode(rapid.SampledFrom(nodeNames()).Draw(rt, "node"), "zone", rapid.SampledFrom([]string{"z0", "z1"}).Draw(rt, "zone"))
 			},
+			"pause web": func(*rapid.T) {
+				d := api.DeepCopy(h.deployment("web"))
+				d.Spec.Paused = !d.Spec.Paused
+				h.put(d)
+			},
+			"evict pod": func(rt *rapid.T) {
+				// A user's delete (drain); only where the agent hears of it.
+				var pods []api.Key
+				for _, k := range h.keys() {
+					if p, ok := h.get(k).(*api.Pod); ok && h.reachable(p.Spec.NodeName) {
+						pods = append(pods, k)
+					}
+				}
+				if len(pods) > 0 {
+					k := rapid.SampledFrom(pods).Draw(rt, "pod")
+					h.del(k.Kind, k.Namespace, k.Name)
+				}
+			},
 			"unready image": func(rt *rapid.T) {
 				img := rapid.SampledFrom(images[1:]).Draw(rt, "image")
 				unready[img] = !unready[img]
@@ -100,6 +124,10 @@ func TestControllersProperty(t *testing.T) {
 		// Everything heals: every workload must finish its rollout.
 		for _, n := range nodeNames() {
 			h.recoverNode(n)
+		}
+		if d := api.DeepCopy(h.deployment("web")); d.Spec.Paused {
+			d.Spec.Paused = false
+			h.put(d)
 		}
 		clear(unready)
 		h.settleFor(30*time.Second, 3*time.Second)
@@ -114,7 +142,6 @@ func TestControllersProperty(t *testing.T) {
 func checkConverged(t tb, h *harness) {
 	t.Helper()
 	d := h.deployment("web")
-	hash := TemplateHash(&d.Spec.Template)
 	pods := h.activePods(d)
 	if len(pods) != int(*d.Spec.Replicas) {
 		t.Fatalf("web: got %d pods, want %d", len(pods), *d.Spec.Replicas)
@@ -124,7 +151,6 @@ func checkConverged(t tb, h *harness) {
 			t.Fatalf("web: pod %s (image %s) is not an available pod of the current template", p.Name, p.Spec.Containers[0].Image)
 		}
 	}
-	_ = hash
 	for _, rs := range h.replicaSets(d) {
 		if *rs.Spec.Replicas != 0 && rs.Spec.Template.Spec.Containers[0].Image != d.Spec.Template.Spec.Containers[0].Image {
 			t.Fatalf("web: old ReplicaSet %s still wants %d replicas", rs.Name, *rs.Spec.Replicas)

@@ -28,7 +28,6 @@ import (
 func Reconcile(s *State, cfg Config) Changes {
 	p := newPass(s, cfg.withDefaults())
 	p.collectGarbage()
-	p.index()
 	p.failLostPods()
 	for _, d := range p.deployments {
 		p.syncDeployment(d)
@@ -62,8 +61,6 @@ type pass struct {
 	// live holds the uid of every workload object that is not being
 	// deleted in this pass.
 	live map[string]bool
-	// kindOf maps a live workload uid to its kind.
-	kindOf map[string]string
 	// owned lists pods by the uid of their controller, in name order.
 	owned map[string][]*api.Pod
 	// replicaSetsOf lists live ReplicaSets by the uid of their Deployment.
@@ -74,6 +71,8 @@ type pass struct {
 	// taken holds "namespace/name" of every pod, and of every pod created
 	// in this pass; built on first use.
 	taken map[string]bool
+	// counts caches podCounts by owner uid and minReadySeconds.
+	counts map[countKey]podCounts
 
 	creates  map[api.Key]api.Object
 	updates  map[api.Key]api.Object
@@ -93,6 +92,7 @@ func newPass(s *State, cfg Config) *pass {
 		daemonSets:   sortedByName(s.DaemonSets),
 		pods:         sortedByName(s.Pods),
 		desiredRS:    map[string]*api.ReplicaSet{},
+		counts:       map[countKey]podCounts{},
 		creates:      map[api.Key]api.Object{},
 		updates:      map[api.Key]api.Object{},
 		statuses:     map[api.Key]api.Object{},
@@ -121,22 +121,6 @@ func sortedByName[T any, PT interface {
 		return cmp.Or(cmp.Compare(am.Namespace, bm.Namespace), cmp.Compare(am.Name, bm.Name))
 	})
 	return out
-}
-
-// index builds the ownership indexes over live objects.
-func (p *pass) index() {
-	p.owned = map[string][]*api.Pod{}
-	for _, pod := range p.pods {
-		if ref := controllerOf(&pod.ObjectMeta); ref != nil && p.live[ref.UID] && !p.deleting(pod) {
-			p.owned[ref.UID] = append(p.owned[ref.UID], pod)
-		}
-	}
-	p.replicaSetsOf = map[string][]*api.ReplicaSet{}
-	for _, rs := range p.replicaSets {
-		if ref := controllerOf(&rs.ObjectMeta); ref != nil && p.live[rs.UID] {
-			p.replicaSetsOf[ref.UID] = append(p.replicaSetsOf[ref.UID], rs)
-		}
-	}
 }
 
 // create records a new object. A pod's name is taken from now on.

@@ -12,7 +12,7 @@ import (
 // surplus pods are deleted in order of preference. It writes the status,
 // counted over the pods as they are now.
 func (p *pass) syncReplicaSet(stored *api.ReplicaSet) {
-	if !p.live[stored.UID] {
+	if !p.live[stored.UID] || p.deleting(stored) {
 		return
 	}
 	rs := stored
@@ -42,7 +42,7 @@ func (p *pass) syncReplicaSet(stored *api.ReplicaSet) {
 		}
 	}
 
-	c := p.count(p.owned[rs.UID], minReady)
+	c := p.count(rs.UID, minReady)
 	st := api.ReplicaSetStatus{
 		ObservedGeneration: stored.Generation,
 		Replicas:           c.active,
