@@ -89,9 +89,11 @@ func (a *Agent) reconcileWorkloads(ctx context.Context, now time.Time) {
 	ch := controller.Reconcile(st, controller.Config{NodeGrace: a.cfg.NodeGrace, FenceAfter: a.cfg.FenceAfter})
 	if !ch.Empty() {
 		a.commitChanges(ctx, ch, now)
-		// The next pass (woken by these writes) schedules the new pods.
-		return
 	}
+	// Schedule on every pass, so pending pods are not held up while a big
+	// rollout keeps the controllers busy; pods created just now are bound
+	// on the next pass, and a binding that raced a change fails its
+	// resourceVersion precondition and is retried.
 	a.schedule(ctx, st, now)
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/shoal-dev/shoal/api"
@@ -40,6 +41,7 @@ func (s *apiServer) applyObjects(ctx context.Context, objs []api.Object) ([]clie
 		key := api.KeyOf(obj)
 		ao := client.AppliedObject{Kind: key.Kind, Namespace: key.Namespace, Name: key.Name, Action: "created"}
 		if cur, ok := s.a.store.Get(key.Kind, key.Namespace, key.Name); ok {
+			keepClusterAnnotations(obj.GetObjectMeta(), cur.GetObjectMeta())
 			ao.Action = "configured"
 			if api.SpecEqual(cur, obj) && sameUserMeta(cur.GetObjectMeta(), obj.GetObjectMeta()) {
 				ao.Action = "unchanged"
@@ -409,4 +411,24 @@ func readManifest(w http.ResponseWriter, r *http.Request) ([]api.Object, bool) {
 		return nil, false
 	}
 	return objs, true
+}
+
+// clusterAnnotationPrefix marks annotations the cluster keeps on user
+// objects (e.g. where a StatefulSet's volumes live); apply keeps them
+// unless the input sets them.
+const clusterAnnotationPrefix = "shoal.dev/"
+
+func keepClusterAnnotations(dst, cur *api.ObjectMeta) {
+	for k, v := range cur.Annotations {
+		if !strings.HasPrefix(k, clusterAnnotationPrefix) {
+			continue
+		}
+		if _, set := dst.Annotations[k]; set {
+			continue
+		}
+		if dst.Annotations == nil {
+			dst.Annotations = map[string]string{}
+		}
+		dst.Annotations[k] = v
+	}
 }
