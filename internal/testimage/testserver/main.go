@@ -1,0 +1,182 @@
+// Command testserver is the HTTP server inside Shoal's test image
+// (internal/testimage.TestServer). It uses only the standard library so
+// testimage can build it from this one embedded file anywhere a Go
+// toolchain exists.
+//
+// It listens on $PORT (default 8080) and serves:
+//
+//	/              JSON: hostname, the pod's IPs, environment, the request
+//	/healthz       200, or 500 while /tmp/unhealthy exists
+//	/readyz        200, or 500 while /tmp/unready exists
+//	/env           JSON: environment
+//	/exit?code=N   answers, then exits with status N
+//	/alloc?mb=N    allocates, touches and keeps N MiB (for OOM tests)
+//
+// SIGTERM and SIGINT shut it down gracefully with status 0.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+func main() {
+	port := os.Getenv("PORT")
+	if port == "" {
+		port = "8080"
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/{$}", handleInfo)
+	mux.HandleFunc("/healthz", handleFlag("/tmp/unhealthy"))
+	mux.HandleFunc("/readyz", handleFlag("/tmp/unready"))
+	mux.HandleFunc("/env", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, environ()) })
+	mux.HandleFunc("/exit", handleExit)
+	mux.HandleFunc("/alloc", handleAlloc)
+	srv := &http.Server{Addr: ":" + port, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdown)
+	}()
+	log.Printf("testserver listening on :%s", port)
+	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+		log.Fatal(err)
+	}
+	log.Print("testserver stopped")
+}
+
+type info struct {
+	Hostname string            `json:"hostname"`
+	IPs      []string          `json:"ips"`
+	Env      map[string]string `json:"env"`
+	Request  request           `json:"request"`
+}
+
+type request struct {
+	Method     string `json:"method"`
+	Host       string `json:"host"`
+	Path       string `json:"path"`
+	RemoteAddr string `json:"remoteAddr"`
+}
+
+func handleInfo(w http.ResponseWriter, r *http.Request) {
+	host, _ := os.Hostname()
+	writeJSON(w, info{
+		Hostname: host,
+		IPs:      addrs(),
+		Env:      environ(),
+		Request:  request{Method: r.Method, Host: r.Host, Path: r.URL.Path, RemoteAddr: r.RemoteAddr},
+	})
+}
+
+// addrs lists the IPs on non-loopback interfaces: the pod's IPs.
+func addrs() []string {
+	ips := []string{}
+	ifaces, err := net.Interfaces()
+	if err != nil {
+		return ips
+	}
+	for _, ifc := range ifaces {
+		if ifc.Flags&net.FlagLoopback != 0 {
+			continue
+		}
+		as, err := ifc.Addrs()
+		if err != nil {
+			continue
+		}
+		for _, a := range as {
+			if n, ok := a.(*net.IPNet); ok && !n.IP.IsLinkLocalUnicast() {
+				ips = append(ips, n.IP.String())
+			}
+		}
+	}
+	return ips
+}
+
+func environ() map[string]string {
+	env := map[string]string{}
+	for _, kv := range os.Environ() {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	return env
+}
+
+// handleFlag answers 200 unless the file flag exists.
+func handleFlag(flag string) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		if _, err := os.Stat(flag); err == nil {
+			http.Error(w, flag+" exists", http.StatusInternalServerError)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	}
+}
+
+// handleExit answers with a complete response, then exits.
+func handleExit(w http.ResponseWriter, r *http.Request) {
+	code, err := strconv.Atoi(r.URL.Query().Get("code"))
+	if err != nil && r.URL.Query().Has("code") {
+		http.Error(w, "bad code", http.StatusBadRequest)
+		return
+	}
+	body := fmt.Sprintf("exiting with %d\n", code)
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.Header().Set("Connection", "close")
+	fmt.Fprint(w, body)
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush()
+	}
+	log.Printf("exiting with %d", code)
+	os.Exit(code)
+}
+
+var (
+	hoardMu sync.Mutex
+	hoard   [][]byte
+)
+
+// handleAlloc allocates N MiB, writes every page so it is resident, and
+// keeps it until the process ends.
+func handleAlloc(w http.ResponseWriter, r *http.Request) {
+	mb, err := strconv.Atoi(r.URL.Query().Get("mb"))
+	if err != nil || mb < 0 {
+		http.Error(w, "bad mb", http.StatusBadRequest)
+		return
+	}
+	b := make([]byte, mb<<20)
+	for i := 0; i < len(b); i += 4096 {
+		b[i] = 1
+	}
+	hoardMu.Lock()
+	hoard = append(hoard, b)
+	total := 0
+	for _, h := range hoard {
+		total += len(h) >> 20
+	}
+	hoardMu.Unlock()
+	writeJSON(w, map[string]int{"allocatedMiB": total})
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
