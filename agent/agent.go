@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"runtime"
+	goruntime "runtime"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/shoal-dev/shoal/agent/hostinfo"
+	"github.com/shoal-dev/shoal/agent/runtime"
 	"github.com/shoal-dev/shoal/consensus"
 	"github.com/shoal-dev/shoal/gossip"
 )
@@ -42,6 +43,8 @@ type Agent struct {
 	// fenced is true while this node is cut off from a Raft majority for
 	// longer than FenceAfter (see runFenceMonitor).
 	fenced atomic.Bool
+	// runtime is the container runtime once it is up.
+	runtime atomic.Pointer[runtime.Runtime]
 	// ready is closed once the agent serves its API.
 	ready chan struct{}
 	// leaveReq asks Run to leave the cluster gracefully and stop.
@@ -155,6 +158,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	g.Go(func() error { return a.runFenceMonitor(ctx) })
 	g.Go(func() error { return a.runResourceReporter(ctx) })
 	g.Go(func() error { return a.runPeerRecorder(ctx) })
+	g.Go(func() error { return a.runNode(ctx) })
 	g.Go(func() error {
 		select {
 		case <-ctx.Done():
@@ -238,8 +242,8 @@ func (a *Agent) localMeta() (gossip.Meta, error) {
 	}
 	labels := map[string]string{
 		"kubernetes.io/hostname": a.cfg.Name,
-		"kubernetes.io/os":       runtime.GOOS,
-		"kubernetes.io/arch":     runtime.GOARCH,
+		"kubernetes.io/os":       goruntime.GOOS,
+		"kubernetes.io/arch":     goruntime.GOARCH,
 	}
 	for k, v := range a.cfg.Labels {
 		labels[k] = v

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -59,7 +60,31 @@ type Config struct {
 	FenceAfter time.Duration
 	// GossipFast uses short gossip failure-detection timings (tests).
 	GossipFast bool
-	Logger     *slog.Logger
+
+	// ClusterCIDR is the pod network; the leader gives each node a /24 of
+	// it. Every agent must use the same value.
+	ClusterCIDR string
+	// ServiceCIDR is where service virtual IPs come from.
+	ServiceCIDR string
+	// ClusterDomain is the DNS zone of services and pods.
+	ClusterDomain string
+	// Runtime is "containerd" (run the pods assigned here) or "none" (a
+	// control-plane test node that accepts assignments and runs nothing).
+	Runtime string
+	// ContainerdAddress is containerd's socket; when nothing answers there
+	// the agent starts containerd itself.
+	ContainerdAddress string
+	// ContainerdNamespace is the containerd namespace of Shoal's pods.
+	ContainerdNamespace string
+	// InsecureRegistries are HOST:PORT registries pulled over plain HTTP.
+	InsecureRegistries []string
+	// RegistryConfig is a docker-style config.json with registry
+	// credentials.
+	RegistryConfig string
+	// RestartBackoff is the first crash-loop back-off delay (doubling up
+	// to 5 minutes); 0 means kubelet's 10 s.
+	RestartBackoff time.Duration
+	Logger         *slog.Logger
 }
 
 // Defaults for Config.
@@ -73,6 +98,14 @@ const (
 	DefaultNodeGrace  = 5 * time.Second
 	DefaultMaxPods    = 110
 	DefaultFenceAfter = 10 * time.Second
+
+	DefaultClusterCIDR         = "10.42.0.0/16"
+	DefaultServiceCIDR         = "10.43.0.0/16"
+	DefaultClusterDomain       = "cluster.local"
+	DefaultContainerdAddress   = "/run/containerd/containerd.sock"
+	DefaultContainerdNamespace = "shoal"
+	RuntimeContainerd          = "containerd"
+	RuntimeNone                = "none"
 )
 
 // SetDefaults fills unset fields.
@@ -117,6 +150,24 @@ func (c *Config) SetDefaults() {
 	}
 	if c.FenceAfter == 0 {
 		c.FenceAfter = DefaultFenceAfter
+	}
+	if c.ClusterCIDR == "" {
+		c.ClusterCIDR = DefaultClusterCIDR
+	}
+	if c.ServiceCIDR == "" {
+		c.ServiceCIDR = DefaultServiceCIDR
+	}
+	if c.ClusterDomain == "" {
+		c.ClusterDomain = DefaultClusterDomain
+	}
+	if c.Runtime == "" {
+		c.Runtime = RuntimeContainerd
+	}
+	if c.ContainerdAddress == "" {
+		c.ContainerdAddress = DefaultContainerdAddress
+	}
+	if c.ContainerdNamespace == "" {
+		c.ContainerdNamespace = DefaultContainerdNamespace
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -170,12 +221,59 @@ func (c *Config) Validate() error {
 	if c.NodeGrace < 0 || c.FenceAfter < 0 {
 		errs = append(errs, errors.New("--node-grace and --fence-after must not be negative"))
 	}
+	errs = append(errs, c.validateNetwork()...)
+	if c.Runtime != RuntimeContainerd && c.Runtime != RuntimeNone {
+		errs = append(errs, fmt.Errorf("--runtime %q: want containerd or none", c.Runtime))
+	}
+	for _, r := range c.InsecureRegistries {
+		if _, _, err := net.SplitHostPort(r); err != nil {
+			errs = append(errs, fmt.Errorf("--insecure-registry %q: want HOST:PORT", r))
+		}
+	}
+	if c.RestartBackoff < 0 {
+		errs = append(errs, errors.New("--restart-backoff must not be negative"))
+	}
 	for k, v := range c.Labels {
 		if k == "" {
 			errs = append(errs, fmt.Errorf("--labels: empty key (value %q)", v))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// validateNetwork checks the pod and service ranges: IPv4, room for at
+// least one /24 per node, and not overlapping.
+func (c *Config) validateNetwork() []error {
+	var errs []error
+	cluster, err := netip.ParsePrefix(c.ClusterCIDR)
+	switch {
+	case err != nil || !cluster.Addr().Is4():
+		errs = append(errs, fmt.Errorf("--cluster-cidr %q: want an IPv4 CIDR like 10.42.0.0/16", c.ClusterCIDR))
+	case cluster.Bits() > 23:
+		errs = append(errs, fmt.Errorf("--cluster-cidr %q: too small, each node takes a /24 (want /23 or larger)", c.ClusterCIDR))
+	}
+	service, serr := netip.ParsePrefix(c.ServiceCIDR)
+	if serr != nil || !service.Addr().Is4() {
+		errs = append(errs, fmt.Errorf("--service-cidr %q: want an IPv4 CIDR like 10.43.0.0/16", c.ServiceCIDR))
+	} else if err == nil && cluster.Overlaps(service) {
+		errs = append(errs, fmt.Errorf("--service-cidr %s overlaps --cluster-cidr %s", c.ServiceCIDR, c.ClusterCIDR))
+	}
+	if !validDomain(c.ClusterDomain) {
+		errs = append(errs, fmt.Errorf("--cluster-domain %q: want a DNS name like cluster.local", c.ClusterDomain))
+	}
+	return errs
+}
+
+func validDomain(s string) bool {
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	for _, l := range strings.Split(s, ".") {
+		if !validNodeName(l) {
+			return false
+		}
+	}
+	return true
 }
 
 func validNodeName(s string) bool {

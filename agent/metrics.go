@@ -93,6 +93,10 @@ func (r *statusRecorder) Flush() {
 	}
 }
 
+// Unwrap lets http.ResponseController reach the connection (exec
+// upgrades hijack it).
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
 // instrument counts and times requests per route.
 func (s *apiServer) instrument(route string, h http.Handler) http.Handler {
 	m := s.a.metrics

@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"encoding/json"
+	"net/netip"
 	"time"
 
 	"github.com/shoal-dev/shoal/api"
@@ -17,6 +18,8 @@ func (a *Agent) reconcileNodes(ctx context.Context) {
 	var puts []api.Object
 	var dels []api.Key
 	seen := map[string]bool{}
+	cluster, _ := netip.ParsePrefix(a.cfg.ClusterCIDR) // validated in Config
+	used := usedPodCIDRs(a.store.List("Node", "", nil))
 	for _, m := range a.gossip.Members() {
 		seen[m.Name] = true
 		cur, exists := a.store.Get("Node", "", m.Name)
@@ -30,7 +33,19 @@ func (a *Agent) reconcileNodes(ctx context.Context) {
 		if exists {
 			old = cur.(*api.Node)
 		}
-		if want := desiredNode(old, m); want != nil {
+		want := desiredNode(old, m)
+		if want == nil && old.Spec.PodCIDR == "" {
+			want = api.DeepCopy(old)
+		}
+		if want != nil && want.Spec.PodCIDR == "" {
+			if cidr, ok := nextPodCIDR(cluster, used); ok {
+				used[cidr] = true
+				want.Spec.PodCIDR = cidr.String()
+			} else {
+				a.logger.Warn("cluster network full: no pod CIDR for node", "node", m.Name, "cluster_cidr", a.cfg.ClusterCIDR)
+			}
+		}
+		if want != nil {
 			puts = append(puts, want)
 		}
 	}

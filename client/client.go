@@ -78,7 +78,14 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	if err != nil {
 		return err
 	}
+	return decodeAnswer(res, out)
+}
+
+// decodeAnswer reads a JSON answer into out (if not nil), or the API's
+// error.
+func decodeAnswer(res *http.Response, out any) error {
 	defer res.Body.Close()
+	method, path := res.Request.Method, res.Request.URL.Path
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
 		return fmt.Errorf("%s %s: read answer: %w", method, path, err)

@@ -52,3 +52,16 @@ const (
 	AnnotationFreeMemory = "shoal.dev/free-memory"
 	AnnotationGossip     = "shoal.dev/gossip-status"
 )
+
+// Image is one image in a node's containerd.
+type Image struct {
+	Ref    string `json:"ref"`
+	Digest string `json:"digest"`
+	Size   int64  `json:"size"`
+}
+
+// ImageList is the images of one node.
+type ImageList struct {
+	Node  string  `json:"node"`
+	Items []Image `json:"items"`
+}

@@ -60,6 +60,9 @@ func newRoot() *cobra.Command {
 		newCordonCmd(g, false),
 		newDrainCmd(g),
 		newRolloutCmd(g),
+		newLogsCmd(g),
+		newExecCmd(g),
+		newImageCmd(g),
 		newVersionCmd(),
 	)
 	return root

@@ -62,6 +62,8 @@ type Cluster struct {
 	Agents []*Agent
 	// Args are extra flags every agent gets.
 	Args []string
+	// lan is set for clusters whose agents run in network namespaces.
+	lan *lan
 }
 
 // Agent is one agent process.
@@ -74,6 +76,7 @@ type Agent struct {
 	RaftPort   int
 	APIPort    int
 	args       []string
+	netns      string // network namespace, "" for loopback agents
 	cmd        *exec.Cmd
 	done       chan struct{}
 	exitErr    error
@@ -119,11 +122,20 @@ func (c *Cluster) Add(name string, args ...string) *Agent {
 // starting it or adding it to the cluster.
 func (c *Cluster) NewAgent(name string, args ...string) *Agent {
 	c.t.Helper()
-	ports := freePorts(c.t, 3)
-	a := &Agent{
-		c: c, Name: name, IP: "127.0.0.1",
-		DataDir:    filepath.Join(c.dir, name),
-		GossipPort: ports[0], RaftPort: ports[1], APIPort: ports[2],
+	a := &Agent{c: c, Name: name, DataDir: filepath.Join(c.dir, name)}
+	runtimeArgs := []string{"--runtime", "none"}
+	if c.lan != nil {
+		// Own network namespace: default ports on its own address, its
+		// own containerd under its data dir.
+		a.netns, a.IP = c.lan.addHost(c.t, name)
+		a.GossipPort, a.RaftPort, a.APIPort = 7946, 7947, 7948
+		runtimeArgs = []string{
+			"--containerd-address", filepath.Join(a.DataDir, "containerd", "containerd.sock"),
+			"--restart-backoff", "1s",
+		}
+	} else {
+		ports := freePorts(c.t, 3)
+		a.IP, a.GossipPort, a.RaftPort, a.APIPort = "127.0.0.1", ports[0], ports[1], ports[2]
 	}
 	a.args = append([]string{
 		"agent",
@@ -134,7 +146,8 @@ func (c *Cluster) NewAgent(name string, args ...string) *Agent {
 		"--raft-port", strconv.Itoa(a.RaftPort),
 		"--api-port", strconv.Itoa(a.APIPort),
 		"--gossip-fast",
-	}, c.Args...)
+	}, runtimeArgs...)
+	a.args = append(a.args, c.Args...)
 	a.args = append(a.args, args...)
 	return a
 }
@@ -158,6 +171,12 @@ func (a *Agent) StartWith(args ...string) error {
 	}
 	fmt.Fprintf(logf, "=== start %s %s\n", time.Now().Format(time.RFC3339Nano), strings.Join(args, " "))
 	cmd := exec.Command(a.c.bin, args...)
+	if a.netns != "" {
+		// nsenter enters only the network namespace (unlike `ip netns
+		// exec`, which also makes a private mount namespace that a
+		// restarted agent would not share) and execs the agent.
+		cmd = exec.Command("nsenter", append([]string{"--net=/run/netns/" + a.netns, "--", a.c.bin}, args...)...)
+	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {

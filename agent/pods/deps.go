@@ -1,0 +1,45 @@
+package pods
+
+import (
+	"context"
+	"time"
+
+	"github.com/shoal-dev/shoal/agent/runtime"
+	"github.com/shoal-dev/shoal/agent/runtime/cni"
+	"github.com/shoal-dev/shoal/api"
+	"github.com/shoal-dev/shoal/consensus"
+)
+
+// Runtime is what the reconciler needs from containerd.
+type Runtime interface {
+	GetImage(ctx context.Context, ref string) (runtime.ImageInfo, error)
+	PullImage(ctx context.Context, ref string, progress func(done, total int64)) (runtime.ImageInfo, error)
+	CreateContainer(ctx context.Context, cfg runtime.ContainerConfig) error
+	StartContainer(ctx context.Context, id, logPath string) (uint32, error)
+	StopContainer(ctx context.Context, id string, grace time.Duration) error
+	RemoveContainer(ctx context.Context, id string) error
+	ContainerStatus(ctx context.Context, id string) (runtime.ContainerInfo, error)
+	ListContainers(ctx context.Context) ([]runtime.ContainerInfo, error)
+	Exits() <-chan string
+	Exec(ctx context.Context, id string, cfg runtime.ExecConfig) (int, error)
+}
+
+// Network gives pods their network namespace and IP.
+type Network interface {
+	Setup(ctx context.Context, pod cni.PodRef, ports []cni.PortMapping) (cni.Sandbox, error)
+	Teardown(ctx context.Context, uid string) error
+	Lookup(uid string) (cni.Sandbox, bool)
+	List() ([]string, error)
+}
+
+// View is the local, read-only view of cluster state.
+type View interface {
+	Get(kind, namespace, name string) (api.Object, bool)
+	List(kind, namespace string, selector map[string]string) []api.Object
+	Watch(ctx context.Context, kinds ...string) <-chan consensus.Event
+}
+
+// StatusSink writes pod statuses to the cluster. Each pod carries its
+// name, namespace and uid (a precondition: a status never lands on a newer
+// pod of the same name) and the status to store.
+type StatusSink func(ctx context.Context, pods []*api.Pod) error

@@ -1,0 +1,35 @@
+package pods
+
+import (
+	"context"
+
+	"github.com/shoal-dev/shoal/api"
+	"github.com/shoal-dev/shoal/consensus"
+)
+
+// mapView is a View over a fixed set of objects keyed "Kind/ns/name".
+type mapView map[string]api.Object
+
+func viewOf(m map[string]api.Object) View { return mapView(m) }
+
+func (v mapView) Get(kind, ns, name string) (api.Object, bool) {
+	o, ok := v[kind+"/"+ns+"/"+name]
+	return o, ok
+}
+
+func (v mapView) List(kind, ns string, _ map[string]string) []api.Object {
+	var out []api.Object
+	for _, o := range v {
+		k := api.KeyOf(o)
+		if k.Kind == kind && (ns == "" || k.Namespace == ns) {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func (v mapView) Watch(ctx context.Context, _ ...string) <-chan consensus.Event {
+	ch := make(chan consensus.Event)
+	go func() { <-ctx.Done(); close(ch) }()
+	return ch
+}

@@ -1,0 +1,174 @@
+package pods
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/shoal-dev/shoal/agent/runtime"
+	"github.com/shoal-dev/shoal/agent/runtime/cni"
+)
+
+// fakeRuntime is an in-memory containerd: containers run until the test
+// makes them exit.
+type fakeRuntime struct {
+	mu     sync.Mutex
+	ctrs   map[string]*runtime.ContainerInfo
+	starts map[string]int
+	exits  chan string
+	pid    uint32
+}
+
+func newFakeRuntime() *fakeRuntime {
+	return &fakeRuntime{ctrs: map[string]*runtime.ContainerInfo{}, starts: map[string]int{}, exits: make(chan string, 64)}
+}
+
+func (f *fakeRuntime) GetImage(_ context.Context, ref string) (runtime.ImageInfo, error) {
+	return runtime.ImageInfo{Ref: ref, Digest: "sha256:fake"}, nil
+}
+
+func (f *fakeRuntime) PullImage(_ context.Context, ref string, _ func(int64, int64)) (runtime.ImageInfo, error) {
+	return runtime.ImageInfo{Ref: ref, Digest: "sha256:fake"}, nil
+}
+
+func (f *fakeRuntime) CreateContainer(_ context.Context, cfg runtime.ContainerConfig) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.ctrs[cfg.ID]; ok {
+		return runtime.ErrExists
+	}
+	f.ctrs[cfg.ID] = &runtime.ContainerInfo{ID: cfg.ID, Labels: cfg.Labels, Image: cfg.Image, State: runtime.StateCreated}
+	return nil
+}
+
+func (f *fakeRuntime) StartContainer(_ context.Context, id, _ string) (uint32, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c, ok := f.ctrs[id]
+	if !ok {
+		return 0, runtime.ErrNotFound
+	}
+	f.pid++
+	c.State, c.Pid, c.StartedAt, c.ExitCode, c.OOMKilled = runtime.StateRunning, f.pid, time.Now(), 0, false
+	f.starts[id]++
+	return c.Pid, nil
+}
+
+// exit makes container id exit with code.
+func (f *fakeRuntime) exit(id string, code int32, oom bool) {
+	f.mu.Lock()
+	if c, ok := f.ctrs[id]; ok && c.State == runtime.StateRunning {
+		c.State, c.ExitCode, c.FinishedAt, c.OOMKilled = runtime.StateExited, code, time.Now(), oom
+	}
+	f.mu.Unlock()
+	f.exits <- id
+}
+
+func (f *fakeRuntime) StopContainer(_ context.Context, id string, _ time.Duration) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if c, ok := f.ctrs[id]; ok && c.State == runtime.StateRunning {
+		c.State, c.ExitCode, c.FinishedAt = runtime.StateExited, 137, time.Now()
+	}
+	return nil
+}
+
+func (f *fakeRuntime) KillContainer(ctx context.Context, id string, _ syscall.Signal) error {
+	return f.StopContainer(ctx, id, 0)
+}
+
+func (f *fakeRuntime) RemoveContainer(_ context.Context, id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.ctrs, id)
+	return nil
+}
+
+func (f *fakeRuntime) ContainerStatus(_ context.Context, id string) (runtime.ContainerInfo, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c, ok := f.ctrs[id]
+	if !ok {
+		return runtime.ContainerInfo{}, runtime.ErrNotFound
+	}
+	return *c, nil
+}
+
+func (f *fakeRuntime) ListContainers(context.Context) ([]runtime.ContainerInfo, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []runtime.ContainerInfo
+	for _, c := range f.ctrs {
+		out = append(out, *c)
+	}
+	return out, nil
+}
+
+func (f *fakeRuntime) Exits() <-chan string { return f.exits }
+
+func (f *fakeRuntime) Exec(context.Context, string, runtime.ExecConfig) (int, error) { return 0, nil }
+
+// running lists the IDs of running containers.
+func (f *fakeRuntime) running() map[string]uint32 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[string]uint32{}
+	for id, c := range f.ctrs {
+		if c.State == runtime.StateRunning {
+			out[id] = c.Pid
+		}
+	}
+	return out
+}
+
+// fakeNetwork hands out IPs from 10.42.0.0/24.
+type fakeNetwork struct {
+	mu   sync.Mutex
+	next int
+	sbs  map[string]cni.Sandbox
+}
+
+func newFakeNetwork() *fakeNetwork { return &fakeNetwork{sbs: map[string]cni.Sandbox{}} }
+
+func (n *fakeNetwork) Setup(_ context.Context, pod cni.PodRef, _ []cni.PortMapping) (cni.Sandbox, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if sb, ok := n.sbs[pod.UID]; ok {
+		return sb, nil
+	}
+	n.next++
+	sb := cni.Sandbox{NetNSPath: "/fake/" + pod.UID, IP: netip.MustParseAddr(fmt.Sprintf("10.42.0.%d", n.next+1))}
+	n.sbs[pod.UID] = sb
+	return sb, nil
+}
+
+func (n *fakeNetwork) Teardown(_ context.Context, uid string) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	delete(n.sbs, uid)
+	return nil
+}
+
+func (n *fakeNetwork) Lookup(uid string) (cni.Sandbox, bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	sb, ok := n.sbs[uid]
+	return sb, ok
+}
+
+func (n *fakeNetwork) List() ([]string, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var out []string
+	for uid := range n.sbs {
+		out = append(out, uid)
+	}
+	return out, nil
+}
+
+func fakeConfig(id, uid string) runtime.ContainerConfig {
+	return runtime.ContainerConfig{ID: id, Image: "x", Labels: map[string]string{LabelPodUID: uid}}
+}

@@ -1,0 +1,282 @@
+package pods
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/shoal-dev/shoal/agent/probe"
+	"github.com/shoal-dev/shoal/api"
+)
+
+// gcInterval is how often containers, sandboxes and files that no pod
+// claims are removed.
+const gcInterval = 30 * time.Second
+
+// Config configures a Manager.
+type Config struct {
+	// NodeName is this node: pods with this spec.nodeName run here.
+	NodeName string
+	// NodeIP is reported as the pods' hostIP.
+	NodeIP string
+	// DataDir holds pod files, volumes and logs.
+	DataDir string
+	// ClusterDomain is the DNS zone in pods' resolv.conf search path.
+	ClusterDomain string
+	// DNSIP is the nameserver in pods' resolv.conf.
+	DNSIP string
+	// Backoff paces restarts of crashing containers and failed pulls.
+	Backoff probe.Backoff
+	// Fenced reports whether this node is cut off from the cluster; while
+	// it is, StatefulSet pods are stopped (their identity may be taken
+	// over elsewhere).
+	Fenced func() bool
+	Logger *slog.Logger
+}
+
+// Manager runs the pods assigned to this node.
+type Manager struct {
+	cfg      Config
+	rt       Runtime
+	net      Network
+	view     View
+	reporter *reporter
+	logger   *slog.Logger
+
+	mu      sync.Mutex
+	workers map[string]*worker // by pod uid
+	byID    map[string]*worker // by container ID
+	wg      sync.WaitGroup
+}
+
+// New returns a Manager; Run starts it.
+func New(cfg Config, rt Runtime, net Network, view View, sink StatusSink) *Manager {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Fenced == nil {
+		cfg.Fenced = func() bool { return false }
+	}
+	return &Manager{
+		cfg: cfg, rt: rt, net: net, view: view,
+		reporter: newReporter(sink, cfg.Logger),
+		logger:   cfg.Logger,
+		workers:  map[string]*worker{},
+		byID:     map[string]*worker{},
+	}
+}
+
+// Run reconciles until ctx ends. Running containers are left running when
+// it returns: the next agent adopts them.
+func (m *Manager) Run(ctx context.Context) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return m.reporter.Run(ctx) })
+	g.Go(func() error { m.dispatchExits(ctx); return nil })
+	g.Go(func() error { m.loop(ctx); return nil })
+	err := g.Wait()
+	m.wg.Wait()
+	return err
+}
+
+func (m *Manager) loop(ctx context.Context) {
+	events := m.view.Watch(ctx, "Pod", "ConfigMap", "Secret")
+	tick := time.NewTicker(pollInterval)
+	defer tick.Stop()
+	m.sync(ctx)
+	m.gc(ctx)
+	lastGC, lastRotate := time.Now(), time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev, ok := <-events:
+			if !ok {
+				// Fell behind: watch again and resync everything.
+				events = m.view.Watch(ctx, "Pod", "ConfigMap", "Secret")
+			} else if api.KeyOf(ev.Object).Kind != "Pod" {
+				m.nudgeAll()
+				continue
+			}
+		case <-tick.C:
+		}
+		m.sync(ctx)
+		if time.Since(lastRotate) > rotateInterval {
+			m.rotateLogs()
+			lastRotate = time.Now()
+		}
+		if time.Since(lastGC) > gcInterval {
+			m.gc(ctx)
+			lastGC = time.Now()
+		}
+	}
+}
+
+// assigned lists the pods this node should run, by uid.
+func (m *Manager) assigned() map[string]*api.Pod {
+	fenced := m.cfg.Fenced()
+	out := map[string]*api.Pod{}
+	for _, o := range m.view.List("Pod", "", nil) {
+		p := o.(*api.Pod)
+		if p.Spec.NodeName != m.cfg.NodeName || p.DeletionTimestamp != nil {
+			continue
+		}
+		if fenced && ownedBy(p, "StatefulSet") {
+			continue
+		}
+		out[p.UID] = p
+	}
+	return out
+}
+
+func ownedBy(p *api.Pod, kind string) bool {
+	for _, r := range p.OwnerReferences {
+		if r.Kind == kind {
+			return true
+		}
+	}
+	return false
+}
+
+// sync starts workers for new pods, hands changed pods to theirs, and
+// stops the workers of pods that are gone.
+func (m *Manager) sync(ctx context.Context) {
+	want := m.assigned()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for uid, p := range want {
+		if w, ok := m.workers[uid]; ok {
+			if !w.stopping() {
+				w.update(p)
+			}
+			continue
+		}
+		w := newWorker(m, p)
+		wctx, cancel := context.WithCancel(ctx)
+		w.cancel = cancel
+		m.workers[uid] = w
+		for _, c := range w.all() {
+			m.byID[c.id] = w
+		}
+		m.wg.Add(1)
+		go func() {
+			defer m.wg.Done()
+			w.run(wctx)
+			m.forget(w)
+		}()
+	}
+	for uid, w := range m.workers {
+		if _, ok := want[uid]; !ok && !w.stopping() {
+			m.logger.Info("pod left this node; stopping it", "pod", w.key)
+			w.stop()
+		}
+	}
+}
+
+// forget drops a finished worker.
+func (m *Manager) forget(w *worker) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.workers[w.uid] == w {
+		delete(m.workers, w.uid)
+	}
+	for _, c := range w.all() {
+		if m.byID[c.id] == w {
+			delete(m.byID, c.id)
+		}
+	}
+}
+
+func (m *Manager) nudgeAll() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, w := range m.workers {
+		w.nudge()
+	}
+}
+
+// dispatchExits wakes the worker whose container exited.
+func (m *Manager) dispatchExits(ctx context.Context) {
+	exits := m.rt.Exits()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case id := <-exits:
+			m.mu.Lock()
+			w := m.byID[id]
+			m.mu.Unlock()
+			if w != nil {
+				w.nudge()
+			}
+		}
+	}
+}
+
+// gc removes what no pod of this node claims: containers and sandboxes
+// left by pods deleted while the agent was down, pod directories and logs.
+func (m *Manager) gc(ctx context.Context) {
+	m.mu.Lock()
+	live := make(map[string]bool, len(m.workers))
+	for uid := range m.workers {
+		live[uid] = true
+	}
+	m.mu.Unlock()
+	var errs []error
+	if ctrs, err := m.rt.ListContainers(ctx); err != nil {
+		errs = append(errs, err)
+	} else {
+		for _, c := range ctrs {
+			uid := c.Labels[LabelPodUID]
+			if uid == "" || live[uid] {
+				continue
+			}
+			m.logger.Info("removing container of a pod that is gone", "container", c.ID, "pod", c.Labels[LabelPodNamespace]+"/"+c.Labels[LabelPodName])
+			if err := m.rt.StopContainer(ctx, c.ID, 10*time.Second); err != nil {
+				errs = append(errs, err)
+			}
+			errs = append(errs, m.rt.RemoveContainer(ctx, c.ID))
+		}
+	}
+	if uids, err := m.net.List(); err != nil {
+		errs = append(errs, err)
+	} else {
+		for _, uid := range uids {
+			if !live[uid] {
+				errs = append(errs, m.net.Teardown(ctx, uid))
+			}
+		}
+	}
+	errs = append(errs, removeUnclaimed(filepath.Join(m.cfg.DataDir, "pods"), live, func(n string) string { return n }))
+	errs = append(errs, removeUnclaimed(filepath.Join(m.cfg.DataDir, "logs"), live, func(n string) string {
+		return n[strings.LastIndexByte(n, '_')+1:]
+	}))
+	if err := errors.Join(errs...); err != nil {
+		m.logger.Warn("garbage collection", "err", err)
+	}
+}
+
+// removeUnclaimed removes the entries of dir whose uid (uidOf their name)
+// is not live.
+func removeUnclaimed(dir string, live map[string]bool, uidOf func(string) string) error {
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, e := range ents {
+		if !live[uidOf(e.Name())] {
+			errs = append(errs, os.RemoveAll(filepath.Join(dir, e.Name())))
+		}
+	}
+	return errors.Join(errs...)
+}

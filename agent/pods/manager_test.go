@@ -1,0 +1,289 @@
+package pods
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/raft"
+
+	"github.com/shoal-dev/shoal/agent/probe"
+	"github.com/shoal-dev/shoal/api"
+	"github.com/shoal-dev/shoal/consensus"
+)
+
+// miniCluster is a replica with no Raft: commands go straight to the FSM.
+type miniCluster struct {
+	mu    sync.Mutex
+	store *consensus.Store
+	fsm   *consensus.FSM
+	index uint64
+}
+
+func newMiniCluster() *miniCluster {
+	s := consensus.NewStore()
+	return &miniCluster{store: s, fsm: consensus.NewFSM(s, slog.New(slog.NewTextHandler(io.Discard, nil)))}
+}
+
+func (c *miniCluster) apply(t testing.TB, cmd []byte, err error) error {
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.index++
+	res := c.fsm.Apply(&raft.Log{Index: c.index, Data: cmd}).(consensus.ApplyResult)
+	return res.Err
+}
+
+func (c *miniCluster) put(t testing.TB, mode consensus.PutMode, objs ...api.Object) error {
+	cmd, err := consensus.EncodePut(consensus.Put{Objects: objs, Mode: mode, Time: time.Now()})
+	return c.apply(t, cmd, err)
+}
+
+func (c *miniCluster) del(t testing.TB, keys ...api.Key) {
+	cmd, err := consensus.EncodeDelete(consensus.Delete{Keys: keys})
+	if err := c.apply(t, cmd, err); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (c *miniCluster) pod(name string) *api.Pod {
+	o, ok := c.store.Get("Pod", "default", name)
+	if !ok {
+		return nil
+	}
+	return o.(*api.Pod)
+}
+
+type harness struct {
+	t      *testing.T
+	c      *miniCluster
+	rt     *fakeRuntime
+	net    *fakeNetwork
+	fenced atomic.Bool
+	stop   func()
+}
+
+func newHarness(t *testing.T) *harness {
+	h := &harness{t: t, c: newMiniCluster(), rt: newFakeRuntime(), net: newFakeNetwork()}
+	ns, _ := api.New("Namespace")
+	ns.GetObjectMeta().Name = "default"
+	if err := h.c.put(t, consensus.ModeApply, ns); err != nil {
+		t.Fatal(err)
+	}
+	h.start()
+	t.Cleanup(func() { h.stop() })
+	return h
+}
+
+// start runs a Manager, as an agent would.
+func (h *harness) start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	m := New(Config{
+		NodeName: "n1", NodeIP: "10.0.0.1", DataDir: h.t.TempDir(), ClusterDomain: "cluster.local", DNSIP: "10.42.0.1",
+		Backoff: probe.Backoff{Initial: 20 * time.Millisecond, Max: 100 * time.Millisecond, ResetAfter: time.Minute},
+		Fenced:  h.fenced.Load,
+		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}, h.rt, h.net, h.c.store, func(_ context.Context, ps []*api.Pod) error {
+		objs := make([]api.Object, len(ps))
+		for i, p := range ps {
+			objs[i] = p
+		}
+		return h.c.put(h.t, consensus.ModeStatus, objs...)
+	})
+	done := make(chan struct{})
+	go func() { _ = m.Run(ctx); close(done) }()
+	h.stop = func() { cancel(); <-done }
+}
+
+func (h *harness) addPod(name string, mutate func(*api.Pod)) {
+	o, _ := api.New("Pod")
+	p := o.(*api.Pod)
+	p.Name, p.Namespace = name, "default"
+	p.Spec.NodeName = "n1"
+	p.Spec.Containers = []api.Container{{Name: "main", Image: "busybox:1"}}
+	if mutate != nil {
+		mutate(p)
+	}
+	api.Default(p)
+	if err := h.c.put(h.t, consensus.ModeApply, p); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+func (h *harness) eventually(what string, cond func() error) {
+	h.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		err := cond()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("%s: %v", what, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func (h *harness) waitStatus(name string, cond func(*api.Pod) error) *api.Pod {
+	h.t.Helper()
+	var got *api.Pod
+	h.eventually("pod "+name, func() error {
+		p := h.c.pod(name)
+		if p == nil {
+			return fmt.Errorf("pod %s missing", name)
+		}
+		got = p
+		return cond(p)
+	})
+	return got
+}
+
+func running(p *api.Pod) error {
+	if p.Status.Phase != api.PodRunning || p.Status.PodIP == "" || len(p.Status.ContainerStatuses) == 0 {
+		return fmt.Errorf("phase %s ip %q", p.Status.Phase, p.Status.PodIP)
+	}
+	return nil
+}
+
+func TestManagerRunsRestartsAndRemoves(t *testing.T) {
+	h := newHarness(t)
+	h.addPod("web", nil)
+	p := h.waitStatus("web", func(p *api.Pod) error {
+		if err := running(p); err != nil {
+			return err
+		}
+		if !isReady(p) {
+			return fmt.Errorf("not ready")
+		}
+		return nil
+	})
+	id := containerID(p.UID, "main")
+
+	h.rt.exit(id, 1, false)
+	p = h.waitStatus("web", func(p *api.Pod) error {
+		cs := p.Status.ContainerStatuses[0]
+		if cs.RestartCount != 1 || cs.State.Running == nil || cs.LastState.Terminated == nil || cs.LastState.Terminated.Reason != "Error" {
+			return fmt.Errorf("container status %+v", cs)
+		}
+		return nil
+	})
+
+	h.rt.exit(id, 137, true)
+	h.waitStatus("web", func(p *api.Pod) error {
+		cs := p.Status.ContainerStatuses[0]
+		if cs.RestartCount != 2 || cs.LastState.Terminated == nil || cs.LastState.Terminated.Reason != "OOMKilled" {
+			return fmt.Errorf("container status %+v", cs)
+		}
+		return nil
+	})
+
+	h.c.del(t, api.Key{Kind: "Pod", Namespace: "default", Name: "web"})
+	h.eventually("pod removed from the node", func() error {
+		if n := len(h.rt.running()); n != 0 {
+			return fmt.Errorf("%d containers still run", n)
+		}
+		if _, ok := h.net.Lookup(p.UID); ok {
+			return fmt.Errorf("sandbox still there")
+		}
+		return nil
+	})
+}
+
+func TestManagerAdoptsAfterRestart(t *testing.T) {
+	h := newHarness(t)
+	h.addPod("web", nil)
+	h.waitStatus("web", running)
+	before := h.rt.running()
+	h.stop()
+	h.start()
+	time.Sleep(300 * time.Millisecond)
+	after := h.rt.running()
+	if fmt.Sprint(before) != fmt.Sprint(after) {
+		t.Fatalf("containers changed across a manager restart: %v → %v", before, after)
+	}
+	for id := range before {
+		if n := h.rt.starts[id]; n != 1 {
+			t.Fatalf("container %s started %d times", id, n)
+		}
+	}
+}
+
+func TestManagerGarbageCollectsUnknownContainers(t *testing.T) {
+	h := newHarness(t)
+	h.stop()
+	_ = h.rt.CreateContainer(context.Background(), fakeConfig("stray", "gone-uid"))
+	h.start()
+	h.eventually("stray container removed", func() error {
+		if _, err := h.rt.ContainerStatus(context.Background(), "stray"); err == nil {
+			return fmt.Errorf("still there")
+		}
+		return nil
+	})
+}
+
+func TestManagerFencedStopsStatefulSetPods(t *testing.T) {
+	h := newHarness(t)
+	h.addPod("db-0", func(p *api.Pod) {
+		p.OwnerReferences = []api.OwnerReference{{APIVersion: "apps/v1", Kind: "StatefulSet", Name: "db", UID: "ss"}}
+	})
+	h.addPod("web", nil)
+	db := h.waitStatus("db-0", running)
+	web := h.waitStatus("web", running)
+	h.fenced.Store(true)
+	h.eventually("StatefulSet pod stopped while fenced", func() error {
+		r := h.rt.running()
+		if _, ok := r[containerID(db.UID, "main")]; ok {
+			return fmt.Errorf("db-0 still runs")
+		}
+		if _, ok := r[containerID(web.UID, "main")]; !ok {
+			return fmt.Errorf("web stopped too")
+		}
+		return nil
+	})
+}
+
+func TestManagerInitContainersAndNever(t *testing.T) {
+	h := newHarness(t)
+	h.addPod("job", func(p *api.Pod) {
+		p.Spec.RestartPolicy = api.RestartNever
+		p.Spec.InitContainers = []api.Container{{Name: "init", Image: "busybox:1"}}
+	})
+	p := h.waitStatus("job", func(p *api.Pod) error {
+		if len(p.Status.InitContainerStatuses) != 1 || p.Status.InitContainerStatuses[0].State.Running == nil {
+			return fmt.Errorf("init not running: %+v", p.Status.InitContainerStatuses)
+		}
+		if p.Status.Phase != api.PodPending {
+			return fmt.Errorf("phase %s while initializing", p.Status.Phase)
+		}
+		return nil
+	})
+	if _, ok := h.rt.running()[containerID(p.UID, "main")]; ok {
+		t.Fatal("main started before init finished")
+	}
+	h.rt.exit(containerID(p.UID, "init"), 0, false)
+	h.waitStatus("job", running)
+	h.rt.exit(containerID(p.UID, "main"), 0, false)
+	h.waitStatus("job", func(p *api.Pod) error {
+		if p.Status.Phase != api.PodSucceeded {
+			return fmt.Errorf("phase %s", p.Status.Phase)
+		}
+		return nil
+	})
+}
+
+func isReady(p *api.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == api.PodReady {
+			return c.Status == api.ConditionTrue
+		}
+	}
+	return false
+}

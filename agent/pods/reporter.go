@@ -1,0 +1,93 @@
+package pods
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/shoal-dev/shoal/api"
+)
+
+// reportDelay gathers status changes of many pods into one write.
+const reportDelay = 100 * time.Millisecond
+
+// reporter batches pod status writes: the latest status per pod, flushed
+// together, so 50 pods starting at once cost a few Raft entries, not 50.
+type reporter struct {
+	sink   StatusSink
+	logger *slog.Logger
+
+	mu      sync.Mutex
+	pending map[string]*api.Pod // by uid
+	kick    chan struct{}
+}
+
+func newReporter(sink StatusSink, logger *slog.Logger) *reporter {
+	return &reporter{sink: sink, logger: logger, pending: map[string]*api.Pod{}, kick: make(chan struct{}, 1)}
+}
+
+// set queues p's status, replacing any queued one of the same pod.
+func (r *reporter) set(p *api.Pod) {
+	r.mu.Lock()
+	r.pending[p.UID] = p
+	r.mu.Unlock()
+	select {
+	case r.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Run flushes queued statuses until ctx ends.
+func (r *reporter) Run(ctx context.Context) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-r.kick:
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(reportDelay):
+		}
+		r.mu.Lock()
+		batch := make([]*api.Pod, 0, len(r.pending))
+		for _, p := range r.pending {
+			batch = append(batch, p)
+		}
+		clear(r.pending)
+		r.mu.Unlock()
+		r.flush(ctx, batch)
+	}
+}
+
+// flush writes batch; when the batch fails (one pod was deleted
+// meanwhile, say) it writes the pods one by one and drops the ones that
+// fail: their workers report again on their next pass if still needed.
+func (r *reporter) flush(ctx context.Context, batch []*api.Pod) {
+	if len(batch) == 0 {
+		return
+	}
+	err := r.sink(ctx, batch)
+	if err == nil || len(batch) == 1 {
+		if err != nil {
+			r.logger.Debug("pod status write failed", "pod", batch[0].Namespace+"/"+batch[0].Name, "err", err)
+		}
+		return
+	}
+	for _, p := range batch {
+		if err := r.sink(ctx, []*api.Pod{p}); err != nil {
+			r.logger.Debug("pod status write failed", "pod", p.Namespace+"/"+p.Name, "err", err)
+		}
+	}
+}
+
+// jsonEqual compares two values by their JSON encoding, the form the store
+// keeps.
+func jsonEqual(a, b any) bool {
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	return errA == nil && errB == nil && string(ja) == string(jb)
+}

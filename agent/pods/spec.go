@@ -1,0 +1,120 @@
+package pods
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/shoal-dev/shoal/agent/runtime"
+	"github.com/shoal-dev/shoal/api"
+)
+
+// cpuPeriod is the CFS period limits are expressed in, as kubelet.
+const cpuPeriod = 100000
+
+// containerConfig is the runtime's view of container c of pod: argv, env,
+// mounts, user, capabilities and cgroup limits.
+func containerConfig(pod *api.Pod, c *api.Container, env []string, vols map[string]string, etc []runtime.Mount, netns string) (runtime.ContainerConfig, error) {
+	cfg := runtime.ContainerConfig{
+		ID:         containerID(pod.UID, c.Name),
+		Image:      c.Image,
+		Command:    expandAll(c.Command, env),
+		Args:       expandAll(c.Args, env),
+		Env:        append([]string{"HOSTNAME=" + hostname(pod)}, env...),
+		WorkingDir: c.WorkingDir,
+		Hostname:   hostname(pod),
+		NetNSPath:  netns,
+		Labels: map[string]string{
+			LabelPodUID:       pod.UID,
+			LabelPodName:      pod.Name,
+			LabelPodNamespace: pod.Namespace,
+			LabelContainer:    c.Name,
+		},
+	}
+	cfg.Mounts = append(cfg.Mounts, etc...)
+	for _, m := range c.VolumeMounts {
+		src, ok := vols[m.Name]
+		if !ok {
+			return cfg, configErrorf("volumeMount %q names no volume of the pod", m.Name)
+		}
+		if m.SubPath != "" {
+			sub := filepath.Clean(m.SubPath)
+			if filepath.IsAbs(sub) || strings.HasPrefix(sub, "..") {
+				return cfg, configErrorf("volumeMount %q: subPath %q leaves the volume", m.Name, m.SubPath)
+			}
+			src = filepath.Join(src, sub)
+		}
+		cfg.Mounts = append(cfg.Mounts, runtime.Mount{Source: src, Destination: m.MountPath, ReadOnly: m.ReadOnly})
+	}
+	if err := applySecurity(&cfg, pod.Spec.SecurityContext, c.SecurityContext); err != nil {
+		return cfg, err
+	}
+	applyResources(&cfg, c.Resources)
+	return cfg, nil
+}
+
+// applySecurity maps the pod's and container's securityContext (the
+// container's wins) onto the runtime config.
+func applySecurity(cfg *runtime.ContainerConfig, ps *api.PodSecurityContext, cs *api.SecurityContext) error {
+	var uid, gid *int64
+	if ps != nil {
+		uid, gid = ps.RunAsUser, ps.RunAsGroup
+	}
+	if cs != nil {
+		if cs.RunAsUser != nil {
+			uid = cs.RunAsUser
+		}
+		if cs.RunAsGroup != nil {
+			gid = cs.RunAsGroup
+		}
+		if cs.ReadOnlyRootFilesystem != nil {
+			cfg.ReadOnlyRootfs = *cs.ReadOnlyRootFilesystem
+		}
+		if cs.Privileged != nil {
+			cfg.Privileged = *cs.Privileged
+		}
+		if c := cs.Capabilities; c != nil {
+			cfg.CapAdd, cfg.CapDrop = c.Add, c.Drop
+		}
+		if cs.RunAsNonRoot != nil && *cs.RunAsNonRoot && (uid == nil || *uid == 0) {
+			return configErrorf("runAsNonRoot is set but runAsUser is %s", describeUID(uid))
+		}
+	}
+	if uid != nil {
+		u := uint32(*uid)
+		cfg.UID = &u
+	}
+	if gid != nil {
+		g := uint32(*gid)
+		cfg.GID = &g
+	}
+	return nil
+}
+
+func describeUID(uid *int64) string {
+	if uid == nil {
+		return "unset (the image's user may be root)"
+	}
+	return fmt.Sprint(*uid)
+}
+
+// applyResources turns limits into cgroup settings: memory limit, CPU
+// quota over a 100 ms period, and CPU shares from the request.
+func applyResources(cfg *runtime.ContainerConfig, r api.ResourceRequirements) {
+	if q, ok := r.Limits["memory"]; ok {
+		cfg.MemoryLimit = q.Value()
+	}
+	if q, ok := r.Limits["cpu"]; ok {
+		if m := q.MilliValue(); m > 0 {
+			cfg.CPUQuota = max(m*cpuPeriod/1000, 1000)
+			cfg.CPUPeriod = cpuPeriod
+		}
+	}
+	req, ok := r.Requests["cpu"]
+	if !ok {
+		req, ok = r.Limits["cpu"]
+	}
+	if ok {
+		cfg.CPUShares = uint64(max(req.MilliValue()*1024/1000, 2))
+	}
+}

@@ -1,0 +1,237 @@
+package pods
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/shoal-dev/shoal/agent/runtime"
+	"github.com/shoal-dev/shoal/api"
+)
+
+// volumes makes each of the pod's volumes exist on the node and returns
+// volume name → host directory. ConfigMap and Secret volumes are
+// projected again on every call, so edits reach running pods.
+func volumes(dataDir string, view View, pod *api.Pod) (map[string]string, error) {
+	out := make(map[string]string, len(pod.Spec.Volumes))
+	base := filepath.Join(podDir(dataDir, pod.UID), "volumes")
+	for _, v := range pod.Spec.Volumes {
+		var dir string
+		var err error
+		switch {
+		case v.EmptyDir != nil:
+			dir = filepath.Join(base, "empty-dir", v.Name)
+			err = os.MkdirAll(dir, 0o777)
+			if err == nil {
+				err = os.Chmod(dir, 0o777) // as kubelet: any container user may write
+			}
+		case v.HostPath != nil:
+			dir, err = hostPath(v.HostPath)
+		case v.ConfigMap != nil:
+			dir = filepath.Join(base, "configmap", v.Name)
+			err = projectConfigMap(view, pod.Namespace, v.ConfigMap, dir)
+		case v.Secret != nil:
+			dir = filepath.Join(base, "secret", v.Name)
+			err = projectSecret(view, pod.Namespace, v.Secret, dir)
+		case v.PersistentVolumeClaim != nil:
+			dir = claimDir(dataDir, pod.Namespace, v.PersistentVolumeClaim.ClaimName)
+			err = os.MkdirAll(dir, 0o777)
+		default:
+			err = configErrorf("volume %q has no source", v.Name)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("volume %s: %w", v.Name, err)
+		}
+		out[v.Name] = dir
+	}
+	return out, nil
+}
+
+func hostPath(h *api.HostPathVolumeSource) (string, error) {
+	fi, err := os.Stat(h.Path)
+	switch h.Type {
+	case api.HostPathDirectoryOrCreate:
+		if errors.Is(err, fs.ErrNotExist) {
+			return h.Path, os.MkdirAll(h.Path, 0o755)
+		}
+	case api.HostPathFileOrCreate:
+		if errors.Is(err, fs.ErrNotExist) {
+			if err := os.MkdirAll(filepath.Dir(h.Path), 0o755); err != nil {
+				return "", err
+			}
+			return h.Path, os.WriteFile(h.Path, nil, 0o644)
+		}
+	case api.HostPathDirectory:
+		if err == nil && !fi.IsDir() {
+			return "", configErrorf("hostPath %s is not a directory", h.Path)
+		}
+	case api.HostPathFile:
+		if err == nil && !fi.Mode().IsRegular() {
+			return "", configErrorf("hostPath %s is not a file", h.Path)
+		}
+	}
+	if err != nil && h.Type != api.HostPathUnset {
+		return "", configErrorf("hostPath %s: %v", h.Path, err)
+	}
+	return h.Path, nil
+}
+
+func projectConfigMap(view View, ns string, src *api.ConfigMapVolumeSource, dir string) error {
+	o, ok := view.Get("ConfigMap", ns, src.Name)
+	if !ok {
+		return configErrorf("configmap %q not found", src.Name)
+	}
+	cm := o.(*api.ConfigMap)
+	data := map[string][]byte{}
+	for k, v := range cm.Data {
+		data[k] = []byte(v)
+	}
+	for k, v := range cm.BinaryData {
+		data[k] = v
+	}
+	return project(dir, data, src.Items, src.DefaultMode, 0o644, "configmap "+src.Name)
+}
+
+func projectSecret(view View, ns string, src *api.SecretVolumeSource, dir string) error {
+	o, ok := view.Get("Secret", ns, src.SecretName)
+	if !ok {
+		return configErrorf("secret %q not found", src.SecretName)
+	}
+	s := o.(*api.Secret)
+	data := map[string][]byte{}
+	for k, v := range s.StringData {
+		data[k] = []byte(v)
+	}
+	for k, v := range s.Data {
+		data[k] = v
+	}
+	return project(dir, data, src.Items, src.DefaultMode, 0o644, "secret "+src.SecretName)
+}
+
+// project writes keys as files into dir (all keys, or only items) and
+// removes files that are no longer wanted. Files are rewritten only when
+// their content or mode changes.
+func project(dir string, data map[string][]byte, items []api.KeyToPath, defMode *int32, fallback fs.FileMode, what string) error {
+	mode := fallback
+	if defMode != nil {
+		mode = fs.FileMode(*defMode) & fs.ModePerm
+	}
+	type want struct {
+		data []byte
+		mode fs.FileMode
+	}
+	files := map[string]want{}
+	if len(items) == 0 {
+		for k, v := range data {
+			files[k] = want{v, mode}
+		}
+	}
+	for _, it := range items {
+		v, ok := data[it.Key]
+		if !ok {
+			return configErrorf("key %q not found in %s", it.Key, what)
+		}
+		m := mode
+		if it.Mode != nil {
+			m = fs.FileMode(*it.Mode) & fs.ModePerm
+		}
+		files[filepath.Clean(it.Path)] = want{v, m}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for rel, w := range files {
+		if rel == "." || strings.HasPrefix(rel, "..") || filepath.IsAbs(rel) {
+			return configErrorf("path %q in %s leaves the volume", rel, what)
+		}
+		p := filepath.Join(dir, rel)
+		if old, err := os.ReadFile(p); err == nil && bytes.Equal(old, w.data) {
+			if fi, err := os.Stat(p); err == nil && fi.Mode().Perm() == w.mode {
+				continue
+			}
+		}
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := writeAtomic(p, w.data, w.mode); err != nil {
+			return err
+		}
+	}
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		if _, ok := files[rel]; !ok {
+			return os.Remove(p)
+		}
+		return nil
+	})
+}
+
+// writeAtomic replaces path with data, so a reader in the pod never sees
+// a half-written file.
+func writeAtomic(path string, data []byte, mode fs.FileMode) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, mode); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp, mode); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// etcFiles writes the pod's /etc/hosts, /etc/hostname and
+// /etc/resolv.conf and returns the mounts for them.
+func etcFiles(dataDir string, pod *api.Pod, podIP, dnsIP, domain string) ([]runtime.Mount, error) {
+	dir := filepath.Join(podDir(dataDir, pod.UID), "etc")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	host := hostname(pod)
+	var hosts strings.Builder
+	hosts.WriteString("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n")
+	if podIP != "" {
+		names := []string{host}
+		if pod.Spec.Subdomain != "" {
+			names = append([]string{fmt.Sprintf("%s.%s.%s.svc.%s", host, pod.Spec.Subdomain, pod.Namespace, domain)}, names...)
+		}
+		fmt.Fprintf(&hosts, "%s\t%s\n", podIP, strings.Join(names, " "))
+	}
+	search := []string{pod.Namespace + ".svc." + domain, "svc." + domain, domain}
+	resolv := fmt.Sprintf("nameserver %s\nsearch %s\noptions ndots:5\n", dnsIP, strings.Join(search, " "))
+	files := map[string]string{"hosts": hosts.String(), "hostname": host + "\n", "resolv.conf": resolv}
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var mounts []runtime.Mount
+	for _, n := range names {
+		p := filepath.Join(dir, n)
+		if err := writeAtomic(p, []byte(files[n]), 0o644); err != nil {
+			return nil, err
+		}
+		mounts = append(mounts, runtime.Mount{Source: p, Destination: "/etc/" + n})
+	}
+	return mounts, nil
+}
+
+// hostname is the pod's hostname: spec.hostname, else its name (cut to a
+// DNS label).
+func hostname(pod *api.Pod) string {
+	h := pod.Spec.Hostname
+	if h == "" {
+		h = pod.Name
+	}
+	if len(h) > 63 {
+		h = strings.TrimRight(h[:63], "-.")
+	}
+	return h
+}

@@ -1,0 +1,513 @@
+package pods
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/shoal-dev/shoal/agent/probe"
+	"github.com/shoal-dev/shoal/agent/runtime"
+	"github.com/shoal-dev/shoal/agent/runtime/cni"
+	"github.com/shoal-dev/shoal/api"
+)
+
+// pollInterval bounds how long a worker goes without looking at its
+// containers when no event wakes it.
+const pollInterval = 2 * time.Second
+
+// taggedUpdate is a probe result of one run of one container.
+type taggedUpdate struct {
+	c   *ctr
+	run int
+	u   probe.Update
+}
+
+// worker runs one pod on this node.
+type worker struct {
+	m   *Manager
+	uid string
+	// key is "namespace/name", fixed for the worker's life.
+	key string
+	pod *api.Pod
+
+	podCh   chan *api.Pod
+	nudgeCh chan struct{}
+	probeCh chan taggedUpdate
+	stopCh  chan struct{}
+	done    chan struct{}
+	cancel  context.CancelFunc
+
+	sandbox   *cni.Sandbox
+	etc       []runtime.Mount // /etc/hosts, hostname, resolv.conf
+	inits     []*ctr
+	ctrs      []*ctr
+	startTime time.Time
+	// message explains a pod-level problem (sandbox, volumes).
+	message string
+	// failed is set when an init container failed for good.
+	failed bool
+	conds  map[api.PodConditionType]api.PodCondition
+}
+
+func newWorker(m *Manager, pod *api.Pod) *worker {
+	w := &worker{
+		m:       m,
+		uid:     pod.UID,
+		key:     pod.Namespace + "/" + pod.Name,
+		pod:     pod,
+		podCh:   make(chan *api.Pod, 1),
+		nudgeCh: make(chan struct{}, 1),
+		probeCh: make(chan taggedUpdate, 16),
+		stopCh:  make(chan struct{}),
+		done:    make(chan struct{}),
+		conds:   map[api.PodConditionType]api.PodCondition{},
+	}
+	for _, c := range pod.Spec.InitContainers {
+		w.inits = append(w.inits, &ctr{spec: c, id: containerID(pod.UID, c.Name), init: true})
+	}
+	for _, c := range pod.Spec.Containers {
+		w.ctrs = append(w.ctrs, &ctr{spec: c, id: containerID(pod.UID, c.Name), started: c.StartupProbe == nil})
+	}
+	return w
+}
+
+// all lists init containers then containers.
+func (w *worker) all() []*ctr { return append(append([]*ctr(nil), w.inits...), w.ctrs...) }
+
+// update hands the worker a newer version of its pod.
+func (w *worker) update(p *api.Pod) {
+	select {
+	case <-w.podCh:
+	default:
+	}
+	w.podCh <- p
+}
+
+// nudge wakes the worker to look at its containers now.
+func (w *worker) nudge() {
+	select {
+	case w.nudgeCh <- struct{}{}:
+	default:
+	}
+}
+
+// stop makes the worker stop its containers and remove the pod from the
+// node; done closes when that is finished.
+func (w *worker) stop() {
+	select {
+	case <-w.stopCh:
+	default:
+		close(w.stopCh)
+		w.cancel()
+	}
+}
+
+func (w *worker) stopping() bool {
+	select {
+	case <-w.stopCh:
+		return true
+	default:
+		return false
+	}
+}
+
+// run drives the pod until it is stopped (the pod left this node) or ctx
+// ends (the agent stops: containers keep running for the next agent).
+func (w *worker) run(ctx context.Context) {
+	defer close(w.done)
+	w.restore(ctx)
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		var next time.Duration
+		if ctx.Err() == nil {
+			next = w.sync(ctx)
+			w.report()
+		}
+		if !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
+		}
+		timer.Reset(next)
+		select {
+		case <-ctx.Done():
+			if w.stopping() {
+				w.terminate()
+			}
+			return
+		case p := <-w.podCh:
+			w.pod = p
+		case <-w.nudgeCh:
+		case t := <-w.probeCh:
+			w.applyProbe(ctx, t)
+		case <-timer.C:
+		}
+	}
+}
+
+// restore picks up what an earlier agent left running: the sandbox, the
+// containers and their restart counts (from the pod's reported status).
+func (w *worker) restore(ctx context.Context) {
+	st := w.pod.Status
+	if st.StartTime != nil {
+		w.startTime = *st.StartTime
+	} else {
+		w.startTime = time.Now().UTC().Truncate(time.Second)
+	}
+	for _, c := range st.Conditions {
+		w.conds[c.Type] = c
+	}
+	if sb, ok := w.m.net.Lookup(w.uid); ok {
+		w.sandbox = &sb
+	}
+	reported := map[string]api.ContainerStatus{}
+	for _, cs := range append(append([]api.ContainerStatus(nil), st.InitContainerStatuses...), st.ContainerStatuses...) {
+		reported[cs.Name] = cs
+	}
+	for _, c := range w.all() {
+		if cs, ok := reported[c.spec.Name]; ok {
+			c.restarts = cs.RestartCount
+			c.last = cs.LastState.Terminated
+			c.imageID = cs.ImageID
+		}
+		info, err := w.m.rt.ContainerStatus(ctx, c.id)
+		if err != nil {
+			continue
+		}
+		c.created = true
+		switch info.State {
+		case runtime.StateRunning:
+			c.running, c.startedAt = true, info.StartedAt.UTC()
+			if cs, ok := reported[c.spec.Name]; ok {
+				c.started = c.started || (cs.Started != nil && *cs.Started)
+				c.ready = cs.Ready && c.spec.ReadinessProbe != nil
+			}
+			w.m.logger.Info("adopted running container", "pod", w.pod.Namespace+"/"+w.pod.Name, "container", c.spec.Name, "pid", info.Pid)
+			w.startProbes(ctx, c)
+		case runtime.StateExited:
+			w.exited(c, info)
+		}
+	}
+}
+
+// sync moves the pod one step towards running and returns when to look
+// again.
+func (w *worker) sync(ctx context.Context) time.Duration {
+	pod := w.pod
+	if w.terminal() {
+		return time.Minute
+	}
+	if w.sandbox == nil {
+		sb, err := w.m.net.Setup(ctx, cni.PodRef{UID: pod.UID, Namespace: pod.Namespace, Name: pod.Name}, portMappings(pod))
+		if err != nil {
+			w.message = fmt.Sprintf("pod sandbox: %v", err)
+			w.m.logger.Warn("pod sandbox setup failed", "pod", pod.Namespace+"/"+pod.Name, "err", err)
+			return pollInterval
+		}
+		w.sandbox = &sb
+	}
+	vols, err := volumes(w.m.cfg.DataDir, w.m.view, pod)
+	if err == nil {
+		var etc []runtime.Mount
+		etc, err = etcFiles(w.m.cfg.DataDir, pod, w.sandbox.IP.String(), w.m.cfg.DNSIP, w.m.cfg.ClusterDomain)
+		if err == nil {
+			w.etc = etc
+		}
+	}
+	if err != nil {
+		w.message = err.Error()
+		for _, c := range w.all() {
+			if !c.created {
+				c.waiting = &api.ContainerStateWaiting{Reason: "CreateContainerConfigError", Message: err.Error()}
+			}
+		}
+		return pollInterval
+	}
+	w.message = ""
+	w.refresh(ctx)
+
+	now := time.Now()
+	for _, c := range w.inits {
+		if c.done() {
+			continue
+		}
+		if c.running {
+			return pollInterval
+		}
+		if c.term != nil && !probe.ShouldRestart(w.initPolicy(), c.term.ExitCode) {
+			w.failed = true
+			return time.Minute
+		}
+		if now.Before(c.nextStart) {
+			return c.nextStart.Sub(now)
+		}
+		w.start(ctx, c, vols)
+		return pollInterval
+	}
+	next := pollInterval
+	for _, c := range w.ctrs {
+		if c.running {
+			continue
+		}
+		if c.term != nil && c.waiting == nil && c.created {
+			continue // exited and staying down (restartPolicy)
+		}
+		if now.Before(c.nextStart) {
+			next = min(next, c.nextStart.Sub(now))
+			continue
+		}
+		w.start(ctx, c, vols)
+	}
+	return next
+}
+
+// initPolicy is the restart policy of init containers: Never stays Never,
+// anything else retries until they succeed.
+func (w *worker) initPolicy() api.RestartPolicy {
+	if w.pod.Spec.RestartPolicy == api.RestartNever {
+		return api.RestartNever
+	}
+	return api.RestartOnFailure
+}
+
+// refresh looks at the containers the worker believes running and records
+// the ones that exited.
+func (w *worker) refresh(ctx context.Context) {
+	for _, c := range w.all() {
+		if !c.running {
+			continue
+		}
+		info, err := w.m.rt.ContainerStatus(ctx, c.id)
+		switch {
+		case errors.Is(err, runtime.ErrNotFound):
+			c.created = false
+			w.exited(c, runtime.ContainerInfo{State: runtime.StateExited, ExitCode: 137, FinishedAt: time.Now()})
+		case err != nil:
+			w.m.logger.Debug("container status", "container", c.id, "err", err)
+		case info.State != runtime.StateRunning:
+			w.exited(c, info)
+		}
+	}
+}
+
+// exited records the end of c's run and schedules its restart, if the
+// restart policy wants one.
+func (w *worker) exited(c *ctr, info runtime.ContainerInfo) {
+	c.stopProbes()
+	c.running, c.ready = false, false
+	if c.spec.StartupProbe != nil {
+		c.started = false
+	}
+	reason := "Error"
+	switch {
+	case info.OOMKilled:
+		reason = "OOMKilled"
+	case info.ExitCode == 0:
+		reason = "Completed"
+	}
+	started, finished := c.startedAt, info.FinishedAt.UTC()
+	if !info.StartedAt.IsZero() {
+		started = info.StartedAt.UTC()
+	}
+	if finished.IsZero() {
+		finished = time.Now().UTC()
+	}
+	c.term = &api.ContainerStateTerminated{
+		ExitCode: info.ExitCode, Reason: reason, Message: c.killReason,
+		StartedAt: timePtr(started), FinishedAt: timePtr(finished),
+	}
+	c.killReason = ""
+	c.waiting = nil
+	policy := w.pod.Spec.RestartPolicy
+	if c.init {
+		policy = w.initPolicy()
+	}
+	if !probe.ShouldRestart(policy, info.ExitCode) {
+		return
+	}
+	delay := w.m.cfg.Backoff.Delay(c.restarts+1, finished.Sub(started))
+	c.nextStart = time.Now().Add(delay)
+	c.waiting = &api.ContainerStateWaiting{
+		Reason:  "CrashLoopBackOff",
+		Message: fmt.Sprintf("back-off %s restarting failed container=%s pod=%s", delay.Round(time.Second), c.spec.Name, w.pod.Name),
+	}
+	w.m.logger.Info("container exited", "pod", w.pod.Namespace+"/"+w.pod.Name, "container", c.spec.Name, "exit_code", info.ExitCode, "reason", reason, "restart_in", delay)
+}
+
+// start (re)starts c: image, fresh container, task.
+func (w *worker) start(ctx context.Context, c *ctr, vols map[string]string) {
+	pod := w.pod
+	fail := func(reason string, err error) {
+		c.failures++
+		delay := w.m.cfg.Backoff.Delay(int32(c.failures), 0)
+		c.nextStart = time.Now().Add(delay)
+		c.waiting = &api.ContainerStateWaiting{Reason: reason, Message: err.Error()}
+		w.m.logger.Warn("container start failed", "pod", pod.Namespace+"/"+pod.Name, "container", c.spec.Name, "reason", reason, "err", err, "retry_in", delay)
+	}
+	img, err := w.ensureImage(ctx, c)
+	if err != nil {
+		reason := "ErrImagePull"
+		if c.failures > 0 {
+			reason = "ImagePullBackOff"
+		}
+		if c.spec.ImagePullPolicy == api.PullNever {
+			reason = "ErrImageNeverPull"
+		}
+		fail(reason, err)
+		return
+	}
+	c.imageID = img.Digest
+	env, err := resolveEnv(w.m.view, pod, &c.spec, w.sandbox.IP.String(), w.m.cfg.NodeIP)
+	var cfg runtime.ContainerConfig
+	if err == nil {
+		cfg, err = containerConfig(pod, &c.spec, env, vols, w.etc, w.sandbox.NetNSPath)
+	}
+	if err != nil {
+		fail("CreateContainerConfigError", err)
+		return
+	}
+	restart := c.term != nil
+	if restart {
+		c.last = c.term
+		c.restarts++
+	}
+	if c.created {
+		// A fresh container per run, as kubelet: current env, clean rootfs.
+		if err := w.m.rt.RemoveContainer(ctx, c.id); err != nil {
+			fail("CreateContainerError", fmt.Errorf("remove previous container: %w", err))
+			return
+		}
+		c.created = false
+	}
+	if err := w.m.rt.CreateContainer(ctx, cfg); err != nil && !errors.Is(err, runtime.ErrExists) {
+		fail("CreateContainerError", err)
+		return
+	}
+	c.created = true
+	logPath := LogPath(w.m.cfg.DataDir, pod.Namespace, pod.Name, pod.UID, c.spec.Name, c.restarts)
+	if err := os.MkdirAll(dirOf(logPath), 0o755); err != nil {
+		fail("CreateContainerError", err)
+		return
+	}
+	removeOldLogs(logPath, c.restarts)
+	if _, err := w.m.rt.StartContainer(ctx, c.id, logPath); err != nil {
+		fail("RunContainerError", err)
+		return
+	}
+	c.failures, c.term, c.waiting = 0, nil, nil
+	c.running, c.startedAt = true, time.Now().UTC().Truncate(time.Second)
+	c.started = c.spec.StartupProbe == nil
+	c.ready = false
+	w.m.logger.Info("container started", "pod", pod.Namespace+"/"+pod.Name, "container", c.spec.Name, "restarts", c.restarts)
+	if !c.init {
+		w.startProbes(ctx, c)
+	}
+}
+
+// ensureImage makes c's image present as its imagePullPolicy says.
+func (w *worker) ensureImage(ctx context.Context, c *ctr) (runtime.ImageInfo, error) {
+	ref := c.spec.Image
+	img, err := w.m.rt.GetImage(ctx, ref)
+	present := err == nil
+	if err != nil && !errors.Is(err, runtime.ErrNotFound) {
+		return img, err
+	}
+	switch c.spec.ImagePullPolicy {
+	case api.PullNever:
+		if !present {
+			return img, fmt.Errorf("image %q is not present on node %s and imagePullPolicy is Never", ref, w.m.cfg.NodeName)
+		}
+		return img, nil
+	case api.PullIfNotPresent:
+		if present {
+			return img, nil
+		}
+	}
+	c.waiting = &api.ContainerStateWaiting{Reason: "ContainerCreating", Message: "pulling image " + ref}
+	w.report()
+	started := time.Now()
+	img, err = w.m.rt.PullImage(ctx, ref, nil)
+	if err != nil {
+		return img, fmt.Errorf("pull %s: %w", ref, err)
+	}
+	w.m.logger.Info("pulled image", "image", ref, "digest", img.Digest, "bytes", img.Size, "took", time.Since(started).Round(time.Millisecond))
+	return img, nil
+}
+
+// terminated reports whether the pod is over: a failed init container, or
+// every container exited for good.
+func (w *worker) terminal() bool {
+	if w.failed {
+		return true
+	}
+	for _, c := range w.ctrs {
+		if c.running || c.term == nil || c.waiting != nil || !c.created {
+			return false
+		}
+	}
+	return len(w.ctrs) > 0
+}
+
+// terminate stops every container (SIGTERM, grace period, SIGKILL) and
+// removes the pod from the node: containers, sandbox, files, logs.
+func (w *worker) terminate() {
+	pod := w.pod
+	grace := time.Duration(api.DefaultTerminationGracePeriodSeconds) * time.Second
+	if g := pod.Spec.TerminationGracePeriodSeconds; g != nil {
+		grace = time.Duration(*g) * time.Second
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), grace+30*time.Second)
+	defer cancel()
+	for _, c := range w.all() {
+		c.stopProbes()
+	}
+	errc := make(chan error, len(w.all()))
+	for _, c := range w.all() {
+		go func() {
+			if err := w.m.rt.StopContainer(ctx, c.id, grace); err != nil {
+				errc <- fmt.Errorf("stop %s: %w", c.spec.Name, err)
+				return
+			}
+			errc <- w.m.rt.RemoveContainer(ctx, c.id)
+		}()
+	}
+	var errs []error
+	for range w.all() {
+		errs = append(errs, <-errc)
+	}
+	errs = append(errs, w.m.net.Teardown(ctx, w.uid))
+	errs = append(errs, os.RemoveAll(podDir(w.m.cfg.DataDir, w.uid)))
+	errs = append(errs, os.RemoveAll(logDir(w.m.cfg.DataDir, pod.Namespace, pod.Name, pod.UID)))
+	if err := errors.Join(errs...); err != nil {
+		w.m.logger.Warn("pod cleanup incomplete; garbage collection retries", "pod", pod.Namespace+"/"+pod.Name, "err", err)
+		return
+	}
+	w.m.logger.Info("pod removed from node", "pod", pod.Namespace+"/"+pod.Name)
+}
+
+func timePtr(t time.Time) *time.Time {
+	t = t.UTC().Truncate(time.Second)
+	return &t
+}
+
+// portMappings are the pod's hostPorts for the portmap plugin.
+func portMappings(pod *api.Pod) []cni.PortMapping {
+	var out []cni.PortMapping
+	for _, c := range pod.Spec.Containers {
+		for _, p := range c.Ports {
+			if p.HostPort == 0 {
+				continue
+			}
+			proto := string(p.Protocol)
+			if proto == "" {
+				proto = "TCP"
+			}
+			out = append(out, cni.PortMapping{HostPort: p.HostPort, ContainerPort: p.ContainerPort, Protocol: proto})
+		}
+	}
+	return out
+}
