@@ -25,8 +25,8 @@ var testServer = &cached{ref: TestServerRef, file: "testserver.tar", build: buil
 
 // TestServer writes the test server image (see package testserver) as a
 // docker-archive tarball into dir and returns its path and reference. The
-// first call in a process compiles the server with the Go toolchain on
-// PATH; later calls reuse the result.
+// first call in a process compiles the server with the Go toolchain (see
+// goTool); later calls reuse the result.
 func TestServer(dir string) (path, ref string, err error) {
 	return testServer.writeTo(dir)
 }
@@ -48,12 +48,31 @@ func buildTestServer() ([]byte, error) {
 	})
 }
 
+// goTool finds the go command: $GOROOT/bin/go (set by `go test`), else
+// PATH, else the standard install location.
+func goTool() (string, error) {
+	var candidates []string
+	if root := os.Getenv("GOROOT"); root != "" {
+		candidates = append(candidates, filepath.Join(root, "bin", "go"))
+	}
+	if p, err := exec.LookPath("go"); err == nil {
+		candidates = append(candidates, p)
+	}
+	candidates = append(candidates, "/usr/local/go/bin/go")
+	for _, c := range candidates {
+		if fi, err := os.Stat(c); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
+			return c, nil
+		}
+	}
+	return "", fmt.Errorf("compile testserver: no go toolchain in $GOROOT/bin, PATH or /usr/local/go/bin")
+}
+
 // compileTestServer builds the embedded source as a static linux binary
 // in a scratch module, so it works outside this repository too.
 func compileTestServer() ([]byte, error) {
-	goBin, err := exec.LookPath("go")
+	goBin, err := goTool()
 	if err != nil {
-		return nil, fmt.Errorf("compile testserver: go toolchain not on PATH: %w", err)
+		return nil, err
 	}
 	work, err := os.MkdirTemp("", "shoal-testserver-")
 	if err != nil {

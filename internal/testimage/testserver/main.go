@@ -5,9 +5,12 @@
 //
 // It listens on $PORT (default 8080) and serves:
 //
-//	/              JSON: hostname, the pod's IPs, environment, the request
+//	/              JSON: hostname, pod IP ($POD_IP, else the first
+//	               non-loopback address), all IPs, environment, the request
 //	/healthz       200, or 500 while /tmp/unhealthy exists
 //	/readyz        200, or 500 while /tmp/unready exists
+//	/ready/on      removes /tmp/unready;   /ready/off creates it
+//	/healthy/on    removes /tmp/unhealthy; /healthy/off creates it
 //	/env           JSON: environment
 //	/exit?code=N   answers, then exits with status N
 //	/alloc?mb=N    allocates, touches and keeps N MiB (for OOM tests)
@@ -41,6 +44,8 @@ func main() {
 	mux.HandleFunc("/{$}", handleInfo)
 	mux.HandleFunc("/healthz", handleFlag("/tmp/unhealthy"))
 	mux.HandleFunc("/readyz", handleFlag("/tmp/unready"))
+	mux.HandleFunc("/ready/{state}", handleToggle("/tmp/unready"))
+	mux.HandleFunc("/healthy/{state}", handleToggle("/tmp/unhealthy"))
 	mux.HandleFunc("/env", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, environ()) })
 	mux.HandleFunc("/exit", handleExit)
 	mux.HandleFunc("/alloc", handleAlloc)
@@ -63,6 +68,7 @@ func main() {
 
 type info struct {
 	Hostname string            `json:"hostname"`
+	PodIP    string            `json:"podIP"`
 	IPs      []string          `json:"ips"`
 	Env      map[string]string `json:"env"`
 	Request  request           `json:"request"`
@@ -77,9 +83,15 @@ type request struct {
 
 func handleInfo(w http.ResponseWriter, r *http.Request) {
 	host, _ := os.Hostname()
+	ips := addrs()
+	podIP := os.Getenv("POD_IP")
+	if podIP == "" && len(ips) > 0 {
+		podIP = ips[0]
+	}
 	writeJSON(w, info{
 		Hostname: host,
-		IPs:      addrs(),
+		PodIP:    podIP,
+		IPs:      ips,
 		Env:      environ(),
 		Request:  request{Method: r.Method, Host: r.Host, Path: r.URL.Path, RemoteAddr: r.RemoteAddr},
 	})
@@ -123,6 +135,31 @@ func handleFlag(flag string) http.HandlerFunc {
 	return func(w http.ResponseWriter, _ *http.Request) {
 		if _, err := os.Stat(flag); err == nil {
 			http.Error(w, flag+" exists", http.StatusInternalServerError)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	}
+}
+
+// handleToggle turns the condition behind flag on (removes the file) or
+// off (creates it).
+func handleToggle(flag string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var err error
+		switch r.PathValue("state") {
+		case "on":
+			err = os.Remove(flag)
+			if errors.Is(err, os.ErrNotExist) {
+				err = nil
+			}
+		case "off":
+			err = os.WriteFile(flag, nil, 0o644)
+		default:
+			http.Error(w, "want on or off", http.StatusNotFound)
+			return
+		}
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
 		fmt.Fprintln(w, "ok")
