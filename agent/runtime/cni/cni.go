@@ -48,7 +48,7 @@ type Sandbox struct {
 
 const (
 	networkName  = "shoal"
-	loopbackName = "shoal-lo"
+	loopbackName = "lo-shoal"
 	ifName       = "eth0"
 	cniVersion   = "1.0.0"
 )
