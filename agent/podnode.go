@@ -118,13 +118,9 @@ func (a *Agent) waitPodCIDR(ctx context.Context) (netip.Prefix, error) {
 }
 
 // runRoutes keeps routes to every other node's pod network, following
-// gossip.
+// gossip. The routes stay when the agent stops: pods keep running across
+// an agent restart, and so does their traffic.
 func (a *Agent) runRoutes(ctx context.Context, routes *netsvc.Routes) error {
-	defer func() {
-		if err := routes.Close(); err != nil {
-			a.logger.Warn("remove pod routes", "err", err)
-		}
-	}()
 	events, unsubscribe := a.gossip.Subscribe(64)
 	defer unsubscribe()
 	tick := time.NewTicker(5 * time.Second)

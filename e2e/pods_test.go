@@ -18,7 +18,7 @@ import (
 // podCluster starts agents in their own network namespaces, each with its
 // own containerd, and imports the test images into every one of them
 // through `shoal image import`, the path users take.
-func podCluster(t *testing.T, names ...string) *testcluster.Cluster {
+func podCluster(t testing.TB, names ...string) *testcluster.Cluster {
 	t.Helper()
 	c := testcluster.NewNetNS(t)
 	for _, n := range names {

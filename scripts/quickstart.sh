@@ -25,6 +25,22 @@ if [ "${1:-}" = stop ]; then
 	exit 0
 fi
 
+# Pods need containerd, runc and the CNI plugins (the agent starts
+# containerd itself when none runs); the example images need busybox-static.
+need=()
+for pkg in containerd runc containernetworking-plugins nftables iptables busybox-static iproute2; do
+	dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
+if [ "${#need[@]}" -gt 0 ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "missing packages: ${need[*]}; run as root (or apt-get install them) to run pods" >&2
+		exit 1
+	fi
+	echo "== installing ${need[*]}"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
+fi
+
 echo "== building $bin"
 go build -o "$bin" ./cmd/shoal
 
@@ -46,8 +62,30 @@ for _ in $(seq 1 100); do
 	sleep 0.2
 done
 
+echo "== importing the example images (built in Go, no registry needed)"
+imgdir="$SHOAL_DATA_DIR/example-images"
+go run ./internal/mkimages "$imgdir" >/dev/null
+for tar in "$imgdir"/*.tar; do
+	for _ in $(seq 1 100); do
+		if "$bin" image import "$tar" 2>/dev/null; then break; fi
+		sleep 0.3
+	done
+done
+
 echo "== applying examples/app.yaml"
 "$bin" apply -f examples/app.yaml
+echo "== waiting for the pods to run"
+for _ in $(seq 1 150); do
+	if [ "$("$bin" get pods -l app=web 2>/dev/null | grep -c ' Running ')" -ge 2 ]; then break; fi
+	sleep 0.2
+done
+"$bin" get pods -o wide
+ip=$("$bin" get pods -l app=web -o json | sed -n 's/.*"podIP": "\(.*\)".*/\1/p' | head -n 1)
+if [ -n "$ip" ]; then
+	echo
+	echo "== the app answers on its pod IP $ip:"
+	printf 'GET / HTTP/1.0\r\n\r\n' | busybox nc -w 3 "$ip" 8080 | tail -n +1 | sed -n '/^{/,$p' | head -n 8 || true
+fi
 echo
 "$bin" status
 echo
