@@ -4,9 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
+	"testing"
+
+	"github.com/shoal-dev/shoal/internal/testcluster"
 )
 
 // exitCodeOf is the exit status of a command's error, 0 for nil, -1 when
@@ -44,4 +50,23 @@ func containsLine(out, sub string) bool {
 // (Debian's static busybox wget crashes resolving any address).
 func httpGet(ip, path string) string {
 	return fmt.Sprintf(`printf 'GET %s HTTP/1.0\r\nHost: test\r\n\r\n' | nc -w 5 %s 8080`, path, ip)
+}
+
+// containerdPID is the pid of the containerd agent a started, 0 if none.
+func containerdPID(t *testing.T, a *testcluster.Agent) int {
+	t.Helper()
+	want := filepath.Join(a.DataDir, "containerd")
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		cmd, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		args := strings.Split(string(cmd), "\x00")
+		if err == nil && filepath.Base(args[0]) == "containerd" && strings.Contains(string(cmd), want) {
+			return pid
+		}
+	}
+	return 0
 }

@@ -3,6 +3,8 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -412,6 +414,88 @@ func TestPodProbesAndLimits(t *testing.T) {
 			}
 			return nil
 		})
+	})
+
+	t.Run("securityContext, configMap volume and env", func(t *testing.T) {
+		cm := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: conf}\ndata: {greeting: hello, app.conf: \"x=1\"}\n"
+		if _, stderr, err := n1.CLIWithInput([]byte(cm), "apply", "-f", "-"); err != nil {
+			t.Fatalf("apply configmap: %v %s", err, stderr)
+		}
+		p := applyPod(t, n1, "secure", "n1", fmt.Sprintf(busyboxContainer, "sleep 3600")+`          securityContext:
+            runAsUser: 1000
+            runAsGroup: 2000
+            readOnlyRootFilesystem: true
+          env:
+            - name: GREETING
+              valueFrom: {configMapKeyRef: {name: conf, key: greeting}}
+          volumeMounts: [{name: conf, mountPath: /etc/app}]
+      volumes:
+        - name: conf
+          configMap: {name: conf}
+`)
+		for cmd, want := range map[string]string{
+			"id -u; id -g":          "1000\n2000\n",
+			"echo $GREETING":        "hello\n",
+			"cat /etc/app/app.conf": "x=1",
+		} {
+			out, stderr, err := n1.CLI("exec", p.Name, "--", "sh", "-c", cmd)
+			if err != nil || out != want {
+				t.Errorf("%s: got %q (%v %s), want %q", cmd, out, err, stderr, want)
+			}
+		}
+		if _, _, err := n1.CLI("exec", p.Name, "--", "touch", "/rootfs-write"); err == nil {
+			t.Error("wrote to a read-only root filesystem")
+		}
+	})
+
+	t.Run("hostPort answers on the node address", func(t *testing.T) {
+		applyPod(t, n1, "hostport", "n1", `        - name: web
+          image: shoal.local/testserver:1
+          ports: [{containerPort: 8080, hostPort: 18080}]
+`)
+		testcluster.Eventually(t, 20*time.Second, func() error {
+			res, err := http.Get("http://" + net.JoinHostPort(n1.IP, "18080") + "/")
+			if err != nil {
+				return err
+			}
+			_ = res.Body.Close()
+			if res.StatusCode != http.StatusOK {
+				return fmt.Errorf("status %s", res.Status)
+			}
+			return nil
+		})
+	})
+
+	t.Run("logs -f streams new output", func(t *testing.T) {
+		p := applyPod(t, n1, "ticker", "n1", fmt.Sprintf(busyboxContainer, "i=0; while true; do echo tick-$i; i=$((i+1)); sleep 0.2; done"))
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		out, _ := n1.CLIContext(ctx, "logs", "-f", "--tail", "1", p.Name)
+		if n := strings.Count(out, "tick-"); n < 5 {
+			t.Fatalf("logs -f gave %d lines in 3s:\n%s", n, out)
+		}
+	})
+
+	t.Run("containerd killed: restarted by the agent, pods keep running", func(t *testing.T) {
+		p := podsOf(t, n1, "ticker")[0]
+		pid := containerdPID(t, n1)
+		if err := killPID(pid); err != nil {
+			t.Fatal(err)
+		}
+		testcluster.Eventually(t, 30*time.Second, func() error {
+			if np := containerdPID(t, n1); np == 0 || np == pid {
+				return fmt.Errorf("containerd not restarted")
+			}
+			out, _, err := n1.CLI("exec", p.Name, "--", "echo", "alive")
+			if err != nil || out != "alive\n" {
+				return fmt.Errorf("exec after containerd restart: %v %q", err, out)
+			}
+			return nil
+		})
+		after := podsOf(t, n1, "ticker")[0]
+		if after.UID != p.UID || after.Status.ContainerStatuses[0].RestartCount != 0 {
+			t.Fatalf("pod restarted: %s", briefStatus(after))
+		}
 	})
 
 	t.Run("memory limit is enforced: OOMKilled", func(t *testing.T) {

@@ -421,3 +421,13 @@ func (a *Agent) RSS() (int64, error) {
 	}
 	return 0, errors.New("no VmRSS in /proc status")
 }
+
+// CLIContext is CLI bounded by ctx; it returns what the command printed
+// until then.
+func (a *Agent) CLIContext(ctx context.Context, args ...string) (string, error) {
+	a.c.t.Helper()
+	cmd := exec.CommandContext(ctx, a.c.bin, args...)
+	cmd.Env = append(os.Environ(), "SHOAL_ADDR=https://"+a.APIAddr(), "SHOAL_TOKEN="+a.c.Token())
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
