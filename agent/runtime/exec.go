@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 
@@ -56,7 +57,13 @@ func (r *Runtime) Exec(ctx context.Context, id string, cfg ExecConfig) (int, err
 		return -1, fmt.Errorf("exec in %s: fifo dir: %w", id, err)
 	}
 	stdout, stderr := orDiscard(cfg.Stdout), orDiscard(cfg.Stderr)
-	opts := []cio.Opt{cio.WithStreams(cfg.Stdin, stdout, stderr), cio.WithFIFODir(fifoDir)}
+	var stdin *stdinCloser
+	var stdinR io.Reader
+	if cfg.Stdin != nil {
+		stdin = &stdinCloser{r: cfg.Stdin, started: make(chan struct{})}
+		stdinR = stdin
+	}
+	opts := []cio.Opt{cio.WithStreams(stdinR, stdout, stderr), cio.WithFIFODir(fifoDir)}
 	if cfg.Tty {
 		opts = append(opts, cio.WithTerminal)
 	}
@@ -79,6 +86,10 @@ func (r *Runtime) Exec(ctx context.Context, id string, cfg ExecConfig) (int, err
 	}
 	if err := proc.Start(bg); err != nil {
 		return -1, wrapErr(err, "exec in %s: start", id)
+	}
+	if stdin != nil {
+		stdin.proc = proc
+		close(stdin.started)
 	}
 	done := make(chan struct{})
 	defer close(done)
@@ -103,7 +114,7 @@ func (r *Runtime) Exec(ctx context.Context, id string, cfg ExecConfig) (int, err
 	case <-ctx.Done():
 		_ = proc.Kill(bg, syscall.SIGKILL)
 		select {
-		case st = <-statusC:
+		case <-statusC:
 		case <-time.After(10 * time.Second):
 		}
 		waitIO(proc.IO(), time.Second)
@@ -134,6 +145,26 @@ func waitIO(io cio.IO, limit time.Duration) {
 	case <-time.After(limit):
 	}
 	_ = io.Close()
+}
+
+// stdinCloser tells the shim to close the process's stdin once the
+// caller's reader ends; the FIFO alone does not carry EOF.
+type stdinCloser struct {
+	r       io.Reader
+	started chan struct{} // closed once proc is set
+	proc    containerd.Process
+	once    sync.Once
+}
+
+func (s *stdinCloser) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err == io.EOF {
+		s.once.Do(func() {
+			<-s.started
+			_ = s.proc.CloseIO(context.Background(), containerd.WithStdinCloser)
+		})
+	}
+	return n, err
 }
 
 func orDiscard(w io.Writer) io.Writer {

@@ -65,13 +65,16 @@ func TestExec(t *testing.T) {
 		resize := make(chan [2]uint16, 1)
 		resize <- [2]uint16{123, 45}
 		var out bytes.Buffer
-		// Give the resize time to land before reading the size.
+		// The loop waits for the resize to land.
 		code, err := r.Exec(ctx, "host", ExecConfig{
-			Args: []string{"sh", "-c", "sleep 0.5; cat /proc/self/fdinfo/0 >/dev/null; echo $COLUMNS; printf 'cols=%s\\n' $(stty size 2>/dev/null || echo none)"},
+			Args: []string{"sh", "-c", `for i in $(seq 50); do s=$(stty size); [ "$s" = "45 123" ] && break; sleep 0.1; done; echo "size=$s"`},
 			Tty:  true, Stdout: &out, Resize: resize,
 		})
 		if err != nil || code != 0 {
 			t.Fatalf("exec: %d, %v\n%s", code, err, out.String())
+		}
+		if !strings.Contains(out.String(), "size=45 123") {
+			t.Errorf("terminal size: got %q, want rows 45 cols 123", out.String())
 		}
 	})
 	t.Run("cancel kills the process", func(t *testing.T) {

@@ -18,6 +18,14 @@ import (
 
 const testNamespace = "shoaltest"
 
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if imagesDir != "" {
+		_ = os.RemoveAll(imagesDir)
+	}
+	os.Exit(code)
+}
+
 // requireContainerd skips without root and fails without containerd.
 func requireContainerd(t testing.TB) {
 	t.Helper()
@@ -111,8 +119,9 @@ func (e *testEnv) cleanup(t testing.TB) {
 	if err == nil && bytes.Contains(data, []byte(e.dir)) {
 		t.Errorf("mounts left under %s:\n%s", e.dir, grepLines(string(data), e.dir))
 	}
-	for _, ctrl := range []string{"memory", "cpu", "cpuacct", "cpuset", "pids", "blkio", "devices", "freezer", "net_cls", "perf_event", "hugetlb", "systemd", ""} {
-		_ = os.Remove(filepath.Join("/sys/fs/cgroup", ctrl, "shoal-"+testNamespace))
+	cgroups, _ := filepath.Glob("/sys/fs/cgroup/*/shoal-" + testNamespace)
+	for _, cg := range append(cgroups, "/sys/fs/cgroup/shoal-"+testNamespace) {
+		_ = os.Remove(cg) // only when empty; parents of removed containers
 	}
 	if err := os.RemoveAll(e.dir); err != nil {
 		t.Errorf("remove %s: %v", e.dir, err)

@@ -113,6 +113,14 @@ func Open(ctx context.Context, cfg Config) (*Runtime, error) {
 		return nil, fmt.Errorf("connect containerd %s: %w", cfg.Address, err)
 	}
 	r.client = c
+	if r.embed != nil {
+		// Reconnect at once instead of after grpc's backoff.
+		r.embed.restarted = func() {
+			if conn, ok := c.Conn().(interface{ ResetConnectBackoff() }); ok {
+				conn.ResetConnectBackoff()
+			}
+		}
+	}
 	if _, err := r.Version(ctx); err != nil {
 		_ = c.Close()
 		r.stopEmbedded()

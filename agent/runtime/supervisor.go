@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	goruntime "runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,9 +32,12 @@ type embedded struct {
 	address string
 	logger  *slog.Logger
 
+	// restarted is called after supervise started a new containerd.
+	restarted func()
+
 	mu      sync.Mutex
 	pid     int
-	done    chan struct{} // closed when the process is gone
+	done    <-chan struct{} // closed when the process is gone
 	started time.Time
 }
 
@@ -129,14 +133,10 @@ func (e *embedded) start(ctx context.Context) error {
 		Setpgid:   true,            // no terminal signals from the agent's group
 		Pdeathsig: syscall.SIGKILL, // dies with the agent; shims are reparented and live on
 	}
-	if err := cmd.Start(); err != nil {
+	done, err := startLocked(cmd)
+	if err != nil {
 		return fmt.Errorf("start containerd: %w", err)
 	}
-	done := make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		close(done)
-	}()
 	e.mu.Lock()
 	e.pid, e.done, e.started = cmd.Process.Pid, done, time.Now()
 	e.mu.Unlock()
@@ -146,6 +146,31 @@ func (e *embedded) start(ctx context.Context) error {
 	}
 	e.logger.Info("started embedded containerd", "pid", cmd.Process.Pid, "address", e.address, "log", e.logPath())
 	return e.waitReady(ctx, done)
+}
+
+// startLocked starts cmd from a goroutine locked to its OS thread for the
+// child's whole life. Pdeathsig fires when the thread that forked the
+// child exits, not the process, and Go ends threads whose goroutine exits
+// locked (as network-namespace code does): an unlocked fork thread could
+// be reused and ended, killing containerd with a live agent. The returned
+// channel is closed once the child has exited.
+func startLocked(cmd *exec.Cmd) (<-chan struct{}, error) {
+	started := make(chan error, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		goruntime.LockOSThread() // never unlocked: the thread ends with the child
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
+		_ = cmd.Wait()
+	}()
+	if err := <-started; err != nil {
+		return nil, err
+	}
+	return done, nil
 }
 
 // adopt follows a containerd we did not start in this process.
@@ -261,6 +286,10 @@ func (e *embedded) supervise(ctx context.Context) {
 				return
 			}
 			e.logger.Error("restart embedded containerd", "err", err)
+			continue
+		}
+		if e.restarted != nil {
+			e.restarted()
 		}
 	}
 }

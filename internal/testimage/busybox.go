@@ -22,8 +22,8 @@ var BusyboxApplets = []string{
 	"env", "false", "grep", "head", "hostname", "id", "ifconfig", "ip",
 	"kill", "ln", "ls", "mkdir", "mount", "mv", "nc", "nslookup", "ping",
 	"printenv", "printf", "ps", "pwd", "rm", "route", "sed", "seq", "sh",
-	"sleep", "sort", "stat", "tail", "tee", "test", "timeout", "top",
-	"touch", "tr", "true", "uname", "uptime", "wc", "wget", "whoami", "yes",
+	"sleep", "sort", "stat", "stty", "tail", "tee", "test", "timeout", "top",
+	"touch", "tr", "true", "tty", "uname", "uptime", "wc", "wget", "whoami", "yes",
 }
 
 var busybox = &cached{ref: BusyboxRef, file: "busybox.tar", build: buildBusybox}
