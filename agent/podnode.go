@@ -89,6 +89,7 @@ func (a *Agent) runPodNetwork(ctx context.Context, rt *runtime.Runtime) error {
 		DNSIP:         network.Gateway().String(),
 		Backoff:       backoff,
 		Fenced:        a.Fenced,
+		Events:        eventWriter{a},
 		Logger:        a.logger.With("component", "pods"),
 	}, rt, network, a.store, a.writePodStatus)
 	g, ctx := errgroup.WithContext(ctx)
@@ -160,6 +161,24 @@ func (a *Agent) writePodStatus(ctx context.Context, ps []*api.Pod) error {
 	return a.commit(ctx, func() ([]byte, error) {
 		return consensus.EncodePut(consensus.Put{Objects: objs, Mode: consensus.ModeStatus, Time: now})
 	})
+}
+
+// eventWriter commits pod events for the reconciler.
+type eventWriter struct{ a *Agent }
+
+func (e eventWriter) PutEvents(ctx context.Context, evs []*api.Event) error {
+	objs := make([]api.Object, len(evs))
+	for i, ev := range evs {
+		objs[i] = ev
+	}
+	now := time.Now()
+	return e.a.commit(ctx, func() ([]byte, error) {
+		return consensus.EncodePut(consensus.Put{Objects: objs, Mode: consensus.ModeReplace, Time: now})
+	})
+}
+
+func (e eventWriter) DeleteEvents(ctx context.Context, keys []api.Key) error {
+	return e.a.commit(ctx, func() ([]byte, error) { return consensus.EncodeDelete(consensus.Delete{Keys: keys}) })
 }
 
 // containerRuntime is the runtime when this node runs one.

@@ -237,6 +237,15 @@ func TestPodsOnContainerd(t *testing.T) {
 		if out, _, err := n1.CLI("logs", p.Name, "--previous"); err != nil || !strings.Contains(out, "8080") {
 			t.Fatalf("logs --previous: %v\n%s", err, out)
 		}
+		testcluster.Eventually(t, 10*time.Second, func() error {
+			out, _, err := n2.CLI("describe", "pod", p.Name)
+			for _, want := range []string{"Events:", "Pulled", "Started", "BackOff"} {
+				if err != nil || !strings.Contains(out, want) {
+					return fmt.Errorf("describe pod lacks %q: %v\n%s", want, err, out)
+				}
+			}
+			return nil
+		})
 	})
 
 	t.Run("agent kill -9 and restart adopts running containers", func(t *testing.T) {

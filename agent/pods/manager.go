@@ -38,6 +38,9 @@ type Config struct {
 	// it is, StatefulSet pods are stopped (their identity may be taken
 	// over elsewhere).
 	Fenced func() bool
+	// Events receives the events of pods (pulled, started, back-off…);
+	// nil drops them.
+	Events EventSink
 	Logger *slog.Logger
 }
 
@@ -48,6 +51,7 @@ type Manager struct {
 	net      Network
 	view     View
 	reporter *reporter
+	events   *recorder
 	logger   *slog.Logger
 
 	mu      sync.Mutex
@@ -67,6 +71,7 @@ func New(cfg Config, rt Runtime, net Network, view View, sink StatusSink) *Manag
 	return &Manager{
 		cfg: cfg, rt: rt, net: net, view: view,
 		reporter: newReporter(sink, cfg.Logger),
+		events:   newRecorder(cfg.Events, cfg.NodeName, cfg.Logger),
 		logger:   cfg.Logger,
 		workers:  map[string]*worker{},
 		byID:     map[string]*worker{},
@@ -78,6 +83,7 @@ func New(cfg Config, rt Runtime, net Network, view View, sink StatusSink) *Manag
 func (m *Manager) Run(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return m.reporter.Run(ctx) })
+	g.Go(func() error { return m.events.Run(ctx) })
 	g.Go(func() error { m.dispatchExits(ctx); return nil })
 	g.Go(func() error { m.loop(ctx); return nil })
 	err := g.Wait()

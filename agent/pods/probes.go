@@ -8,6 +8,7 @@ import (
 
 	"github.com/shoal-dev/shoal/agent/probe"
 	"github.com/shoal-dev/shoal/agent/runtime"
+	"github.com/shoal-dev/shoal/api"
 )
 
 // execer runs probe commands in containers through the runtime.
@@ -85,6 +86,9 @@ func (w *worker) applyProbe(ctx context.Context, t taggedUpdate) {
 	switch u.Kind {
 	case probe.Readiness:
 		c.ready = u.Result == probe.Success
+		if u.Result == probe.Failure {
+			w.event(c, api.EventWarning, "Unhealthy", "Readiness probe failed: "+u.Message)
+		}
 	case probe.Startup:
 		if u.Result == probe.Success {
 			c.started = true
@@ -92,10 +96,12 @@ func (w *worker) applyProbe(ctx context.Context, t taggedUpdate) {
 			return
 		}
 		if u.Result == probe.Failure {
+			w.event(c, api.EventWarning, "Unhealthy", "Startup probe failed: "+u.Message)
 			w.kill(c, fmt.Sprintf("startup probe failed: %s", u.Message))
 		}
 	case probe.Liveness:
 		if u.Result == probe.Failure {
+			w.event(c, api.EventWarning, "Unhealthy", "Liveness probe failed: "+u.Message)
 			w.kill(c, fmt.Sprintf("liveness probe failed: %s", u.Message))
 		}
 	}
@@ -107,6 +113,7 @@ func (w *worker) kill(c *ctr, why string) {
 	c.stopProbes()
 	c.ready = false
 	c.killReason = why
+	w.event(c, api.EventNormal, "Killing", fmt.Sprintf("Container %s %s, will be restarted", c.spec.Name, why))
 	w.m.logger.Info("killing container", "pod", w.pod.Namespace+"/"+w.pod.Name, "container", c.spec.Name, "why", why)
 	grace := 30 * time.Second
 	if g := w.pod.Spec.TerminationGracePeriodSeconds; g != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/shoal-dev/shoal/agent/probe"
@@ -71,6 +72,15 @@ func newWorker(m *Manager, pod *api.Pod) *worker {
 		w.ctrs = append(w.ctrs, &ctr{spec: c, id: containerID(pod.UID, c.Name), started: c.StartupProbe == nil})
 	}
 	return w
+}
+
+// event records an event about the pod (or one of its containers).
+func (w *worker) event(c *ctr, typ, reason, msg string) {
+	name := ""
+	if c != nil {
+		name = c.spec.Name
+	}
+	w.m.events.record(w.pod, name, typ, reason, msg)
 }
 
 // all lists init containers then containers.
@@ -205,6 +215,7 @@ func (w *worker) sync(ctx context.Context) time.Duration {
 		sb, err := w.m.net.Setup(ctx, cni.PodRef{UID: pod.UID, Namespace: pod.Namespace, Name: pod.Name}, portMappings(pod))
 		if err != nil {
 			w.message = fmt.Sprintf("pod sandbox: %v", err)
+			w.event(nil, api.EventWarning, "FailedCreatePodSandBox", w.message)
 			w.m.logger.Warn("pod sandbox setup failed", "pod", pod.Namespace+"/"+pod.Name, "err", err)
 			return pollInterval
 		}
@@ -330,6 +341,7 @@ func (w *worker) exited(c *ctr, info runtime.ContainerInfo) {
 		return
 	}
 	delay := w.m.cfg.Backoff.Delay(c.restarts+1, finished.Sub(started))
+	w.event(c, api.EventWarning, "BackOff", "Back-off restarting failed container "+c.spec.Name)
 	c.nextStart = time.Now().Add(delay)
 	c.waiting = &api.ContainerStateWaiting{
 		Reason:  "CrashLoopBackOff",
@@ -346,6 +358,7 @@ func (w *worker) start(ctx context.Context, c *ctr, vols map[string]string) {
 		delay := w.m.cfg.Backoff.Delay(int32(c.failures), 0)
 		c.nextStart = time.Now().Add(delay)
 		c.waiting = &api.ContainerStateWaiting{Reason: reason, Message: err.Error()}
+		w.event(c, api.EventWarning, "Failed", "Error: "+reason+": "+err.Error())
 		w.m.logger.Warn("container start failed", "pod", pod.Namespace+"/"+pod.Name, "container", c.spec.Name, "reason", reason, "err", err, "retry_in", delay)
 	}
 	img, err := w.ensureImage(ctx, c)
@@ -388,6 +401,7 @@ func (w *worker) start(ctx context.Context, c *ctr, vols map[string]string) {
 		return
 	}
 	c.created = true
+	w.event(c, api.EventNormal, "Created", "Created container "+c.spec.Name)
 	logPath := LogPath(w.m.cfg.DataDir, pod.Namespace, pod.Name, pod.UID, c.spec.Name, c.restarts)
 	if err := os.MkdirAll(dirOf(logPath), 0o755); err != nil {
 		fail("CreateContainerError", err)
@@ -402,6 +416,7 @@ func (w *worker) start(ctx context.Context, c *ctr, vols map[string]string) {
 	c.running, c.startedAt = true, time.Now().UTC().Truncate(time.Second)
 	c.started = c.spec.StartupProbe == nil
 	c.ready = false
+	w.event(c, api.EventNormal, "Started", "Started container "+c.spec.Name)
 	w.m.logger.Info("container started", "pod", pod.Namespace+"/"+pod.Name, "container", c.spec.Name, "restarts", c.restarts)
 	if !c.init {
 		w.startProbes(ctx, c)
@@ -424,19 +439,53 @@ func (w *worker) ensureImage(ctx context.Context, c *ctr) (runtime.ImageInfo, er
 		return img, nil
 	case api.PullIfNotPresent:
 		if present {
+			w.event(c, api.EventNormal, "Pulled", fmt.Sprintf("Container image %q already present on machine", ref))
 			return img, nil
 		}
 	}
-	c.waiting = &api.ContainerStateWaiting{Reason: "ContainerCreating", Message: "pulling image " + ref}
-	w.report()
-	started := time.Now()
-	img, err = w.m.rt.PullImage(ctx, ref, nil)
-	if err != nil {
-		return img, fmt.Errorf("pull %s: %w", ref, err)
-	}
-	w.m.logger.Info("pulled image", "image", ref, "digest", img.Digest, "bytes", img.Size, "took", time.Since(started).Round(time.Millisecond))
-	return img, nil
+	return w.pull(ctx, c, ref)
 }
+
+// pull pulls ref while keeping the container's waiting message (and so
+// describe) up to date with the progress.
+func (w *worker) pull(ctx context.Context, c *ctr, ref string) (runtime.ImageInfo, error) {
+	type result struct {
+		img runtime.ImageInfo
+		err error
+	}
+	var done, total atomic.Int64
+	resc := make(chan result, 1)
+	started := time.Now()
+	go func() {
+		img, err := w.m.rt.PullImage(ctx, ref, func(d, t int64) { done.Store(d); total.Store(t) })
+		resc <- result{img, err}
+	}()
+	w.event(c, api.EventNormal, "Pulling", fmt.Sprintf("Pulling image %q", ref))
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		msg := "pulling image " + ref
+		if t := total.Load(); t > 0 {
+			msg = fmt.Sprintf("pulling image %s: %s of %s", ref, mib(done.Load()), mib(t))
+		}
+		c.waiting = &api.ContainerStateWaiting{Reason: "ContainerCreating", Message: msg}
+		w.report()
+		select {
+		case r := <-resc:
+			if r.err != nil {
+				w.event(c, api.EventWarning, "Failed", fmt.Sprintf("Failed to pull image %q: %v", ref, r.err))
+				return r.img, fmt.Errorf("pull %s: %w", ref, r.err)
+			}
+			took := time.Since(started).Round(time.Millisecond)
+			w.event(c, api.EventNormal, "Pulled", fmt.Sprintf("Successfully pulled image %q in %s (%s)", ref, took, mib(r.img.Size)))
+			w.m.logger.Info("pulled image", "image", ref, "digest", r.img.Digest, "bytes", r.img.Size, "took", took)
+			return r.img, nil
+		case <-tick.C:
+		}
+	}
+}
+
+func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
 
 // terminated reports whether the pod is over: a failed init container, or
 // every container exited for good.
@@ -465,6 +514,7 @@ func (w *worker) terminate() {
 	for _, c := range w.all() {
 		c.stopProbes()
 	}
+	defer w.m.events.forget(ctx, w.uid)
 	errc := make(chan error, len(w.all()))
 	for _, c := range w.all() {
 		go func() {

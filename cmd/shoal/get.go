@@ -6,6 +6,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
@@ -97,6 +98,9 @@ func newDescribeCmd(g *globals) *cobra.Command {
 						fmt.Fprintln(cmd.OutOrStdout())
 					}
 					if err := describe(cmd.OutOrStdout(), obj); err != nil {
+						return err
+					}
+					if err := describeEvents(ctx, cmd.OutOrStdout(), c, obj); err != nil {
 						return err
 					}
 				}
@@ -221,4 +225,37 @@ func mapString(m map[string]string) string {
 		parts[i] = k + "=" + m[k]
 	}
 	return strings.Join(parts, "\n              ")
+}
+
+// describeEvents prints the events about obj, oldest first.
+func describeEvents(ctx context.Context, w io.Writer, c *client.Client, obj api.Object) error {
+	m := obj.GetObjectMeta()
+	if m.Namespace == "" {
+		return nil
+	}
+	objs, err := c.List(ctx, "events", m.Namespace, "")
+	if err != nil {
+		return err
+	}
+	var evs []*api.Event
+	for _, o := range objs {
+		if e := o.(*api.Event); e.InvolvedObject.UID == m.UID {
+			evs = append(evs, e)
+		}
+	}
+	if len(evs) == 0 {
+		return nil
+	}
+	sort.Slice(evs, func(i, j int) bool { return evs[i].LastTimestamp.Before(*evs[j].LastTimestamp) })
+	fmt.Fprintln(w, "Events:")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  TYPE\tREASON\tAGE\tFROM\tMESSAGE")
+	for _, e := range evs {
+		when := age(e.LastTimestamp)
+		if e.Count > 1 {
+			when = fmt.Sprintf("%s (x%d over %s)", when, e.Count, age(e.FirstTimestamp))
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", e.Type, e.Reason, when, e.Source.Host, e.Message)
+	}
+	return tw.Flush()
 }

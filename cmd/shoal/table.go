@@ -117,8 +117,36 @@ func kindColumns(kind string) []column {
 				return ni.OperatingSystem + "/" + ni.Architecture
 			}},
 		}
+	case "Event":
+		return []column{
+			{header: "TYPE", cell: func(o api.Object) string { return o.(*api.Event).Type }},
+			{header: "REASON", cell: func(o api.Object) string { return o.(*api.Event).Reason }},
+			{header: "OBJECT", cell: func(o api.Object) string {
+				r := o.(*api.Event).InvolvedObject
+				return strings.ToLower(r.Kind) + "/" + r.Name
+			}},
+			{header: "COUNT", wide: true, cell: func(o api.Object) string { return fmt.Sprint(o.(*api.Event).Count) }},
+			{header: "MESSAGE", cell: func(o api.Object) string { return o.(*api.Event).Message }},
+		}
 	case "Pod":
 		return []column{
+			{header: "READY", cell: func(o api.Object) string {
+				p := o.(*api.Pod)
+				ready := 0
+				for _, cs := range p.Status.ContainerStatuses {
+					if cs.Ready {
+						ready++
+					}
+				}
+				return fmt.Sprintf("%d/%d", ready, len(p.Spec.Containers))
+			}},
+			{header: "RESTARTS", cell: func(o api.Object) string {
+				var n int32
+				for _, cs := range o.(*api.Pod).Status.ContainerStatuses {
+					n += cs.RestartCount
+				}
+				return fmt.Sprint(n)
+			}},
 			{header: "NODE", cell: func(o api.Object) string { return orNone(o.(*api.Pod).Spec.NodeName) }},
 			{header: "IP", wide: true, cell: func(o api.Object) string { return orNone(o.(*api.Pod).Status.PodIP) }},
 		}
