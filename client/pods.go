@@ -79,7 +79,7 @@ func (c *Client) Exec(ctx context.Context, namespace, pod string, o ExecOptions)
 	if err != nil {
 		return -1, err
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
 	defer stop()
 

@@ -152,7 +152,7 @@ func newImageCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				defer f.Close()
+				defer func() { _ = f.Close() }()
 				in = f
 			}
 			return g.call(cmd, 30*time.Minute, func(ctx context.Context, c *client.Client) error {

@@ -188,7 +188,7 @@ func unmountUnder(dir string) {
 	if err != nil {
 		return
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	var points []string
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
