@@ -1,4 +1,11 @@
-// Package netsvc owns how traffic reaches pods and services across nodes:
-// for now, routes between nodes' pod networks, unreachable routes for the
-// cluster ranges, and masquerade for pods reaching outside the cluster.
+// Package netsvc owns how traffic reaches pods and services across nodes.
+// For now that is Routes: a route to every other node's pod network
+// (host-gw style, nodes share a link), unreachable routes for the cluster
+// and service ranges so stray packets die on this machine, and one
+// nftables table ("shoal") that masquerades pods reaching outside the
+// cluster and lets pod traffic through the forward hook.
+//
+// It touches only what it marks as its own: routes with its rtnetlink
+// protocol number and its nftables table. It never sets up pod sandboxes
+// (agent/runtime/cni does).
 package netsvc

@@ -4,165 +4,193 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/netip"
+	"slices"
+	"sync"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 	"sigs.k8s.io/knftables"
 )
 
-// routeProtocol marks the routes Shoal installs (rtnetlink protocol
-// number), so Sync finds and removes only its own.
-const routeProtocol netlink.RouteProtocol = 0x5e
+// RouteProtocol is the rtnetlink protocol number on every route Routes
+// installs (`ip route show proto 94`), so it finds and removes only its
+// own. It is unassigned in iproute2's rt_protos.
+const RouteProtocol netlink.RouteProtocol = 94
 
-// tableName is Shoal's nftables table (family ip).
-const tableName = "shoal"
-
-// RouteConfig configures Routes.
-type RouteConfig struct {
-	ClusterCIDR  string
-	ServiceCIDR  string
-	LocalPodCIDR string
-	Logger       *slog.Logger
-}
-
-// Peer is another node's pod network and address.
+// Peer is another node's pod network and the address that reaches it.
 type Peer struct {
 	Name    string
 	PodCIDR netip.Prefix
 	Addr    netip.Addr
 }
 
-// Routes keeps this node's routes to other nodes' pod networks.
+// Routes keeps this node's routes to other nodes' pod networks, the
+// unreachable routes for the cluster and service ranges, and the nftables
+// table. Its methods are safe for concurrent use; they act on the network
+// namespace of the calling thread.
 type Routes struct {
-	cluster, service, local netip.Prefix
-	nft                     knftables.Interface
-	logger                  *slog.Logger
+	cfg routeConfig
+
+	mu      sync.Mutex
+	nft     knftables.Interface // made by the first sync
+	skipped map[string]string   // peer → why it was skipped, to log changes only
 }
 
-// NewRoutes checks cfg and installs the unreachable routes and the nftables
-// table.
+// NewRoutes checks cfg. It changes nothing: Sync installs.
 func NewRoutes(cfg RouteConfig) (*Routes, error) {
-	if cfg.ClusterCIDR == "" {
-		cfg.ClusterCIDR = "10.42.0.0/16"
-	}
-	if cfg.ServiceCIDR == "" {
-		cfg.ServiceCIDR = "10.43.0.0/16"
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
-	}
-	r := &Routes{logger: cfg.Logger}
-	var errs []error
-	for _, f := range []struct {
-		name string
-		v    string
-		dst  *netip.Prefix
-	}{{"ClusterCIDR", cfg.ClusterCIDR, &r.cluster}, {"ServiceCIDR", cfg.ServiceCIDR, &r.service}, {"LocalPodCIDR", cfg.LocalPodCIDR, &r.local}} {
-		p, err := netip.ParsePrefix(f.v)
-		if err != nil || !p.Addr().Is4() {
-			errs = append(errs, fmt.Errorf("netsvc: %s %q: want an IPv4 CIDR", f.name, f.v))
-			continue
-		}
-		*f.dst = p.Masked()
-	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	nft, err := knftables.New(knftables.IPv4Family, tableName)
+	rc, err := cfg.parse()
 	if err != nil {
-		return nil, fmt.Errorf("netsvc: nftables: %w", err)
-	}
-	r.nft = nft
-	if err := r.syncTable(); err != nil {
 		return nil, err
 	}
-	return r, nil
+	return &Routes{cfg: rc}, nil
 }
 
-// syncTable rebuilds the table in one transaction.
-func (r *Routes) syncTable() error {
-	tx := r.nft.NewTransaction()
-	addBase(tx, r.cluster)
-	if err := r.nft.Run(context.Background(), tx); err != nil {
-		return fmt.Errorf("netsvc: nftables: %w", err)
+// route is one route Routes wants: a gateway, or none for unreachable.
+type route struct {
+	dst netip.Prefix
+	gw  netip.Addr
+}
+
+func (rt route) String() string {
+	if rt.gw.IsValid() {
+		return rt.dst.String() + " via " + rt.gw.String()
 	}
-	return nil
+	return "unreachable " + rt.dst.String()
 }
 
-// addBase adds the table's base: masquerade for pods leaving the cluster,
-// and forwarding of pod traffic. Later chains (service NAT) go next to it.
-func addBase(tx *knftables.Transaction, cluster netip.Prefix) {
-	tx.Add(&knftables.Table{Comment: knftables.PtrTo("Shoal pod networking")})
-	tx.Flush(&knftables.Table{})
-	tx.Add(&knftables.Chain{Name: "postrouting", Type: knftables.PtrTo(knftables.NATType), Hook: knftables.PtrTo(knftables.PostroutingHook), Priority: knftables.PtrTo(knftables.SNATPriority)})
-	tx.Add(&knftables.Chain{Name: "forward", Type: knftables.PtrTo(knftables.FilterType), Hook: knftables.PtrTo(knftables.ForwardHook), Priority: knftables.PtrTo(knftables.FilterPriority)})
-	c := cluster.String()
-	tx.Add(&knftables.Rule{Chain: "postrouting", Rule: knftables.Concat("ip saddr", c, "ip daddr !=", c, "masquerade")})
-	tx.Add(&knftables.Rule{Chain: "forward", Rule: knftables.Concat("ip saddr", c, "accept")})
-	tx.Add(&knftables.Rule{Chain: "forward", Rule: knftables.Concat("ip daddr", c, "accept")})
+func (rt route) netlink() *netlink.Route {
+	nr := &netlink.Route{Dst: ipNet(rt.dst), Protocol: RouteProtocol, Table: unix.RT_TABLE_MAIN}
+	if rt.gw.IsValid() {
+		nr.Gw = net.IP(rt.gw.AsSlice())
+	} else {
+		nr.Type = unix.RTN_UNREACHABLE
+	}
+	return nr
 }
 
-// Sync makes the routes to peers' pod networks exactly peers.
+// Sync makes this node's routes match peers: one route per peer's pod
+// network via its address, unreachable routes for the cluster and service
+// ranges, the nftables table, and (only when iptables' FORWARD policy is
+// DROP) accept rules for pod traffic there. Peers that are invalid, claim this
+// node's pod network or repeat another's are skipped. Routes it installed
+// for peers no longer listed are removed. Sync is idempotent; it returns
+// every failure joined, after doing all it could.
 func (r *Routes) Sync(peers []Peer) error {
-	want := map[netip.Prefix]*netlink.Route{}
-	for _, p := range []netip.Prefix{r.cluster, r.service} {
-		want[p] = &netlink.Route{Dst: ipNet(p), Type: unix.RTN_UNREACHABLE, Protocol: routeProtocol}
-	}
-	for _, p := range peers {
-		if !p.PodCIDR.IsValid() || !p.Addr.Is4() || p.PodCIDR.Masked() == r.local || !r.cluster.Overlaps(p.PodCIDR) {
-			continue
-		}
-		want[p.PodCIDR.Masked()] = &netlink.Route{Dst: ipNet(p.PodCIDR.Masked()), Gw: net.IP(p.Addr.AsSlice()), Protocol: routeProtocol}
-	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ctx := context.Background()
 	var errs []error
-	for _, rt := range want {
-		if err := netlink.RouteReplace(rt); err != nil {
-			errs = append(errs, fmt.Errorf("netsvc: route %s: %w", rt.Dst, err))
-		}
+	if err := r.syncTable(ctx); err != nil {
+		errs = append(errs, err)
 	}
-	have, err := r.ours()
+	if err := r.syncForward(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	want := r.wanted(peers)
+	have, err := ours()
 	if err != nil {
 		return errors.Join(append(errs, err)...)
 	}
-	for _, rt := range have {
-		p, ok := prefixOf(rt.Dst)
-		if ok && want[p] != nil {
+	for _, rt := range want {
+		if _, ok := have[rt]; ok {
+			delete(have, rt)
 			continue
 		}
-		if err := netlink.RouteDel(&rt); err != nil {
-			errs = append(errs, fmt.Errorf("netsvc: remove route %s: %w", rt.Dst, err))
+		if err := netlink.RouteReplace(rt.netlink()); err != nil {
+			errs = append(errs, fmt.Errorf("netsvc: route %s: %w", rt, err))
+			continue
 		}
+		r.cfg.logger.Info("route added", "route", rt.String())
+	}
+	for rt, nr := range have {
+		if slices.ContainsFunc(want, func(w route) bool { return w.dst == rt.dst }) {
+			continue // replaced above
+		}
+		if err := netlink.RouteDel(&nr); err != nil && !errors.Is(err, unix.ESRCH) {
+			errs = append(errs, fmt.Errorf("netsvc: remove route %s: %w", rt, err))
+			continue
+		}
+		r.cfg.logger.Info("route removed", "route", rt.String())
 	}
 	return errors.Join(errs...)
 }
 
-// ours lists the routes Shoal installed.
-func (r *Routes) ours() ([]netlink.Route, error) {
-	rs, err := netlink.RouteListFiltered(netlink.FAMILY_V4, &netlink.Route{Protocol: routeProtocol, Table: unix.RT_TABLE_MAIN}, netlink.RT_FILTER_PROTOCOL|netlink.RT_FILTER_TABLE)
+// wanted lists the routes for peers, sorted, logging skipped peers when
+// the reason is new.
+func (r *Routes) wanted(peers []Peer) []route {
+	want := []route{{dst: r.cfg.cluster}, {dst: r.cfg.service}}
+	taken := map[netip.Prefix]string{}
+	skipped := map[string]string{}
+	for _, p := range peers {
+		why := r.cfg.peerProblem(p)
+		if why == "" {
+			for dst, other := range taken {
+				if dst.Overlaps(p.PodCIDR) {
+					why = fmt.Sprintf("pod CIDR %s overlaps peer %s's %s", p.PodCIDR, other, dst)
+					break
+				}
+			}
+		}
+		if why != "" {
+			skipped[p.Name] = why
+			if r.skipped[p.Name] != why && p.PodCIDR != r.cfg.local {
+				r.cfg.logger.Warn("peer skipped", "peer", p.Name, "reason", why)
+			}
+			continue
+		}
+		taken[p.PodCIDR] = p.Name
+		want = append(want, route{dst: p.PodCIDR, gw: p.Addr})
+	}
+	r.skipped = skipped
+	slices.SortFunc(want, func(a, b route) int { return a.dst.Addr().Compare(b.dst.Addr()) })
+	return want
+}
+
+// ours lists the routes in the main table that carry RouteProtocol.
+func ours() (map[route]netlink.Route, error) {
+	rs, err := netlink.RouteListFiltered(netlink.FAMILY_V4,
+		&netlink.Route{Protocol: RouteProtocol, Table: unix.RT_TABLE_MAIN},
+		netlink.RT_FILTER_PROTOCOL|netlink.RT_FILTER_TABLE)
 	if err != nil {
 		return nil, fmt.Errorf("netsvc: list routes: %w", err)
 	}
-	return rs, nil
+	out := make(map[route]netlink.Route, len(rs))
+	for _, nr := range rs {
+		rt := route{dst: prefixOf(nr.Dst)}
+		if gw, ok := netip.AddrFromSlice(nr.Gw.To4()); ok && nr.Gw != nil {
+			rt.gw = gw
+		} else if nr.Type != unix.RTN_UNREACHABLE {
+			rt.gw = netip.IPv4Unspecified() // ours but unlike anything we make: never matches
+		}
+		out[rt] = nr
+	}
+	return out, nil
 }
 
-// Close removes Shoal's routes and nftables table.
+// Close removes every route Routes installed, its nftables table and its
+// iptables FORWARD rules.
 func (r *Routes) Close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	var errs []error
-	have, err := r.ours()
-	errs = append(errs, err)
-	for _, rt := range have {
-		if err := netlink.RouteDel(&rt); err != nil {
-			errs = append(errs, fmt.Errorf("netsvc: remove route %s: %w", rt.Dst, err))
+	have, err := ours()
+	if err != nil {
+		errs = append(errs, err)
+	}
+	for rt, nr := range have {
+		if err := netlink.RouteDel(&nr); err != nil && !errors.Is(err, unix.ESRCH) {
+			errs = append(errs, fmt.Errorf("netsvc: remove route %s: %w", rt, err))
 		}
 	}
-	tx := r.nft.NewTransaction()
-	tx.Delete(&knftables.Table{})
-	if err := r.nft.Run(context.Background(), tx); err != nil && !knftables.IsNotFound(err) {
-		errs = append(errs, fmt.Errorf("netsvc: remove nftables table: %w", err))
+	if err := r.deleteTable(context.Background()); err != nil {
+		errs = append(errs, err)
 	}
+	if err := r.deleteForward(context.Background()); err != nil {
+		errs = append(errs, err)
+	}
+	r.skipped = nil
 	return errors.Join(errs...)
 }
 
@@ -170,14 +198,12 @@ func ipNet(p netip.Prefix) *net.IPNet {
 	return &net.IPNet{IP: net.IP(p.Addr().AsSlice()), Mask: net.CIDRMask(p.Bits(), 32)}
 }
 
-func prefixOf(n *net.IPNet) (netip.Prefix, bool) {
+// prefixOf converts a route destination; nil (default route) is 0.0.0.0/0.
+func prefixOf(n *net.IPNet) netip.Prefix {
 	if n == nil {
-		return netip.Prefix{}, false
+		return netip.PrefixFrom(netip.IPv4Unspecified(), 0)
 	}
-	a, ok := netip.AddrFromSlice(n.IP.To4())
-	if !ok {
-		return netip.Prefix{}, false
-	}
+	a, _ := netip.AddrFromSlice(n.IP.To4())
 	ones, _ := n.Mask.Size()
-	return netip.PrefixFrom(a, ones).Masked(), true
+	return netip.PrefixFrom(a, ones).Masked()
 }

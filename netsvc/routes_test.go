@@ -1,156 +1,138 @@
 package netsvc
 
 import (
-	"fmt"
-	"net"
+	"log/slog"
 	"net/netip"
-	"os"
-	"os/exec"
-	"runtime"
+	"slices"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
-	"golang.org/x/sys/unix"
 )
 
-// inTestNetNS moves the test's thread into a new network namespace with
-// one interface (a veth pair) with 10.99.0.1/24, the node's "LAN".
-func inTestNetNS(t *testing.T) string {
+// newRoutes makes Routes for a node whose LAN is 10.99.0.1/24 and pod
+// network 10.42.1.0/24, and closes them when the test ends.
+func newRoutes(t testing.TB, node *testNode) *Routes {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: creates network namespaces")
-	}
-	runtime.LockOSThread()
-	orig, err := netns.Get()
-	if err != nil {
-		t.Fatal(err)
-	}
-	name := fmt.Sprintf("shoalnet-%d", time.Now().UnixNano()%1e9)
-	ns, err := netns.NewNamed(name)
+	r, err := NewRoutes(RouteConfig{LocalPodCIDR: "10.42.1.0/24", Logger: testLogger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		_ = netns.Set(orig)
-		_ = ns.Close()
-		_ = orig.Close()
-		_ = netns.DeleteNamed(name)
-		runtime.UnlockOSThread()
+		if err := node.try(r.Close); err != nil {
+			t.Errorf("Close: %v", err)
+		}
 	})
-	lan := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "lan0"}, PeerName: "lan1"}
-	if err := netlink.LinkAdd(lan); err != nil {
-		t.Fatal(err)
-	}
-	if peer, err := netlink.LinkByName("lan1"); err == nil {
-		_ = netlink.LinkSetUp(peer)
-	}
-	addr, _ := netlink.ParseAddr("10.99.0.1/24")
-	if err := netlink.AddrAdd(lan, addr); err != nil {
-		t.Fatal(err)
-	}
-	if err := netlink.LinkSetUp(lan); err != nil {
-		t.Fatal(err)
-	}
-	return name
+	return r
 }
 
-// routeTo describes how the namespace routes dst: "via GW", "unreachable"
-// or "direct".
-func routeTo(t *testing.T, dst string) string {
-	t.Helper()
-	rs, err := netlink.RouteGet(net.ParseIP(dst))
-	if err != nil {
-		if strings.Contains(err.Error(), "unreachable") || err == unix.EHOSTUNREACH || err == unix.ENETUNREACH {
-			return "unreachable"
-		}
-		t.Fatalf("route get %s: %v", dst, err)
+func TestSyncRoutes(t *testing.T) {
+	node, lan := newTestNode(t), newTestNode(t)
+	connect(t, node, lan, "10.99.0.1/24", "10.99.0.2/24")
+	// A default route, so the unreachable routes must win by being more
+	// specific.
+	if out, err := node.run("ip", "route", "add", "default", "via", "10.99.0.254"); err != nil {
+		t.Fatalf("add default route: %v\n%s", err, out)
 	}
-	if len(rs) > 0 && rs[0].Gw != nil {
-		return "via " + rs[0].Gw.String()
-	}
-	return "direct"
-}
-
-func nftTable(t *testing.T, ns string) string {
-	t.Helper()
-	out, _ := exec.Command("ip", "netns", "exec", ns, "nft", "list", "table", "ip", tableName).CombinedOutput()
-	return string(out)
-}
-
-func TestRoutesSyncAndClose(t *testing.T) {
-	ns := inTestNetNS(t)
-	r, err := NewRoutes(RouteConfig{ClusterCIDR: "10.42.0.0/16", ServiceCIDR: "10.43.0.0/16", LocalPodCIDR: "10.42.1.0/24"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	peers := []Peer{
-		{Name: "n2", PodCIDR: netip.MustParsePrefix("10.42.2.0/24"), Addr: netip.MustParseAddr("10.99.0.2")},
-		{Name: "n3", PodCIDR: netip.MustParsePrefix("10.42.3.0/24"), Addr: netip.MustParseAddr("10.99.0.3")},
-		{Name: "self", PodCIDR: netip.MustParsePrefix("10.42.1.0/24"), Addr: netip.MustParseAddr("10.99.0.1")},
-		{Name: "bad", Addr: netip.MustParseAddr("10.99.0.9")},
-	}
-	if err := r.Sync(peers); err != nil {
-		t.Fatal(err)
-	}
-	for dst, want := range map[string]string{
-		"10.42.2.7":  "via 10.99.0.2",
-		"10.42.3.7":  "via 10.99.0.3",
-		"10.42.77.5": "unreachable",
-		"10.43.0.10": "unreachable",
-	} {
-		if got := routeTo(t, dst); got != want {
-			t.Errorf("route to %s: %s, want %s", dst, got, want)
-		}
-	}
-	if tbl := nftTable(t, ns); !strings.Contains(tbl, "masquerade") || !strings.Contains(tbl, "10.42.0.0/16") {
-		t.Fatalf("nft table:\n%s", tbl)
+	r := newRoutes(t, node)
+	if got := node.ourRoutes(t); len(got) != 0 {
+		t.Fatalf("routes after NewRoutes = %v, want none: NewRoutes changes nothing", got)
 	}
 
-	// n3 leaves: its route goes, n2's stays.
-	if err := r.Sync(peers[:1]); err != nil {
-		t.Fatal(err)
-	}
-	if got := routeTo(t, "10.42.3.7"); got != "unreachable" {
-		t.Fatalf("route to a departed peer: %s", got)
-	}
-	if got := routeTo(t, "10.42.2.7"); got != "via 10.99.0.2" {
-		t.Fatalf("route to n2 after n3 left: %s", got)
-	}
-	// Sync is idempotent.
-	if err := r.Sync(peers[:1]); err != nil {
-		t.Fatal(err)
-	}
-
-	if err := r.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if got := routeTo(t, "10.42.2.7"); got == "via 10.99.0.2" {
-		t.Fatal("route survived Close")
-	}
-	if tbl := nftTable(t, ns); strings.Contains(tbl, "masquerade") {
-		t.Fatalf("nft table survived Close:\n%s", tbl)
-	}
-}
-
-func TestNewRoutesRejectsBadConfig(t *testing.T) {
-	tests := []struct {
-		name string
-		cfg  RouteConfig
-		want string
+	pfx, addr := netip.MustParsePrefix, netip.MustParseAddr
+	n2 := Peer{"n2", pfx("10.42.2.0/24"), addr("10.99.0.2")}
+	n3 := Peer{"n3", pfx("10.42.3.0/24"), addr("10.99.0.3")}
+	unreachable := []string{"unreachable 10.42.0.0/16", "unreachable 10.43.0.0/16"}
+	steps := []struct {
+		name  string
+		peers []Peer
+		want  []string // besides the unreachable routes
 	}{
-		{"bad cluster", RouteConfig{ClusterCIDR: "10.42.0.0", LocalPodCIDR: "10.42.1.0/24"}, "ClusterCIDR"},
-		{"no local", RouteConfig{}, "LocalPodCIDR"},
-		{"ipv6 service", RouteConfig{ServiceCIDR: "fd00::/108", LocalPodCIDR: "10.42.1.0/24"}, "ServiceCIDR"},
+		{"no peers", nil, nil},
+		{"two peers", []Peer{n2, n3}, []string{"10.42.2.0/24 via 10.99.0.2", "10.42.3.0/24 via 10.99.0.3"}},
+		{"again", []Peer{n3, n2}, []string{"10.42.2.0/24 via 10.99.0.2", "10.42.3.0/24 via 10.99.0.3"}},
+		{"skips self and bad peers", []Peer{
+			n2,
+			{"self", pfx("10.42.1.0/24"), addr("10.99.0.1")},
+			{"no cidr", netip.Prefix{}, addr("10.99.0.9")},
+			{"no addr", pfx("10.42.9.0/24"), netip.Addr{}},
+			{"outside", pfx("192.168.5.0/24"), addr("10.99.0.5")},
+			{"twin of n2", pfx("10.42.2.0/25"), addr("10.99.0.6")},
+		}, []string{"10.42.2.0/24 via 10.99.0.2"}},
+		{"peer moved", []Peer{{"n2", n2.PodCIDR, addr("10.99.0.7")}}, []string{"10.42.2.0/24 via 10.99.0.7"}},
+		{"peer left", nil, nil},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := NewRoutes(tt.cfg)
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("err = %v, want it to name %s", err, tt.want)
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) {
+			node.do(t, func() error { return r.Sync(s.peers) })
+			want := append(slices.Clone(s.want), unreachable...)
+			slices.Sort(want)
+			if got := node.ourRoutes(t); !slices.Equal(got, want) {
+				t.Errorf("routes = %q, want %q", got, want)
 			}
 		})
 	}
+
+	node.do(t, func() error { return r.Sync([]Peer{n2}) })
+	for dst, want := range map[string]string{
+		"10.42.2.7":  "10.42.2.7 via 10.99.0.2 dev lan0 src 10.99.0.1 uid 0",
+		"10.42.77.5": "unreachable", // unknown pod network
+		"10.43.0.10": "unreachable", // service IP nobody DNATed
+	} {
+		if got := node.routeGet(t, dst); got != want {
+			t.Errorf("ip route get %s = %q, want %q", dst, got, want)
+		}
+	}
+	if tbl, err := node.run("nft", "list", "table", "ip", tableName); err != nil || !strings.Contains(tbl, "ip saddr 10.42.0.0/16 ip daddr != 10.42.0.0/16 masquerade") {
+		t.Errorf("nft table (%v):\n%s\nwant the masquerade rule", err, tbl)
+	}
+
+	node.do(t, r.Close)
+	if got := node.ourRoutes(t); len(got) != 0 {
+		t.Errorf("routes after Close = %v, want none", got)
+	}
+	if got, want := node.routeGet(t, "10.42.2.7"), "10.42.2.7 via 10.99.0.254 dev lan0 src 10.99.0.1 uid 0"; got != want {
+		t.Errorf("ip route get 10.42.2.7 after Close = %q, want the default route's %q", got, want)
+	}
+	if tbl, err := node.run("nft", "list", "table", "ip", tableName); err == nil {
+		t.Errorf("nft table after Close:\n%s\nwant none", tbl)
+	}
+	node.do(t, r.Close) // again: nothing there
+}
+
+func TestSyncLeavesOthersAlone(t *testing.T) {
+	node, lan := newTestNode(t), newTestNode(t)
+	connect(t, node, lan, "10.99.0.1/24", "10.99.0.2/24")
+	if out, err := node.run("ip", "route", "add", "10.42.9.0/24", "via", "10.99.0.9", "proto", "static"); err != nil {
+		t.Fatalf("add a foreign route: %v\n%s", err, out)
+	}
+	if out, err := node.run("nft", "add", "table", "ip", "other"); err != nil {
+		t.Fatalf("add a foreign table: %v\n%s", err, out)
+	}
+	r := newRoutes(t, node)
+	node.do(t, func() error { return r.Sync(nil) })
+	node.do(t, r.Close)
+	if got := node.routeGet(t, "10.42.9.1"); !strings.Contains(got, "via 10.99.0.9") {
+		t.Errorf("foreign route after Sync and Close: %q, want it kept", got)
+	}
+	if _, err := node.run("nft", "list", "table", "ip", "other"); err != nil {
+		t.Errorf("foreign nft table gone after Close: %v", err)
+	}
+}
+
+func TestSyncRebuildsTheTable(t *testing.T) {
+	node := newTestNode(t)
+	r := newRoutes(t, node)
+	node.do(t, func() error { return r.Sync(nil) })
+	if out, err := node.run("nft", "flush", "ruleset"); err != nil {
+		t.Fatalf("flush ruleset: %v\n%s", err, out)
+	}
+	node.do(t, func() error { return r.Sync(nil) })
+	tbl, err := node.run("nft", "list", "table", "ip", tableName)
+	if err != nil || strings.Count(tbl, "/16 masquerade") != 1 || strings.Count(tbl, "/16 accept") != 2 {
+		t.Errorf("nft table after a flush and Sync (%v):\n%s\nwant one masquerade and two accept rules", err, tbl)
+	}
+}
+
+// testLogger sends the package's logs to the test's output.
+func testLogger(t testing.TB) *slog.Logger {
+	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
