@@ -437,15 +437,19 @@ func TestPodProbesAndLimits(t *testing.T) {
           env:
             - name: GREETING
               valueFrom: {configMapKeyRef: {name: conf, key: greeting}}
-          volumeMounts: [{name: conf, mountPath: /etc/app}]
+          volumeMounts: [{name: conf, mountPath: /etc/app}, {name: scratch, mountPath: /data}]
+      securityContext: {fsGroup: 3000}
       volumes:
         - name: conf
           configMap: {name: conf}
+        - name: scratch
+          emptyDir: {}
 `)
 		for cmd, want := range map[string]string{
 			"id -u; id -g":          "1000\n2000\n",
 			"echo $GREETING":        "hello\n",
 			"cat /etc/app/app.conf": "x=1",
+			"id -G | tr ' ' '\\n' | grep -x 3000; touch /data/f && stat -c %g /data/f": "3000\n3000\n",
 		} {
 			out, stderr, err := n1.CLI("exec", p.Name, "--", "sh", "-c", cmd)
 			if err != nil || out != want {

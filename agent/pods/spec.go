@@ -59,6 +59,9 @@ func applySecurity(cfg *runtime.ContainerConfig, ps *api.PodSecurityContext, cs 
 	var uid, gid *int64
 	if ps != nil {
 		uid, gid = ps.RunAsUser, ps.RunAsGroup
+		if ps.FSGroup != nil {
+			cfg.AdditionalGIDs = []uint32{uint32(*ps.FSGroup)}
+		}
 	}
 	if cs != nil {
 		if cs.RunAsUser != nil {

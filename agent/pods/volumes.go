@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/shoal-dev/shoal/agent/runtime"
 	"github.com/shoal-dev/shoal/api"
@@ -44,12 +45,34 @@ func volumes(dataDir string, view View, pod *api.Pod) (map[string]string, error)
 		default:
 			err = configErrorf("volume %q has no source", v.Name)
 		}
+		if err == nil && (v.EmptyDir != nil || v.PersistentVolumeClaim != nil) {
+			err = applyFSGroup(dir, pod.Spec.SecurityContext)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("volume %s: %w", v.Name, err)
 		}
 		out[v.Name] = dir
 	}
 	return out, nil
+}
+
+// applyFSGroup gives a writable volume's directory to the pod's fsGroup,
+// group-writable with the setgid bit so new files inherit the group, as
+// kubelet does (for the directory itself, not recursively).
+func applyFSGroup(dir string, sc *api.PodSecurityContext) error {
+	if sc == nil || sc.FSGroup == nil {
+		return nil
+	}
+	gid := int(*sc.FSGroup)
+	if fi, err := os.Stat(dir); err == nil {
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Gid) == gid && fi.Mode()&os.ModeSetgid != 0 {
+			return nil
+		}
+	}
+	if err := os.Chown(dir, -1, gid); err != nil {
+		return err
+	}
+	return os.Chmod(dir, 0o775|os.ModeSetgid)
 }
 
 func hostPath(h *api.HostPathVolumeSource) (string, error) {

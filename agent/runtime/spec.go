@@ -42,6 +42,9 @@ type ContainerConfig struct {
 	// UID and GID run the process as this user and group; nil means the
 	// image's USER (or root).
 	UID, GID *uint32
+	// AdditionalGIDs are supplementary groups of the process (a pod's
+	// fsGroup).
+	AdditionalGIDs []uint32
 	// ReadOnlyRootfs mounts the root file system read-only.
 	ReadOnlyRootfs bool
 	// Privileged gives every capability and device.
@@ -118,6 +121,9 @@ func (r *Runtime) specOpts(image containerd.Image, cfg *ContainerConfig) []oci.S
 		opts = append(opts, oci.WithUserID(*cfg.UID))
 	case cfg.GID != nil:
 		opts = append(opts, withGID(*cfg.GID))
+	}
+	if len(cfg.AdditionalGIDs) > 0 {
+		opts = append(opts, withAdditionalGIDs(cfg.AdditionalGIDs))
 	}
 	if cfg.ReadOnlyRootfs {
 		opts = append(opts, oci.WithRootFSReadonly())
@@ -205,6 +211,18 @@ func withBindMounts(mounts []Mount) oci.SpecOpts {
 func withGID(gid uint32) oci.SpecOpts {
 	return func(_ context.Context, _ oci.Client, _ *containers.Container, s *oci.Spec) error {
 		s.Process.User.GID = gid
+		return nil
+	}
+}
+
+// withAdditionalGIDs adds supplementary groups to the process.
+func withAdditionalGIDs(gids []uint32) oci.SpecOpts {
+	return func(_ context.Context, _ oci.Client, _ *containers.Container, s *oci.Spec) error {
+		for _, g := range gids {
+			if !slices.Contains(s.Process.User.AdditionalGids, g) {
+				s.Process.User.AdditionalGids = append(s.Process.User.AdditionalGids, g)
+			}
+		}
 		return nil
 	}
 }
