@@ -20,6 +20,8 @@ type fakeRuntime struct {
 	starts map[string]int
 	exits  chan string
 	pid    uint32
+	// stopGate, when set, holds StopContainer until it is closed.
+	stopGate chan struct{}
 }
 
 func newFakeRuntime() *fakeRuntime {
@@ -68,6 +70,12 @@ func (f *fakeRuntime) exit(id string, code int32, oom bool) {
 }
 
 func (f *fakeRuntime) StopContainer(_ context.Context, id string, _ time.Duration) error {
+	f.mu.Lock()
+	gate := f.stopGate
+	f.mu.Unlock()
+	if gate != nil {
+		<-gate
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if c, ok := f.ctrs[id]; ok && c.State == runtime.StateRunning {

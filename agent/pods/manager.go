@@ -58,6 +58,8 @@ type Manager struct {
 	workers map[string]*worker // by pod uid
 	byID    map[string]*worker // by container ID
 	wg      sync.WaitGroup
+	// resync asks the loop for a pass now (a worker finished).
+	resync chan struct{}
 }
 
 // New returns a Manager; Run starts it.
@@ -75,6 +77,7 @@ func New(cfg Config, rt Runtime, net Network, view View, sink StatusSink) *Manag
 		logger:   cfg.Logger,
 		workers:  map[string]*worker{},
 		byID:     map[string]*worker{},
+		resync:   make(chan struct{}, 1),
 	}
 }
 
@@ -111,6 +114,7 @@ func (m *Manager) loop(ctx context.Context) {
 				continue
 			}
 		case <-tick.C:
+		case <-m.resync:
 		}
 		m.sync(ctx)
 		if time.Since(lastRotate) > rotateInterval {
@@ -156,11 +160,28 @@ func (m *Manager) sync(ctx context.Context) {
 	want := m.assigned()
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	for uid, w := range m.workers {
+		if _, ok := want[uid]; !ok && !w.stopping() {
+			m.logger.Info("pod left this node; stopping it", "pod", w.key)
+			w.stop()
+		}
+	}
+	terminating := map[string]bool{}
+	for _, w := range m.workers {
+		if w.stopping() {
+			terminating[w.key] = true
+		}
+	}
 	for uid, p := range want {
 		if w, ok := m.workers[uid]; ok {
 			if !w.stopping() {
 				w.update(p)
 			}
+			continue
+		}
+		if terminating[p.Namespace+"/"+p.Name] {
+			// A pod of the same name (a StatefulSet identity) is still in
+			// its grace period here: at most one runs at a time.
 			continue
 		}
 		w := newWorker(m, p)
@@ -177,12 +198,6 @@ func (m *Manager) sync(ctx context.Context) {
 			m.forget(w)
 		}()
 	}
-	for uid, w := range m.workers {
-		if _, ok := want[uid]; !ok && !w.stopping() {
-			m.logger.Info("pod left this node; stopping it", "pod", w.key)
-			w.stop()
-		}
-	}
 }
 
 // forget drops a finished worker.
@@ -196,6 +211,10 @@ func (m *Manager) forget(w *worker) {
 		if m.byID[c.id] == w {
 			delete(m.byID, c.id)
 		}
+	}
+	select {
+	case m.resync <- struct{}{}:
+	default:
 	}
 }
 

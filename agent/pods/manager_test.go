@@ -287,3 +287,38 @@ func isReady(p *api.Pod) bool {
 	}
 	return false
 }
+
+func TestManagerOneIdentityAtATime(t *testing.T) {
+	h := newHarness(t)
+	owner := func(p *api.Pod) {
+		p.OwnerReferences = []api.OwnerReference{{APIVersion: "apps/v1", Kind: "StatefulSet", Name: "db", UID: "ss"}}
+	}
+	h.addPod("db-0", owner)
+	old := h.waitStatus("db-0", running)
+	gate := make(chan struct{})
+	h.rt.mu.Lock()
+	h.rt.stopGate = gate
+	h.rt.mu.Unlock()
+	// The controller replaces db-0: same name, new uid.
+	h.c.del(t, api.Key{Kind: "Pod", Namespace: "default", Name: "db-0"})
+	h.addPod("db-0", owner)
+	fresh := h.c.pod("db-0")
+	if fresh.UID == old.UID {
+		t.Fatal("same uid")
+	}
+	time.Sleep(300 * time.Millisecond)
+	if _, ok := h.rt.running()[containerID(fresh.UID, "main")]; ok {
+		t.Fatal("new db-0 started while the old one was still stopping")
+	}
+	close(gate)
+	h.eventually("new db-0 runs after the old one stopped", func() error {
+		r := h.rt.running()
+		if _, ok := r[containerID(old.UID, "main")]; ok {
+			return fmt.Errorf("old db-0 still runs")
+		}
+		if _, ok := r[containerID(fresh.UID, "main")]; !ok {
+			return fmt.Errorf("new db-0 not running")
+		}
+		return nil
+	})
+}
