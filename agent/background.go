@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/shoal-dev/shoal/agent/hostinfo"
+	"github.com/shoal-dev/shoal/api"
 	"github.com/shoal-dev/shoal/gossip"
+	"github.com/shoal-dev/shoal/placement"
 )
 
 // resourceInterval is how often free resources are sampled and gossiped.
@@ -35,8 +37,13 @@ func (a *Agent) runResourceReporter(ctx context.Context) error {
 		if !ok {
 			continue
 		}
-		// Overridden capacity caps what is reported free.
-		cpu, mem, disk := min(free.CPU, me.Meta.CPU), min(free.Memory, me.Meta.Memory), min(free.Disk, me.Meta.Disk)
+		// Overridden capacity caps what is reported free, and so do the
+		// requests of the pods assigned here: free is what is neither used
+		// nor promised.
+		reqCPU, reqMem := a.requestedHere()
+		cpu := max(0, min(free.CPU, me.Meta.CPU-reqCPU))
+		mem := max(0, min(free.Memory, me.Meta.Memory-reqMem))
+		disk := min(free.Disk, me.Meta.Disk)
 		if !changed(me.Meta.FreeCPU, cpu, me.Meta.CPU) && !changed(me.Meta.FreeMemory, mem, me.Meta.Memory) && !changed(me.Meta.FreeDisk, disk, me.Meta.Disk) {
 			continue
 		}
@@ -47,6 +54,21 @@ func (a *Agent) runResourceReporter(ctx context.Context) error {
 			a.logger.Warn("gossip free resources", "err", err)
 		}
 	}
+}
+
+// requestedHere sums the CPU (millicores) and memory requests of the live
+// pods assigned to this node.
+func (a *Agent) requestedHere() (cpu, mem int64) {
+	for _, o := range a.store.List("Pod", "", nil) {
+		p := o.(*api.Pod)
+		if p.Spec.NodeName != a.cfg.Name || p.Status.Phase == api.PodSucceeded || p.Status.Phase == api.PodFailed {
+			continue
+		}
+		r := placement.PodRequests(p)
+		cpu += r.MilliCPU
+		mem += r.Memory
+	}
+	return cpu, mem
 }
 
 // runPeerRecorder keeps DATA_DIR/peers.json up to date with the gossip

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/shoal-dev/shoal/api"
+	"github.com/shoal-dev/shoal/client"
 	"github.com/shoal-dev/shoal/internal/testcluster"
 )
 
@@ -298,6 +299,29 @@ func TestCordonAndDrain(t *testing.T) {
 		pods := podsOf(t, c.Agents[0], "web")
 		if got := spread(pods); len(pods) != 9 || got["n3"] == 0 {
 			return fmt.Errorf("got pods per node %v, want 9 pods, some on n3", got)
+		}
+		return nil
+	})
+}
+
+// Free CPU that a node gossips leaves out what its pods requested.
+func TestFreeResourcesCountRequests(t *testing.T) {
+	skipShort(t)
+	c := testcluster.New(t)
+	n1 := c.Add("n1", "--cpu", "2")
+	yaml := strings.Replace(string(deployment("greedy", 3, "")), "cpu: 10m", "cpu: 500m", 1)
+	apply(t, n1, []byte(yaml))
+	testcluster.Eventually(t, 30*time.Second, func() error {
+		obj, err := n1.Client().Get(context.Background(), "nodes", "", "n1")
+		if err != nil {
+			return err
+		}
+		free, err := api.ParseQuantity(obj.GetObjectMeta().Annotations[client.AnnotationFreeCPU])
+		if err != nil {
+			return err
+		}
+		if free.MilliValue() > 500 {
+			return fmt.Errorf("free cpu %s with 1500m requested of 2", free.String())
 		}
 		return nil
 	})
