@@ -44,7 +44,8 @@ func (r *recorder) record(pod *api.Pod, container, typ, reason, msg string) {
 	}
 	h := sha256.Sum256([]byte(pod.UID + "\x00" + container + "\x00" + reason + "\x00" + msg))
 	name := pod.Name + "." + hex.EncodeToString(h[:6])
-	now := time.Now().UTC().Truncate(time.Second)
+	// Full precision: describe orders events that share a second.
+	now := time.Now().UTC()
 	r.mu.Lock()
 	e, ok := r.known[name]
 	if ok {

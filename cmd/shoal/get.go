@@ -246,7 +246,7 @@ func describeEvents(ctx context.Context, w io.Writer, c *client.Client, obj api.
 	if len(evs) == 0 {
 		return nil
 	}
-	sort.Slice(evs, func(i, j int) bool { return evs[i].LastTimestamp.Before(*evs[j].LastTimestamp) })
+	sort.SliceStable(evs, func(i, j int) bool { return evs[i].LastTimestamp.Before(*evs[j].LastTimestamp) })
 	fmt.Fprintln(w, "Events:")
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  TYPE\tREASON\tAGE\tFROM\tMESSAGE")

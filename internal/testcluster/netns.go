@@ -145,6 +145,13 @@ func (c *Cluster) removeLeftovers() {
 			addInode(inodes, f)
 		}
 	}
+	var ids []string
+	for _, a := range c.Agents {
+		dirs, _ := filepath.Glob(filepath.Join(a.DataDir, "containerd", "state", "io.containerd.runtime.v2.task", "*", "*"))
+		for _, d := range dirs {
+			ids = append(ids, filepath.Base(d))
+		}
+	}
 	for range 3 {
 		if killInNetNS(inodes) == 0 {
 			break
@@ -152,6 +159,25 @@ func (c *Cluster) removeLeftovers() {
 		time.Sleep(200 * time.Millisecond)
 	}
 	unmountUnder(c.dir)
+	removeCgroups(ids)
+}
+
+// removeCgroups removes the (now empty) cgroups of the given containers
+// in every controller, and their parent when it is left empty.
+func removeCgroups(ids []string) {
+	parents, _ := filepath.Glob("/sys/fs/cgroup/*/shoal-*")
+	for _, parent := range parents {
+		for _, id := range ids {
+			for range 10 {
+				err := syscall.Rmdir(filepath.Join(parent, id))
+				if err == nil || err == syscall.ENOENT {
+					break
+				}
+				time.Sleep(100 * time.Millisecond) // killed tasks still exiting
+			}
+		}
+		_ = syscall.Rmdir(parent)
+	}
 }
 
 func addInode(set map[uint64]bool, path string) {
