@@ -11,7 +11,7 @@ import (
 )
 
 // reportDelay gathers status changes of many pods into one write.
-const reportDelay = 100 * time.Millisecond
+const reportDelay = 25 * time.Millisecond
 
 // reporter batches pod status writes: the latest status per pod, flushed
 // together, so 50 pods starting at once cost a few Raft entries, not 50.
