@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	osexec "os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -486,6 +487,17 @@ func TestPodProbesAndLimits(t *testing.T) {
 		out, _ := n1.CLIContext(ctx, "logs", "-f", "--tail", "1", p.Name)
 		if n := strings.Count(out, "tick-"); n < 5 {
 			t.Fatalf("logs -f gave %d lines in 3s:\n%s", n, out)
+		}
+	})
+
+	t.Run("exec -t gets a terminal", func(t *testing.T) {
+		p := podsOf(t, n1, "ticker")[0]
+		// script(1) gives the client a pseudo-terminal, as a user's shell has.
+		cmd := osexec.Command("script", "-qec", fmt.Sprintf("%s exec -t %s -- sh -c 'tty; stty size'", c.Bin(), p.Name), "/dev/null")
+		cmd.Env = n1.ClientEnv()
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "/dev/pts/") {
+			t.Fatalf("exec -t: %v\n%s", err, out)
 		}
 	})
 

@@ -431,3 +431,11 @@ func (a *Agent) CLIContext(ctx context.Context, args ...string) (string, error) 
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
+
+// Bin is the path of the shoal binary the cluster runs.
+func (c *Cluster) Bin() string { return c.bin }
+
+// ClientEnv is the environment a shoal client needs to talk to a.
+func (a *Agent) ClientEnv() []string {
+	return append(os.Environ(), "SHOAL_ADDR=https://"+a.APIAddr(), "SHOAL_TOKEN="+a.c.Token())
+}
