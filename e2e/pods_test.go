@@ -462,6 +462,33 @@ func TestPodProbesAndLimits(t *testing.T) {
 		}
 	})
 
+	t.Run("init containers run first", func(t *testing.T) {
+		p := applyPod(t, n1, "withinit", "n1", fmt.Sprintf(busyboxContainer, "cat /work/msg; sleep 3600")+`          volumeMounts: [{name: work, mountPath: /work}]
+      initContainers:
+        - name: first
+          image: shoal.local/busybox:1
+          command: ["sh", "-c", "echo from-first > /work/msg"]
+          volumeMounts: [{name: work, mountPath: /work}]
+        - name: second
+          image: shoal.local/busybox:1
+          command: ["sh", "-c", "echo from-second >> /work/msg"]
+          volumeMounts: [{name: work, mountPath: /work}]
+      volumes: [{name: work, emptyDir: {}}]
+`)
+		for _, st := range p.Status.InitContainerStatuses {
+			if st.State.Terminated == nil || st.State.Terminated.Reason != "Completed" {
+				t.Fatalf("init container %s: %+v", st.Name, st.State)
+			}
+		}
+		testcluster.Eventually(t, 10*time.Second, func() error {
+			out, _, err := n1.CLI("logs", p.Name)
+			if err != nil || out != "from-first\nfrom-second\n" {
+				return fmt.Errorf("logs %q %v", out, err)
+			}
+			return nil
+		})
+	})
+
 	t.Run("hostPort answers on the node address", func(t *testing.T) {
 		applyPod(t, n1, "hostport", "n1", `        - name: web
           image: shoal.local/testserver:1
