@@ -17,9 +17,11 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/shoal-dev/shoal/agent/hostinfo"
+	"github.com/shoal-dev/shoal/agent/pods"
 	"github.com/shoal-dev/shoal/agent/runtime"
 	"github.com/shoal-dev/shoal/consensus"
 	"github.com/shoal-dev/shoal/gossip"
+	"github.com/shoal-dev/shoal/netsvc"
 )
 
 // Agent is one Shoal node.
@@ -45,6 +47,9 @@ type Agent struct {
 	fenced atomic.Bool
 	// runtime is the container runtime once it is up.
 	runtime atomic.Pointer[runtime.Runtime]
+	// pods and routes run this node's pods once the pod network is up.
+	pods   atomic.Pointer[pods.Manager]
+	routes atomic.Pointer[netsvc.Routes]
 	// ready is closed once the agent serves its API.
 	ready chan struct{}
 	// leaveReq asks Run to leave the cluster gracefully and stop.

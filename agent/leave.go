@@ -38,6 +38,8 @@ func (a *Agent) leave(ctx context.Context) error {
 	if err := a.gossip.Leave(5 * time.Second); err != nil {
 		return fmt.Errorf("gossip leave: %w", err)
 	}
+	// Out of the cluster, its pods are replaced elsewhere: stop them here.
+	a.stopNode(ctx)
 	a.logger.Info("left the cluster")
 	return nil
 }

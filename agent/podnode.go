@@ -92,10 +92,27 @@ func (a *Agent) runPodNetwork(ctx context.Context, rt *runtime.Runtime) error {
 		Events:        eventWriter{a},
 		Logger:        a.logger.With("component", "pods"),
 	}, rt, network, a.store, a.writePodStatus)
+	a.pods.Store(m)
+	a.routes.Store(routes)
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return m.Run(ctx) })
 	g.Go(func() error { return a.runRoutes(ctx, routes) })
 	return g.Wait()
+}
+
+// stopNode stops every pod here and removes the pod routes: the node is
+// leaving the cluster for good.
+func (a *Agent) stopNode(ctx context.Context) {
+	if m := a.pods.Load(); m != nil {
+		if err := m.StopAll(ctx); err != nil {
+			a.logger.Warn("stop pods on leave", "err", err)
+		}
+	}
+	if r := a.routes.Load(); r != nil {
+		if err := r.Close(); err != nil {
+			a.logger.Warn("remove pod routes on leave", "err", err)
+		}
+	}
 }
 
 // waitPodCIDR waits until this node's Node object has a pod CIDR.

@@ -341,6 +341,21 @@ func TestPodsOnContainerd(t *testing.T) {
 			return nil
 		})
 	})
+
+	t.Run("a node that leaves stops its pods", func(t *testing.T) {
+		if shimCount(n2) == 0 {
+			t.Fatal("no pods running on n2 before it leaves")
+		}
+		if _, stderr, err := n2.CLI("leave"); err != nil {
+			t.Fatalf("leave: %v %s", err, stderr)
+		}
+		testcluster.Eventually(t, 60*time.Second, func() error {
+			if n := shimCount(n2); n > 0 {
+				return fmt.Errorf("%d containers still run on n2", n)
+			}
+			return nil
+		})
+	})
 }
 
 const orderedStatefulSet = `apiVersion: apps/v1

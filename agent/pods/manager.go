@@ -3,11 +3,13 @@ package pods
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -60,6 +62,8 @@ type Manager struct {
 	wg      sync.WaitGroup
 	// resync asks the loop for a pass now (a worker finished).
 	resync chan struct{}
+	// leaving is set when the node leaves the cluster: it runs no pods.
+	leaving atomic.Bool
 }
 
 // New returns a Manager; Run starts it.
@@ -128,10 +132,33 @@ func (m *Manager) loop(ctx context.Context) {
 	}
 }
 
+// StopAll stops every pod on this node for good (the node leaves the
+// cluster) and waits until they are gone or ctx ends.
+func (m *Manager) StopAll(ctx context.Context) error {
+	m.leaving.Store(true)
+	m.sync(ctx)
+	for {
+		m.mu.Lock()
+		n := len(m.workers)
+		m.mu.Unlock()
+		if n == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%d pods still stopping: %w", n, ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
 // assigned lists the pods this node should run, by uid.
 func (m *Manager) assigned() map[string]*api.Pod {
-	fenced := m.cfg.Fenced()
 	out := map[string]*api.Pod{}
+	if m.leaving.Load() {
+		return out
+	}
+	fenced := m.cfg.Fenced()
 	for _, o := range m.view.List("Pod", "", nil) {
 		p := o.(*api.Pod)
 		if p.Spec.NodeName != m.cfg.NodeName || p.DeletionTimestamp != nil {
