@@ -27,6 +27,14 @@ func podCluster(t testing.TB, names ...string) *testcluster.Cluster {
 	for _, n := range names {
 		c.Add(n)
 	}
+	importImages(t, c)
+	return c
+}
+
+// importImages builds the test images and imports them into every agent's
+// containerd through the first agent's API.
+func importImages(t testing.TB, c *testcluster.Cluster) {
+	t.Helper()
 	dir := t.TempDir()
 	for _, build := range []func(string) (string, string, error){testimage.TestServer, testimage.Busybox} {
 		path, ref, err := build(dir)
@@ -45,7 +53,6 @@ func podCluster(t testing.TB, names ...string) *testcluster.Cluster {
 			})
 		}
 	}
-	return c
 }
 
 const podYAML = `apiVersion: apps/v1
