@@ -230,6 +230,9 @@ func (s *apiServer) runExec(ctx context.Context, rt *runtime.Runtime, id string,
 	resize := make(chan [2]uint16, 4)
 	cfg.Resize = resize
 	pr, pw := io.Pipe()
+	// Closing the read side ends a stdin write blocked after the command
+	// exited.
+	defer func() { _ = pr.Close() }()
 	if stdin {
 		cfg.Stdin = pr
 	}
@@ -244,6 +247,9 @@ func (s *apiServer) runExec(ctx context.Context, rt *runtime.Runtime, id string,
 			}
 			switch typ {
 			case client.FrameStdin:
+				if !stdin {
+					continue // not asked for: dropped
+				}
 				if _, err := pw.Write(p); err != nil {
 					return
 				}
