@@ -236,9 +236,24 @@ func (s *apiServer) runExec(ctx context.Context, rt *runtime.Runtime, id string,
 	if stdin {
 		cfg.Stdin = pr
 	}
+	// Input goes through a queue so the frame reader keeps reading (and
+	// notices the client going away, which ends the exec, and resize
+	// frames) while a command is slow to read its input; only a full
+	// queue (8 MiB) makes it wait.
+	input := make(chan []byte, 256)
 	go func() {
-		// Client → agent frames; the client going away ends the exec.
 		defer func() { _ = pw.Close() }()
+		for b := range input {
+			if b == nil {
+				return // stdin closed
+			}
+			if _, err := pw.Write(b); err != nil {
+				return
+			}
+		}
+	}()
+	go func() {
+		defer close(input)
 		for {
 			typ, p, err := client.ReadFrame(in)
 			if err != nil {
@@ -247,14 +262,19 @@ func (s *apiServer) runExec(ctx context.Context, rt *runtime.Runtime, id string,
 			}
 			switch typ {
 			case client.FrameStdin:
-				if !stdin {
+				if !stdin || len(p) == 0 {
 					continue // not asked for: dropped
 				}
-				if _, err := pw.Write(p); err != nil {
+				select {
+				case input <- p:
+				case <-ctx.Done():
 					return
 				}
 			case client.FrameStdinClose:
-				_ = pw.Close()
+				select {
+				case input <- nil:
+				default:
+				}
 			case client.FrameResize:
 				if len(p) == 4 {
 					select {

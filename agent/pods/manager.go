@@ -40,6 +40,9 @@ type Config struct {
 	// it is, StatefulSet pods are stopped (their identity may be taken
 	// over elsewhere).
 	Fenced func() bool
+	// GCInterval is how often (and how long after start) containers,
+	// sandboxes and files no pod claims are removed; 0 means 30 s.
+	GCInterval time.Duration
 	// Events receives the events of pods (pulled, started, back-off…);
 	// nil drops them.
 	Events EventSink
@@ -70,6 +73,9 @@ type Manager struct {
 func New(cfg Config, rt Runtime, net Network, view View, sink StatusSink) *Manager {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.GCInterval <= 0 {
+		cfg.GCInterval = gcInterval
 	}
 	if cfg.Fenced == nil {
 		cfg.Fenced = func() bool { return false }
@@ -103,7 +109,8 @@ func (m *Manager) loop(ctx context.Context) {
 	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()
 	m.sync(ctx)
-	m.gc(ctx)
+	// The first collection waits one interval: a restarted agent's replica
+	// may still be catching up, and a pod missing from it is not gone.
 	lastGC, lastRotate := time.Now(), time.Now()
 	for {
 		select {
@@ -125,7 +132,7 @@ func (m *Manager) loop(ctx context.Context) {
 			m.rotateLogs()
 			lastRotate = time.Now()
 		}
-		if time.Since(lastGC) > gcInterval {
+		if time.Since(lastGC) > m.cfg.GCInterval {
 			m.gc(ctx)
 			lastGC = time.Now()
 		}

@@ -87,9 +87,10 @@ func (h *harness) start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	m := New(Config{
 		NodeName: "n1", NodeIP: "10.0.0.1", DataDir: h.t.TempDir(), ClusterDomain: "cluster.local", DNSIP: "10.42.0.1",
-		Backoff: probe.Backoff{Initial: 20 * time.Millisecond, Max: 100 * time.Millisecond, ResetAfter: time.Minute},
-		Fenced:  h.fenced.Load,
-		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Backoff:    probe.Backoff{Initial: 20 * time.Millisecond, Max: 100 * time.Millisecond, ResetAfter: time.Minute},
+		Fenced:     h.fenced.Load,
+		GCInterval: 100 * time.Millisecond,
+		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}, h.rt, h.net, h.c.store, func(_ context.Context, ps []*api.Pod) error {
 		objs := make([]api.Object, len(ps))
 		for i, p := range ps {
@@ -321,4 +322,24 @@ func TestManagerOneIdentityAtATime(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+func TestManagerNeverStaysDownWhenContainerRecordIsGone(t *testing.T) {
+	h := newHarness(t)
+	h.addPod("once", func(p *api.Pod) { p.Spec.RestartPolicy = api.RestartNever })
+	p := h.waitStatus("once", running)
+	id := containerID(p.UID, "main")
+	h.rt.mu.Lock()
+	delete(h.rt.ctrs, id) // containerd lost the record while it ran
+	h.rt.mu.Unlock()
+	h.waitStatus("once", func(p *api.Pod) error {
+		if p.Status.Phase != api.PodFailed {
+			return fmt.Errorf("phase %s", p.Status.Phase)
+		}
+		return nil
+	})
+	time.Sleep(300 * time.Millisecond)
+	if n := h.rt.starts[id]; n != 1 {
+		t.Fatalf("restartPolicy Never container started %d times", n)
+	}
 }

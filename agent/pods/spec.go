@@ -1,7 +1,10 @@
 package pods
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -42,15 +45,53 @@ func containerConfig(pod *api.Pod, c *api.Container, env []string, vols map[stri
 			if filepath.IsAbs(sub) || strings.HasPrefix(sub, "..") {
 				return cfg, configErrorf("volumeMount %q: subPath %q leaves the volume", m.Name, m.SubPath)
 			}
+			if err := noSymlinks(src, sub); err != nil {
+				return cfg, configErrorf("volumeMount %q: subPath %q: %v", m.Name, m.SubPath, err)
+			}
 			src = filepath.Join(src, sub)
 		}
-		cfg.Mounts = append(cfg.Mounts, runtime.Mount{Source: src, Destination: m.MountPath, ReadOnly: m.ReadOnly})
+		// ConfigMap and Secret volumes are the agent's to write: the pod
+		// only reads them.
+		ro := m.ReadOnly || readOnlyVolume(pod, m.Name)
+		cfg.Mounts = append(cfg.Mounts, runtime.Mount{Source: src, Destination: m.MountPath, ReadOnly: ro})
 	}
 	if err := applySecurity(&cfg, pod.Spec.SecurityContext, c.SecurityContext); err != nil {
 		return cfg, err
 	}
 	applyResources(&cfg, c.Resources)
 	return cfg, nil
+}
+
+// readOnlyVolume reports whether the pod's volume name is a ConfigMap or
+// Secret projection.
+func readOnlyVolume(pod *api.Pod, name string) bool {
+	for _, v := range pod.Spec.Volumes {
+		if v.Name == name {
+			return v.ConfigMap != nil || v.Secret != nil
+		}
+	}
+	return false
+}
+
+// noSymlinks checks that no component of sub below root is a symlink, so
+// a container cannot point a subPath mount outside its volume (the
+// container writes the volume; the agent mounts with root's view).
+func noSymlinks(root, sub string) error {
+	p := root
+	for _, part := range strings.Split(sub, string(filepath.Separator)) {
+		p = filepath.Join(p, part)
+		fi, err := os.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // created by the runtime as a directory
+		}
+		if err != nil {
+			return err
+		}
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			return errors.New("is or passes through a symbolic link")
+		}
+	}
+	return nil
 }
 
 // applySecurity maps the pod's and container's securityContext (the

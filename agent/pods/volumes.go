@@ -189,6 +189,9 @@ func project(dir string, data map[string][]byte, items []api.KeyToPath, defMode 
 		if err != nil || d.IsDir() {
 			return err
 		}
+		if strings.HasPrefix(d.Name(), ".tmp-") {
+			return os.Remove(p)
+		}
 		rel, _ := filepath.Rel(dir, p)
 		if _, ok := files[rel]; !ok {
 			return os.Remove(p)
@@ -199,15 +202,24 @@ func project(dir string, data map[string][]byte, items []api.KeyToPath, defMode 
 
 // writeAtomic replaces path with data, so a reader in the pod never sees
 // a half-written file.
+// The temporary file gets a fresh random name (O_EXCL) and its mode is set
+// on the open file, so nothing in the directory can redirect the write.
 func writeAtomic(path string, data []byte, mode fs.FileMode) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, mode); err != nil {
+	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-")
+	if err != nil {
 		return err
 	}
-	if err := os.Chmod(tmp, mode); err != nil {
+	_, werr := f.Write(data)
+	cerr := f.Chmod(mode)
+	if err := errors.Join(werr, cerr, f.Close()); err != nil {
+		_ = os.Remove(f.Name())
 		return err
 	}
-	return os.Rename(tmp, path)
+	if err := os.Rename(f.Name(), path); err != nil {
+		_ = os.Remove(f.Name())
+		return err
+	}
+	return nil
 }
 
 // etcFiles writes the pod's /etc/hosts, /etc/hostname and

@@ -185,9 +185,27 @@ func (w *worker) restore(ctx context.Context) {
 		}
 		info, err := w.m.rt.ContainerStatus(ctx, c.id)
 		if err != nil {
+			// No container record: a run that ended for good stays ended.
+			if cs, ok := reported[c.spec.Name]; ok && cs.State.Terminated != nil && !probe.ShouldRestart(w.policyOf(c), cs.State.Terminated.ExitCode) {
+				t := *cs.State.Terminated
+				c.term = &t
+			}
 			continue
 		}
 		c.created = true
+		if info.State == runtime.StateRunning && w.sandbox == nil {
+			// Its network namespace is gone: the container cannot serve.
+			// Stop it; the restart policy decides what comes next.
+			w.m.logger.Warn("running container lost its pod sandbox; stopping it", "pod", w.key, "container", c.spec.Name)
+			if err := w.m.rt.StopContainer(ctx, c.id, time.Second); err == nil {
+				if i, err := w.m.rt.ContainerStatus(ctx, c.id); err == nil {
+					info = i
+				}
+			}
+			if info.State == runtime.StateRunning {
+				info.State, info.ExitCode, info.FinishedAt = runtime.StateExited, 137, time.Now()
+			}
+		}
 		switch info.State {
 		case runtime.StateRunning:
 			c.running, c.startedAt = true, info.StartedAt.UTC()
@@ -263,7 +281,7 @@ func (w *worker) sync(ctx context.Context) time.Duration {
 		if c.running {
 			continue
 		}
-		if c.term != nil && c.waiting == nil && c.created {
+		if c.term != nil && c.waiting == nil {
 			continue // exited and staying down (restartPolicy)
 		}
 		if now.Before(c.nextStart) {
@@ -282,6 +300,14 @@ func (w *worker) initPolicy() api.RestartPolicy {
 		return api.RestartNever
 	}
 	return api.RestartOnFailure
+}
+
+// policyOf is the restart policy that applies to c.
+func (w *worker) policyOf(c *ctr) api.RestartPolicy {
+	if c.init {
+		return w.initPolicy()
+	}
+	return w.pod.Spec.RestartPolicy
 }
 
 // refresh looks at the containers the worker believes running and records
@@ -332,11 +358,7 @@ func (w *worker) exited(c *ctr, info runtime.ContainerInfo) {
 	}
 	c.killReason = ""
 	c.waiting = nil
-	policy := w.pod.Spec.RestartPolicy
-	if c.init {
-		policy = w.initPolicy()
-	}
-	if !probe.ShouldRestart(policy, info.ExitCode) {
+	if !probe.ShouldRestart(w.policyOf(c), info.ExitCode) {
 		return
 	}
 	delay := w.m.cfg.Backoff.Delay(c.restarts+1, finished.Sub(started))
@@ -382,10 +404,10 @@ func (w *worker) start(ctx context.Context, c *ctr, vols map[string]string) {
 		fail("CreateContainerConfigError", err)
 		return
 	}
-	restart := c.term != nil
-	if restart {
-		c.last = c.term
-		c.restarts++
+	// This run's number: counted once it has really started.
+	run := c.restarts
+	if c.term != nil {
+		run++
 	}
 	if c.created {
 		// A fresh container per run, as kubelet: current env, clean rootfs.
@@ -401,16 +423,20 @@ func (w *worker) start(ctx context.Context, c *ctr, vols map[string]string) {
 	}
 	c.created = true
 	w.event(c, api.EventNormal, "Created", "Created container "+c.spec.Name)
-	logPath := LogPath(w.m.cfg.DataDir, pod.Namespace, pod.Name, pod.UID, c.spec.Name, c.restarts)
+	logPath := LogPath(w.m.cfg.DataDir, pod.Namespace, pod.Name, pod.UID, c.spec.Name, run)
 	if err := os.MkdirAll(dirOf(logPath), 0o755); err != nil {
 		fail("CreateContainerError", err)
 		return
 	}
-	removeOldLogs(logPath, c.restarts)
+	removeOldLogs(logPath, run)
 	if _, err := w.m.rt.StartContainer(ctx, c.id, logPath); err != nil {
 		fail("RunContainerError", err)
 		return
 	}
+	if c.term != nil {
+		c.last = c.term
+	}
+	c.restarts = run
 	c.failures, c.term, c.waiting = 0, nil, nil
 	c.running, c.startedAt = true, time.Now().UTC().Truncate(time.Second)
 	c.started = c.spec.StartupProbe == nil
@@ -429,7 +455,7 @@ func (w *worker) terminal() bool {
 		return true
 	}
 	for _, c := range w.ctrs {
-		if c.running || c.term == nil || c.waiting != nil || !c.created {
+		if c.running || c.term == nil || c.waiting != nil {
 			return false
 		}
 	}
