@@ -30,6 +30,7 @@ var (
 func Binary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
+		removeStaleBinaries()
 		dir, err := os.MkdirTemp("", "shoal-bin-")
 		if err != nil {
 			buildErr = err
@@ -47,6 +48,17 @@ func Binary(t testing.TB) string {
 		t.Fatal(buildErr)
 	}
 	return binPath
+}
+
+// removeStaleBinaries deletes binaries earlier test processes built more
+// than an hour ago (a test process cannot remove its own at exit).
+func removeStaleBinaries() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "shoal-bin-*"))
+	for _, d := range dirs {
+		if fi, err := os.Stat(d); err == nil && time.Since(fi.ModTime()) > time.Hour {
+			_ = os.RemoveAll(d)
+		}
+	}
 }
 
 func moduleRoot() string {
