@@ -2,6 +2,7 @@ package netsvc
 
 import (
 	"context"
+	"github.com/shoal-dev/shoal/internal/netnstest"
 	"net/netip"
 	"strings"
 	"testing"
@@ -24,7 +25,7 @@ func newClusterNode(t *testing.T, name, addr, podCIDR string) *clusterNode {
 	t.Helper()
 	n := &clusterNode{testNode: newTestNode(t), name: name, addr: netip.MustParseAddr(addr), podCIDR: netip.MustParsePrefix(podCIDR)}
 	dir := t.TempDir()
-	n.do(t, func() error {
+	n.Do(t, func() error {
 		var err error
 		if n.net, err = cni.New(cni.Config{DataDir: dir, PodCIDR: podCIDR, Logger: testLogger(t)}); err != nil {
 			return err
@@ -33,7 +34,7 @@ func newClusterNode(t *testing.T, name, addr, podCIDR string) *clusterNode {
 		return err
 	})
 	t.Cleanup(func() {
-		err := n.try(func() error {
+		err := n.Try(func() error {
 			uids, err := n.net.List()
 			for _, uid := range uids {
 				if terr := n.net.Teardown(context.Background(), uid); terr != nil {
@@ -52,17 +53,17 @@ func newClusterNode(t *testing.T, name, addr, podCIDR string) *clusterNode {
 	return n
 }
 
-func (n *clusterNode) peer() Peer { return Peer{Name: n.name, PodCIDR: n.podCIDR, Addr: n.addr} }
+func (n *clusterNode) peer() Peer { return Peer{Name: n.Name, PodCIDR: n.podCIDR, Addr: n.addr} }
 
 func (n *clusterNode) sync(t *testing.T, peers ...Peer) {
 	t.Helper()
-	n.do(t, func() error { return n.routes.Sync(peers) })
+	n.Do(t, func() error { return n.routes.Sync(peers) })
 }
 
 func (n *clusterNode) setup(t *testing.T, uid string) cni.Sandbox {
 	t.Helper()
 	var sb cni.Sandbox
-	n.do(t, func() error {
+	n.Do(t, func() error {
 		var err error
 		sb, err = n.net.Setup(context.Background(), cni.PodRef{UID: uid, Namespace: "default", Name: uid}, nil)
 		return err
@@ -81,7 +82,7 @@ func TestPodsReachAcrossNodes(t *testing.T) {
 
 	a, b := n1.setup(t, "pod-a"), n2.setup(t, "pod-b")
 	portA, portB := serveWhoAmI(t, a.NetNSPath), serveWhoAmI(t, b.NetNSPath)
-	portN2 := serveWhoAmI(t, n2.path()) // a server on node 2 itself, outside the cluster CIDR
+	portN2 := serveWhoAmI(t, n2.Path()) // a server on node 2 itself, outside the cluster CIDR
 
 	tests := []struct {
 		name   string
@@ -92,14 +93,14 @@ func TestPodsReachAcrossNodes(t *testing.T) {
 	}{
 		{"pod on node 1 to pod on node 2", a.NetNSPath, b.IP.String(), portB, a.IP.String()},
 		{"pod on node 2 to pod on node 1", b.NetNSPath, a.IP.String(), portA, b.IP.String()},
-		{"node 1 to pod on node 2", n1.path(), b.IP.String(), portB, "10.99.0.1"},
-		{"node 2 to pod on node 1", n2.path(), a.IP.String(), portA, "10.99.0.2"},
+		{"node 1 to pod on node 2", n1.Path(), b.IP.String(), portB, "10.99.0.1"},
+		{"node 2 to pod on node 1", n2.Path(), a.IP.String(), portA, "10.99.0.2"},
 		{"pod leaving the cluster is masqueraded", a.NetNSPath, "10.99.0.2", portN2, "10.99.0.1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got string
-			err := inNetNS(tt.fromNS, func() error {
+			err := netnstest.InNetNS(tt.fromNS, func() error {
 				var err error
 				got, err = whoAmI(tt.to, tt.port)
 				return err
@@ -133,7 +134,7 @@ func TestPodsReachAcrossNodes(t *testing.T) {
 		if got := n1.routeGet(t, b.IP.String()); got != "unreachable" {
 			t.Errorf("ip route get %s on node 1 = %q, want unreachable", b.IP, got)
 		}
-		err := inNetNS(a.NetNSPath, func() error {
+		err := netnstest.InNetNS(a.NetNSPath, func() error {
 			_, err := whoAmI(b.IP.String(), portB)
 			return err
 		})
@@ -141,13 +142,13 @@ func TestPodsReachAcrossNodes(t *testing.T) {
 			t.Error("pod on node 1 still reaches pod on node 2")
 		}
 		n1.sync(t, n1.peer(), n2.peer())
-		if err := inNetNS(a.NetNSPath, func() error { _, err := whoAmI(b.IP.String(), portB); return err }); err != nil {
+		if err := netnstest.InNetNS(a.NetNSPath, func() error { _, err := whoAmI(b.IP.String(), portB); return err }); err != nil {
 			t.Errorf("after the peer came back: %v", err)
 		}
 	})
 
 	t.Run("close", func(t *testing.T) {
-		n1.do(t, n1.routes.Close)
+		n1.Do(t, n1.routes.Close)
 		if got := n1.ourRoutes(t); len(got) != 0 {
 			t.Errorf("routes on node 1 after Close = %v, want none", got)
 		}
@@ -174,7 +175,7 @@ func TestForwardPolicyDrop(t *testing.T) {
 	a, b := n1.setup(t, "pod-a"), n2.setup(t, "pod-b")
 	portB := serveWhoAmI(t, b.NetNSPath)
 	dial := func() error {
-		return inNetNS(a.NetNSPath, func() error { _, err := whoAmI(b.IP.String(), portB); return err })
+		return netnstest.InNetNS(a.NetNSPath, func() error { _, err := whoAmI(b.IP.String(), portB); return err })
 	}
 	if err := dial(); err != nil {
 		t.Fatalf("pod on node 1 to pod on node 2 with FORWARD policy DROP: %v", err)
@@ -183,7 +184,7 @@ func TestForwardPolicyDrop(t *testing.T) {
 	if rules, _ := n1.run("iptables", "-S", "FORWARD"); strings.Count(rules, forwardComment) != 2 {
 		t.Errorf("iptables FORWARD on node 1:\n%s\nwant our two accept rules once", rules)
 	}
-	n1.do(t, n1.routes.Close)
+	n1.Do(t, n1.routes.Close)
 	if rules, _ := n1.run("iptables", "-S", "FORWARD"); strings.Contains(rules, forwardComment) {
 		t.Errorf("iptables FORWARD on node 1 after Close:\n%s\nwant our rules gone", rules)
 	}

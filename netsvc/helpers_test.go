@@ -2,13 +2,10 @@ package netsvc
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
-	"math/rand/v2"
+	"github.com/shoal-dev/shoal/internal/netnstest"
 	"net"
-	"os"
 	"os/exec"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -18,70 +15,16 @@ import (
 	"github.com/vishvananda/netns"
 )
 
-// testNode is a named network namespace standing in for a machine, with a
-// goroutine whose locked thread lives in it: code under test runs there
-// (through do), so the test's own network namespace is never touched.
-type testNode struct {
-	name string
-	work chan func()
-}
+// testNode is a machine stand-in (see netnstest.Node) with this
+// package's helpers.
+type testNode struct{ *netnstest.Node }
 
-// newTestNode makes the namespace, with lo up, and deletes it (and with
-// it every link, route and nftables table in it) when the test ends.
-func newTestNode(t testing.TB) *testNode {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: creates network namespaces")
-	}
-	n := &testNode{name: fmt.Sprintf("shoaltest-%08x", rand.Uint32()), work: make(chan func())}
-	errc := make(chan error, 1)
-	go func() {
-		// Never unlocked: the thread ends with the goroutine instead of
-		// going back to the pool in the test namespace.
-		runtime.LockOSThread()
-		ns, err := netns.NewNamed(n.name)
-		if err != nil {
-			errc <- fmt.Errorf("new netns %s: %w", n.name, err)
-			return
-		}
-		errc <- errors.Join(ns.Close(), linkUp("lo"))
-		for f := range n.work {
-			f()
-		}
-	}()
-	if err := <-errc; err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		close(n.work)
-		if err := netns.DeleteNamed(n.name); err != nil {
-			t.Errorf("delete netns %s: %v", n.name, err)
-		}
-	})
-	return n
-}
-
-func (n *testNode) path() string { return "/run/netns/" + n.name }
-
-// do runs f on the node's thread and fails the test if f fails.
-func (n *testNode) do(t testing.TB, f func() error) {
-	t.Helper()
-	if err := n.try(f); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// try runs f on the node's thread.
-func (n *testNode) try(f func() error) error {
-	errc := make(chan error, 1)
-	n.work <- func() { errc <- f() }
-	return <-errc
-}
+func newTestNode(t testing.TB) *testNode { return &testNode{netnstest.New(t)} }
 
 // run runs a command in the node and returns its combined output.
 func (n *testNode) run(name string, args ...string) (string, error) {
 	var out []byte
-	err := n.try(func() error {
+	err := n.Try(func() error {
 		var err error
 		out, err = exec.Command(name, args...).CombinedOutput()
 		return err
@@ -93,19 +36,19 @@ func (n *testNode) run(name string, args ...string) (string, error) {
 // b with addrB (CIDRs).
 func connect(t testing.TB, a, b *testNode, addrA, addrB string) {
 	t.Helper()
-	peerNS, err := netns.GetFromName(b.name)
+	peerNS, err := netns.GetFromName(b.Name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer func() { _ = peerNS.Close() }()
-	a.do(t, func() error {
+	a.Do(t, func() error {
 		veth := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "lan0"}, PeerName: "lan1", PeerNamespace: netlink.NsFd(int(peerNS))}
 		if err := netlink.LinkAdd(veth); err != nil {
 			return fmt.Errorf("add veth: %w", err)
 		}
 		return addrUp("lan0", addrA)
 	})
-	b.do(t, func() error {
+	b.Do(t, func() error {
 		l, err := netlink.LinkByName("lan1")
 		if err != nil {
 			return err
@@ -129,18 +72,7 @@ func addrUp(link, cidr string) error {
 	if err := netlink.AddrAdd(l, a); err != nil {
 		return fmt.Errorf("address %s: %w", link, err)
 	}
-	return linkUp(link)
-}
-
-func linkUp(name string) error {
-	l, err := netlink.LinkByName(name)
-	if err != nil {
-		return fmt.Errorf("find %s: %w", name, err)
-	}
-	if err := netlink.LinkSetUp(l); err != nil {
-		return fmt.Errorf("bring %s up: %w", name, err)
-	}
-	return nil
+	return netnstest.LinkUp(link)
 }
 
 // ourRoutes lists the node's routes with RouteProtocol, as
@@ -148,7 +80,7 @@ func linkUp(name string) error {
 func (n *testNode) ourRoutes(t testing.TB) []string {
 	t.Helper()
 	var out []string
-	n.do(t, func() error {
+	n.Do(t, func() error {
 		have, err := ours()
 		for rt := range have {
 			out = append(out, rt.String())
@@ -174,34 +106,13 @@ func (n *testNode) routeGet(t testing.TB, dst string) string {
 	return strings.Join(strings.Fields(line), " ")
 }
 
-// inNetNS runs f on a fresh thread inside the namespace bound at path;
-// the thread is discarded afterwards.
-func inNetNS(path string, f func() error) error {
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: see newTestNode
-		ns, err := netns.GetFromPath(path)
-		if err != nil {
-			errc <- fmt.Errorf("open netns %s: %w", path, err)
-			return
-		}
-		defer func() { _ = ns.Close() }()
-		if err := netns.Set(ns); err != nil {
-			errc <- fmt.Errorf("enter netns %s: %w", path, err)
-			return
-		}
-		errc <- f()
-	}()
-	return <-errc
-}
-
 // serveWhoAmI listens on a TCP port inside the namespace at path and
 // answers every connection with the client's address as it sees it. It
 // returns the port.
 func serveWhoAmI(t testing.TB, path string) int {
 	t.Helper()
 	var ln net.Listener
-	if err := inNetNS(path, func() error {
+	if err := netnstest.InNetNS(path, func() error {
 		var err error
 		ln, err = net.Listen("tcp4", ":0")
 		return err

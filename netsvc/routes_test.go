@@ -17,7 +17,7 @@ func newRoutes(t testing.TB, node *testNode) *Routes {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if err := node.try(r.Close); err != nil {
+		if err := node.Try(r.Close); err != nil {
 			t.Errorf("Close: %v", err)
 		}
 	})
@@ -62,7 +62,7 @@ func TestSyncRoutes(t *testing.T) {
 	}
 	for _, s := range steps {
 		t.Run(s.name, func(t *testing.T) {
-			node.do(t, func() error { return r.Sync(s.peers) })
+			node.Do(t, func() error { return r.Sync(s.peers) })
 			want := append(slices.Clone(s.want), unreachable...)
 			slices.Sort(want)
 			if got := node.ourRoutes(t); !slices.Equal(got, want) {
@@ -71,7 +71,7 @@ func TestSyncRoutes(t *testing.T) {
 		})
 	}
 
-	node.do(t, func() error { return r.Sync([]Peer{n2}) })
+	node.Do(t, func() error { return r.Sync([]Peer{n2}) })
 	for dst, want := range map[string]string{
 		"10.42.2.7":  "10.42.2.7 via 10.99.0.2 dev lan0 src 10.99.0.1 uid 0",
 		"10.42.77.5": "unreachable", // unknown pod network
@@ -85,7 +85,7 @@ func TestSyncRoutes(t *testing.T) {
 		t.Errorf("nft table (%v):\n%s\nwant the masquerade rule", err, tbl)
 	}
 
-	node.do(t, r.Close)
+	node.Do(t, r.Close)
 	if got := node.ourRoutes(t); len(got) != 0 {
 		t.Errorf("routes after Close = %v, want none", got)
 	}
@@ -95,7 +95,7 @@ func TestSyncRoutes(t *testing.T) {
 	if tbl, err := node.run("nft", "list", "table", "ip", tableName); err == nil {
 		t.Errorf("nft table after Close:\n%s\nwant none", tbl)
 	}
-	node.do(t, r.Close) // again: nothing there
+	node.Do(t, r.Close) // again: nothing there
 }
 
 func TestSyncLeavesOthersAlone(t *testing.T) {
@@ -108,8 +108,8 @@ func TestSyncLeavesOthersAlone(t *testing.T) {
 		t.Fatalf("add a foreign table: %v\n%s", err, out)
 	}
 	r := newRoutes(t, node)
-	node.do(t, func() error { return r.Sync(nil) })
-	node.do(t, r.Close)
+	node.Do(t, func() error { return r.Sync(nil) })
+	node.Do(t, r.Close)
 	if got := node.routeGet(t, "10.42.9.1"); !strings.Contains(got, "via 10.99.0.9") {
 		t.Errorf("foreign route after Sync and Close: %q, want it kept", got)
 	}
@@ -121,11 +121,11 @@ func TestSyncLeavesOthersAlone(t *testing.T) {
 func TestSyncRebuildsTheTable(t *testing.T) {
 	node := newTestNode(t)
 	r := newRoutes(t, node)
-	node.do(t, func() error { return r.Sync(nil) })
+	node.Do(t, func() error { return r.Sync(nil) })
 	if out, err := node.run("nft", "flush", "ruleset"); err != nil {
 		t.Fatalf("flush ruleset: %v\n%s", err, out)
 	}
-	node.do(t, func() error { return r.Sync(nil) })
+	node.Do(t, func() error { return r.Sync(nil) })
 	tbl, err := node.run("nft", "list", "table", "ip", tableName)
 	if err != nil || strings.Count(tbl, "/16 masquerade") != 1 || strings.Count(tbl, "/16 accept") != 2 {
 		t.Errorf("nft table after a flush and Sync (%v):\n%s\nwant one masquerade and two accept rules", err, tbl)

@@ -22,7 +22,7 @@ func benchSetupTeardown(b *testing.B, ports []PortMapping) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	b.ResetTimer()
-	node.do(b, func() error {
+	node.Do(b, func() error {
 		for i := range b.N {
 			uid := fmt.Sprintf("bench-%d", i)
 			if _, err := n.Setup(ctx, PodRef{UID: uid, Namespace: "default", Name: uid}, ports); err != nil {

@@ -3,6 +3,7 @@ package cni
 import (
 	"context"
 	"fmt"
+	"github.com/shoal-dev/shoal/internal/netnstest"
 	"net"
 	"net/netip"
 	"os"
@@ -23,13 +24,13 @@ func newNetwork(t testing.TB, node *testNode, podCIDR string) (*Network, string)
 	t.Helper()
 	dir := t.TempDir()
 	var n *Network
-	node.do(t, func() error {
+	node.Do(t, func() error {
 		var err error
 		n, err = New(Config{DataDir: dir, PodCIDR: podCIDR, Logger: testLogger(t)})
 		return err
 	})
 	t.Cleanup(func() {
-		if err := node.try(func() error {
+		if err := node.Try(func() error {
 			uids, err := n.List()
 			for _, uid := range uids {
 				if terr := n.Teardown(context.Background(), uid); terr != nil {
@@ -47,7 +48,7 @@ func newNetwork(t testing.TB, node *testNode, podCIDR string) (*Network, string)
 func setup(t testing.TB, node *testNode, n *Network, uid string, ports ...PortMapping) Sandbox {
 	t.Helper()
 	var sb Sandbox
-	node.do(t, func() error {
+	node.Do(t, func() error {
 		var err error
 		sb, err = n.Setup(context.Background(), PodRef{UID: uid, Namespace: "default", Name: "pod-" + uid}, ports)
 		return err
@@ -57,7 +58,7 @@ func setup(t testing.TB, node *testNode, n *Network, uid string, ports ...PortMa
 
 func teardown(t testing.TB, node *testNode, n *Network, uid string) {
 	t.Helper()
-	node.do(t, func() error { return n.Teardown(context.Background(), uid) })
+	node.Do(t, func() error { return n.Teardown(context.Background(), uid) })
 }
 
 func TestSetupGivesThePodANetwork(t *testing.T) {
@@ -110,7 +111,7 @@ func TestSetupGivesThePodANetwork(t *testing.T) {
 
 	t.Run("node reaches pod", func(t *testing.T) {
 		port := serveWhoAmI(t, a.NetNSPath, 0)
-		node.do(t, func() error {
+		node.Do(t, func() error {
 			got, err := whoAmI(net.JoinHostPort(a.IP.String(), strconv.Itoa(port)))
 			if err != nil {
 				return fmt.Errorf("node → pod: %w", err)
@@ -128,7 +129,7 @@ func TestSetupGivesThePodANetwork(t *testing.T) {
 			t.Fatalf("both pods got %s", a.IP)
 		}
 		port := serveWhoAmI(t, a.NetNSPath, 0)
-		err := inNetNS(b.NetNSPath, func() error {
+		err := netnstest.InNetNS(b.NetNSPath, func() error {
 			got, err := whoAmI(net.JoinHostPort(a.IP.String(), strconv.Itoa(port)))
 			if err != nil {
 				return fmt.Errorf("pod b → pod a: %w", err)
@@ -147,7 +148,7 @@ func TestSetupGivesThePodANetwork(t *testing.T) {
 func TestNewMakesTheBridge(t *testing.T) {
 	node := newTestNode(t)
 	newNetwork(t, node, "10.42.7.0/24")
-	node.do(t, func() error {
+	node.Do(t, func() error {
 		br, err := netlink.LinkByName("shoal0")
 		if err != nil {
 			return err
@@ -193,7 +194,7 @@ func TestTeardownReleasesEverything(t *testing.T) {
 		t.Fatalf("pod ip = %s, want %s", a.IP, want)
 	}
 
-	err := node.try(func() error {
+	err := node.Try(func() error {
 		_, err := n.Setup(context.Background(), PodRef{UID: "pod-b", Namespace: "default", Name: "b"}, nil)
 		return err
 	})
@@ -234,7 +235,7 @@ func TestLookupAfterRestart(t *testing.T) {
 	a := setup(t, node, n, "pod-a")
 
 	var restarted *Network
-	node.do(t, func() error {
+	node.Do(t, func() error {
 		var err error
 		restarted, err = New(Config{DataDir: dir, PodCIDR: "10.42.7.0/24", Logger: testLogger(t)})
 		return err
@@ -286,7 +287,7 @@ func TestHostPortReachesThePod(t *testing.T) {
 
 	for _, addr := range []string{"10.99.0.1:18080", "127.0.0.1:18080"} {
 		t.Run(addr, func(t *testing.T) {
-			node.do(t, func() error {
+			node.Do(t, func() error {
 				_, err := whoAmI(addr)
 				return err
 			})
@@ -297,7 +298,7 @@ func TestHostPortReachesThePod(t *testing.T) {
 	if rules := node.cmd(t, "iptables-save", "-t", "nat"); strings.Contains(rules, "CNI-DN-") {
 		t.Errorf("portmap rules left after Teardown:\n%s", rules)
 	}
-	if err := node.try(func() error { _, err := whoAmI("10.99.0.1:18080"); return err }); err == nil {
+	if err := node.Try(func() error { _, err := whoAmI("10.99.0.1:18080"); return err }); err == nil {
 		t.Error("host port still answers after Teardown")
 	}
 }
@@ -340,7 +341,7 @@ func TestSetupRejectsBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := node.try(func() error {
+			err := node.Try(func() error {
 				_, err := n.Setup(context.Background(), PodRef{UID: tt.uid, Namespace: "default", Name: "x"}, tt.ports)
 				return err
 			})
@@ -369,7 +370,7 @@ func TestConcurrentSetupAndTeardown(t *testing.T) {
 	var g errgroup.Group
 	for i, uid := range uids {
 		g.Go(func() error {
-			return inNetNS("/run/netns/"+node.name, func() error {
+			return netnstest.InNetNS("/run/netns/"+node.Name, func() error {
 				sb, err := n.Setup(context.Background(), PodRef{UID: uid, Namespace: "default", Name: uid}, nil)
 				ips[i] = sb.IP
 				return err
@@ -398,7 +399,7 @@ func TestConcurrentSetupAndTeardown(t *testing.T) {
 	}
 	for _, uid := range uids {
 		g.Go(func() error {
-			return inNetNS("/run/netns/"+node.name, func() error { return n.Teardown(context.Background(), uid) })
+			return netnstest.InNetNS("/run/netns/"+node.Name, func() error { return n.Teardown(context.Background(), uid) })
 		})
 	}
 	if err := g.Wait(); err != nil {
