@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -152,9 +153,15 @@ func (s *apiServer) podLog(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// allStatuses lists a pod's init container statuses, then its container
+// statuses.
+func allStatuses(p *api.Pod) []api.ContainerStatus {
+	return slices.Concat(p.Status.InitContainerStatuses, p.Status.ContainerStatuses)
+}
+
 // restartCount is the run number of the container's current log.
 func restartCount(p *api.Pod, name string) (int32, bool) {
-	for _, cs := range append(append([]api.ContainerStatus(nil), p.Status.InitContainerStatuses...), p.Status.ContainerStatuses...) {
+	for _, cs := range allStatuses(p) {
 		if cs.Name == name && (cs.ContainerID != "" || cs.RestartCount > 0) {
 			return cs.RestartCount, true
 		}
@@ -300,7 +307,7 @@ func (s *apiServer) runExec(ctx context.Context, rt *runtime.Runtime, id string,
 // containerIDOf is the runtime ID of a running container, from the pod's
 // reported status.
 func containerIDOf(p *api.Pod, name string) string {
-	for _, cs := range append(append([]api.ContainerStatus(nil), p.Status.InitContainerStatuses...), p.Status.ContainerStatuses...) {
+	for _, cs := range allStatuses(p) {
 		if cs.Name == name && cs.State.Running != nil {
 			if id, ok := strings.CutPrefix(cs.ContainerID, "containerd://"); ok {
 				return id
@@ -310,16 +317,27 @@ func containerIDOf(p *api.Pod, name string) string {
 	return ""
 }
 
-// imageImport serves POST /v1/images: a docker-archive or OCI-layout tar
-// imported into this node's containerd (or ?node=NAME's).
-func (s *apiServer) imageImport(w http.ResponseWriter, r *http.Request) {
+// localRuntime returns this node's runtime for an image request, or
+// passes the request to the node ?node= names. ok is false when the
+// request has been answered.
+func (s *apiServer) localRuntime(w http.ResponseWriter, r *http.Request) (*runtime.Runtime, bool) {
 	if node := r.URL.Query().Get("node"); node != "" && node != s.a.cfg.Name {
 		s.forward(w, r, node)
-		return
+		return nil, false
 	}
 	rt, err := s.a.containerRuntime()
 	if err != nil {
 		writeError(w, http.StatusServiceUnavailable, err)
+		return nil, false
+	}
+	return rt, true
+}
+
+// imageImport serves POST /v1/images: a docker-archive or OCI-layout tar
+// imported into this node's containerd (or ?node=NAME's).
+func (s *apiServer) imageImport(w http.ResponseWriter, r *http.Request) {
+	rt, ok := s.localRuntime(w, r)
+	if !ok {
 		return
 	}
 	imgs, err := rt.ImportImages(r.Context(), http.MaxBytesReader(w, r.Body, maxImageBody))
@@ -332,13 +350,8 @@ func (s *apiServer) imageImport(w http.ResponseWriter, r *http.Request) {
 
 // imageList serves GET /v1/images: the images of this node (or ?node=).
 func (s *apiServer) imageList(w http.ResponseWriter, r *http.Request) {
-	if node := r.URL.Query().Get("node"); node != "" && node != s.a.cfg.Name {
-		s.forward(w, r, node)
-		return
-	}
-	rt, err := s.a.containerRuntime()
-	if err != nil {
-		writeError(w, http.StatusServiceUnavailable, err)
+	rt, ok := s.localRuntime(w, r)
+	if !ok {
 		return
 	}
 	imgs, err := rt.ListImages(r.Context())

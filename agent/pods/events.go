@@ -103,17 +103,7 @@ func (r *recorder) Run(ctx context.Context) error {
 		<-ctx.Done()
 		return nil
 	}
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-r.kick:
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(reportDelay):
-		}
+	return gather(ctx, r.kick, func() {
 		r.mu.Lock()
 		var batch []*api.Event
 		for name := range r.pending {
@@ -127,10 +117,10 @@ func (r *recorder) Run(ctx context.Context) error {
 		}
 		r.mu.Unlock()
 		if len(batch) == 0 {
-			continue
+			return
 		}
 		if err := r.sink.PutEvents(ctx, batch); err != nil {
 			r.logger.Debug("write events", "err", err)
 		}
-	}
+	})
 }

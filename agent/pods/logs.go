@@ -29,8 +29,6 @@ func (m *Manager) rotateLogs() {
 	}
 }
 
-func dirOf(p string) string { return filepath.Dir(p) }
-
 // removeOldLogs keeps the log of the run before restart (for --previous)
 // and removes older ones, as kubelet does.
 func removeOldLogs(current string, restart int32) {

@@ -41,17 +41,7 @@ func (r *reporter) set(p *api.Pod) {
 
 // Run flushes queued statuses until ctx ends.
 func (r *reporter) Run(ctx context.Context) error {
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-r.kick:
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(reportDelay):
-		}
+	return gather(ctx, r.kick, func() {
 		r.mu.Lock()
 		batch := make([]*api.Pod, 0, len(r.pending))
 		for _, p := range r.pending {
@@ -60,6 +50,24 @@ func (r *reporter) Run(ctx context.Context) error {
 		clear(r.pending)
 		r.mu.Unlock()
 		r.flush(ctx, batch)
+	})
+}
+
+// gather calls flush reportDelay after each kick (kicks meanwhile join
+// the same flush) until ctx ends.
+func gather(ctx context.Context, kick <-chan struct{}, flush func()) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-kick:
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(reportDelay):
+		}
+		flush()
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/shoal-dev/shoal/agent/probe"
@@ -174,7 +176,7 @@ func (w *worker) restore(ctx context.Context) {
 		w.sandbox = &sb
 	}
 	reported := map[string]api.ContainerStatus{}
-	for _, cs := range append(append([]api.ContainerStatus(nil), st.InitContainerStatuses...), st.ContainerStatuses...) {
+	for _, cs := range slices.Concat(st.InitContainerStatuses, st.ContainerStatuses) {
 		reported[cs.Name] = cs
 	}
 	for _, c := range w.all() {
@@ -424,7 +426,7 @@ func (w *worker) start(ctx context.Context, c *ctr, vols map[string]string) {
 	c.created = true
 	w.event(c, api.EventNormal, "Created", "Created container "+c.spec.Name)
 	logPath := LogPath(w.m.cfg.DataDir, pod.Namespace, pod.Name, pod.UID, c.spec.Name, run)
-	if err := os.MkdirAll(dirOf(logPath), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(logPath), 0o755); err != nil {
 		fail("CreateContainerError", err)
 		return
 	}
