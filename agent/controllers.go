@@ -10,6 +10,7 @@ import (
 	"github.com/shoal-dev/shoal/consensus"
 	"github.com/shoal-dev/shoal/placement"
 	"github.com/shoal-dev/shoal/placement/controller"
+	"github.com/shoal-dev/shoal/view"
 )
 
 // workloadKinds are the kinds whose changes wake the controllers.
@@ -49,7 +50,7 @@ func (a *Agent) runControllers(ctx context.Context) error {
 }
 
 // drainFor swallows events arriving within d, so a burst makes one pass.
-func drainFor(events <-chan consensus.Event, d time.Duration) {
+func drainFor(events <-chan view.Event, d time.Duration) {
 	timer := time.NewTimer(d)
 	defer timer.Stop()
 	for {

@@ -224,6 +224,23 @@ func defaultService(s *ServiceSpec) {
 	if s.SessionAffinity == "" {
 		s.SessionAffinity = SessionAffinityNone
 	}
+	if s.SessionAffinity == SessionAffinityClientIP {
+		if s.SessionAffinityConfig == nil {
+			s.SessionAffinityConfig = &SessionAffinityConfig{}
+		}
+		if s.SessionAffinityConfig.ClientIP == nil {
+			s.SessionAffinityConfig.ClientIP = &ClientIPConfig{}
+		}
+		if s.SessionAffinityConfig.ClientIP.TimeoutSeconds == nil {
+			s.SessionAffinityConfig.ClientIP.TimeoutSeconds = ptr(int32(DefaultClientIPTimeoutSeconds))
+		}
+	}
+	if s.Type != ServiceTypeExternalName && s.InternalTrafficPolicy == "" {
+		s.InternalTrafficPolicy = TrafficPolicyCluster
+	}
+	if (s.Type == ServiceTypeNodePort || s.Type == ServiceTypeLoadBalancer || len(s.ExternalIPs) > 0) && s.ExternalTrafficPolicy == "" {
+		s.ExternalTrafficPolicy = TrafficPolicyCluster
+	}
 	if s.ClusterIP != "" && len(s.ClusterIPs) == 0 {
 		s.ClusterIPs = []string{s.ClusterIP}
 	}

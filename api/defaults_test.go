@@ -147,9 +147,9 @@ func TestDefault(t *testing.T) {
 				ObjectMeta: ObjectMeta{Name: "web", Namespace: "default"},
 				Spec: ServiceSpec{
 					Type:            ServiceTypeClusterIP,
-					SessionAffinity: SessionAffinityNone,
-					ClusterIP:       "10.43.0.10",
-					ClusterIPs:      []string{"10.43.0.10"},
+					SessionAffinity: SessionAffinityNone, InternalTrafficPolicy: TrafficPolicyCluster,
+					ClusterIP:  "10.43.0.10",
+					ClusterIPs: []string{"10.43.0.10"},
 					Ports: []ServicePort{
 						{Port: 80, TargetPort: FromInt32(80), Protocol: ProtocolTCP},
 						{Port: 443, TargetPort: FromString("https"), Protocol: ProtocolUDP},
@@ -163,7 +163,7 @@ func TestDefault(t *testing.T) {
 			want: &Service{
 				TypeMeta:   TypeMeta{APIVersion: "v1", Kind: "Service"},
 				ObjectMeta: ObjectMeta{Name: "db", Namespace: "default"},
-				Spec:       ServiceSpec{Type: ServiceTypeClusterIP, SessionAffinity: SessionAffinityNone, ClusterIP: ClusterIPNone, ClusterIPs: []string{ClusterIPNone}},
+				Spec:       ServiceSpec{Type: ServiceTypeClusterIP, SessionAffinity: SessionAffinityNone, InternalTrafficPolicy: TrafficPolicyCluster, ClusterIP: ClusterIPNone, ClusterIPs: []string{ClusterIPNone}},
 			},
 		},
 		{

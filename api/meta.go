@@ -28,8 +28,13 @@ type ObjectMeta struct {
 	Generation int64 `json:"generation,omitempty"`
 	// CreationTimestamp is set by the cluster when the object is created.
 	CreationTimestamp *time.Time `json:"creationTimestamp,omitempty"`
-	// DeletionTimestamp is set when a graceful deletion has started.
+	// DeletionTimestamp is set by the cluster when a graceful deletion has
+	// started: the object is Terminating and is removed once whoever runs it
+	// has stopped it (a pod: its node, after at most the grace period).
 	DeletionTimestamp *time.Time `json:"deletionTimestamp,omitempty"`
+	// DeletionGracePeriodSeconds is the grace period of a graceful
+	// deletion in progress, set with DeletionTimestamp.
+	DeletionGracePeriodSeconds *int64 `json:"deletionGracePeriodSeconds,omitempty"`
 	// Labels are key/value pairs used by selectors.
 	Labels map[string]string `json:"labels,omitempty"`
 	// Annotations are key/value pairs for tools; Shoal does not interpret them

@@ -43,6 +43,7 @@ func TestKindRegistry(t *testing.T) {
 		"StatefulSet": {"apps/v1", true, true},
 		"DaemonSet":   {"apps/v1", true, true},
 		"Ingress":     {"networking.k8s.io/v1", true, true},
+		"Endpoints":   {"v1", true, false},
 		"Event":       {"v1", true, false},
 	}
 	if got := len(Kinds()); got != len(want) {

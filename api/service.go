@@ -32,9 +32,31 @@ const (
 	// every node.
 	ServiceTypeNodePort ServiceType = "NodePort"
 	// ServiceTypeLoadBalancer also exposes each port on the nodes'
-	// addresses.
+	// addresses (like k3s's ServiceLB).
 	ServiceTypeLoadBalancer ServiceType = "LoadBalancer"
+	// ServiceTypeExternalName is a DNS alias (CNAME) for
+	// spec.externalName: no virtual IP, no endpoints.
+	ServiceTypeExternalName ServiceType = "ExternalName"
 )
+
+// TrafficPolicy says which endpoints a node sends service traffic to.
+type TrafficPolicy string
+
+// Traffic policies.
+const (
+	// TrafficPolicyCluster sends traffic to ready endpoints on every node
+	// (the default).
+	TrafficPolicyCluster TrafficPolicy = "Cluster"
+	// TrafficPolicyLocal sends traffic only to endpoints on the node that
+	// received it: for external traffic the client's source IP is kept and
+	// a node without a local endpoint does not answer.
+	TrafficPolicyLocal TrafficPolicy = "Local"
+)
+
+// DefaultClientIPTimeoutSeconds is how long a ClientIP session sticks to
+// its pod unless sessionAffinityConfig says otherwise (3 hours, as in
+// Kubernetes).
+const DefaultClientIPTimeoutSeconds = 10800
 
 // ClusterIPNone as spec.clusterIP makes a headless service: no virtual IP,
 // DNS answers with the pods' own IPs.
@@ -68,9 +90,56 @@ type ServiceSpec struct {
 	ClusterIPs []string `json:"clusterIPs,omitempty"`
 	// SessionAffinity is None (default) or ClientIP.
 	SessionAffinity SessionAffinity `json:"sessionAffinity,omitempty"`
+	// SessionAffinityConfig holds the ClientIP timeout.
+	SessionAffinityConfig *SessionAffinityConfig `json:"sessionAffinityConfig,omitempty"`
 	// PublishNotReadyAddresses puts pods in DNS before they are ready
 	// (StatefulSet peers finding each other).
 	PublishNotReadyAddresses bool `json:"publishNotReadyAddresses,omitempty"`
+	// ExternalName is the DNS name an ExternalName service aliases.
+	ExternalName string `json:"externalName,omitempty"`
+	// ExternalIPs are extra addresses, routed to the nodes by someone
+	// else, on which every node accepts the service's ports.
+	ExternalIPs []string `json:"externalIPs,omitempty"`
+	// ExternalTrafficPolicy is Cluster (default) or Local, for traffic to
+	// node ports, load-balancer and external IPs.
+	ExternalTrafficPolicy TrafficPolicy `json:"externalTrafficPolicy,omitempty"`
+	// InternalTrafficPolicy is Cluster (default) or Local, for traffic
+	// from pods and nodes to the cluster IP.
+	InternalTrafficPolicy TrafficPolicy `json:"internalTrafficPolicy,omitempty"`
+}
+
+// SessionAffinityConfig configures session affinity.
+type SessionAffinityConfig struct {
+	// ClientIP configures ClientIP affinity.
+	ClientIP *ClientIPConfig `json:"clientIP,omitempty"`
+}
+
+// ClientIPConfig configures ClientIP affinity.
+type ClientIPConfig struct {
+	// TimeoutSeconds is how long a client sticks to its pod after its last
+	// packet: 1-86400, default 10800.
+	TimeoutSeconds *int32 `json:"timeoutSeconds,omitempty"`
+}
+
+// IsExternalName reports whether the service is a DNS alias only.
+func (s *Service) IsExternalName() bool { return s.Spec.Type == ServiceTypeExternalName }
+
+// HasNodePorts reports whether the service's ports are opened on every
+// node (NodePort and LoadBalancer).
+func (s *Service) HasNodePorts() bool {
+	return s.Spec.Type == ServiceTypeNodePort || s.Spec.Type == ServiceTypeLoadBalancer
+}
+
+// AffinityTimeout is the ClientIP affinity timeout in seconds, or 0 when
+// the service has no affinity.
+func (s *Service) AffinityTimeout() int32 {
+	if s.Spec.SessionAffinity != SessionAffinityClientIP {
+		return 0
+	}
+	if c := s.Spec.SessionAffinityConfig; c != nil && c.ClientIP != nil && c.ClientIP.TimeoutSeconds != nil {
+		return *c.ClientIP.TimeoutSeconds
+	}
+	return DefaultClientIPTimeoutSeconds
 }
 
 // IsHeadless reports whether the service has no virtual IP.
@@ -81,8 +150,12 @@ type ServicePort struct {
 	// Name is required when there is more than one port; a DNS label. It
 	// names SRV records (_NAME._PROTOCOL.SVC...).
 	Name string `json:"name,omitempty"`
-	// Protocol is TCP (default) or UDP.
+	// Protocol is TCP (default), UDP or SCTP.
 	Protocol Protocol `json:"protocol,omitempty"`
+	// AppProtocol names the application protocol (e.g. "http", "h2c",
+	// "kubernetes.io/h2c", "grpc"); the ingress uses it to talk to
+	// backends.
+	AppProtocol string `json:"appProtocol,omitempty"`
 	// Port is the port on the service's IP, 1-65535.
 	Port int32 `json:"port"`
 	// TargetPort is the pod port traffic goes to: a number, or the name of

@@ -14,12 +14,18 @@ func validateService(e *errs, svc *Service) {
 		if headless {
 			e.add("spec.clusterIP", "may not be None for type %s", s.Type)
 		}
+	case ServiceTypeExternalName:
+		validateExternalName(e, svc)
 	default:
-		e.add("spec.type", "unknown type %s (want ClusterIP, NodePort or LoadBalancer)", quote(string(s.Type)))
+		e.add("spec.type", "unknown type %s (want ClusterIP, NodePort, LoadBalancer or ExternalName)", quote(string(s.Type)))
 	}
+	if s.ExternalName != "" && s.Type != ServiceTypeExternalName {
+		e.add("spec.externalName", "may only be set for type ExternalName")
+	}
+	validateTrafficPolicies(e, svc)
 	nodePorts := s.Type == ServiceTypeNodePort || s.Type == ServiceTypeLoadBalancer
 	validateLabels(e, "spec.selector", s.Selector)
-	if len(s.Ports) == 0 && !headless {
+	if len(s.Ports) == 0 && !headless && s.Type != ServiceTypeExternalName {
 		e.add("spec.ports", "required: at least one port (only a headless service, clusterIP None, may have none)")
 	}
 	names := map[string]bool{}
@@ -41,9 +47,12 @@ func validateService(e *errs, svc *Service) {
 		switch proto {
 		case "":
 			proto = ProtocolTCP
-		case ProtocolTCP, ProtocolUDP:
+		case ProtocolTCP, ProtocolUDP, ProtocolSCTP:
 		default:
-			e.add(child(p, "protocol"), "unknown protocol %s (want TCP or UDP)", quote(string(port.Protocol)))
+			e.add(child(p, "protocol"), "unknown protocol %s (want TCP, UDP or SCTP)", quote(string(port.Protocol)))
+		}
+		if port.AppProtocol != "" {
+			e.check(child(p, "appProtocol"), port.AppProtocol, qualifiedNameError(port.AppProtocol))
 		}
 		if port.Port < 1 || port.Port > 65535 {
 			e.add(child(p, "port"), "must be 1-65535, got %d", port.Port)
@@ -90,7 +99,59 @@ func validateService(e *errs, svc *Service) {
 	default:
 		e.add("spec.sessionAffinity", "unknown affinity %s (want None or ClientIP)", quote(string(s.SessionAffinity)))
 	}
+	if c := s.SessionAffinityConfig; c != nil {
+		switch {
+		case s.SessionAffinity != SessionAffinityClientIP:
+			e.add("spec.sessionAffinityConfig", "may only be set with sessionAffinity ClientIP")
+		case c.ClientIP != nil && c.ClientIP.TimeoutSeconds != nil && (*c.ClientIP.TimeoutSeconds < 1 || *c.ClientIP.TimeoutSeconds > 86400):
+			e.add("spec.sessionAffinityConfig.clientIP.timeoutSeconds", "must be 1-86400, got %d", *c.ClientIP.TimeoutSeconds)
+		}
+	}
+	for i, ip := range s.ExternalIPs {
+		validateIP(e, index("spec.externalIPs", i), ip)
+	}
 	validateLoadBalancerStatus(e, "status.loadBalancer", &svc.Status.LoadBalancer)
+}
+
+// validateExternalName checks an ExternalName service: a DNS name to
+// alias, and nothing that needs a virtual IP.
+func validateExternalName(e *errs, svc *Service) {
+	s := &svc.Spec
+	switch {
+	case s.ExternalName == "":
+		e.add("spec.externalName", "required for type ExternalName: the DNS name to alias")
+	default:
+		e.check("spec.externalName", s.ExternalName, dnsSubdomainError(strings.TrimSuffix(s.ExternalName, ".")))
+	}
+	if s.ClusterIP != "" && s.ClusterIP != ClusterIPNone {
+		e.add("spec.clusterIP", "may not be set for type ExternalName")
+	}
+	if len(s.Selector) > 0 {
+		e.add("spec.selector", "may not be set for type ExternalName (it has no endpoints)")
+	}
+}
+
+// validateTrafficPolicies checks externalTrafficPolicy and
+// internalTrafficPolicy.
+func validateTrafficPolicies(e *errs, svc *Service) {
+	s := &svc.Spec
+	for _, f := range []struct {
+		path string
+		v    TrafficPolicy
+	}{{"spec.externalTrafficPolicy", s.ExternalTrafficPolicy}, {"spec.internalTrafficPolicy", s.InternalTrafficPolicy}} {
+		switch f.v {
+		case "", TrafficPolicyCluster, TrafficPolicyLocal:
+		default:
+			e.add(f.path, "unknown policy %s (want Cluster or Local)", quote(string(f.v)))
+		}
+	}
+	external := s.Type == ServiceTypeNodePort || s.Type == ServiceTypeLoadBalancer || len(s.ExternalIPs) > 0
+	if s.ExternalTrafficPolicy != "" && !external {
+		e.add("spec.externalTrafficPolicy", "may only be set for type NodePort or LoadBalancer, or with externalIPs")
+	}
+	if s.Type == ServiceTypeExternalName && s.InternalTrafficPolicy != "" {
+		e.add("spec.internalTrafficPolicy", "may not be set for type ExternalName")
+	}
 }
 
 func validateLoadBalancerStatus(e *errs, p string, s *LoadBalancerStatus) {

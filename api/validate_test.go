@@ -341,14 +341,23 @@ func TestValidate(t *testing.T) {
 
 		// Service.
 		{"service ports required", with(validService, func(s *Service) { s.Spec.Ports = nil }), []string{"spec.ports: required"}},
-		{"service type unknown", with(validService, func(s *Service) { s.Spec.Type = "ExternalName" }), []string{`spec.type: unknown type "ExternalName"`}},
+		{"service type unknown", with(validService, func(s *Service) { s.Spec.Type = "Balanced" }), []string{`spec.type: unknown type "Balanced"`}},
+		{"externalName needs its name", with(validService, func(s *Service) { s.Spec.Type = ServiceTypeExternalName; s.Spec.Selector = nil }), []string{`spec.externalName: required for type ExternalName`}},
+		{"externalName without the type", with(validService, func(s *Service) { s.Spec.ExternalName = "db.example.com" }), []string{`spec.externalName: may only be set for type ExternalName`}},
+		{"externalTrafficPolicy on ClusterIP", with(validService, func(s *Service) { s.Spec.ExternalTrafficPolicy = TrafficPolicyLocal }), []string{`spec.externalTrafficPolicy: may only be set for type NodePort or LoadBalancer`}},
+		{"unknown traffic policy", with(validService, func(s *Service) { s.Spec.InternalTrafficPolicy = "Nearby" }), []string{`spec.internalTrafficPolicy: unknown policy "Nearby"`}},
+		{"affinity timeout", with(validService, func(s *Service) {
+			s.Spec.SessionAffinity = SessionAffinityClientIP
+			s.Spec.SessionAffinityConfig = &SessionAffinityConfig{ClientIP: &ClientIPConfig{TimeoutSeconds: ptr(int32(0))}}
+		}), []string{`spec.sessionAffinityConfig.clientIP.timeoutSeconds: must be 1-86400, got 0`}},
+		{"bad external IP", with(validService, func(s *Service) { s.Spec.ExternalIPs = []string{"1.2.3"} }), []string{`spec.externalIPs[0]`}},
 		{"headless NodePort", with(validService, func(s *Service) { s.Spec.Type = ServiceTypeNodePort; s.Spec.ClusterIP = ClusterIPNone }), []string{"spec.clusterIP: may not be None for type NodePort"}},
 		{"service port zero", with(validService, func(s *Service) { s.Spec.Ports[0].Port = 0 }), []string{"spec.ports[0].port: must be 1-65535, got 0"}},
 		{"service port names required", with(validService, func(s *Service) { s.Spec.Ports[1].Name = "" }), []string{"spec.ports[1].name: required when there is more than one port"}},
 		{"service port names unique", with(validService, func(s *Service) { s.Spec.Ports[1].Name = "http" }), []string{`spec.ports[1].name: duplicate port name "http"`}},
 		{"service port name invalid", with(validService, func(s *Service) { s.Spec.Ports[1].Name = "HTTPS" }), []string{`spec.ports[1].name: invalid value "HTTPS"`}},
 		{"service single port needs no name", with(validService, func(s *Service) { s.Spec.Ports = []ServicePort{{Port: 80}} }), nil},
-		{"service protocol", with(validService, func(s *Service) { s.Spec.Ports[0].Protocol = ProtocolSCTP }), []string{`spec.ports[0].protocol: unknown protocol "SCTP" (want TCP or UDP)`}},
+		{"service protocol", with(validService, func(s *Service) { s.Spec.Ports[0].Protocol = "QUIC" }), []string{`spec.ports[0].protocol: unknown protocol "QUIC" (want TCP, UDP or SCTP)`}},
 		{"service duplicate port", with(validService, func(s *Service) { s.Spec.Ports[1].Port = 80 }), []string{"spec.ports[1].port: duplicate port TCP/80"}},
 		{"service same port other protocol", with(validService, func(s *Service) { s.Spec.Ports[1].Port = 80; s.Spec.Ports[1].Protocol = ProtocolUDP }), nil},
 		{"nodePort only for NodePort", with(validService, func(s *Service) { s.Spec.Ports[0].NodePort = 30080 }), []string{"spec.ports[0].nodePort: may only be set for type NodePort or LoadBalancer"}},

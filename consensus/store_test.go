@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/shoal-dev/shoal/api"
+	"github.com/shoal-dev/shoal/view"
 )
 
 func keys(objs []api.Object) []string {
@@ -132,17 +133,17 @@ func TestWatchOrder(t *testing.T) {
 	h.del(Delete{Keys: []api.Key{cmKey("default", "b"), cmKey("default", "a")}})     // 5
 
 	type ev struct {
-		Type  EventType
+		Type  view.EventType
 		Key   string
 		Index uint64
 		RV    string
 	}
 	want := []ev{
-		{EventAdded, "ConfigMap/default/a", 1, "1"},
-		{EventAdded, "ConfigMap/default/b", 1, "1"},
-		{EventModified, "ConfigMap/default/a", 2, "2"},
-		{EventDeleted, "ConfigMap/default/b", 5, "1"},
-		{EventDeleted, "ConfigMap/default/a", 5, "2"},
+		{view.Added, "ConfigMap/default/a", 1, "1"},
+		{view.Added, "ConfigMap/default/b", 1, "1"},
+		{view.Modified, "ConfigMap/default/a", 2, "2"},
+		{view.Deleted, "ConfigMap/default/b", 5, "1"},
+		{view.Deleted, "ConfigMap/default/a", 5, "2"},
 	}
 	var got []ev
 	for len(got) < len(want) {

@@ -3,35 +3,15 @@ package consensus
 import (
 	"context"
 
-	"github.com/shoal-dev/shoal/api"
+	"github.com/shoal-dev/shoal/view"
 )
-
-// EventType says what happened to an object.
-type EventType string
-
-// Event types, as in Kubernetes watches.
-const (
-	EventAdded    EventType = "ADDED"
-	EventModified EventType = "MODIFIED"
-	EventDeleted  EventType = "DELETED"
-)
-
-// Event reports one write to the Store.
-type Event struct {
-	Type EventType
-	// Object is the object as stored after the write; for EventDeleted it
-	// is the object as it was last stored. It must not be modified.
-	Object api.Object
-	// Index is the Raft index of the write.
-	Index uint64
-}
 
 // WatchBuffer is how many events a watcher may fall behind before the Store
 // drops it.
 const WatchBuffer = 1024
 
 type watcher struct {
-	ch    chan Event
+	ch    chan view.Event
 	kinds map[string]bool // nil: every kind
 	stop  func() bool     // stops the context.AfterFunc
 }
@@ -47,8 +27,8 @@ type watcher struct {
 // informer. To miss nothing, call Watch before List and treat ADDED and
 // MODIFIED as upserts: events at or below the listed state repeat what the
 // list already shows.
-func (s *Store) Watch(ctx context.Context, kinds ...string) <-chan Event {
-	w := &watcher{ch: make(chan Event, WatchBuffer)}
+func (s *Store) Watch(ctx context.Context, kinds ...string) <-chan view.Event {
+	w := &watcher{ch: make(chan view.Event, WatchBuffer)}
 	if len(kinds) > 0 {
 		w.kinds = make(map[string]bool, len(kinds))
 		for _, k := range kinds {
@@ -77,14 +57,14 @@ func (s *Store) notify(index uint64, changes []change) {
 		return
 	}
 	for _, c := range changes {
-		ev := Event{Index: index}
+		ev := view.Event{Index: index}
 		switch {
 		case c.old == nil:
-			ev.Type, ev.Object = EventAdded, c.new
+			ev.Type, ev.Object = view.Added, c.new
 		case c.new == nil:
-			ev.Type, ev.Object = EventDeleted, c.old
+			ev.Type, ev.Object = view.Deleted, c.old
 		default:
-			ev.Type, ev.Object = EventModified, c.new
+			ev.Type, ev.Object = view.Modified, c.new
 		}
 		kind := ev.Object.GetTypeMeta().Kind
 		for w := range s.watchers {

@@ -2,10 +2,11 @@ package netsvc
 
 import (
 	"context"
-	"github.com/shoal-dev/shoal/internal/netnstest"
 	"net/netip"
 	"strings"
 	"testing"
+
+	"github.com/shoal-dev/shoal/internal/netnstest"
 
 	"github.com/shoal-dev/shoal/agent/runtime/cni"
 )

@@ -3,13 +3,14 @@ package netsvc
 import (
 	"bufio"
 	"fmt"
-	"github.com/shoal-dev/shoal/internal/netnstest"
 	"net"
 	"os/exec"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/shoal-dev/shoal/internal/netnstest"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"

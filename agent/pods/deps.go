@@ -7,7 +7,7 @@ import (
 	"github.com/shoal-dev/shoal/agent/runtime"
 	"github.com/shoal-dev/shoal/agent/runtime/cni"
 	"github.com/shoal-dev/shoal/api"
-	"github.com/shoal-dev/shoal/consensus"
+	"github.com/shoal-dev/shoal/view"
 )
 
 // Runtime is what the reconciler needs from containerd.
@@ -32,12 +32,8 @@ type Network interface {
 	List() ([]string, error)
 }
 
-// View is the local, read-only view of cluster state.
-type View interface {
-	Get(kind, namespace, name string) (api.Object, bool)
-	List(kind, namespace string, selector map[string]string) []api.Object
-	Watch(ctx context.Context, kinds ...string) <-chan consensus.Event
-}
+// View is the local, read-only view of cluster state (view.View).
+type View = view.View
 
 // StatusSink writes pod statuses to the cluster. Each pod carries its
 // name, namespace and uid (a precondition: a status never lands on a newer

@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"github.com/shoal-dev/shoal/api"
-	"github.com/shoal-dev/shoal/consensus"
+	"github.com/shoal-dev/shoal/view"
 )
 
 // mapView is a View over a fixed set of objects keyed "Kind/ns/name".
@@ -28,8 +28,10 @@ func (v mapView) List(kind, ns string, _ map[string]string) []api.Object {
 	return out
 }
 
-func (v mapView) Watch(ctx context.Context, _ ...string) <-chan consensus.Event {
-	ch := make(chan consensus.Event)
+func (v mapView) Watch(ctx context.Context, _ ...string) <-chan view.Event {
+	ch := make(chan view.Event)
 	go func() { <-ctx.Done(); close(ch) }()
 	return ch
 }
+
+func (v mapView) Index() uint64 { return 0 }

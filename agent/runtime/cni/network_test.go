@@ -3,7 +3,6 @@ package cni
 import (
 	"context"
 	"fmt"
-	"github.com/shoal-dev/shoal/internal/netnstest"
 	"net"
 	"net/netip"
 	"os"
@@ -12,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/shoal-dev/shoal/internal/netnstest"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
