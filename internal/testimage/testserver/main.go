@@ -15,7 +15,13 @@
 //	/exit?code=N   answers, then exits with status N
 //	/alloc?mb=N    allocates, touches and keeps N MiB (for OOM tests)
 //
-// SIGTERM and SIGINT shut it down gracefully with status 0.
+// With $UDP_PORT set it also answers every UDP datagram on that port with
+// one JSON line: hostname, pod IP and the client address it saw.
+//
+// SIGTERM and SIGINT shut it down gracefully with status 0; with
+// $SHUTDOWN_DELAY set (a Go duration such as "2s") it keeps serving that
+// long first, as a server behind a load balancer does while the balancer
+// learns that it is going away.
 package main
 
 import (
@@ -50,20 +56,79 @@ func main() {
 	mux.HandleFunc("/exit", handleExit)
 	mux.HandleFunc("/alloc", handleAlloc)
 	srv := &http.Server{Addr: ":" + port, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	delay, err := shutdownDelay(os.Getenv("SHUTDOWN_DELAY"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	var udp net.PacketConn
+	if p := os.Getenv("UDP_PORT"); p != "" {
+		if udp, err = net.ListenPacket("udp", ":"+p); err != nil {
+			log.Fatal(err)
+		}
+		log.Printf("testserver answering UDP on :%s", p)
+		go serveUDP(udp)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	go func() {
 		<-ctx.Done()
+		if delay > 0 {
+			log.Printf("shutting down in %s", delay)
+			time.Sleep(delay)
+		}
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(shutdown)
+		if udp != nil {
+			_ = udp.Close()
+		}
 	}()
 	log.Printf("testserver listening on :%s", port)
 	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
 		log.Fatal(err)
 	}
 	log.Print("testserver stopped")
+}
+
+// shutdownDelay parses $SHUTDOWN_DELAY: empty is none.
+func shutdownDelay(s string) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("SHUTDOWN_DELAY %q: want a duration such as 2s", s)
+	}
+	return d, nil
+}
+
+// udpReply is the JSON line a UDP datagram gets back.
+type udpReply struct {
+	Hostname   string `json:"hostname"`
+	PodIP      string `json:"podIP"`
+	RemoteAddr string `json:"remoteAddr"`
+}
+
+// serveUDP answers every datagram on pc with a udpReply until pc is
+// closed.
+func serveUDP(pc net.PacketConn) {
+	host, _ := os.Hostname()
+	podIP := os.Getenv("POD_IP")
+	buf := make([]byte, 2048)
+	for {
+		_, from, err := pc.ReadFrom(buf)
+		if err != nil {
+			if !errors.Is(err, net.ErrClosed) {
+				log.Printf("udp: %v", err)
+			}
+			return
+		}
+		b, _ := json.Marshal(udpReply{Hostname: host, PodIP: podIP, RemoteAddr: from.String()})
+		if _, err := pc.WriteTo(append(b, '\n'), from); err != nil {
+			log.Printf("udp reply to %s: %v", from, err)
+		}
+	}
 }
 
 type info struct {
