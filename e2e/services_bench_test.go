@@ -1,0 +1,592 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/shoal-dev/shoal/api"
+	"github.com/shoal-dev/shoal/client"
+	"github.com/shoal-dev/shoal/internal/testcluster"
+)
+
+// benchServicesYAML is the benchmark's backend (one test server on n1,
+// Ready through a one-second probe that one failure flips), the five
+// pods the filler services select (they need not listen: only their
+// addresses are programmed), a busybox pod on every node to send from,
+// and the service under test.
+const benchServicesYAML = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: bench}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: bench}}
+  template:
+    metadata: {labels: {app: bench}}
+    spec:
+      nodeSelector: {kubernetes.io/hostname: n1}
+      terminationGracePeriodSeconds: 1
+      containers:
+        - name: web
+          image: shoal.local/testserver:1
+          ports: [{containerPort: 8080}]
+          readinessProbe:
+            httpGet: {path: /readyz, port: 8080}
+            periodSeconds: 1
+            failureThreshold: 1
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: fill}
+spec:
+  replicas: 5
+  selector: {matchLabels: {app: fill}}
+  template:
+    metadata: {labels: {app: fill}}
+    spec:
+      terminationGracePeriodSeconds: 0
+      containers:
+        - name: sh
+          image: shoal.local/busybox:1
+          command: ["sleep", "3600"]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: bench}
+spec:
+  selector: {app: bench}
+  ports: [{port: 80, targetPort: 8080}]
+`
+
+const benchClientYAML = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: client-%[1]s}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: client-%[1]s}}
+  template:
+    metadata: {labels: {app: client-%[1]s}}
+    spec:
+      nodeSelector: {kubernetes.io/hostname: %[1]s}
+      terminationGracePeriodSeconds: 0
+      containers:
+        - name: sh
+          image: shoal.local/busybox:1
+          command: ["sleep", "3600"]
+`
+
+const fillServiceYAML = `apiVersion: v1
+kind: Service
+metadata: {name: fill-%05d}
+spec:
+  selector: {app: fill}
+  ports: [{port: 80, targetPort: 8080}]
+---
+`
+
+// BenchmarkServices measures the service data plane end to end on agents
+// in network namespaces (bench/services.sh runs it, once):
+//   - wrk requests/s and p99 from a pod on the last node to the backend
+//     on n1, through the ClusterIP and straight to the pod IP, with
+//     keep-alive and with a new connection per request, with 0, 10 and
+//     SHOAL_BENCH_SERVICES (default 10,000) other services of 5 endpoints;
+//   - apply → all those services programmed on every node, and an agent
+//     restart with its nftables table deleted → all programmed again;
+//   - one endpoint change (the backend's readiness flipped through the
+//     test server's /ready/off and /ready/on): from the pod's Ready
+//     condition changing in the API (a watch) to the change taking effect
+//     on every node, seen by connecting to the ClusterIP from a pod on
+//     each node every 2 ms (refused with no endpoint, accepted with one).
+//
+// It prints a table. Settings: SHOAL_BENCH_NODES (2), SHOAL_BENCH_SERVICES
+// (10000), SHOAL_BENCH_WRK (8s per run), SHOAL_BENCH_CYCLES (20 readiness
+// flips per stage), SHOAL_BENCH_STATE (a file where it records its
+// namespaces and directory so the script can clean up after a crash).
+func BenchmarkServices(b *testing.B) {
+	nodes := envInt(b, "SHOAL_BENCH_NODES", 2)
+	many := envInt(b, "SHOAL_BENCH_SERVICES", 10000)
+	cycles := envInt(b, "SHOAL_BENCH_CYCLES", 20)
+	wrkFor, err := time.ParseDuration(envOr("SHOAL_BENCH_WRK", "8s"))
+	if err != nil {
+		b.Fatalf("SHOAL_BENCH_WRK: %v", err)
+	}
+	var names []string
+	for i := 1; i <= nodes; i++ {
+		names = append(names, fmt.Sprintf("n%d", i))
+	}
+	c := podCluster(b, names...)
+	recordState(b, c)
+	first, last := c.Agents[0], c.Agents[len(c.Agents)-1]
+	applyTB(b, first, []byte(benchServicesYAML))
+	for _, n := range names {
+		applyTB(b, first, []byte(fmt.Sprintf(benchClientYAML, n)))
+	}
+	backend := waitReadyPods(b, first, "bench", 1)[0]
+	waitReadyPods(b, first, "fill", 5)
+	clientNS := map[string]string{}
+	for _, n := range names {
+		p := waitReadyPods(b, first, "client-"+n, 1)[0]
+		clientNS[n] = filepath.Join(agentNamed(c, n).DataDir, "netns", p.UID)
+	}
+	from := clientNS[last.Name]
+	podURL := "http://" + net.JoinHostPort(backend.Status.PodIP, "8080") + "/healthz"
+
+	var rows []benchRow
+	res := &benchResults{}
+	// Straight to the pod first: it needs nothing of services.
+	runWrk(b, from, podURL, wrkFor, false)
+
+	svcIP := waitClusterIPs(b, first, []string{"bench"}, 60*time.Second)["bench"]
+	svcURL := "http://" + net.JoinHostPort(svcIP, "80") + "/healthz"
+	waitAnswers(b, from, net.JoinHostPort(svcIP, "80"))
+	wrkRound := func(label string) {
+		for _, closeEach := range []bool{false, true} {
+			mode := "keep-alive"
+			if closeEach {
+				mode = "conn/request"
+			}
+			pod := runWrk(b, from, podURL, wrkFor, closeEach)
+			svc := runWrk(b, from, svcURL, wrkFor, closeEach)
+			rows = append(rows, benchRow{label: label + ", " + mode, pod: pod, svc: svc})
+		}
+	}
+	wrkRound("0 other services")
+
+	applyFill(b, first, 0, 10)
+	programmedEverywhere(b, c, waitClusterIPsPrefix(b, first, "fill-", 10))
+	wrkRound("10 other services")
+	flips10 := readinessFlips(b, c, first, backend, clientNS, svcIP, cycles)
+
+	start := time.Now()
+	applyFill(b, first, 10, many)
+	applied := time.Since(start)
+	ips := waitClusterIPsPrefix(b, first, "fill-", many)
+	allocated := time.Since(start)
+	perNode := programmedEverywhere(b, c, ips)
+	res.note("apply %d services (5 endpoints each): applied in %s, all cluster IPs allocated after %s, programmed on %s",
+		many-10, applied.Round(time.Millisecond), allocated.Round(time.Millisecond), fmtNodeTimes(perNode, start))
+	wrkRound(fmt.Sprintf("%d other services", many))
+	flipsMany := readinessFlips(b, c, first, backend, clientNS, svcIP, cycles)
+
+	// From nothing: the last agent killed, its table deleted, restarted.
+	last.Kill()
+	if out, err := last.InNetNS(context.Background(), "nft", "delete", "table", "ip", "shoal"); err != nil {
+		b.Logf("delete table on %s: %v %s", last.Name, err, out)
+	}
+	restart := time.Now()
+	last.Restart()
+	ready := time.Since(restart)
+	again := programmedEverywhere(b, c, ips)
+	res.note("agent %s killed, its nftables table deleted, restarted: API ready after %s, %d services programmed after %s",
+		last.Name, ready.Round(time.Millisecond), many, again[last.Name].Sub(restart).Round(time.Millisecond))
+
+	printServicesTable(rows, res, flips10, flipsMany, many, nodes)
+}
+
+// benchRow is one wrk comparison: the same load straight to the pod and
+// through the ClusterIP.
+type benchRow struct {
+	label    string
+	pod, svc wrkResult
+}
+
+type benchResults struct{ notes []string }
+
+func (r *benchResults) note(format string, args ...any) {
+	r.notes = append(r.notes, fmt.Sprintf(format, args...))
+}
+
+func printServicesTable(rows []benchRow, res *benchResults, flips10, flipsMany flipTimes, many, nodes int) {
+	fmt.Printf("\nServices benchmark, %d agents in network namespaces; wrk from a pod on the last node to a pod on n1\n", nodes)
+	fmt.Printf("%-34s %12s %12s %10s %10s %10s %10s\n", "load", "pod req/s", "svc req/s", "rps ratio", "pod p99", "svc p99", "p99 ratio")
+	for _, r := range rows {
+		fmt.Printf("%-34s %12.0f %12.0f %10.3f %10s %10s %10.3f\n", r.label, r.pod.rps, r.svc.rps, r.pod.rps/r.svc.rps,
+			r.pod.p99.Round(time.Microsecond), r.svc.p99.Round(time.Microsecond), float64(r.svc.p99)/float64(r.pod.p99))
+	}
+	fmt.Println("(ratios: pod/svc for req/s and svc/pod for p99; goal ≤ 1.1)")
+	for _, f := range []struct {
+		label string
+		t     flipTimes
+	}{{"10 other services", flips10}, {fmt.Sprintf("%d other services", many), flipsMany}} {
+		fmt.Printf("endpoint change, %s (%d flips): Ready → programmed on every node p50 %s p99 %s; NotReady → removed p50 %s p99 %s\n",
+			f.label, len(f.t.added), pctl(f.t.added, 0.5), pctl(f.t.added, 0.99), pctl(f.t.removed, 0.5), pctl(f.t.removed, 0.99))
+	}
+	for _, n := range res.notes {
+		fmt.Println(n)
+	}
+	fmt.Println()
+}
+
+// wrkResult is what one wrk run measured.
+type wrkResult struct {
+	rps    float64
+	p99    time.Duration
+	errors string
+}
+
+var (
+	wrkRPS    = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+	wrkP99    = regexp.MustCompile(`\n\s+99%\s+([0-9.]+)(us|ms|s)\b`)
+	wrkErrors = regexp.MustCompile(`(Socket errors:.*|Non-2xx or 3xx responses:.*)`)
+)
+
+// runWrk runs wrk for d from the network namespace netnsPath against url:
+// 2 threads, 16 connections, with keep-alive or a new connection per
+// request.
+func runWrk(b *testing.B, netnsPath, url string, d time.Duration, closeEach bool) wrkResult {
+	b.Helper()
+	args := []string{"--net=" + netnsPath, "--", "wrk", "-t2", "-c16", "-d" + strconv.Itoa(int(d.Seconds())) + "s", "--latency"}
+	if closeEach {
+		args = append(args, "-H", "Connection: close")
+	}
+	out, err := hostRun(context.Background(), "nsenter", append(args, url)...)
+	if err != nil {
+		b.Fatalf("wrk %s: %v\n%s", url, err, out)
+	}
+	m, p := wrkRPS.FindStringSubmatch(out), wrkP99.FindStringSubmatch(out)
+	if m == nil || p == nil {
+		b.Fatalf("wrk %s: no Requests/sec or 99%% line in:\n%s", url, out)
+	}
+	rps, _ := strconv.ParseFloat(m[1], 64)
+	v, _ := strconv.ParseFloat(p[1], 64)
+	unit := map[string]time.Duration{"us": time.Microsecond, "ms": time.Millisecond, "s": time.Second}[p[2]]
+	r := wrkResult{rps: rps, p99: time.Duration(v * float64(unit)), errors: strings.Join(wrkErrors.FindAllString(out, -1), "; ")}
+	b.Logf("wrk %s close=%v: %.0f req/s p99 %s %s", url, closeEach, r.rps, r.p99, r.errors)
+	return r
+}
+
+// flipTimes are the latencies of readiness flips.
+type flipTimes struct{ added, removed []time.Duration }
+
+// readinessFlips flips the backend's readiness n times each way and
+// measures, per flip, from the API showing the new Ready condition to
+// the last node whose ClusterIP behaviour follows.
+func readinessFlips(b *testing.B, c *testcluster.Cluster, a *testcluster.Agent, backend *api.Pod, clientNS map[string]string, svcIP string, n int) flipTimes {
+	b.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	changes := make(chan time.Time, 16)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		last := true
+		_ = a.Client().Watch(ctx, "default", []string{"pods"}, func(ev client.WatchEvent) bool {
+			p, ok := ev.Object.(*api.Pod)
+			if !ok || p.Name != backend.Name {
+				return true
+			}
+			if r := ready(p); r != last {
+				last = r
+				changes <- time.Now()
+			}
+			return true
+		})
+	}()
+	defer wg.Wait()
+	defer cancel()
+	time.Sleep(500 * time.Millisecond) // let the watch start before the first flip
+	addr := net.JoinHostPort(svcIP, "80")
+	toggle := "http://" + net.JoinHostPort(backend.Status.PodIP, "8080") + "/ready/"
+	var ft flipTimes
+	for i := 0; i < 2*n; i++ {
+		on := i%2 == 1
+		state := map[bool]string{true: "on", false: "off"}[on]
+		seen := make(chan map[string]time.Time, 1)
+		go func() { seen <- probeUntil(b, clientNS, addr, on, 30*time.Second) }()
+		if err := toggleReady(clientNS[a.Name], toggle+state); err != nil {
+			b.Fatalf("GET %s%s from the client pod on %s: %v", toggle, state, a.Name, err)
+		}
+		var changed time.Time
+		select {
+		case changed = <-changes:
+		case <-time.After(30 * time.Second):
+			b.Fatalf("backend %s: Ready did not turn %v within 30s of /ready/%s", backend.Name, on, state)
+		}
+		at := <-seen
+		var worst time.Duration
+		for node, t := range at {
+			if t.IsZero() {
+				b.Fatalf("ClusterIP %s from %s: still %s 30s after Ready turned %v", addr, node, map[bool]string{true: "refused", false: "accepted"}[on], on)
+			}
+			worst = max(worst, t.Sub(changed))
+		}
+		if on {
+			ft.added = append(ft.added, worst)
+		} else {
+			ft.removed = append(ft.removed, worst)
+		}
+	}
+	return ft
+}
+
+// toggleReady sends GET url from the network namespace netnsPath.
+func toggleReady(netnsPath, url string) error {
+	u := strings.TrimPrefix(url, "http://")
+	host, path, _ := strings.Cut(u, "/")
+	var err error
+	_, nerr := askN(netnsPath, 1, func() answer {
+		conn, e := net.DialTimeout("tcp", host, 2*time.Second)
+		if e != nil {
+			err = e
+			return answer{}
+		}
+		defer func() { _ = conn.Close() }()
+		_ = conn.SetDeadline(time.Now().Add(2 * time.Second))
+		_, err = fmt.Fprintf(conn, "GET /%s HTTP/1.0\r\nHost: test\r\n\r\n", path)
+		buf := make([]byte, 512)
+		_, _ = conn.Read(buf)
+		return answer{}
+	})
+	if nerr != nil {
+		return nerr
+	}
+	return err
+}
+
+// probeUntil connects to addr every 2 ms from each client pod until the
+// connection is accepted (want true) or refused (want false), and returns
+// when each first saw it (zero time: not within timeout).
+func probeUntil(b *testing.B, clientNS map[string]string, addr string, want bool, timeout time.Duration) map[string]time.Time {
+	var mu sync.Mutex
+	out := map[string]time.Time{}
+	var wg sync.WaitGroup
+	for node, ns := range clientNS {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var at time.Time
+			_, err := askN(ns, 1, func() answer {
+				deadline := time.Now().Add(timeout)
+				for time.Now().Before(deadline) {
+					conn, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+					if err == nil {
+						_ = conn.Close()
+					}
+					// Removed means refused (no endpoint: reject), not a
+					// timeout.
+					if (want && err == nil) || (!want && errors.Is(err, syscall.ECONNREFUSED)) {
+						at = time.Now()
+						return answer{}
+					}
+					time.Sleep(2 * time.Millisecond)
+				}
+				return answer{}
+			})
+			if err != nil {
+				b.Errorf("probe from %s: %v", node, err)
+			}
+			mu.Lock()
+			out[node] = at
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// programmedEverywhere waits until every agent's nftables ruleset holds
+// every address in ips and returns when each got there. Listing a big
+// ruleset takes a while: that listing time is the resolution.
+func programmedEverywhere(b *testing.B, c *testcluster.Cluster, ips map[string]string) map[string]time.Time {
+	b.Helper()
+	ipRE := regexp.MustCompile(`\b\d+\.\d+\.\d+\.\d+\b`)
+	var mu sync.Mutex
+	out := map[string]time.Time{}
+	var wg sync.WaitGroup
+	for _, a := range c.Agents {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			deadline := time.Now().Add(10 * time.Minute)
+			missing := len(ips)
+			for time.Now().Before(deadline) {
+				rules, err := ruleset(a)
+				if err == nil {
+					have := map[string]bool{}
+					for _, ip := range ipRE.FindAllString(rules, -1) {
+						have[ip] = true
+					}
+					missing = 0
+					for _, ip := range ips {
+						if !have[ip] {
+							missing++
+						}
+					}
+					if missing == 0 {
+						mu.Lock()
+						out[a.Name] = time.Now()
+						mu.Unlock()
+						return
+					}
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			b.Errorf("nft on %s: %d of %d service addresses still missing after 10m", a.Name, missing, len(ips))
+		}()
+	}
+	wg.Wait()
+	if b.Failed() {
+		b.FailNow()
+	}
+	return out
+}
+
+func fmtNodeTimes(at map[string]time.Time, since time.Time) string {
+	var parts []string
+	for node, t := range at {
+		parts = append(parts, fmt.Sprintf("%s after %s", node, t.Sub(since).Round(time.Millisecond)))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// applyFill applies filler services fill-from … fill-(to-1), 1,000 to a
+// manifest.
+func applyFill(b *testing.B, a *testcluster.Agent, from, to int) {
+	b.Helper()
+	cl := a.Client()
+	for lo := from; lo < to; lo += 1000 {
+		var m strings.Builder
+		for i := lo; i < min(to, lo+1000); i++ {
+			fmt.Fprintf(&m, fillServiceYAML, i)
+		}
+		if _, err := cl.Apply(context.Background(), []byte(m.String())); err != nil {
+			b.Fatalf("apply fill services %d-%d: %v", lo, min(to, lo+1000)-1, err)
+		}
+	}
+}
+
+// waitClusterIPs waits until the named services have cluster IPs.
+func waitClusterIPs(b *testing.B, a *testcluster.Agent, names []string, timeout time.Duration) map[string]string {
+	b.Helper()
+	out := map[string]string{}
+	testcluster.Eventually(b, timeout, func() error {
+		for _, n := range names {
+			o, err := a.Client().Get(context.Background(), "services", "default", n)
+			if err != nil {
+				return err
+			}
+			s := o.(*api.Service)
+			if _, err := netip.ParseAddr(s.Spec.ClusterIP); err != nil {
+				return fmt.Errorf("service %s has no cluster IP (%q): is the leader allocating?", n, s.Spec.ClusterIP)
+			}
+			out[n] = s.Spec.ClusterIP
+		}
+		return nil
+	})
+	return out
+}
+
+// waitClusterIPsPrefix waits until n services named prefix* have cluster
+// IPs and returns them by name.
+func waitClusterIPsPrefix(b *testing.B, a *testcluster.Agent, prefix string, n int) map[string]string {
+	b.Helper()
+	out := map[string]string{}
+	testcluster.Eventually(b, 10*time.Minute, func() error {
+		objs, err := a.Client().List(context.Background(), "services", "default", "")
+		if err != nil {
+			return err
+		}
+		clear(out)
+		for _, o := range objs {
+			s := o.(*api.Service)
+			if strings.HasPrefix(s.Name, prefix) && s.Spec.ClusterIP != "" {
+				out[s.Name] = s.Spec.ClusterIP
+			}
+		}
+		if len(out) < n {
+			return fmt.Errorf("%d of %d %s* services have a cluster IP", len(out), n, prefix)
+		}
+		return nil
+	})
+	return out
+}
+
+// waitAnswers waits until addr answers HTTP from netnsPath.
+func waitAnswers(b *testing.B, netnsPath, addr string) {
+	b.Helper()
+	testcluster.Eventually(b, 60*time.Second, func() error {
+		as, err := askN(netnsPath, 1, func() answer { return httpOnce(addr, 2*time.Second) })
+		if err != nil {
+			return err
+		}
+		if as[0].Err != nil {
+			return fmt.Errorf("%s from the client pod: %v (%s)", addr, as[0].Err, errKind(as[0].Err))
+		}
+		return nil
+	})
+}
+
+// waitReadyPods waits until app has n Ready live pods and returns them.
+func waitReadyPods(b *testing.B, a *testcluster.Agent, app string, n int) []*api.Pod {
+	b.Helper()
+	var pods []*api.Pod
+	testcluster.Eventually(b, 120*time.Second, func() error {
+		objs, err := a.Client().List(context.Background(), "pods", "default", "app="+app)
+		if err != nil {
+			return err
+		}
+		pods = pods[:0]
+		for _, o := range objs {
+			if p := o.(*api.Pod); p.DeletionTimestamp == nil && ready(p) && p.Status.PodIP != "" {
+				pods = append(pods, p)
+			}
+		}
+		if len(pods) != n {
+			return fmt.Errorf("%d Ready pods of %s, want %d", len(pods), app, n)
+		}
+		return nil
+	})
+	return pods
+}
+
+func applyTB(b *testing.B, a *testcluster.Agent, manifest []byte) {
+	b.Helper()
+	if _, errOut, err := a.CLIWithInput(manifest, "apply", "-f", "-"); err != nil {
+		b.Fatalf("apply: %v: %s", err, errOut)
+	}
+}
+
+// recordState writes the cluster's network-namespace tag and directory
+// to $SHOAL_BENCH_STATE, for bench/services.sh to clean up if this
+// process dies before its cleanups run.
+func recordState(b *testing.B, c *testcluster.Cluster) {
+	b.Helper()
+	path := os.Getenv("SHOAL_BENCH_STATE")
+	if path == "" {
+		return
+	}
+	a := c.Agents[0]
+	parts := strings.Split(a.NetNS(), "-") // shoal-ID-NAME
+	state := fmt.Sprintf("id %s\ndir %s\n", parts[1], filepath.Dir(a.DataDir))
+	if err := os.WriteFile(path, []byte(state), 0o644); err != nil {
+		b.Fatalf("write %s: %v", path, err)
+	}
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func envInt(b *testing.B, name string, def int) int {
+	b.Helper()
+	n, err := strconv.Atoi(envOr(name, strconv.Itoa(def)))
+	if err != nil || n < 1 {
+		b.Fatalf("%s=%q: want a positive number", name, os.Getenv(name))
+	}
+	return n
+}
