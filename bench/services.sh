@@ -10,7 +10,7 @@
 #     again (from nothing)
 #   - one endpoint change (readiness flipped with the test server's
 #     /ready/off and /ready/on): from the Ready condition changing in the
-#     API (a watch) to the ClusterIP behaving accordingly from a pod on
+#     API (polled every 5 ms) to the ClusterIP behaving accordingly from a pod on
 #     every node (connect every 2 ms), p50/p99, with 10 and 10,000 services
 # The data plane's rule-building cost alone is a Go benchmark in netsvc.
 # Traffic stays inside the test's network namespaces. Everything the run

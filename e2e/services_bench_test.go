@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/shoal-dev/shoal/api"
-	"github.com/shoal-dev/shoal/client"
 	"github.com/shoal-dev/shoal/internal/testcluster"
 )
 
@@ -105,7 +104,7 @@ spec:
 //     restart with its nftables table deleted → all programmed again;
 //   - one endpoint change (the backend's readiness flipped through the
 //     test server's /ready/off and /ready/on): from the pod's Ready
-//     condition changing in the API (a watch) to the change taking effect
+//     condition changing in the API (polled every 5 ms) to the change taking effect
 //     on every node, seen by connecting to the ClusterIP from a pod on
 //     each node every 2 ms (refused with no endpoint, accepted with one).
 //
@@ -125,7 +124,7 @@ func BenchmarkServices(b *testing.B) {
 	for i := 1; i <= nodes; i++ {
 		names = append(names, fmt.Sprintf("n%d", i))
 	}
-	c := podCluster(b, names...)
+	c := serviceCluster(b, names...)
 	recordState(b, c)
 	first, last := c.Agents[0], c.Agents[len(c.Agents)-1]
 	applyTB(b, first, []byte(benchServicesYAML))
@@ -276,27 +275,26 @@ func readinessFlips(b *testing.B, c *testcluster.Cluster, a *testcluster.Agent, 
 	b.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	// The API is polled every 5 ms for the Ready condition (a poll, not
+	// a watch, keeps this independent of the watch's wire type).
 	changes := make(chan time.Time, 16)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
+		cl := a.Client()
 		last := true
-		_ = a.Client().Watch(ctx, "default", []string{"pods"}, func(ev client.WatchEvent) bool {
-			p, ok := ev.Object.(*api.Pod)
-			if !ok || p.Name != backend.Name {
-				return true
-			}
-			if r := ready(p); r != last {
-				last = r
+		for ctx.Err() == nil {
+			o, err := cl.Get(ctx, "pods", "default", backend.Name)
+			if p, ok := o.(*api.Pod); err == nil && ok && ready(p) != last {
+				last = !last
 				changes <- time.Now()
 			}
-			return true
-		})
+			time.Sleep(5 * time.Millisecond)
+		}
 	}()
 	defer wg.Wait()
 	defer cancel()
-	time.Sleep(500 * time.Millisecond) // let the watch start before the first flip
 	addr := net.JoinHostPort(svcIP, "80")
 	toggle := "http://" + net.JoinHostPort(backend.Status.PodIP, "8080") + "/ready/"
 	var ft flipTimes

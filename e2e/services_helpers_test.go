@@ -25,6 +25,19 @@ import (
 	"github.com/shoal-dev/shoal/internal/testcluster"
 )
 
+// serviceCluster is podCluster with a node grace long enough that an
+// agent killed and restarted by a test keeps its pods: the tests measure
+// the data plane across an agent restart, not a node's replacement.
+func serviceCluster(tb testing.TB, names ...string) *testcluster.Cluster {
+	tb.Helper()
+	c := testcluster.NewNetNS(tb, "--node-grace", "60s")
+	for _, n := range names {
+		c.Add(n)
+	}
+	importImages(tb, c)
+	return c
+}
+
 // answer is what one request through a service got back: the test
 // server's hostname (its pod's name) and the client address it saw, or
 // the error.

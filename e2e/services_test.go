@@ -114,7 +114,7 @@ func webDeployment(version string) []byte { return []byte(fmt.Sprintf(webYAML, v
 // client pod on n1 and the test host on the agents' lan.
 func TestServices(t *testing.T) {
 	skipShort(t)
-	c := podCluster(t, "n1", "n2", "n3")
+	c := serviceCluster(t, "n1", "n2", "n3")
 	n1, n2, n3 := c.Agents[0], c.Agents[1], c.Agents[2]
 	nodeIPs := []string{n1.IP, n2.IP, n3.IP}
 	hostIP := c.HostIP()
