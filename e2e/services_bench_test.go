@@ -243,25 +243,25 @@ var (
 // runWrk runs wrk for d from the network namespace netnsPath against url:
 // 2 threads, 16 connections, with keep-alive or a new connection per
 // request.
-func runWrk(b *testing.B, netnsPath, url string, d time.Duration, closeEach bool) wrkResult {
-	b.Helper()
+func runWrk(tb testing.TB, netnsPath, url string, d time.Duration, closeEach bool) wrkResult {
+	tb.Helper()
 	args := []string{"--net=" + netnsPath, "--", "wrk", "-t2", "-c16", "-d" + strconv.Itoa(int(d.Seconds())) + "s", "--latency"}
 	if closeEach {
 		args = append(args, "-H", "Connection: close")
 	}
 	out, err := hostRun(context.Background(), "nsenter", append(args, url)...)
 	if err != nil {
-		b.Fatalf("wrk %s: %v\n%s", url, err, out)
+		tb.Fatalf("wrk %s: %v\n%s", url, err, out)
 	}
 	m, p := wrkRPS.FindStringSubmatch(out), wrkP99.FindStringSubmatch(out)
 	if m == nil || p == nil {
-		b.Fatalf("wrk %s: no Requests/sec or 99%% line in:\n%s", url, out)
+		tb.Fatalf("wrk %s: no Requests/sec or 99%% line in:\n%s", url, out)
 	}
 	rps, _ := strconv.ParseFloat(m[1], 64)
 	v, _ := strconv.ParseFloat(p[1], 64)
 	unit := map[string]time.Duration{"us": time.Microsecond, "ms": time.Millisecond, "s": time.Second}[p[2]]
 	r := wrkResult{rps: rps, p99: time.Duration(v * float64(unit)), errors: strings.Join(wrkErrors.FindAllString(out, -1), "; ")}
-	b.Logf("wrk %s close=%v: %.0f req/s p99 %s %s", url, closeEach, r.rps, r.p99, r.errors)
+	tb.Logf("wrk %s close=%v: %.0f req/s p99 %s %s", url, closeEach, r.rps, r.p99, r.errors)
 	return r
 }
 
@@ -271,8 +271,8 @@ type flipTimes struct{ added, removed []time.Duration }
 // readinessFlips flips the backend's readiness n times each way and
 // measures, per flip, from the API showing the new Ready condition to
 // the last node whose ClusterIP behaviour follows.
-func readinessFlips(b *testing.B, c *testcluster.Cluster, a *testcluster.Agent, backend *api.Pod, clientNS map[string]string, svcIP string, n int) flipTimes {
-	b.Helper()
+func readinessFlips(tb testing.TB, c *testcluster.Cluster, a *testcluster.Agent, backend *api.Pod, clientNS map[string]string, svcIP string, n int) flipTimes {
+	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	// The API is polled every 5 ms for the Ready condition (a poll, not
@@ -302,21 +302,21 @@ func readinessFlips(b *testing.B, c *testcluster.Cluster, a *testcluster.Agent, 
 		on := i%2 == 1
 		state := map[bool]string{true: "on", false: "off"}[on]
 		seen := make(chan map[string]time.Time, 1)
-		go func() { seen <- probeUntil(b, clientNS, addr, on, 30*time.Second) }()
+		go func() { seen <- probeUntil(tb, clientNS, addr, on, 30*time.Second) }()
 		if err := toggleReady(clientNS[a.Name], toggle+state); err != nil {
-			b.Fatalf("GET %s%s from the client pod on %s: %v", toggle, state, a.Name, err)
+			tb.Fatalf("GET %s%s from the client pod on %s: %v", toggle, state, a.Name, err)
 		}
 		var changed time.Time
 		select {
 		case changed = <-changes:
 		case <-time.After(30 * time.Second):
-			b.Fatalf("backend %s: Ready did not turn %v within 30s of /ready/%s", backend.Name, on, state)
+			tb.Fatalf("backend %s: Ready did not turn %v within 30s of /ready/%s", backend.Name, on, state)
 		}
 		at := <-seen
 		var worst time.Duration
 		for node, t := range at {
 			if t.IsZero() {
-				b.Fatalf("ClusterIP %s from %s: still %s 30s after Ready turned %v", addr, node, map[bool]string{true: "refused", false: "accepted"}[on], on)
+				tb.Fatalf("ClusterIP %s from %s: still %s 30s after Ready turned %v", addr, node, map[bool]string{true: "refused", false: "accepted"}[on], on)
 			}
 			worst = max(worst, t.Sub(changed))
 		}
@@ -356,7 +356,7 @@ func toggleReady(netnsPath, url string) error {
 // probeUntil connects to addr every 2 ms from each client pod until the
 // connection is accepted (want true) or refused (want false), and returns
 // when each first saw it (zero time: not within timeout).
-func probeUntil(b *testing.B, clientNS map[string]string, addr string, want bool, timeout time.Duration) map[string]time.Time {
+func probeUntil(tb testing.TB, clientNS map[string]string, addr string, want bool, timeout time.Duration) map[string]time.Time {
 	var mu sync.Mutex
 	out := map[string]time.Time{}
 	var wg sync.WaitGroup
@@ -383,7 +383,7 @@ func probeUntil(b *testing.B, clientNS map[string]string, addr string, want bool
 				return answer{}
 			})
 			if err != nil {
-				b.Errorf("probe from %s: %v", node, err)
+				tb.Errorf("probe from %s: %v", node, err)
 			}
 			mu.Lock()
 			out[node] = at
@@ -397,8 +397,8 @@ func probeUntil(b *testing.B, clientNS map[string]string, addr string, want bool
 // programmedEverywhere waits until every agent's nftables ruleset holds
 // every address in ips and returns when each got there. Listing a big
 // ruleset takes a while: that listing time is the resolution.
-func programmedEverywhere(b *testing.B, c *testcluster.Cluster, ips map[string]string) map[string]time.Time {
-	b.Helper()
+func programmedEverywhere(tb testing.TB, c *testcluster.Cluster, ips map[string]string) map[string]time.Time {
+	tb.Helper()
 	ipRE := regexp.MustCompile(`\b\d+\.\d+\.\d+\.\d+\b`)
 	var mu sync.Mutex
 	out := map[string]time.Time{}
@@ -431,12 +431,12 @@ func programmedEverywhere(b *testing.B, c *testcluster.Cluster, ips map[string]s
 				}
 				time.Sleep(50 * time.Millisecond)
 			}
-			b.Errorf("nft on %s: %d of %d service addresses still missing after 10m", a.Name, missing, len(ips))
+			tb.Errorf("nft on %s: %d of %d service addresses still missing after 10m", a.Name, missing, len(ips))
 		}()
 	}
 	wg.Wait()
-	if b.Failed() {
-		b.FailNow()
+	if tb.Failed() {
+		tb.FailNow()
 	}
 	return out
 }
@@ -451,8 +451,8 @@ func fmtNodeTimes(at map[string]time.Time, since time.Time) string {
 
 // applyFill applies filler services fill-from … fill-(to-1), 1,000 to a
 // manifest.
-func applyFill(b *testing.B, a *testcluster.Agent, from, to int) {
-	b.Helper()
+func applyFill(tb testing.TB, a *testcluster.Agent, from, to int) {
+	tb.Helper()
 	cl := a.Client()
 	for lo := from; lo < to; lo += 1000 {
 		var m strings.Builder
@@ -460,16 +460,16 @@ func applyFill(b *testing.B, a *testcluster.Agent, from, to int) {
 			fmt.Fprintf(&m, fillServiceYAML, i)
 		}
 		if _, err := cl.Apply(context.Background(), []byte(m.String())); err != nil {
-			b.Fatalf("apply fill services %d-%d: %v", lo, min(to, lo+1000)-1, err)
+			tb.Fatalf("apply fill services %d-%d: %v", lo, min(to, lo+1000)-1, err)
 		}
 	}
 }
 
 // waitClusterIPs waits until the named services have cluster IPs.
-func waitClusterIPs(b *testing.B, a *testcluster.Agent, names []string, timeout time.Duration) map[string]string {
-	b.Helper()
+func waitClusterIPs(tb testing.TB, a *testcluster.Agent, names []string, timeout time.Duration) map[string]string {
+	tb.Helper()
 	out := map[string]string{}
-	testcluster.Eventually(b, timeout, func() error {
+	testcluster.Eventually(tb, timeout, func() error {
 		for _, n := range names {
 			o, err := a.Client().Get(context.Background(), "services", "default", n)
 			if err != nil {
@@ -488,10 +488,10 @@ func waitClusterIPs(b *testing.B, a *testcluster.Agent, names []string, timeout 
 
 // waitClusterIPsPrefix waits until n services named prefix* have cluster
 // IPs and returns them by name.
-func waitClusterIPsPrefix(b *testing.B, a *testcluster.Agent, prefix string, n int) map[string]string {
-	b.Helper()
+func waitClusterIPsPrefix(tb testing.TB, a *testcluster.Agent, prefix string, n int) map[string]string {
+	tb.Helper()
 	out := map[string]string{}
-	testcluster.Eventually(b, 10*time.Minute, func() error {
+	testcluster.Eventually(tb, 10*time.Minute, func() error {
 		objs, err := a.Client().List(context.Background(), "services", "default", "")
 		if err != nil {
 			return err
@@ -512,9 +512,9 @@ func waitClusterIPsPrefix(b *testing.B, a *testcluster.Agent, prefix string, n i
 }
 
 // waitAnswers waits until addr answers HTTP from netnsPath.
-func waitAnswers(b *testing.B, netnsPath, addr string) {
-	b.Helper()
-	testcluster.Eventually(b, 60*time.Second, func() error {
+func waitAnswers(tb testing.TB, netnsPath, addr string) {
+	tb.Helper()
+	testcluster.Eventually(tb, 60*time.Second, func() error {
 		as, err := askN(netnsPath, 1, func() answer { return httpOnce(addr, 2*time.Second) })
 		if err != nil {
 			return err
@@ -527,10 +527,10 @@ func waitAnswers(b *testing.B, netnsPath, addr string) {
 }
 
 // waitReadyPods waits until app has n Ready live pods and returns them.
-func waitReadyPods(b *testing.B, a *testcluster.Agent, app string, n int) []*api.Pod {
-	b.Helper()
+func waitReadyPods(tb testing.TB, a *testcluster.Agent, app string, n int) []*api.Pod {
+	tb.Helper()
 	var pods []*api.Pod
-	testcluster.Eventually(b, 120*time.Second, func() error {
+	testcluster.Eventually(tb, 120*time.Second, func() error {
 		objs, err := a.Client().List(context.Background(), "pods", "default", "app="+app)
 		if err != nil {
 			return err
@@ -549,18 +549,18 @@ func waitReadyPods(b *testing.B, a *testcluster.Agent, app string, n int) []*api
 	return pods
 }
 
-func applyTB(b *testing.B, a *testcluster.Agent, manifest []byte) {
-	b.Helper()
+func applyTB(tb testing.TB, a *testcluster.Agent, manifest []byte) {
+	tb.Helper()
 	if _, errOut, err := a.CLIWithInput(manifest, "apply", "-f", "-"); err != nil {
-		b.Fatalf("apply: %v: %s", err, errOut)
+		tb.Fatalf("apply: %v: %s", err, errOut)
 	}
 }
 
 // recordState writes the cluster's network-namespace tag and directory
 // to $SHOAL_BENCH_STATE, for bench/services.sh to clean up if this
 // process dies before its cleanups run.
-func recordState(b *testing.B, c *testcluster.Cluster) {
-	b.Helper()
+func recordState(tb testing.TB, c *testcluster.Cluster) {
+	tb.Helper()
 	path := os.Getenv("SHOAL_BENCH_STATE")
 	if path == "" {
 		return
@@ -569,7 +569,7 @@ func recordState(b *testing.B, c *testcluster.Cluster) {
 	parts := strings.Split(a.NetNS(), "-") // shoal-ID-NAME
 	state := fmt.Sprintf("id %s\ndir %s\n", parts[1], filepath.Dir(a.DataDir))
 	if err := os.WriteFile(path, []byte(state), 0o644); err != nil {
-		b.Fatalf("write %s: %v", path, err)
+		tb.Fatalf("write %s: %v", path, err)
 	}
 }
 
@@ -580,11 +580,11 @@ func envOr(name, def string) string {
 	return def
 }
 
-func envInt(b *testing.B, name string, def int) int {
-	b.Helper()
+func envInt(tb testing.TB, name string, def int) int {
+	tb.Helper()
 	n, err := strconv.Atoi(envOr(name, strconv.Itoa(def)))
 	if err != nil || n < 1 {
-		b.Fatalf("%s=%q: want a positive number", name, os.Getenv(name))
+		tb.Fatalf("%s=%q: want a positive number", name, os.Getenv(name))
 	}
 	return n
 }
