@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -99,7 +100,8 @@ spec:
 //   - wrk requests/s and p99 from a pod on the last node to the backend
 //     on n1, through the ClusterIP and straight to the pod IP, with
 //     keep-alive and with a new connection per request, with 0, 10 and
-//     SHOAL_BENCH_SERVICES (default 10,000) other services of 5 endpoints;
+//     SHOAL_BENCH_SERVICES (default 10,000) other services of 5 endpoints (medians of three
+//     interleaved runs of each);
 //   - apply → all those services programmed on every node, and an agent
 //     restart with its nftables table deleted → all programmed again;
 //   - one endpoint change (the backend's readiness flipped through the
@@ -109,14 +111,14 @@ spec:
 //     each node every 2 ms (refused with no endpoint, accepted with one).
 //
 // It prints a table. Settings: SHOAL_BENCH_NODES (2), SHOAL_BENCH_SERVICES
-// (10000), SHOAL_BENCH_WRK (8s per run), SHOAL_BENCH_CYCLES (20 readiness
+// (10000), SHOAL_BENCH_WRK (5s per run), SHOAL_BENCH_CYCLES (20 readiness
 // flips per stage), SHOAL_BENCH_STATE (a file where it records its
 // namespaces and directory so the script can clean up after a crash).
 func BenchmarkServices(b *testing.B) {
 	nodes := envInt(b, "SHOAL_BENCH_NODES", 2)
 	many := envInt(b, "SHOAL_BENCH_SERVICES", 10000)
 	cycles := envInt(b, "SHOAL_BENCH_CYCLES", 20)
-	wrkFor, err := time.ParseDuration(envOr("SHOAL_BENCH_WRK", "8s"))
+	wrkFor, err := time.ParseDuration(envOr("SHOAL_BENCH_WRK", "5s"))
 	if err != nil {
 		b.Fatalf("SHOAL_BENCH_WRK: %v", err)
 	}
@@ -155,8 +157,7 @@ func BenchmarkServices(b *testing.B) {
 			if closeEach {
 				mode = "conn/request"
 			}
-			pod := runWrk(b, from, podURL, wrkFor, closeEach)
-			svc := runWrk(b, from, svcURL, wrkFor, closeEach)
+			pod, svc := wrkPairs(b, from, podURL, svcURL, wrkFor, closeEach)
 			rows = append(rows, benchRow{label: label + ", " + mode, pod: pod, svc: svc})
 		}
 	}
@@ -213,19 +214,26 @@ func printServicesTable(rows []benchRow, res *benchResults, flips10, flipsMany f
 		fmt.Printf("%-34s %12.0f %12.0f %10.3f %10s %10s %10.3f\n", r.label, r.pod.rps, r.svc.rps, r.pod.rps/r.svc.rps,
 			r.pod.p99.Round(time.Microsecond), r.svc.p99.Round(time.Microsecond), float64(r.svc.p99)/float64(r.pod.p99))
 	}
-	fmt.Println("(ratios: pod/svc for req/s and svc/pod for p99; goal ≤ 1.1)")
+	fmt.Println("(medians of 3 runs; ratios: pod/svc for req/s and svc/pod for p99; goal ≤ 1.1)")
+	for _, r := range rows {
+		if r.pod.errors != "" || r.svc.errors != "" {
+			fmt.Printf("wrk errors, %s: pod %q, svc %q\n", r.label, r.pod.errors, r.svc.errors)
+		}
+	}
 	for _, f := range []struct {
 		label string
 		t     flipTimes
 	}{{"10 other services", flips10}, {fmt.Sprintf("%d other services", many), flipsMany}} {
 		fmt.Printf("endpoint change, %s (%d flips): Ready → programmed on every node p50 %s p99 %s; NotReady → removed p50 %s p99 %s\n",
-			f.label, len(f.t.added), pctl(f.t.added, 0.5), pctl(f.t.added, 0.99), pctl(f.t.removed, 0.5), pctl(f.t.removed, 0.99))
+			f.label, len(f.t.added), ms(pctl(f.t.added, 0.5)), ms(pctl(f.t.added, 0.99)), ms(pctl(f.t.removed, 0.5)), ms(pctl(f.t.removed, 0.99)))
 	}
 	for _, n := range res.notes {
 		fmt.Println(n)
 	}
 	fmt.Println()
 }
+
+func ms(d time.Duration) time.Duration { return d.Round(100 * time.Microsecond) }
 
 // wrkResult is what one wrk run measured.
 type wrkResult struct {
@@ -263,6 +271,35 @@ func runWrk(tb testing.TB, netnsPath, url string, d time.Duration, closeEach boo
 	r := wrkResult{rps: rps, p99: time.Duration(v * float64(unit)), errors: strings.Join(wrkErrors.FindAllString(out, -1), "; ")}
 	tb.Logf("wrk %s close=%v: %.0f req/s p99 %s %s", url, closeEach, r.rps, r.p99, r.errors)
 	return r
+}
+
+// wrkPairs runs wrk against the pod and the service alternately, three
+// times each, and returns the median of each: the machine is shared, so
+// one run alone says little.
+func wrkPairs(tb testing.TB, netnsPath, podURL, svcURL string, d time.Duration, closeEach bool) (pod, svc wrkResult) {
+	tb.Helper()
+	var pods, svcs []wrkResult
+	for range 3 {
+		pods = append(pods, runWrk(tb, netnsPath, podURL, d, closeEach))
+		svcs = append(svcs, runWrk(tb, netnsPath, svcURL, d, closeEach))
+	}
+	return medianWrk(pods), medianWrk(svcs)
+}
+
+// medianWrk is the median requests/s and the median p99 of runs.
+func medianWrk(runs []wrkResult) wrkResult {
+	rps := make([]float64, len(runs))
+	p99 := make([]time.Duration, len(runs))
+	var errs []string
+	for i, r := range runs {
+		rps[i], p99[i] = r.rps, r.p99
+		if r.errors != "" {
+			errs = append(errs, r.errors)
+		}
+	}
+	slices.Sort(rps)
+	slices.Sort(p99)
+	return wrkResult{rps: rps[len(rps)/2], p99: p99[len(p99)/2], errors: strings.Join(errs, "; ")}
 }
 
 // flipTimes are the latencies of readiness flips.
