@@ -203,8 +203,8 @@ func nodesOf(pods []*api.Pod) map[string]string {
 	return out
 }
 
-// service reads a service as agent a sees it.
-func service(t *testing.T, a *testcluster.Agent, name string) *api.Service {
+// svcOf reads a service as agent a sees it.
+func svcOf(t *testing.T, a *testcluster.Agent, name string) *api.Service {
 	t.Helper()
 	o, err := a.Client().Get(context.Background(), "services", "default", name)
 	if err != nil {

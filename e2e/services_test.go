@@ -197,7 +197,7 @@ func waitServices(t *testing.T, a *testcluster.Agent, nodeIPs []string) map[stri
 	out := map[string]*api.Service{}
 	testcluster.Eventually(t, 30*time.Second, func() error {
 		for _, name := range []string{"web", "solo-np", "solo-local", "web-lb", "empty", "doomed"} {
-			s := service(t, a, name)
+			s := svcOf(t, a, name)
 			ip, err := netip.ParseAddr(s.Spec.ClusterIP)
 			if err != nil || !cidr.Contains(ip) {
 				return fmt.Errorf("service %s: clusterIP %q, want an address in %s", name, s.Spec.ClusterIP, cidr)
