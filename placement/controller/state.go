@@ -111,8 +111,9 @@ func (c Config) statefulGrace() time.Duration { return max(c.NodeGrace, c.FenceA
 type Changes struct {
 	// Creates are new objects that must not exist yet: commit them with a
 	// "must not exist" precondition (resourceVersion "0"). They carry no
-	// uid or resourceVersion; their ownerReferences name live owners by
-	// uid.
+	// uid or resourceVersion; the ownerReferences of workload objects name
+	// live owners by uid, and Events (about Services) name a live Service
+	// as their involvedObject.
 	Creates []api.Object
 	// Updates replace objects whole (spec, metadata and status:
 	// ReplicaSets, StatefulSets whose volume-node annotation changed,
