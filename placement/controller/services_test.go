@@ -132,6 +132,26 @@ func TestPendingLoadBalancerEvents(t *testing.T) {
 			t.Fatalf("second: got ingress %v, want both nodes", got)
 		}
 	})
+	t.Run("the event of a resolved warning stays for the TTL", func(t *testing.T) {
+		h.now = h.now.Add(ServiceEventTTL - time.Minute)
+		h.step()
+		if evs := h.serviceEvents("second"); len(evs) != 1 {
+			t.Fatalf("got %d events before the TTL, want 1", len(evs))
+		}
+		h.now = h.now.Add(2 * time.Minute)
+		h.step()
+		if evs := h.serviceEvents("second"); len(evs) != 0 {
+			t.Fatalf("got %d events after the TTL, want none", len(evs))
+		}
+	})
+	t.Run("a new conflict gets an event again", func(t *testing.T) {
+		h.now = h.now.Add(time.Second)
+		h.put(newService("third", api.ServiceTypeLoadBalancer, 80))
+		h.step()
+		if evs := h.serviceEvents("third"); len(evs) != 1 || !strings.Contains(evs[0].Message, "default/second") {
+			t.Fatalf("got events %+v about third, want one naming default/second", evs)
+		}
+	})
 	t.Run("the events of a deleted service are deleted", func(t *testing.T) {
 		h.del("Service", "default", "second")
 		h.step()
