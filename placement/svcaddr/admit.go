@@ -67,6 +67,8 @@ func heldIPs(s *api.Service) []string {
 	return nil
 }
 
+// heldNodePorts lists the ports s uses on every node: its node ports and,
+// for a LoadBalancer service, its service ports.
 func heldNodePorts(s *api.Service) []string {
 	if !s.HasNodePorts() {
 		return nil
@@ -75,6 +77,9 @@ func heldNodePorts(s *api.Service) []string {
 	for _, p := range s.Spec.Ports {
 		if p.NodePort != 0 {
 			out = append(out, protocol(p)+"/"+strconv.Itoa(int(p.NodePort)))
+		}
+		if s.Spec.Type == api.ServiceTypeLoadBalancer {
+			out = append(out, protocol(p)+"/"+strconv.Itoa(int(p.Port)))
 		}
 	}
 	return out
@@ -95,8 +100,9 @@ func heldNodePorts(s *api.Service) []string {
 // It refuses, as an api.ErrorList: changing a cluster IP once set
 // ("field is immutable"); a requested clusterIP outside the service CIDR,
 // on its network or broadcast address, or held by another Service; a
-// requested nodePort outside the node-port range or held by another
-// Service for the same protocol. Addresses in already holds are not
+// requested nodePort outside the node-port range, or held by another
+// Service for the same protocol (as a node port, or as a port its load
+// balancer opens on the nodes). Addresses in already holds are not
 // checked again (Allocate settles races between applies). The
 // load-balancer status is never the user's: the caller must not take it
 // from the input (the store keeps the stored status on apply).

@@ -14,6 +14,7 @@ func TestAdmit(t *testing.T) {
 		svc("db", 1, api.ServiceTypeClusterIP, withIP("10.43.1.2")),
 		svc("dns", 2, api.ServiceTypeClusterIP, withIP("None")),
 		svc("lb", 3, api.ServiceTypeLoadBalancer, withIP("10.43.1.3"), withPorts("TCP/80:30090"), withLBStatus("192.0.2.1")),
+		svc("lb7", 4, api.ServiceTypeLoadBalancer, withIP("10.43.1.4"), withPorts("TCP/30777:30091"), withLBStatus("192.0.2.1")),
 	}
 	byName := map[string]*api.Service{}
 	for _, s := range stored {
@@ -119,6 +120,11 @@ func TestAdmit(t *testing.T) {
 			name:    "a node port another service holds for the same protocol",
 			in:      svc("new", 9, api.ServiceTypeLoadBalancer, withPorts("TCP/80", "TCP/81:30090")),
 			wantErr: []string{"spec.ports[1].nodePort", "TCP/30090", "already used by service default/lb"},
+		},
+		{
+			name:    "a node port a load balancer opens",
+			in:      svc("new", 9, api.ServiceTypeNodePort, withPorts("TCP/80:30777")),
+			wantErr: []string{"TCP/30777", "already used by service default/lb7"},
 		},
 		{
 			name: "the same node port for another protocol",

@@ -71,7 +71,10 @@ type Warning struct {
 //     nodeAddrs (the Ready nodes' addresses), unless an older
 //     LoadBalancer service already opens one of its ports (same protocol
 //     and port), or an older Service holds one as a node port: then it
-//     stays pending with no ingress and a PortInUse warning.
+//     stays pending with no ingress and a PortInUse warning. Node ports
+//     and load-balancer ports share one space per protocol: a newer
+//     Service does not keep a node port an older load balancer opens,
+//     and allocation never picks a port any load balancer asks for.
 //
 // Services are taken oldest first (creationTimestamp, then
 // namespace/name). First every Service keeps what it holds, unless an
@@ -109,6 +112,8 @@ type work struct {
 	out          *api.Service
 	spec, status bool
 	warnings     []Warning
+	// pending is set for a LoadBalancer service whose port is taken.
+	pending bool
 }
 
 func (w *work) cur() *api.Service {
@@ -203,6 +208,10 @@ func needsIP(s *api.Service) bool { return !s.IsExternalName() && !s.IsHeadless(
 
 // claim lets every Service, oldest first, keep the addresses it holds,
 // and takes away those an older Service holds or that are out of range.
+// Node ports and the ports LoadBalancer services open on the nodes share
+// one space per protocol: a LoadBalancer service opens its ports unless
+// an older Service holds one of them (it is then pending), and a newer
+// Service cannot keep a node port an older load balancer opened.
 func (a *allocation) claim() {
 	for _, w := range a.work {
 		s := w.cur()
@@ -234,12 +243,27 @@ func (a *allocation) claim() {
 			case !a.cfg.NodePorts.Contains(port.NodePort):
 				w.warn(ReasonNodePortOutOfRange, "%s: node port %d is outside the node-port range %s", portName(s, i), port.NodePort, a.cfg.NodePorts)
 				w.edit(true).Spec.Ports[i].NodePort = 0
+			case owner != nil && pool.opened[port.NodePort]:
+				w.warn(ReasonNodePortInUse, "%s: node port %s/%d is already opened on the nodes for LoadBalancer service %s", portName(s, i), protocol(port), port.NodePort, name(owner))
+				w.edit(true).Spec.Ports[i].NodePort = 0
 			case owner != nil:
 				w.warn(ReasonNodePortInUse, "%s: node port %s/%d is already used by service %s", portName(s, i), protocol(port), port.NodePort, name(owner))
 				w.edit(true).Spec.Ports[i].NodePort = 0
 			default:
 				pool.owner[port.NodePort] = w.in
 			}
+		}
+		if s.Spec.Type != api.ServiceTypeLoadBalancer {
+			continue
+		}
+		if conflict := a.lbConflict(s, w.in); conflict != "" {
+			w.pending = true
+			w.warn(ReasonPortInUse, "%s; the service stays pending until it is free", conflict)
+			continue
+		}
+		for _, port := range s.Spec.Ports {
+			pool := a.portPool(port.Protocol)
+			pool.owner[port.Port], pool.opened[port.Port] = w.in, true
 		}
 	}
 }
@@ -293,22 +317,15 @@ func (a *allocation) allocate() {
 	}
 }
 
-// loadBalancers opens LoadBalancer services on the nodes, oldest first,
-// and clears the load-balancer status of every other Service.
+// loadBalancers writes the ingress of every LoadBalancer service that is
+// not pending, and clears the load-balancer status of every other
+// Service.
 func (a *allocation) loadBalancers(ingress []api.LoadBalancerIngress) {
-	opened := map[string]*api.Service{}
 	for _, w := range a.work {
 		s := w.cur()
 		var want []api.LoadBalancerIngress
-		if s.Spec.Type == api.ServiceTypeLoadBalancer {
-			if conflict := a.lbConflict(s, w.in, opened); conflict != "" {
-				w.warn(ReasonPortInUse, "%s; the service stays pending until it is free", conflict)
-			} else {
-				for _, port := range s.Spec.Ports {
-					opened[protocol(port)+"/"+strconv.Itoa(int(port.Port))] = w.in
-				}
-				want = ingress
-			}
+		if s.Spec.Type == api.ServiceTypeLoadBalancer && !w.pending {
+			want = ingress
 		}
 		if !slices.Equal(s.Status.LoadBalancer.Ingress, want) {
 			w.edit(false).Status.LoadBalancer.Ingress = slices.Clone(want)
@@ -316,18 +333,19 @@ func (a *allocation) loadBalancers(ingress []api.LoadBalancerIngress) {
 	}
 }
 
-// lbConflict says which port of s an older LoadBalancer service opens or
-// another Service holds as a node port, or "".
-func (a *allocation) lbConflict(s, self *api.Service, opened map[string]*api.Service) string {
+// lbConflict says which port of s an older Service holds, as a node port
+// or as a port its load balancer opens, or "".
+func (a *allocation) lbConflict(s, self *api.Service) string {
 	for _, port := range s.Spec.Ports {
 		pp := protocol(port) + "/" + strconv.Itoa(int(port.Port))
-		if owner := opened[pp]; owner != nil {
+		pool := a.portPool(port.Protocol)
+		owner := pool.owner[port.Port]
+		switch {
+		case owner == nil || owner == self:
+		case pool.opened[port.Port]:
 			return fmt.Sprintf("port %s is already opened on the nodes for LoadBalancer service %s", pp, name(owner))
-		}
-		if pool := a.ports[api.Protocol(protocol(port))]; pool != nil {
-			if owner := pool.owner[port.Port]; owner != nil && owner != self {
-				return fmt.Sprintf("port %s is already used as a node port by service %s", pp, name(owner))
-			}
+		default:
+			return fmt.Sprintf("port %s is already used as a node port by service %s", pp, name(owner))
 		}
 	}
 	return ""

@@ -266,6 +266,8 @@ func TestAllocate(t *testing.T) {
 				svc("udp", 2, api.ServiceTypeLoadBalancer, withPorts("UDP/80")),
 				svc("np", 3, api.ServiceTypeNodePort, withPorts("TCP/80:30500")),
 				svc("onnodeport", 4, api.ServiceTypeLoadBalancer, withPorts("TCP/30500")),
+				svc("lbfirst", 5, api.ServiceTypeLoadBalancer, withPorts("TCP/30600")),
+				svc("nplater", 6, api.ServiceTypeNodePort, withPorts("TCP/80:30600")),
 			},
 			nodes: addrs("192.0.2.1"),
 			check: func(t *testing.T, got map[string]*api.Service, warns map[string][]Warning) {
@@ -276,6 +278,13 @@ func TestAllocate(t *testing.T) {
 				}
 				wantWarning(t, "second", warns["second"], ReasonPortInUse, "TCP/443", "default/first", "pending")
 				wantWarning(t, "onnodeport", warns["onnodeport"], ReasonPortInUse, "TCP/30500", "default/np")
+				if in := ingress(got["lbfirst"]); !slices.Equal(in, []string{"192.0.2.1"}) {
+					t.Errorf("lbfirst: got ingress %v, want it open", in)
+				}
+				if np := nodePorts(got["nplater"])[0]; np == 30600 || np == 0 {
+					t.Errorf("nplater: got node port %d, want another than the load balancer's 30600", np)
+				}
+				wantWarning(t, "nplater", warns["nplater"], ReasonNodePortInUse, "30600", "LoadBalancer service default/lbfirst")
 				if ip := got["second"].Spec.ClusterIP; ip == "" {
 					t.Errorf("second: got no cluster IP, want one (only the load balancer is pending)")
 				}

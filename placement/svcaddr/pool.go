@@ -81,7 +81,10 @@ func (p *ipPool) alloc(s *api.Service) (netip.Addr, bool) {
 type portPool struct {
 	r      PortRange
 	static int32 // first port of the upper band
+	// owner holds node ports and, marked in opened, the ports
+	// LoadBalancer services open on the nodes (in range or not).
 	owner  map[int32]*api.Service
+	opened map[int32]bool
 	// blocked are ports allocation skips although no Service holds them
 	// as a node port: LoadBalancer service ports inside the range.
 	blocked map[int32]bool
@@ -94,6 +97,7 @@ func newPortPool(r PortRange) *portPool {
 		r:       r,
 		static:  r.Low + min(max(16, n/32), 128, n),
 		owner:   map[int32]*api.Service{},
+		opened:  map[int32]bool{},
 		blocked: map[int32]bool{},
 	}
 }
