@@ -108,7 +108,10 @@ spec:
 //     test server's /ready/off and /ready/on): from the pod's Ready
 //     condition changing in the API (polled every 5 ms) to the change taking effect
 //     on every node, seen by connecting to the ClusterIP from a pod on
-//     each node every 2 ms (refused with no endpoint, accepted with one).
+//     each node every 2 ms (refused with no endpoint, accepted with one);
+//     next to it the agents' own histogram of Ready → programmed
+//     (shoal_service_endpoint_programmed_seconds) over the same flips,
+//     when they expose it.
 //
 // It prints a table. Settings: SHOAL_BENCH_NODES (2), SHOAL_BENCH_SERVICES
 // (10000), SHOAL_BENCH_WRK (5s per run), SHOAL_BENCH_CYCLES (20 readiness
@@ -166,7 +169,9 @@ func BenchmarkServices(b *testing.B) {
 	applyFill(b, first, 0, 10)
 	programmedEverywhere(b, c, waitClusterIPsPrefix(b, first, "fill-", 10))
 	wrkRound("10 other services")
+	snap := programmedSnapshot(c)
 	flips10 := readinessFlips(b, c, first, backend, clientNS, svcIP, cycles)
+	res.note("the agents' own measure during the flips with 10 services: %s", programmedSince(c, snap))
 
 	start := time.Now()
 	applyFill(b, first, 10, many)
@@ -177,7 +182,9 @@ func BenchmarkServices(b *testing.B) {
 	res.note("apply %d services (5 endpoints each): applied in %s, all cluster IPs allocated after %s, programmed on %s",
 		many-10, applied.Round(time.Millisecond), allocated.Round(time.Millisecond), fmtNodeTimes(perNode, start))
 	wrkRound(fmt.Sprintf("%d other services", many))
+	snap = programmedSnapshot(c)
 	flipsMany := readinessFlips(b, c, first, backend, clientNS, svcIP, cycles)
+	res.note("the agents' own measure during the flips with %d services: %s", many, programmedSince(c, snap))
 
 	// From nothing: the last agent killed, its table deleted, restarted.
 	last.Kill()

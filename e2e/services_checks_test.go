@@ -28,7 +28,7 @@ func (e *svcEnv) tables(t *testing.T) {
 func (e *svcEnv) clusterIPOverTCP(t *testing.T) {
 	n1, clientPod, web, webIP, webAddr := e.n1, e.clientPod, e.web, e.webIP, e.webAddr
 	// Through `shoal exec` and busybox nc, as a user would.
-	script := fmt.Sprintf(`for i in $(seq 30); do printf 'GET / HTTP/1.0\r\nHost: test\r\n\r\n' | nc -w 3 %s 80 || echo FAILED; echo; done`, webIP)
+	script := fmt.Sprintf(`for i in $(seq 30); do printf 'GET / HTTP/1.0\r\nHost: test\r\n\r\n' | nc -w 2 %s 80 || echo FAILED; echo; done`, webIP)
 	hostRE := regexp.MustCompile(`"hostname": "([^"]+)"`)
 	testcluster.Eventually(t, 30*time.Second, func() error {
 		out, errOut, err := n1.CLI("exec", clientPod.Name, "--", "sh", "-c", script)
@@ -53,7 +53,7 @@ func (e *svcEnv) clusterIPOverUDP(t *testing.T) {
 	// network namespace and sends from there.
 	addr := net.JoinHostPort(webIP, "9000")
 	testcluster.Eventually(t, 30*time.Second, func() error {
-		as, err := askN(clientNS, 30, func() answer { return udpOnce(addr, 2*time.Second) })
+		as, err := askN(clientNS, 30, func() answer { return udpOnce(addr, time.Second) })
 		if err != nil {
 			return err
 		}
@@ -153,21 +153,24 @@ func (e *svcEnv) externalLocal(t *testing.T) {
 // lists.
 func (e *svcEnv) loadBalancer(t *testing.T) {
 	n3, nodeIPs, web := e.n3, e.nodeIPs, e.web
-	out, errOut, err := n3.CLI("get", "svc", "web-lb", "-o", "json")
-	if err != nil {
-		t.Fatalf("get svc web-lb -o json: %v: %s", err, errOut)
-	}
-	var lb api.Service
-	if err := json.Unmarshal([]byte(out), &lb); err != nil {
-		t.Fatalf("decode get svc web-lb -o json: %v\n%s", err, out)
-	}
-	var ingress []string
-	for _, in := range lb.Status.LoadBalancer.Ingress {
-		ingress = append(ingress, in.IP)
-	}
-	if !sameSet(strings.Join(ingress, ","), nodeIPs) {
-		t.Errorf("web-lb status.loadBalancer.ingress %v, want every node's address %v", ingress, nodeIPs)
-	}
+	testcluster.Eventually(t, 10*time.Second, func() error {
+		out, errOut, err := n3.CLI("get", "svc", "web-lb", "-o", "json")
+		if err != nil {
+			return fmt.Errorf("get svc web-lb -o json: %v: %s", err, errOut)
+		}
+		var lb api.Service
+		if err := json.Unmarshal([]byte(out), &lb); err != nil {
+			return fmt.Errorf("decode get svc web-lb -o json: %v\n%s", err, out)
+		}
+		var ingress []string
+		for _, in := range lb.Status.LoadBalancer.Ingress {
+			ingress = append(ingress, in.IP)
+		}
+		if !sameSet(strings.Join(ingress, ","), nodeIPs) {
+			return fmt.Errorf("web-lb status.loadBalancer.ingress %v, want every node's address %v", ingress, nodeIPs)
+		}
+		return nil
+	})
 	for _, ip := range nodeIPs {
 		addr := net.JoinHostPort(ip, "18081")
 		testcluster.Eventually(t, 20*time.Second, func() error {
@@ -535,4 +538,61 @@ func agentNames(as []*testcluster.Agent) string {
 		names = append(names, a.Name)
 	}
 	return strings.Join(names, " and ")
+}
+
+// udpConntrack: datagrams that keep coming from one client port, whose
+// conntrack entry pins them to one pod, go to another pod once that pod
+// is deleted (the entries of removed UDP endpoints are flushed).
+func (e *svcEnv) udpConntrack(t *testing.T) {
+	var conn *net.UDPConn
+	if _, err := askN(e.clientNS, 1, func() answer {
+		var err error
+		conn, err = net.ListenUDP("udp", &net.UDPAddr{})
+		return answer{Err: err}
+	}); err != nil || conn == nil {
+		t.Fatalf("UDP socket in the client pod: %v", err)
+	}
+	defer func() { _ = conn.Close() }()
+	to := &net.UDPAddr{IP: net.ParseIP(e.webIP), Port: 9000}
+	ask := func() answer {
+		start := time.Now()
+		_ = conn.SetDeadline(time.Now().Add(time.Second))
+		if _, err := conn.WriteTo([]byte("hello"), to); err != nil {
+			return answer{Err: err}
+		}
+		buf := make([]byte, 4096)
+		n, _, err := conn.ReadFrom(buf)
+		if err != nil {
+			return answer{Err: err, Took: time.Since(start)}
+		}
+		var h hostLine
+		if err := json.Unmarshal(buf[:n], &h); err != nil {
+			return answer{Err: fmt.Errorf("answer %q: %w", buf[:n], err)}
+		}
+		return answer{Hostname: h.Hostname, Took: time.Since(start)}
+	}
+	var pinned string
+	testcluster.Eventually(t, 20*time.Second, func() error {
+		a := ask()
+		pinned = a.Hostname
+		return a.Err
+	})
+	for range 5 {
+		if a := ask(); a.Hostname != pinned {
+			t.Fatalf("datagrams from one client port went to %s then %v (%v): want one pod while its conntrack entry lives", pinned, a.Hostname, a.Err)
+		}
+	}
+	start := time.Now()
+	if out, errOut, err := e.n2.CLI("delete", "pod", pinned); err != nil {
+		t.Fatalf("delete pod %s: %v: %s%s", pinned, err, out, errOut)
+	}
+	testcluster.Eventually(t, 20*time.Second, func() error {
+		a := ask()
+		if a.Err != nil || a.Hostname == pinned {
+			return fmt.Errorf("datagrams from client port %s after deleting pod %s: answered by %q, error %v; want another web pod (conntrack entries of a removed UDP endpoint flushed)",
+				conn.LocalAddr(), pinned, a.Hostname, a.Err)
+		}
+		t.Logf("client port %s moved from deleted pod %s to %s after %s", conn.LocalAddr(), pinned, a.Hostname, time.Since(start).Round(time.Millisecond))
+		return nil
+	})
 }

@@ -141,6 +141,7 @@ func TestServices(t *testing.T) {
 	t.Run("rolling update under constant requests through the ClusterIP: zero failures", e.rollingUpdate)
 	t.Run("agent kill -9 and restart while traffic flows: zero failures", e.agentRestart)
 	t.Run("scale down: the endpoint is gone from every node", e.scaleDown)
+	t.Run("a deleted pod's UDP conntrack entries are flushed", e.udpConntrack)
 	t.Run("service delete leaves nothing of it in nft", e.deleteService)
 }
 

@@ -57,7 +57,7 @@ func newLAN(t testing.TB) *lan {
 	t.Helper()
 	var b [3]byte
 	_, _ = rand.Read(b[:])
-	l := &lan{id: hex.EncodeToString(b[:2]), subnet: fmt.Sprintf("10.99.%d", 1+int(b[2])%250)}
+	l := &lan{id: hex.EncodeToString(b[:2]), subnet: freeSubnet(int(b[2]))}
 	l.sw = "shoal-" + l.id + "-sw"
 	l.hostIf = "sh" + l.id + "h"
 	cmds := [][]string{
@@ -77,6 +77,21 @@ func newLAN(t testing.TB) *lan {
 		}
 	}
 	return l
+}
+
+// freeSubnet picks a 10.99.K subnet, K in 1..250 starting at 1+seed%250,
+// that no lan of another test on this machine uses (its test-host
+// address 10.99.K.254 is not on any interface): two lans with one subnet
+// would send the test host's traffic into the wrong cluster.
+func freeSubnet(seed int) string {
+	out, _ := exec.Command("ip", "-4", "-o", "addr", "show").Output()
+	for i := range 250 {
+		subnet := fmt.Sprintf("10.99.%d", 1+(seed+i)%250)
+		if !strings.Contains(string(out), " "+subnet+".254/") {
+			return subnet
+		}
+	}
+	return fmt.Sprintf("10.99.%d", 1+seed%250)
 }
 
 // addHost makes a namespace for agent name and returns it and its IP.
