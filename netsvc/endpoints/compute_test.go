@@ -137,7 +137,7 @@ func TestCompute(t *testing.T) {
 		},
 		{
 			name: "targetPort 0 means the service port, appProtocol is kept",
-			svc: svc(svcPorts(api.ServicePort{Name: "grpc", Port: 50051, Protocol: tcp, AppProtocol: "grpc"})),
+			svc:  svc(svcPorts(api.ServicePort{Name: "grpc", Port: 50051, Protocol: tcp, AppProtocol: "grpc"})),
 			pods: []*api.Pod{pod("default", "a", "n1", "10.42.1.10")},
 			want: []api.EndpointSubset{{Addresses: []api.EndpointAddress{a1}, Ports: []api.EndpointPort{
 				{Name: "grpc", Port: 50051, Protocol: tcp, AppProtocol: "grpc"},
