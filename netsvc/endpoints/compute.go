@@ -62,7 +62,7 @@ func Compute(svc *api.Service, pods []*api.Pod) *api.Endpoints {
 	if portless && !svc.IsHeadless() {
 		return ep
 	}
-	g := grouper{last: make([]int, max(1, len(svc.Spec.Ports)))}
+	g := grouper{last: make([]int, max(1, len(svc.Spec.Ports))), hint: len(pods)}
 	for pos, pod := range pods {
 		if !Selects(svc, pod) {
 			continue
@@ -204,6 +204,8 @@ type grouper struct {
 	// last[i] is 1 + the group service port i resolved to last: pods of
 	// one workload nearly always resolve alike, so most adds skip the map.
 	last []int
+	// hint is how many members the first group is likely to get.
+	hint int
 }
 
 type portGroup struct {
@@ -217,17 +219,42 @@ func (g *grouper) add(i int, p api.EndpointPort, m member) {
 		g.groups[l-1].members = append(g.groups[l-1].members, m)
 		return
 	}
-	if g.byPort == nil {
-		g.byPort = map[api.EndpointPort]int{}
-	}
-	j, ok := g.byPort[p]
-	if !ok {
+	j := g.find(p)
+	if j < 0 {
 		j = len(g.groups)
-		g.byPort[p] = j
-		g.groups = append(g.groups, portGroup{port: p})
+		pg := portGroup{port: p}
+		if j == 0 {
+			pg.members = make([]member, 0, g.hint)
+		}
+		g.groups = append(g.groups, pg)
+		if g.byPort != nil {
+			g.byPort[p] = j
+		} else if len(g.groups) > 8 {
+			g.byPort = make(map[api.EndpointPort]int, len(g.groups))
+			for k, pg := range g.groups {
+				g.byPort[pg.port] = k
+			}
+		}
 	}
 	g.groups[j].members = append(g.groups[j].members, m)
 	g.last[i] = j + 1
+}
+
+// find returns the index of p's group, or -1: a scan while there are few
+// groups (the usual case), a map beyond.
+func (g *grouper) find(p api.EndpointPort) int {
+	if g.byPort != nil {
+		if j, ok := g.byPort[p]; ok {
+			return j
+		}
+		return -1
+	}
+	for j := range g.groups {
+		if g.groups[j].port == p {
+			return j
+		}
+	}
+	return -1
 }
 
 func (g *grouper) subsets(svc *api.Service) []api.EndpointSubset {
@@ -241,25 +268,33 @@ func (g *grouper) subsets(svc *api.Service) []api.EndpointSubset {
 		ports   []api.EndpointPort
 	}
 	var buckets []*bucket
-	byKey := map[string]*bucket{}
+	var byKey map[string]*bucket
 	var key []byte
 	for _, pg := range g.groups {
-		p, ms := pg.port, pg.members
-		slices.SortFunc(ms, compareMembers)
-		// A pod's readiness is the same under every port, so the
-		// positions alone say whether two ports have the same members.
-		key = key[:0]
-		for _, m := range ms {
-			key = binary.AppendUvarint(key, uint64(m.pos))
-		}
-		b := byKey[string(key)]
-		if b == nil {
-			b = &bucket{members: ms}
-			byKey[string(key)] = b
+		slices.SortFunc(pg.members, compareMembers)
+		var b *bucket
+		if len(g.groups) == 1 {
+			b = &bucket{members: pg.members}
 			buckets = append(buckets, b)
+		} else {
+			// A pod's readiness is the same under every port, so the
+			// positions alone say whether two ports have the same
+			// members.
+			key = key[:0]
+			for _, m := range pg.members {
+				key = binary.AppendUvarint(key, uint64(m.pos))
+			}
+			if byKey == nil {
+				byKey = map[string]*bucket{}
+			}
+			if b = byKey[string(key)]; b == nil {
+				b = &bucket{members: pg.members}
+				byKey[string(key)] = b
+				buckets = append(buckets, b)
+			}
 		}
-		if p != noPort {
-			b.ports = append(b.ports, p)
+		if pg.port != noPort {
+			b.ports = append(b.ports, pg.port)
 		}
 	}
 	out := make([]api.EndpointSubset, 0, len(buckets))
