@@ -34,66 +34,62 @@ import (
 // protocol, endpoints by address and port, addresses ascending), so equal
 // inputs give equal output.
 func BuildServices(node string, services []*api.Service, pods []*api.Pod) []Service {
-	return build(node, services, pods, nil)
-}
-
-// build is BuildServices that also records, in used unless it is nil, the
-// UIDs of the pods it sends traffic to.
-func build(node string, services []*api.Service, pods []*api.Pod, used map[string]bool) []Service {
 	ix := endpoints.NewIndex(pods)
 	out := make([]Service, 0, len(services))
 	for _, svc := range services {
-		ip, ok := clusterIP(svc)
-		if !ok {
-			continue
-		}
-		candidates := ix.Select(svc.Namespace, svc.Spec.Selector)
-		ep := endpoints.Compute(svc, candidates)
-		s := Service{
-			Namespace:       svc.Namespace,
-			Name:            svc.Name,
-			ClusterIP:       ip,
-			ExternalIPs:     parseAddrs(svc.Spec.ExternalIPs),
-			AffinityTimeout: time.Duration(svc.AffinityTimeout()) * time.Second,
-			ExternalLocal:   svc.Spec.ExternalTrafficPolicy == api.TrafficPolicyLocal,
-			InternalLocal:   svc.Spec.InternalTrafficPolicy == api.TrafficPolicyLocal,
-		}
-		if svc.Spec.Type == api.ServiceTypeLoadBalancer {
-			var ips []string
-			for _, in := range svc.Status.LoadBalancer.Ingress {
-				ips = append(ips, in.IP)
-			}
-			s.LoadBalancerIPs = parseAddrs(ips)
-		}
-		for i := range svc.Spec.Ports {
-			sp := &svc.Spec.Ports[i]
-			if sp.Port < 1 || sp.Port > 65535 {
-				continue
-			}
-			p := ServicePort{Name: sp.Name, Protocol: protocolOf(sp.Protocol), Port: uint16(sp.Port)}
-			if svc.HasNodePorts() && sp.NodePort > 0 && sp.NodePort <= 65535 {
-				p.NodePort = uint16(sp.NodePort)
-			}
-			p.Endpoints = portEndpoints(node, ep, p)
-			s.Ports = append(s.Ports, p)
-		}
-		slices.SortFunc(s.Ports, func(a, b ServicePort) int {
-			return cmp.Or(cmp.Compare(a.Port, b.Port), strings.Compare(string(a.Protocol), string(b.Protocol)))
-		})
-		out = append(out, s)
-		for _, ss := range ep.Subsets {
-			if used == nil {
-				break
-			}
-			for _, a := range ss.Addresses {
-				used[a.TargetRef.UID] = true
-			}
+		if s, _, ok := buildService(node, svc, ix.Select(svc.Namespace, svc.Spec.Selector)); ok {
+			out = append(out, s)
 		}
 	}
-	slices.SortFunc(out, func(a, b Service) int {
-		return cmp.Or(strings.Compare(a.Namespace, b.Namespace), strings.Compare(a.Name, b.Name))
-	})
+	slices.SortFunc(out, compareServices)
 	return out
+}
+
+func compareServices(a, b Service) int {
+	return cmp.Or(strings.Compare(a.Namespace, b.Namespace), strings.Compare(a.Name, b.Name))
+}
+
+// buildService builds one service from the pods that may be its endpoints
+// (any pods; Compute picks). ok is false for services the data plane
+// leaves alone (no virtual IP). ep is the Endpoints it used.
+func buildService(node string, svc *api.Service, candidates []*api.Pod) (s Service, ep *api.Endpoints, ok bool) {
+	ip, ok := clusterIP(svc)
+	if !ok {
+		return Service{}, nil, false
+	}
+	ep = endpoints.Compute(svc, candidates)
+	s = Service{
+		Namespace:       svc.Namespace,
+		Name:            svc.Name,
+		ClusterIP:       ip,
+		ExternalIPs:     parseAddrs(svc.Spec.ExternalIPs),
+		AffinityTimeout: time.Duration(svc.AffinityTimeout()) * time.Second,
+		ExternalLocal:   svc.Spec.ExternalTrafficPolicy == api.TrafficPolicyLocal,
+		InternalLocal:   svc.Spec.InternalTrafficPolicy == api.TrafficPolicyLocal,
+	}
+	if svc.Spec.Type == api.ServiceTypeLoadBalancer {
+		var ips []string
+		for _, in := range svc.Status.LoadBalancer.Ingress {
+			ips = append(ips, in.IP)
+		}
+		s.LoadBalancerIPs = parseAddrs(ips)
+	}
+	for i := range svc.Spec.Ports {
+		sp := &svc.Spec.Ports[i]
+		if sp.Port < 1 || sp.Port > 65535 {
+			continue
+		}
+		p := ServicePort{Name: sp.Name, Protocol: protocolOf(sp.Protocol), Port: uint16(sp.Port)}
+		if svc.HasNodePorts() && sp.NodePort > 0 && sp.NodePort <= 65535 {
+			p.NodePort = uint16(sp.NodePort)
+		}
+		p.Endpoints = portEndpoints(node, ep, p)
+		s.Ports = append(s.Ports, p)
+	}
+	slices.SortFunc(s.Ports, func(a, b ServicePort) int {
+		return cmp.Or(cmp.Compare(a.Port, b.Port), strings.Compare(string(a.Protocol), string(b.Protocol)))
+	})
+	return s, ep, true
 }
 
 // portEndpoints lists the ready addresses of ep under the endpoint ports
