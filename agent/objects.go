@@ -197,7 +197,7 @@ func (s *apiServer) list(w http.ResponseWriter, r *http.Request) {
 		ns = r.URL.Query().Get("namespace")
 	}
 	items := []api.Object{}
-	for _, obj := range s.a.store.List(k.Name, ns, sel) {
+	for _, obj := range listObjects(s.a.store, k.Name, ns, sel) {
 		if filter == nil || filter(obj.GetObjectMeta().Labels) {
 			items = append(items, s.decorate(obj))
 		}
@@ -211,7 +211,7 @@ func (s *apiServer) get(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ns, name := namespaceOf(r, k), r.PathValue("name")
-	obj, ok := s.a.store.Get(k.Name, ns, name)
+	obj, ok := getObject(s.a.store, k.Name, ns, name)
 	if !ok {
 		writeError(w, http.StatusNotFound, notFound(k, ns, name))
 		return
