@@ -30,11 +30,27 @@ func (s *apiServer) apply(w http.ResponseWriter, r *http.Request) {
 }
 
 // applyObjects checks objs against the store and commits the changed ones
-// in one command.
+// in one command: all of them or, if any is refused, none.
 func (s *apiServer) applyObjects(ctx context.Context, objs []api.Object) ([]client.AppliedObject, error) {
 	if err := s.checkWritable(objs); err != nil {
 		return nil, err
 	}
+	for attempt := 1; ; attempt++ {
+		in := copyServices(objs)
+		guarded, err := s.admitServices(in)
+		if err != nil {
+			return nil, err
+		}
+		report, err := s.commitApply(ctx, in)
+		if guarded && attempt < applyRetries && errors.Is(err, consensus.ErrConflict) {
+			continue
+		}
+		return report, err
+	}
+}
+
+// commitApply commits the objects of an apply that differ from the store.
+func (s *apiServer) commitApply(ctx context.Context, objs []api.Object) ([]client.AppliedObject, error) {
 	var changed []api.Object
 	report := make([]client.AppliedObject, 0, len(objs))
 	for _, obj := range objs {
