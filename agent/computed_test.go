@@ -145,3 +145,17 @@ func TestEndpointsAPI(t *testing.T) {
 		})
 	}
 }
+
+func TestWatchRefusesComputedKinds(t *testing.T) {
+	s := &apiServer{a: &Agent{store: storeWith(t, testService("default", "web", nil))}}
+	w := httptest.NewRecorder()
+	s.watch(w, httptest.NewRequest(http.MethodGet, "/v1/watch?kind=ep", nil))
+	var e struct{ Error string }
+	if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil {
+		t.Fatalf("decode %s: %v", w.Body, err)
+	}
+	want := "endpoints are computed on every read and cannot be watched; watch what they are computed from (services and pods)"
+	if w.Code != http.StatusBadRequest || e.Error != want {
+		t.Errorf("got %d %q, want 400 %q", w.Code, e.Error, want)
+	}
+}

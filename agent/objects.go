@@ -337,6 +337,10 @@ func (s *apiServer) watch(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusBadRequest, fmt.Errorf("unknown kind %q", name))
 			return
 		}
+		if _, computed := computedKinds[k.Name]; computed {
+			writeError(w, http.StatusBadRequest, fmt.Errorf("%s are computed on every read and cannot be watched; watch what they are computed from (services and pods)", k.Plural))
+			return
+		}
 		kinds = append(kinds, k.Name)
 	}
 	ns := r.URL.Query().Get("namespace")
