@@ -4,8 +4,9 @@ import "github.com/shoal-dev/shoal/api"
 
 // Index finds the pods a selector matches without looking at every pod:
 // pods are filed by namespace and label, and a lookup walks the list of
-// the selector's rarest label. Build it once per batch of services (the
-// proxy does, for every rebuild); it does not change when pods do.
+// the selector's rarest label. Build it once for a batch of services
+// (netsvc.BuildServices does, per call); it does not follow later pod
+// changes.
 type Index struct {
 	byLabel map[nsLabel][]*api.Pod
 }
