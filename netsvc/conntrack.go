@@ -2,6 +2,8 @@ package netsvc
 
 import (
 	"fmt"
+	"maps"
+	"strings"
 	"net"
 	"net/netip"
 	"slices"
@@ -103,4 +105,19 @@ func (t *Table) cleanConntrack(old, next map[string]*built) error {
 		t.logger.Info("stale UDP conntrack entries deleted", "entries", n)
 	}
 	return nil
+}
+
+// String lists what f matches, for logs and tests.
+func (f *udpFlows) String() string {
+	var parts []string
+	if len(f.answeredBy) > 0 {
+		parts = append(parts, fmt.Sprintf("answeredBy %v", slices.SortedFunc(maps.Keys(f.answeredBy), netip.AddrPort.Compare)))
+	}
+	if len(f.to) > 0 {
+		parts = append(parts, fmt.Sprintf("to %v", slices.SortedFunc(maps.Keys(f.to), netip.AddrPort.Compare)))
+	}
+	if len(f.nodePorts) > 0 {
+		parts = append(parts, fmt.Sprintf("nodePorts %v", slices.Sorted(maps.Keys(f.nodePorts))))
+	}
+	return strings.Join(parts, " ")
 }

@@ -269,7 +269,7 @@ func (pb *portBuild) choose(cond string, eps []endpoint) []string {
 	for i, e := range eps {
 		arms[i] = strconv.Itoa(i) + " : goto " + e.chain
 	}
-	return append(rules, cond+"numgen random mod "+strconv.Itoa(len(eps))+" vmap { "+strings.Join(arms, ", ")+" }")
+	return append(rules, cond+"numgen random mod "+strconv.Itoa(len(eps))+" vmap { "+strings.Join(arms, " , ")+" }")
 }
 
 // endpointChain DNATs to e, masquerading hairpin traffic (a pod reaching
