@@ -17,7 +17,7 @@ const (
 	chainForward          = "forward"                 // filter: accept pod traffic, refuse unDNATed service IPs
 	chainNATPrerouting    = "nat-prerouting"          // nat dstnat: services, for traffic arriving
 	chainNATOutput        = "nat-output"              // nat dstnat: services, for this node's processes
-	chainFilterPrerouting = "filter-prerouting"       // filter dstnat-10: refuse before DNAT
+	chainFilterInput      = "filter-input"            // filter: refuse node ports and addresses of this node without endpoints
 	chainFilterOutput     = "filter-output"           // filter dstnat-10: the same for this node
 	chainFilterOutputPost = "filter-output-post-dnat" // filter dstnat+10: refuse unDNATed service IPs
 )
@@ -64,7 +64,7 @@ func baseTable(cluster, service netip.Prefix) base {
 			hooked(chainForward, knftables.FilterType, knftables.ForwardHook, knftables.FilterPriority, "forward pod traffic"),
 			hooked(chainNATPrerouting, knftables.NATType, knftables.PreroutingHook, knftables.DNATPriority, "services"),
 			hooked(chainNATOutput, knftables.NATType, knftables.OutputHook, knftables.DNATPriority, "services for this node"),
-			hooked(chainFilterPrerouting, knftables.FilterType, knftables.PreroutingHook, knftables.DNATPriority+"-10", "refuse services without endpoints"),
+			hooked(chainFilterInput, knftables.FilterType, knftables.InputHook, knftables.FilterPriority, "refuse services without endpoints"),
 			hooked(chainFilterOutput, knftables.FilterType, knftables.OutputHook, knftables.DNATPriority+"-10", "refuse services without endpoints"),
 			hooked(chainFilterOutputPost, knftables.FilterType, knftables.OutputHook, knftables.DNATPriority+"+10", "refuse unknown service addresses"),
 			{Name: chainServices},
@@ -78,6 +78,7 @@ func baseTable(cluster, service netip.Prefix) base {
 				"ip saddr " + c + " ip daddr != " + c + " masquerade",
 			},
 			chainForward: {
+				"ct state new jump " + chainNoEndpoints,
 				// A packet still addressed to a service IP here was not
 				// DNATed: no such service or port.
 				"ip daddr " + s + " goto " + chainReject,
@@ -86,7 +87,7 @@ func baseTable(cluster, service netip.Prefix) base {
 			},
 			chainNATPrerouting:    {"jump " + chainServices},
 			chainNATOutput:        {"jump " + chainServices},
-			chainFilterPrerouting: {"ct state new jump " + chainNoEndpoints},
+			chainFilterInput:      {"ct state new jump " + chainNoEndpoints},
 			chainFilterOutput:     {"ct state new jump " + chainNoEndpoints},
 			chainFilterOutputPost: {"ip daddr " + s + " goto " + chainReject},
 			chainServices: {
@@ -98,7 +99,7 @@ func baseTable(cluster, service netip.Prefix) base {
 				"fib daddr type local " + localhostExcluded + " meta l4proto . th dport vmap @" + mapNoEndpointPorts,
 			},
 			chainMarkMasq: {"meta mark set meta mark | " + masqMark},
-			chainReject:   {"reject"},
+			chainReject:   {"meta l4proto tcp reject with tcp reset", "reject"},
 		},
 		maps: []*knftables.Map{
 			{Name: mapServiceIPs, Type: ipPortKey, Comment: knftables.PtrTo("cluster, external and load-balancer IPs")},

@@ -119,7 +119,17 @@ func (t *Table) Sync(ctx context.Context, services []Service) error {
 		t.trace(tx)
 	}
 	if tx.NumOperations() > 0 {
-		if err := t.nft.Run(ctx, tx); err != nil {
+		err := t.nft.Run(ctx, tx)
+		if err != nil && !full {
+			// The table is not what the last Sync left (changed behind
+			// Shoal's back?): rebuild it whole.
+			t.logger.Warn("incremental nftables sync failed: rewriting the table", "error", err)
+			tx = t.nft.NewTransaction()
+			if err = t.fullTx(ctx, tx, next, elems); err == nil {
+				err = t.nft.Run(ctx, tx)
+			}
+		}
+		if err != nil {
 			t.synced = false
 			return fmt.Errorf("netsvc: write nftables table %s (%d operations): %w", tableName, tx.NumOperations(), err)
 		}
