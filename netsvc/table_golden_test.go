@@ -3,6 +3,7 @@ package netsvc
 import (
 	"context"
 	"flag"
+	"log/slog"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -202,7 +203,7 @@ func serviceDump(dump string) string {
 }
 
 func newFakeTableNoT() *fakeTable {
-	tbl, _ := NewTable(TableConfig{})
+	tbl, _ := NewTable(TableConfig{Logger: slog.New(slog.DiscardHandler)})
 	ft := &fakeTable{Table: tbl, fake: knftables.NewFake(knftables.IPv4Family, tableName)}
 	tbl.nft, tbl.bridgeNF = ft.fake, false
 	return ft
@@ -284,4 +285,11 @@ func sortedLines(dump string) []string {
 	l := strings.Split(strings.TrimSpace(dump), "\n")
 	slices.Sort(l)
 	return l
+}
+
+// newFakeTableQuiet is newFakeTable without logs (for fuzzing).
+func newFakeTableQuiet(t testing.TB) *fakeTable {
+	ft := newFakeTable(t)
+	ft.logger = slog.New(slog.DiscardHandler)
+	return ft
 }
