@@ -5,7 +5,6 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/shoal-dev/shoal/api"
@@ -16,13 +15,16 @@ import (
 const maxAffinity = 24 * time.Hour
 
 // built is everything one Service puts in the table: its chains (name →
-// rules), affinity sets (name → timeout) and map elements. It is a pure
+// rules), affinity sets (name → timeout), endpoint-choosing verdict maps
+// (name → verdict of element 0, 1, ...) and elements of the table's
+// global maps. It is a pure
 // function of the Service and the cluster CIDR, so a Service equal to the
 // one built last reuses it.
 type built struct {
 	svc    Service
 	chains map[string][]string
 	sets   map[string]time.Duration
+	vmaps  map[string][]string
 	elems  []element
 	// udp lists the UDP ports, for conntrack clean-up.
 	udp map[string]udpPort
@@ -75,7 +77,7 @@ func l4proto(p api.Protocol) string {
 // service without a usable cluster IP gets nothing (headless,
 // ExternalName).
 func buildService(cluster netip.Prefix, svc Service) *built {
-	b := &built{svc: svc, chains: map[string][]string{}, sets: map[string]time.Duration{}, udp: map[string]udpPort{}}
+	b := &built{svc: svc, chains: map[string][]string{}, sets: map[string]time.Duration{}, vmaps: map[string][]string{}, udp: map[string]udpPort{}}
 	if !usable(svc.ClusterIP) {
 		return b
 	}
@@ -218,7 +220,7 @@ func (pb *portBuild) build() {
 	} else {
 		svcChain := objName("svc", pb.id)
 		rules := []string{"ip saddr != " + pb.cluster.String() + " jump " + chainMarkMasq}
-		rules = append(rules, pb.choose("", internal)...)
+		rules = append(rules, pb.choose("", internal, pb.internalLocal)...)
 		b.chains[svcChain] = rules
 		pb.elem(mapServiceIPs, pb.clusterIP.String()+" . "+pb.proto+" . "+port, "goto "+svcChain)
 	}
@@ -230,20 +232,20 @@ func (pb *portBuild) build() {
 	var rules []string
 	if !pb.externalLocal {
 		rules = append(rules, "jump "+chainMarkMasq)
-		rules = append(rules, pb.choose("", pb.all)...)
+		rules = append(rules, pb.choose("", pb.all, false)...)
 	} else {
 		// Pods and this node's own processes may use every endpoint
 		// (pods unmasqueraded, the node masqueraded); traffic from
 		// elsewhere only local ones, keeping its source address, and is
 		// dropped when there is none here.
 		c := pb.cluster.String()
-		rules = append(rules, pb.choose("ip saddr "+c+" ", pb.all)...)
+		rules = append(rules, pb.choose("ip saddr "+c+" ", pb.all, false)...)
 		rules = append(rules, "fib saddr type local jump "+chainMarkMasq)
-		rules = append(rules, pb.choose("fib saddr type local ", pb.all)...)
+		rules = append(rules, pb.choose("fib saddr type local ", pb.all, false)...)
 		if len(pb.local) == 0 {
 			rules = append(rules, "drop")
 		} else {
-			rules = append(rules, pb.choose("", pb.local)...)
+			rules = append(rules, pb.choose("", pb.local, true)...)
 		}
 	}
 	b.chains[extChain] = rules
@@ -255,21 +257,33 @@ func (pb *portBuild) build() {
 	}
 }
 
-// choose is the rules that pick one of eps, each rule starting with cond
-// (empty or ending in a space): with affinity, a client seen lately goes
-// back to its endpoint; otherwise a random one.
-func (pb *portBuild) choose(cond string, eps []endpoint) []string {
+// choose is the rules that pick one of eps (every endpoint, or only the
+// local ones), each rule starting with cond (empty or ending in a space):
+// with affinity, a client seen lately goes back to its endpoint;
+// otherwise a random one, through the port's own verdict map. A named map
+// rather than an anonymous one ("vmap { 0 : goto ... }"): the kernel finds
+// an anonymous set added in the same transaction by walking the whole
+// transaction, which made writing 10,000 services take minutes.
+func (pb *portBuild) choose(cond string, eps []endpoint, local bool) []string {
 	var rules []string
 	if pb.affinity > 0 {
 		for _, e := range eps {
 			rules = append(rules, cond+"ip saddr @"+e.set+" goto "+e.chain)
 		}
 	}
-	arms := make([]string, len(eps))
-	for i, e := range eps {
-		arms[i] = strconv.Itoa(i) + " : goto " + e.chain
+	kind := "eps"
+	if local {
+		kind = "local"
 	}
-	return append(rules, cond+"numgen random mod "+strconv.Itoa(len(eps))+" vmap { "+strings.Join(arms, " , ")+" }")
+	name := objName(kind, pb.id)
+	if _, done := pb.b.vmaps[name]; !done {
+		verdicts := make([]string, len(eps))
+		for i, e := range eps {
+			verdicts[i] = "goto " + e.chain
+		}
+		pb.b.vmaps[name] = verdicts
+	}
+	return append(rules, cond+"numgen random mod "+strconv.Itoa(len(eps))+" vmap @"+name)
 }
 
 // endpointChain DNATs to e, masquerading hairpin traffic (a pod reaching

@@ -5,17 +5,19 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"sigs.k8s.io/knftables"
 )
 
-// Within one transaction, nft checks references as it goes: a chain or
-// set can be deleted only once no rule or element points at it any more,
-// and a rule or element can point only at what exists. So both kinds of
-// transaction run in this order: delete elements, flush chains, delete
-// chains and sets, add sets and chains, add rules, add elements.
+// Within one transaction, nft checks references as it goes: a chain, set
+// or map can be deleted only once no rule or element points at it any
+// more, and a rule or element can point only at what exists. So both kinds
+// of transaction run in this order: delete elements of the global maps,
+// flush chains and endpoint maps, delete maps, chains and sets, add sets,
+// maps and chains, add rules, add elements.
 
 // fullTx rewrites the whole table: what exists is flushed (affinity sets
 // excepted, so clients keep their endpoint across an agent restart), what
@@ -30,12 +32,15 @@ func (t *Table) fullTx(ctx context.Context, tx *knftables.Transaction, next map[
 		slices.Sort(names)
 		have[kind] = names
 	}
-	chains, sets := wantedObjects(next)
+	chains, sets, vmaps := wantedObjects(next)
 	wantMap := map[string]bool{}
 	tx.Add(&knftables.Table{Comment: knftables.PtrTo(comment)})
 	for _, m := range t.base.maps {
 		tx.Add(m)
 		wantMap[m.Name] = true
+	}
+	for name := range vmaps {
+		wantMap[name] = true
 	}
 	for _, c := range t.base.chains {
 		tx.Add(c)
@@ -46,10 +51,7 @@ func (t *Table) fullTx(ctx context.Context, tx *knftables.Transaction, next map[
 	for _, name := range have["maps"] {
 		if wantMap[name] {
 			tx.Flush(&knftables.Map{Name: name})
-		}
-	}
-	for _, name := range have["maps"] {
-		if !wantMap[name] {
+		} else {
 			tx.Delete(&knftables.Map{Name: name})
 		}
 	}
@@ -64,6 +66,8 @@ func (t *Table) fullTx(ctx context.Context, tx *knftables.Transaction, next map[
 		}
 	}
 	addSets(tx, sets, sortedKeys(sets))
+	mapNames := sortedKeys(vmaps)
+	addVmaps(tx, mapNames)
 	names := sortedKeys(chains)
 	for _, name := range names {
 		tx.Add(&knftables.Chain{Name: name})
@@ -74,6 +78,7 @@ func (t *Table) fullTx(ctx context.Context, tx *knftables.Transaction, next map[
 	for _, name := range names {
 		addRules(tx, name, chains[name])
 	}
+	addVmapElems(tx, vmaps, mapNames)
 	addElems(tx, elems, sortedKeysFunc(elems))
 	return nil
 }
@@ -93,9 +98,10 @@ func (t *Table) incrementalTx(tx *knftables.Transaction, next map[string]*built,
 		}
 	}
 	// Chains and sets of services that changed or left.
-	var flush, delChains, delSets, newChains []string
+	var flush, delChains, delSets, newChains, flushMaps, delMaps, newMaps []string
 	rewrite := map[string][]string{}
 	newSets := map[string]time.Duration{}
+	refill := map[string][]string{}
 	for k, ob := range t.have {
 		nb := next[k]
 		if nb == ob {
@@ -120,6 +126,16 @@ func (t *Table) incrementalTx(tx *knftables.Transaction, next map[string]*built,
 				delSets = append(delSets, name)
 			}
 		}
+		for name, verdicts := range ob.vmaps {
+			nv, ok := nb.vmapsOf()[name]
+			switch {
+			case !ok:
+				delMaps = append(delMaps, name)
+			case !slices.Equal(verdicts, nv):
+				flushMaps = append(flushMaps, name)
+				refill[name] = nv
+			}
+		}
 	}
 	for k, nb := range next {
 		ob := t.have[k]
@@ -137,6 +153,12 @@ func (t *Table) incrementalTx(tx *knftables.Transaction, next map[string]*built,
 				newSets[name] = d
 			}
 		}
+		for name, verdicts := range nb.vmaps {
+			if _, ok := ob.vmapsOf()[name]; !ok {
+				newMaps = append(newMaps, name)
+				refill[name] = verdicts
+			}
+		}
 	}
 	slices.SortFunc(gone, compareElemKey)
 	for _, k := range gone {
@@ -145,6 +167,14 @@ func (t *Table) incrementalTx(tx *knftables.Transaction, next map[string]*built,
 	slices.Sort(flush)
 	for _, name := range flush {
 		tx.Flush(&knftables.Chain{Name: name})
+	}
+	slices.Sort(flushMaps)
+	for _, name := range flushMaps {
+		tx.Flush(&knftables.Map{Name: name})
+	}
+	slices.Sort(delMaps)
+	for _, name := range delMaps {
+		tx.Delete(&knftables.Map{Name: name})
 	}
 	slices.Sort(delChains)
 	for _, name := range delChains {
@@ -155,6 +185,8 @@ func (t *Table) incrementalTx(tx *knftables.Transaction, next map[string]*built,
 		tx.Delete(&knftables.Set{Name: name})
 	}
 	addSets(tx, newSets, sortedKeys(newSets))
+	slices.Sort(newMaps)
+	addVmaps(tx, newMaps)
 	slices.Sort(newChains)
 	for _, name := range newChains {
 		tx.Add(&knftables.Chain{Name: name})
@@ -162,6 +194,7 @@ func (t *Table) incrementalTx(tx *knftables.Transaction, next map[string]*built,
 	for _, name := range sortedKeys(rewrite) {
 		addRules(tx, name, rewrite[name])
 	}
+	addVmapElems(tx, refill, sortedKeys(refill))
 	slices.SortFunc(added, compareElemKey)
 	addElems(tx, elems, added)
 }
@@ -181,19 +214,41 @@ func (b *built) setsOf() map[string]time.Duration {
 	return b.sets
 }
 
+func (b *built) vmapsOf() map[string][]string {
+	if b == nil {
+		return nil
+	}
+	return b.vmaps
+}
+
 func (t *Table) isBase(name string) bool {
 	return slices.ContainsFunc(t.base.chains, func(c *knftables.Chain) bool { return c.Name == name })
 }
 
-// wantedObjects gathers every service's chains and sets.
-func wantedObjects(next map[string]*built) (map[string][]string, map[string]time.Duration) {
-	chains := map[string][]string{}
-	sets := map[string]time.Duration{}
+// wantedObjects gathers every service's chains, sets and endpoint maps.
+func wantedObjects(next map[string]*built) (chains map[string][]string, sets map[string]time.Duration, vmaps map[string][]string) {
+	chains, sets, vmaps = map[string][]string{}, map[string]time.Duration{}, map[string][]string{}
 	for _, b := range next {
 		maps.Copy(chains, b.chains)
 		maps.Copy(sets, b.sets)
+		maps.Copy(vmaps, b.vmaps)
 	}
-	return chains, sets
+	return chains, sets, vmaps
+}
+
+// addVmaps adds endpoint-choosing maps: random number → goto endpoint.
+func addVmaps(tx *knftables.Transaction, names []string) {
+	for _, name := range names {
+		tx.Add(&knftables.Map{Name: name, TypeOf: "numgen random mod 1 : verdict"})
+	}
+}
+
+func addVmapElems(tx *knftables.Transaction, vmaps map[string][]string, names []string) {
+	for _, name := range names {
+		for i, v := range vmaps[name] {
+			tx.Add(&knftables.Element{Map: name, Key: []string{strconv.Itoa(i)}, Value: []string{v}})
+		}
+	}
 }
 
 func addSets(tx *knftables.Transaction, sets map[string]time.Duration, names []string) {
