@@ -3,10 +3,10 @@ package netsvc
 import (
 	"fmt"
 	"maps"
-	"strings"
 	"net"
 	"net/netip"
 	"slices"
+	"strings"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"

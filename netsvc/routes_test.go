@@ -74,7 +74,7 @@ func TestSyncRoutes(t *testing.T) {
 	node.Do(t, func() error { return r.Sync([]Peer{n2}) })
 	for dst, want := range map[string]string{
 		"10.42.2.7":  "10.42.2.7 via 10.99.0.2 dev lan0 src 10.99.0.1 uid 0",
-		"10.42.77.5": "unreachable", // unknown pod network
+		"10.42.77.5": "unreachable",                           // unknown pod network
 		"10.43.0.10": "10.43.0.10 dev lo src 10.99.0.1 uid 0", // service IPs: Table DNATs or refuses them
 	} {
 		if got := node.routeGet(t, dst); got != want {
