@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/vishvananda/netlink"
 	"sigs.k8s.io/knftables"
@@ -101,6 +102,7 @@ func (t *Table) Sync(ctx context.Context, services []Service) error {
 		}
 		t.nft = nft
 	}
+	start := time.Now()
 	next := t.build(services)
 	elems := t.wantedElems(next)
 	full := !t.synced
@@ -118,6 +120,7 @@ func (t *Table) Sync(ctx context.Context, services []Service) error {
 	if t.trace != nil {
 		t.trace(tx)
 	}
+	built := time.Now()
 	if tx.NumOperations() > 0 {
 		err := t.nft.Run(ctx, tx)
 		if err != nil && !full {
@@ -134,6 +137,8 @@ func (t *Table) Sync(ctx context.Context, services []Service) error {
 			return fmt.Errorf("netsvc: write nftables table %s (%d operations): %w", tableName, tx.NumOperations(), err)
 		}
 	}
+	t.logger.Debug("nftables synced", "full", full, "services", len(next), "operations", tx.NumOperations(),
+		"build_seconds", built.Sub(start).Seconds(), "write_seconds", time.Since(built).Seconds())
 	old := t.have
 	t.have, t.elems, t.synced = next, elems, true
 	if old == nil {
