@@ -236,6 +236,36 @@ func TestServices(t *testing.T) {
 		reaches(t, askTCP, a.netns, "10.43.0.10:80", "b", "c")
 		syncAll(specs)
 	})
+	t.Run("a removed UDP endpoint does not keep its clients", func(t *testing.T) {
+		// One socket, so every datagram has the same conntrack entry
+		// unless the entry is deleted.
+		var conn net.Conn
+		err := netnstest.InNetNS(a.netns, func() error {
+			var err error
+			conn, err = net.Dial("udp4", "10.43.0.11:53")
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = conn.Close() }()
+		first, err := exchange(conn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		changed := append([]svcSpec(nil), specs...)
+		other := a
+		if first.name == "a" {
+			other = b
+		}
+		changed[1].backends = []placed{other}
+		syncAll(changed)
+		r, err := exchange(conn)
+		if err != nil || r.name != other.name {
+			t.Errorf("after %s left the service: %v %v, want %s answering", first.name, r, err, other.name)
+		}
+		syncAll(specs)
+	})
 	t.Run("a deleted service leaves nothing behind", func(t *testing.T) {
 		syncAll(specs[:len(specs)-1])
 		for _, n := range []*clusterNode{n1, n2} {
