@@ -85,9 +85,10 @@ func (t *Table) Resync() {
 // failure and the one after Resync rewrite the whole table; the others
 // change only what differs from the last Sync: a Service Equal to the one
 // programmed before costs nothing, a changed one rewrites its own chains
-// and map elements, a removed one loses all of them. Each Sync is one
-// nftables transaction, so packets see the table before or after it,
-// never half of it. Parts of a Service that cannot be programmed (see
+// and map elements, a removed one loses all of them. An incremental
+// transaction that fails (the table was changed behind Shoal's back) is
+// followed at once by a full one. Each transaction is atomic, so packets
+// see the table before or after it, never half of it. Parts of a Service that cannot be programmed (see
 // Service) are logged and left out; two services claiming the same
 // address and port: the first by namespace/name wins. After a successful
 // Sync, conntrack entries of removed UDP endpoints are deleted, and so are
@@ -183,7 +184,7 @@ func (t *Table) wantedElems(next map[string]*built) map[elemKey]string {
 	for _, k := range keys {
 		for _, e := range next[k].elems {
 			if o, taken := owner[e.id()]; taken {
-				if o != k {
+				if o != k && t.have[k] != next[k] { // log once, when the service changes
 					t.logger.Warn("service address taken by another service", "service", k, "key", e.key, "owner", o)
 				}
 				continue
