@@ -37,7 +37,7 @@ func BuildServices(node string, services []*api.Service, pods []*api.Pod) []Serv
 	ix := endpoints.NewIndex(pods)
 	out := make([]Service, 0, len(services))
 	for _, svc := range services {
-		if s, _, ok := buildService(node, svc, ix.Select(svc.Namespace, svc.Spec.Selector)); ok {
+		if s, _, ok := modelService(node, svc, ix.Select(svc.Namespace, svc.Spec.Selector)); ok {
 			out = append(out, s)
 		}
 	}
@@ -49,10 +49,10 @@ func compareServices(a, b Service) int {
 	return cmp.Or(strings.Compare(a.Namespace, b.Namespace), strings.Compare(a.Name, b.Name))
 }
 
-// buildService builds one service from the pods that may be its endpoints
+// modelService builds one service from the pods that may be its endpoints
 // (any pods; Compute picks). ok is false for services the data plane
 // leaves alone (no virtual IP). ep is the Endpoints it used.
-func buildService(node string, svc *api.Service, candidates []*api.Pod) (s Service, ep *api.Endpoints, ok bool) {
+func modelService(node string, svc *api.Service, candidates []*api.Pod) (s Service, ep *api.Endpoints, ok bool) {
 	ip, ok := clusterIP(svc)
 	if !ok {
 		return Service{}, nil, false

@@ -59,10 +59,6 @@ func bsvc(ns, name, ip string, opts ...func(*api.Service)) *api.Service {
 	return s
 }
 
-func ep(ip string, port uint16, local bool) Endpoint {
-	return Endpoint{Addr: netip.MustParseAddr(ip), Port: port, Local: local}
-}
-
 func addrs(ss ...string) []netip.Addr {
 	var out []netip.Addr
 	for _, s := range ss {

@@ -212,7 +212,7 @@ func (m *model) buildOne(svc *api.Service) (builtService, bool) {
 			byUID[pod.UID] = pod
 		}
 	}
-	s, ep, ok := buildService(m.node, svc, pods)
+	s, ep, ok := modelService(m.node, svc, pods)
 	if !ok {
 		return builtService{}, false
 	}
