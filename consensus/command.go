@@ -112,6 +112,9 @@ type Grace struct {
 	// spec.terminationGracePeriodSeconds (whose default is 30). It must not
 	// be negative; 0 removes the pods at once.
 	Seconds *int64 `json:"seconds,omitempty"`
+	// Force lists keys among Keys removed at once whatever their state:
+	// pods whose node is lost, which no agent would stop and confirm.
+	Force []api.Key `json:"force,omitempty"`
 }
 
 // Type implements Command.

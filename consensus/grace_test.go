@@ -127,6 +127,21 @@ func TestGracefulDeleteDeadlineNeverExtends(t *testing.T) {
 	}
 }
 
+func TestGracefulDeleteForce(t *testing.T) {
+	h := newHarness(t)
+	h.mustPut(ModeReplace, gracePod("lost", "n1", api.PodRunning, nil), gracePod("p", "n2", api.PodRunning, nil))
+	res := h.del(Delete{Keys: []api.Key{podKey("lost"), podKey("p")}, Grace: &Grace{Time: t0, Force: []api.Key{podKey("lost")}}})
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if _, ok := h.store.Get("Pod", "default", "lost"); ok {
+		t.Error("got forced pod still stored, want it removed")
+	}
+	if p, ok := h.store.Get("Pod", "default", "p"); !ok || p.GetObjectMeta().DeletionTimestamp == nil {
+		t.Error("got the other pod removed or not Terminating, want it Terminating")
+	}
+}
+
 func TestTerminatingSurvivesWrites(t *testing.T) {
 	h := newHarness(t)
 	h.mustPut(ModeReplace, gracePod("p", "n1", api.PodRunning, nil))
@@ -158,6 +173,7 @@ func TestGracefulDeleteInvalid(t *testing.T) {
 	}{
 		{"no time", Grace{}},
 		{"negative grace", Grace{Time: t0, Seconds: i64(-1)}},
+		{"forced key not deleted", Grace{Time: t0, Force: []api.Key{podKey("other")}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

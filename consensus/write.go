@@ -123,6 +123,12 @@ func (s *Store) planDelete(index uint64, d Delete) (changes []change, result []a
 	if err := validateDelete(d); err != nil {
 		return nil, nil, err
 	}
+	force := map[api.Key]bool{}
+	if d.Grace != nil {
+		for _, k := range d.Grace.Force {
+			force[k] = true
+		}
+	}
 	pre := make(map[api.Key]Precondition, len(d.Preconditions))
 	for _, p := range d.Preconditions {
 		pre[p.Key] = p
@@ -143,7 +149,7 @@ func (s *Store) planDelete(index uint64, d Delete) (changes []change, result []a
 				return nil, nil, fmt.Errorf("delete %s: uid is %s, not %s: %w", key, om.UID, p.UID, ErrConflict)
 			}
 		}
-		if pod, ok := old.(*api.Pod); ok && d.Grace != nil {
+		if pod, ok := old.(*api.Pod); ok && d.Grace != nil && !force[key] {
 			if marked, keep := terminating(pod, *d.Grace, index); keep {
 				if marked != nil {
 					changes = append(changes, change{old: old, new: marked})
@@ -266,6 +272,17 @@ func validateDelete(d Delete) error {
 		}
 		if g.Seconds != nil && *g.Seconds < 0 {
 			return fmt.Errorf("delete: grace period %d s is negative: %w", *g.Seconds, ErrInvalid)
+		}
+	}
+	deleted := make(map[api.Key]bool, len(d.Keys))
+	for _, key := range d.Keys {
+		deleted[key] = true
+	}
+	if d.Grace != nil {
+		for _, k := range d.Grace.Force {
+			if !deleted[k] {
+				return fmt.Errorf("delete: forced %s, which is not deleted: %w", k, ErrInvalid)
+			}
 		}
 	}
 	seen := make(map[api.Key]bool, len(d.Keys))

@@ -46,8 +46,15 @@ type Config struct {
 	// Events receives the events of pods (pulled, started, back-off…);
 	// nil drops them.
 	Events EventSink
+	// Remove removes from the cluster a Terminating pod this node has
+	// stopped and cleaned up, guarded by its uid; nil leaves it (tests).
+	Remove PodRemover
 	Logger *slog.Logger
 }
+
+// PodRemover removes the pod with the key and uid from the cluster; a pod
+// already gone or replaced by a new uid is not an error.
+type PodRemover func(ctx context.Context, key api.Key, uid string) error
 
 // Manager runs the pods assigned to this node.
 type Manager struct {
@@ -67,6 +74,13 @@ type Manager struct {
 	resync chan struct{}
 	// leaving is set when the node leaves the cluster: it runs no pods.
 	leaving atomic.Bool
+	// stopped holds the uids of Terminating pods stopped and cleaned up
+	// here, until the cluster has removed them; removing holds the ones
+	// whose removal is under way; retryStop paces another attempt to stop
+	// a pod whose cleanup failed.
+	stopped   map[string]bool
+	removing  map[string]bool
+	retryStop map[string]time.Time
 }
 
 // New returns a Manager; Run starts it.
@@ -82,12 +96,15 @@ func New(cfg Config, rt Runtime, net Network, view View, sink StatusSink) *Manag
 	}
 	return &Manager{
 		cfg: cfg, rt: rt, net: net, view: view,
-		reporter: newReporter(sink, cfg.Logger),
-		events:   newRecorder(cfg.Events, cfg.NodeName, cfg.Logger),
-		logger:   cfg.Logger,
-		workers:  map[string]*worker{},
-		byID:     map[string]*worker{},
-		resync:   make(chan struct{}, 1),
+		reporter:  newReporter(sink, cfg.Logger),
+		events:    newRecorder(cfg.Events, cfg.NodeName, cfg.Logger),
+		logger:    cfg.Logger,
+		workers:   map[string]*worker{},
+		byID:      map[string]*worker{},
+		resync:    make(chan struct{}, 1),
+		stopped:   map[string]bool{},
+		removing:  map[string]bool{},
+		retryStop: map[string]time.Time{},
 	}
 }
 
@@ -188,18 +205,38 @@ func ownedBy(p *api.Pod, kind string) bool {
 	return false
 }
 
-// sync starts workers for new pods, hands changed pods to theirs, and
-// stops the workers of pods that are gone.
+// terminatingHere lists the Terminating pods bound to this node, by uid.
+func (m *Manager) terminatingHere() map[string]*api.Pod {
+	out := map[string]*api.Pod{}
+	for _, o := range m.view.List("Pod", "", nil) {
+		if p := o.(*api.Pod); p.Spec.NodeName == m.cfg.NodeName && p.DeletionTimestamp != nil {
+			out[p.UID] = p
+		}
+	}
+	return out
+}
+
+// sync starts workers for new pods, hands changed pods to theirs, stops
+// the workers of pods that are gone or Terminating, and removes from the
+// cluster the Terminating pods it has stopped.
 func (m *Manager) sync(ctx context.Context) {
 	want := m.assigned()
+	doomed := m.terminatingHere()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for uid, w := range m.workers {
-		if _, ok := want[uid]; !ok && !w.stopping() {
-			m.logger.Info("pod left this node; stopping it", "pod", w.key)
-			w.stop()
+		if _, ok := want[uid]; ok || w.stopping() {
+			continue
 		}
+		if p, ok := doomed[uid]; ok {
+			m.logger.Info("pod is terminating; stopping it", "pod", w.key, "grace", remainingGrace(p, time.Now()))
+			w.stopFor(remainingGrace(p, time.Now()), true)
+			continue
+		}
+		m.logger.Info("pod left this node; stopping it", "pod", w.key)
+		w.stop()
 	}
+	m.finishTerminating(ctx, doomed)
 	terminating := map[string]bool{}
 	for _, w := range m.workers {
 		if w.stopping() {
@@ -218,26 +255,114 @@ func (m *Manager) sync(ctx context.Context) {
 			// its grace period here: at most one runs at a time.
 			continue
 		}
-		w := newWorker(m, p)
-		wctx, cancel := context.WithCancel(ctx)
-		w.cancel = cancel
-		m.workers[uid] = w
-		for _, c := range w.all() {
-			m.byID[c.id] = w
+		m.startWorker(ctx, p, nil)
+	}
+}
+
+// startWorker runs a worker for p; with stopGrace set, a worker that only
+// stops the Terminating pod p (within that grace) and cleans up. The
+// caller holds mu.
+func (m *Manager) startWorker(ctx context.Context, p *api.Pod, stopGrace *time.Duration) {
+	w := newWorker(m, p)
+	wctx, cancel := context.WithCancel(ctx)
+	w.cancel = cancel
+	if stopGrace != nil {
+		w.stopFor(*stopGrace, true) // before it runs: it never starts anything
+	}
+	m.workers[p.UID] = w
+	for _, c := range w.all() {
+		m.byID[c.id] = w
+	}
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		w.run(wctx)
+		m.forget(w)
+	}()
+}
+
+// finishTerminating drives the Terminating pods of this node that no
+// worker is stopping: one stopped and cleaned up is removed from the
+// cluster (guarded by uid); one not yet stopped (its deletion arrived
+// while this agent was down, or its cleanup failed) gets a worker that
+// only stops it. The caller holds mu.
+func (m *Manager) finishTerminating(ctx context.Context, doomed map[string]*api.Pod) {
+	for uid := range m.stopped {
+		if doomed[uid] == nil {
+			delete(m.stopped, uid) // removed (or no longer ours)
 		}
+	}
+	for uid, p := range doomed {
+		if _, busy := m.workers[uid]; busy || m.removing[uid] {
+			continue
+		}
+		if !m.stopped[uid] {
+			if time.Now().Before(m.retryStop[uid]) {
+				continue
+			}
+			m.logger.Info("pod is terminating; stopping it", "pod", p.Namespace+"/"+p.Name)
+			grace := remainingGrace(p, time.Now())
+			m.startWorker(ctx, p, &grace)
+			continue
+		}
+		if m.cfg.Remove == nil {
+			continue
+		}
+		m.removing[uid] = true
+		key, name := api.KeyOf(p), p.Namespace+"/"+p.Name
 		m.wg.Add(1)
 		go func() {
 			defer m.wg.Done()
-			w.run(wctx)
-			m.forget(w)
+			err := m.cfg.Remove(ctx, key, uid)
+			m.mu.Lock()
+			delete(m.removing, uid)
+			if err == nil {
+				delete(m.stopped, uid)
+			}
+			m.mu.Unlock()
+			if err != nil {
+				m.logger.Warn("remove stopped pod from the cluster; retrying", "pod", name, "err", err)
+				return
+			}
+			m.logger.Info("pod terminated and removed", "pod", name)
 		}()
 	}
 }
 
-// forget drops a finished worker.
+// remainingGrace is how long a Terminating pod's containers get between
+// SIGTERM and SIGKILL when its node starts stopping them at now: what is
+// left of its grace period (deletionTimestamp is its end), at most
+// deletionGracePeriodSeconds and at least minGrace of it, so a node whose
+// clock runs ahead of the proposer's still sends SIGTERM first.
+func remainingGrace(p *api.Pod, now time.Time) time.Duration {
+	grace := time.Duration(api.DefaultTerminationGracePeriodSeconds) * time.Second
+	if g := p.DeletionGracePeriodSeconds; g != nil {
+		grace = time.Duration(*g) * time.Second
+	}
+	left := grace
+	if p.DeletionTimestamp != nil {
+		left = min(grace, p.DeletionTimestamp.Sub(now))
+	}
+	return max(left, min(grace, minGrace))
+}
+
+// minGrace is the least time containers of a Terminating pod get after
+// SIGTERM.
+const minGrace = 2 * time.Second
+
+// forget drops a finished worker; a Terminating pod it stopped and
+// cleaned up is marked for removal from the cluster.
 func (m *Manager) forget(w *worker) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if w.remove {
+		if w.cleaned {
+			m.stopped[w.uid] = true
+			delete(m.retryStop, w.uid)
+		} else {
+			m.retryStop[w.uid] = time.Now().Add(pollInterval)
+		}
+	}
 	if m.workers[w.uid] == w {
 		delete(m.workers, w.uid)
 	}
