@@ -17,9 +17,9 @@ import (
 // user, a drain, a controller): every pod among keys that may still run
 // is marked Terminating for grace seconds (nil: its own
 // terminationGracePeriodSeconds) and its node stops it and then removes
-// it; a pod bound to a lost node (gone, or not Ready for --node-grace),
-// which no agent would stop and confirm, is removed at once. Other kinds
-// are removed as usual.
+// it; a pod bound to a node that runs no pods (--runtime none) or is lost
+// (gone, or not Ready for --node-grace), which no agent would stop and
+// confirm, is removed at once. Other kinds are removed as usual.
 func (a *Agent) gracefulDelete(keys []api.Key, pre []consensus.Precondition, grace *int64, now time.Time) consensus.Delete {
 	d := consensus.Delete{Keys: keys, Preconditions: pre, Grace: &consensus.Grace{Time: now, Seconds: grace}}
 	for _, k := range keys {
@@ -34,11 +34,19 @@ func (a *Agent) gracefulDelete(keys []api.Key, pre []consensus.Precondition, gra
 		if n, ok := a.store.Get("Node", "", o.(*api.Pod).Spec.NodeName); ok {
 			node = n.(*api.Node)
 		}
-		if controller.NodeLost(node, now, a.cfg.NodeGrace) {
+		if node == nil || !node.RunsPods() || controller.NodeLost(node, now, a.cfg.NodeGrace) {
 			d.Grace.Force = append(d.Grace.Force, k)
 		}
 	}
 	return d
+}
+
+// runtimeName is what a node gossips as its container runtime.
+func runtimeName(runtime string) string {
+	if runtime == RuntimeNone {
+		return ""
+	}
+	return runtime
 }
 
 // removePod removes a pod this node has stopped, guarded by its uid so a

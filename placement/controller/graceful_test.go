@@ -190,3 +190,17 @@ func TestDeleteOnLostNodeIsForced(t *testing.T) {
 		t.Errorf("got force by node %v, want %v: only the lost node's pod is removed at once", got, want)
 	}
 }
+
+func TestDeleteOnNodeWithoutRuntimeIsForced(t *testing.T) {
+	h := gracefulHarness(t, 1)
+	n := api.DeepCopy(h.node("n1"))
+	n.Status.NodeInfo.ContainerRuntimeVersion = "" // --runtime none
+	h.write(n, false)
+	h.put(newDeployment("web", 1, "v1"))
+	h.settle()
+	h.put(setReplicas(h.deployment("web"), 0))
+	ch := h.reconcile()
+	if len(ch.Deletes) != 1 || !ch.Deletes[0].Force {
+		t.Fatalf("got deletes %+v, want one forced: no agent there would stop the pod", ch.Deletes)
+	}
+}

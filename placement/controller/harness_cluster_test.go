@@ -116,6 +116,7 @@ func (h *harness) advance(d time.Duration) { h.now = h.now.Add(d) }
 // addNode adds a Ready node.
 func (h *harness) addNode(name string, labels map[string]string) {
 	n := &api.Node{TypeMeta: api.TypeMeta{APIVersion: "v1", Kind: "Node"}, ObjectMeta: api.ObjectMeta{Name: name, Labels: labels}}
+	n.Status.NodeInfo.ContainerRuntimeVersion = "containerd"
 	h.setReady(n, api.ConditionTrue)
 	h.write(n, false)
 }

@@ -379,7 +379,7 @@ func (h *harness) volumeNode(ss *api.StatefulSet, ord int) string {
 
 // checkPodDelete checks a pod delete is not churn and a forced one has its
 // reason: a Terminating pod is deleted again only with Force, and Force
-// only for a pod whose node is lost for NodeGrace (and, if the pod is
+// only for a pod whose node runs no pods or is lost for NodeGrace (and, if the pod is
 // Terminating, once its grace period has ended and, for a StatefulSet
 // pod, the node's agent has fenced itself).
 func (h *harness) checkPodDelete(pod *api.Pod, d Delete) {
@@ -395,7 +395,7 @@ func (h *harness) checkPodDelete(pod *api.Pod, d Delete) {
 		wait = max(h.cfg.NodeGrace, h.cfg.FenceAfter)
 	}
 	n := h.node(pod.Spec.NodeName)
-	if n != nil {
+	if n != nil && n.RunsPods() {
 		c := n.Condition(api.NodeReady)
 		if c.Status == api.ConditionTrue || h.now.Before(c.LastTransitionTime.Add(wait)) {
 			h.t.Fatalf("force delete %s: node %s is %s since %s, want lost for %s", pod.Name, n.Name, c.Status, c.LastTransitionTime.Sub(t0), wait)

@@ -21,6 +21,13 @@ func (p *pass) nodeLost(name string, after time.Duration) bool {
 	return NodeLost(p.nodes[name], p.now, after)
 }
 
+// stopsPods reports whether the named node would stop a Terminating pod
+// and confirm: it runs pods and is not lost (for NodeGrace).
+func (p *pass) stopsPods(name string) bool {
+	n := p.nodes[name]
+	return n != nil && n.RunsPods() && !p.nodeLost(name, p.cfg.NodeGrace)
+}
+
 // NodeLost reports whether pods bound to node n (nil: the node is gone)
 // should be given up at now after waiting `after`: the node is gone, or
 // its Ready condition has not been True for at least `after`. The API uses
@@ -37,10 +44,10 @@ func NodeLost(n *api.Node, now time.Time, after time.Duration) bool {
 }
 
 // expireTerminating removes Terminating pods whose node will never confirm
-// that they stopped: the node is lost (NodeGrace; for StatefulSet pods
-// max(NodeGrace, FenceAfter), so the cut-off agent has fenced the
-// identity) and the pod's deletionTimestamp, the end of its grace period,
-// has passed. A pod on a node that is merely slow, or back, is left to its
+// that they stopped, once the pod's deletionTimestamp (the end of its
+// grace period) has passed: the node runs no pods, or it is lost
+// (NodeGrace; for StatefulSet pods max(NodeGrace, FenceAfter), so the
+// cut-off agent has fenced the identity). A pod on a node that is merely slow, or back, is left to its
 // node.
 func (p *pass) expireTerminating() {
 	for _, pod := range p.pods {
@@ -51,7 +58,7 @@ func (p *pass) expireTerminating() {
 		if ref := controllerOf(&pod.ObjectMeta); ref != nil && ref.Kind == "StatefulSet" {
 			wait = p.cfg.statefulGrace()
 		}
-		if pod.Spec.NodeName == "" || p.nodeLost(pod.Spec.NodeName, wait) {
+		if n := p.nodes[pod.Spec.NodeName]; n != nil && !n.RunsPods() || p.nodeLost(pod.Spec.NodeName, wait) {
 			k := api.KeyOf(pod)
 			p.deletes[k] = Delete{Key: k, UID: pod.UID, Force: true}
 		}

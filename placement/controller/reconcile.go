@@ -161,7 +161,8 @@ func (p *pass) status(o api.Object) {
 // remove records a deletion; it supersedes any other write of the object.
 // A pod that is already Terminating is left alone (its node, or
 // expireTerminating, removes it): deleting it again every pass would only
-// churn the log. A pod on a lost node is removed at once (Force).
+// churn the log. A pod on a lost node, or on one that runs no pods, is
+// removed at once (Force).
 func (p *pass) remove(o api.Object) {
 	k := api.KeyOf(o)
 	d := Delete{Key: k, UID: o.GetObjectMeta().UID}
@@ -169,7 +170,7 @@ func (p *pass) remove(o api.Object) {
 		if pod.DeletionTimestamp != nil {
 			return
 		}
-		d.Force = pod.Spec.NodeName != "" && p.nodeLost(pod.Spec.NodeName, p.cfg.NodeGrace)
+		d.Force = pod.Spec.NodeName != "" && !p.stopsPods(pod.Spec.NodeName)
 	}
 	delete(p.updates, k)
 	delete(p.statuses, k)
