@@ -178,6 +178,31 @@ func TestGracefulDeletion(t *testing.T) {
 		}
 	})
 
+	t.Run("an agent killed mid-termination finishes it after restart", func(t *testing.T) {
+		var p *api.Pod
+		testcluster.Eventually(t, 90*time.Second, func() error {
+			pods := podsOf(t, n1, "slow")
+			if len(pods) != 1 || pods[0].Status.Phase != api.PodRunning || pods[0].DeletionTimestamp != nil {
+				return fmt.Errorf("%d pods of slow", len(pods))
+			}
+			p = pods[0]
+			return nil
+		})
+		if _, stderr, err := n1.CLI("delete", "pod", p.Name); err != nil {
+			t.Fatalf("delete: %v %s", err, stderr)
+		}
+		n1.Kill()
+		n1.Restart()
+		testcluster.Eventually(t, 90*time.Second, func() error {
+			_, err := n1.Client().Get(t.Context(), "pods", "default", p.Name)
+			if !client.IsNotFound(err) {
+				return fmt.Errorf("pod %s still there (%v)", p.Name, err)
+			}
+			return nil
+		})
+		checkPodCleanedUp(t, n1, p)
+	})
+
 	t.Run("delete --force --grace-period 0 removes at once", func(t *testing.T) {
 		p := podsOf(t, n1, "slow")[0]
 		_, stderr, err := n1.CLI("delete", "pod", p.Name, "--force", "--grace-period", "0")
@@ -210,17 +235,24 @@ func TestGracefulDeletion(t *testing.T) {
 			t.Errorf("got %v after delete --wait, want not found", err)
 		}
 		// The node removed it only after its container and sandbox went.
-		h := sha256.Sum256([]byte(p.UID + "/sh"))
-		id := hex.EncodeToString(h[:8]) + "-sh"
-		ids, err := hostRun(t.Context(), "ctr", "--address", filepath.Join(n1.DataDir, "containerd", "containerd.sock"), "-n", "shoal", "containers", "ls", "-q")
-		if err != nil {
-			t.Fatalf("ctr: %v %s", err, ids)
-		}
-		if slices.Contains(strings.Fields(ids), id) {
-			t.Errorf("container %s of the deleted pod still in containerd", id)
-		}
-		if _, err := os.Stat(filepath.Join(n1.DataDir, "netns", p.UID)); err == nil {
-			t.Errorf("netns of the deleted pod %s still there", p.UID)
-		}
+		checkPodCleanedUp(t, n1, p)
 	})
+}
+
+// checkPodCleanedUp checks that pod p left nothing on agent a: no
+// container in containerd, no network namespace.
+func checkPodCleanedUp(t *testing.T, a *testcluster.Agent, p *api.Pod) {
+	t.Helper()
+	h := sha256.Sum256([]byte(p.UID + "/sh"))
+	id := hex.EncodeToString(h[:8]) + "-sh"
+	ids, err := hostRun(t.Context(), "ctr", "--address", filepath.Join(a.DataDir, "containerd", "containerd.sock"), "-n", "shoal", "containers", "ls", "-q")
+	if err != nil {
+		t.Fatalf("ctr: %v %s", err, ids)
+	}
+	if slices.Contains(strings.Fields(ids), id) {
+		t.Errorf("container %s of the deleted pod %s still in containerd", id, p.Name)
+	}
+	if _, err := os.Stat(filepath.Join(a.DataDir, "netns", p.UID)); err == nil {
+		t.Errorf("netns of the deleted pod %s still there", p.Name)
+	}
 }
