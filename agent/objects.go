@@ -30,11 +30,27 @@ func (s *apiServer) apply(w http.ResponseWriter, r *http.Request) {
 }
 
 // applyObjects checks objs against the store and commits the changed ones
-// in one command.
+// in one command: all of them or, if any is refused, none.
 func (s *apiServer) applyObjects(ctx context.Context, objs []api.Object) ([]client.AppliedObject, error) {
 	if err := s.checkWritable(objs); err != nil {
 		return nil, err
 	}
+	for attempt := 1; ; attempt++ {
+		in := copyServices(objs)
+		guarded, err := s.admitServices(in)
+		if err != nil {
+			return nil, err
+		}
+		report, err := s.commitApply(ctx, in)
+		if guarded && attempt < applyRetries && errors.Is(err, consensus.ErrConflict) {
+			continue
+		}
+		return report, err
+	}
+}
+
+// commitApply commits the objects of an apply that differ from the store.
+func (s *apiServer) commitApply(ctx context.Context, objs []api.Object) ([]client.AppliedObject, error) {
 	var changed []api.Object
 	report := make([]client.AppliedObject, 0, len(objs))
 	for _, obj := range objs {
@@ -197,7 +213,7 @@ func (s *apiServer) list(w http.ResponseWriter, r *http.Request) {
 		ns = r.URL.Query().Get("namespace")
 	}
 	items := []api.Object{}
-	for _, obj := range s.a.store.List(k.Name, ns, sel) {
+	for _, obj := range listObjects(s.a.store, k.Name, ns, sel) {
 		if filter == nil || filter(obj.GetObjectMeta().Labels) {
 			items = append(items, s.decorate(obj))
 		}
@@ -211,7 +227,7 @@ func (s *apiServer) get(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ns, name := namespaceOf(r, k), r.PathValue("name")
-	obj, ok := s.a.store.Get(k.Name, ns, name)
+	obj, ok := getObject(s.a.store, k.Name, ns, name)
 	if !ok {
 		writeError(w, http.StatusNotFound, notFound(k, ns, name))
 		return
@@ -329,6 +345,10 @@ func (s *apiServer) watch(w http.ResponseWriter, r *http.Request) {
 		k, ok := api.LookupKind(name)
 		if !ok {
 			writeError(w, http.StatusBadRequest, fmt.Errorf("unknown kind %q", name))
+			return
+		}
+		if _, computed := computedKinds[k.Name]; computed {
+			writeError(w, http.StatusBadRequest, fmt.Errorf("%s are computed on every read and cannot be watched; watch what they are computed from (services and pods)", k.Plural))
 			return
 		}
 		kinds = append(kinds, k.Name)

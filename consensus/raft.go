@@ -70,6 +70,8 @@ type Node struct {
 	logs   *raftboltdb.BoltStore
 	trans  *raft.NetworkTransport
 	logger *slog.Logger
+	// lastAtOpen is the last log index on disk when the node opened.
+	lastAtOpen uint64
 }
 
 // Open starts Raft for store: it opens the log store (fsync on every
@@ -156,12 +158,17 @@ func Open(cfg Config, store *Store) (*Node, error) {
 			return nil, fmt.Errorf("bootstrap raft: %w", err)
 		}
 	}
+	lastAtOpen, err := logs.LastIndex()
+	if err != nil {
+		closeAll()
+		return nil, fmt.Errorf("read raft log: %w", err)
+	}
 	r, err := raft.NewRaft(rc, fsm, logs, logs, snaps, trans)
 	if err != nil {
 		closeAll()
 		return nil, fmt.Errorf("start raft: %w", err)
 	}
-	return &Node{cfg: cfg, raft: r, fsm: fsm, store: store, logs: logs, trans: trans, logger: logger}, nil
+	return &Node{cfg: cfg, raft: r, fsm: fsm, store: store, logs: logs, trans: trans, logger: logger, lastAtOpen: lastAtOpen}, nil
 }
 
 // Close shuts Raft down (without leaving the configuration).
@@ -260,6 +267,29 @@ func (n *Node) TransferLeadership() error {
 
 // Stats returns hashicorp/raft's stats map (state, term, indexes).
 func (n *Node) Stats() map[string]string { return n.raft.Stats() }
+
+// CaughtUp waits until this replica has applied every entry its log held
+// when it opened and has heard from a leader since, or until timeout or ctx
+// ends; it reports whether it caught up. After a restart the replica starts
+// from its last snapshot and applies the rest of its log only once a leader
+// confirms the commit index, so a part that would act on a missing object
+// (removing service rules, for instance) waits for this first.
+func (n *Node) CaughtUp(ctx context.Context, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for {
+		if n.raft.AppliedIndex() >= n.lastAtOpen && (n.raft.State() == raft.Leader || !n.raft.LastContact().IsZero()) {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
 
 // LocalAddr is the address other nodes use for this node's Raft.
 func (n *Node) LocalAddr() string { return string(n.trans.LocalAddr()) }
