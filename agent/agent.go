@@ -266,6 +266,7 @@ func (a *Agent) localMeta() (gossip.Meta, error) {
 		Labels:     labels,
 		MaxPods:    a.cfg.MaxPods,
 		Version:    Version,
+		Runtime:    runtimeName(a.cfg.Runtime),
 	}, nil
 }
 

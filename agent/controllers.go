@@ -109,7 +109,8 @@ func (a *Agent) reconcileWorkloads(ctx context.Context, now time.Time) {
 
 // commitChanges writes a controller pass in batches: creates (which must
 // not exist yet), replacements and status writes (each guarded by the
-// resourceVersion it was computed from), then deletes (guarded by uid).
+// resourceVersion it was computed from), then deletes (guarded by uid;
+// pods gracefully, unless the controller forces them).
 // A batch that fails a precondition is dropped; the next pass recomputes.
 func (a *Agent) commitChanges(ctx context.Context, ch controller.Changes, now time.Time) {
 	for _, o := range ch.Creates {
@@ -120,11 +121,14 @@ func (a *Agent) commitChanges(ctx context.Context, ch controller.Changes, now ti
 	a.putBatches(ctx, ch.Statuses, consensus.ModeStatus, now)
 	for start := 0; start < len(ch.Deletes); start += maxBatch {
 		end := min(start+maxBatch, len(ch.Deletes))
-		var d consensus.Delete
+		d := consensus.Delete{Grace: &consensus.Grace{Time: now}}
 		for _, del := range ch.Deletes[start:end] {
 			d.Keys = append(d.Keys, del.Key)
 			if del.UID != "" {
 				d.Preconditions = append(d.Preconditions, consensus.Precondition{Key: del.Key, UID: del.UID})
+			}
+			if del.Force {
+				d.Grace.Force = append(d.Grace.Force, del.Key)
 			}
 		}
 		a.logRetry(a.commit(ctx, func() ([]byte, error) { return consensus.EncodeDelete(d) }))

@@ -96,6 +96,7 @@ func desiredNode(old *api.Node, m gossip.Member) *api.Node {
 	}
 	n.Status.NodeInfo.OperatingSystem = m.Meta.Labels["kubernetes.io/os"]
 	n.Status.NodeInfo.Architecture = m.Meta.Labels["kubernetes.io/arch"]
+	n.Status.NodeInfo.ContainerRuntimeVersion = m.Meta.Runtime
 
 	status, reason, msg := api.ConditionTrue, "AgentAlive", "agent is alive in gossip"
 	switch m.Status {

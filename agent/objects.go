@@ -278,8 +278,13 @@ func (s *apiServer) deleteOne(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ns, name := namespaceOf(r, k), r.PathValue("name")
-	if !k.UserWritable {
+	if !k.UserWritable && k.Name != "Pod" { // pods are deleted as in kubectl
 		writeError(w, http.StatusBadRequest, fmt.Errorf("%s objects are managed by the cluster and cannot be deleted", k.Name))
+		return
+	}
+	grace, err := gracePeriodOf(r)
+	if err != nil {
+		writeError(w, statusOf(err), err)
 		return
 	}
 	if _, ok := s.a.store.Get(k.Name, ns, name); !ok {
@@ -287,7 +292,7 @@ func (s *apiServer) deleteOne(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	keys := s.withNamespaceContents([]api.Key{{Kind: k.Name, Namespace: ns, Name: name}})
-	if _, err := s.propose(r.Context(), consensus.Delete{Keys: keys}); err != nil {
+	if _, err := s.propose(r.Context(), s.a.gracefulDelete(keys, nil, grace, time.Now())); err != nil {
 		writeError(w, statusOf(err), err)
 		return
 	}
@@ -317,8 +322,13 @@ func (s *apiServer) deleteManifest(w http.ResponseWriter, r *http.Request) {
 		}
 		report = append(report, ao)
 	}
+	grace, err := gracePeriodOf(r)
+	if err != nil {
+		writeError(w, statusOf(err), err)
+		return
+	}
 	if len(keys) > 0 {
-		if _, err := s.propose(r.Context(), consensus.Delete{Keys: s.withNamespaceContents(keys)}); err != nil {
+		if _, err := s.propose(r.Context(), s.a.gracefulDelete(s.withNamespaceContents(keys), nil, grace, time.Now())); err != nil {
 			writeError(w, statusOf(err), err)
 			return
 		}

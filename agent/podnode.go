@@ -90,6 +90,7 @@ func (a *Agent) runPodNetwork(ctx context.Context, rt *runtime.Runtime) error {
 		Backoff:       backoff,
 		Fenced:        a.Fenced,
 		Events:        eventWriter{a},
+		Remove:        a.removePod,
 		Logger:        a.logger.With("component", "pods"),
 	}, rt, network, a.store, a.writePodStatus)
 	a.pods.Store(m)

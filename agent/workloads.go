@@ -60,8 +60,8 @@ func (s *apiServer) cordon(unschedulable bool) http.HandlerFunc {
 	}
 }
 
-// evict serves POST /v1/pods/{name}/eviction: the pod is deleted and its
-// controller replaces it elsewhere (drain uses it).
+// evict serves POST /v1/pods/{name}/eviction: the pod is deleted
+// gracefully and its controller replaces it elsewhere (drain uses it).
 func (s *apiServer) evict(w http.ResponseWriter, r *http.Request) {
 	ns := r.URL.Query().Get("namespace")
 	if ns == "" {
@@ -74,9 +74,14 @@ func (s *apiServer) evict(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, notFound(k, ns, name))
 		return
 	}
+	grace, err := gracePeriodOf(r)
+	if err != nil {
+		writeError(w, statusOf(err), err)
+		return
+	}
 	key := api.KeyOf(cur)
-	pre := consensus.Precondition{Key: key, UID: cur.GetObjectMeta().UID}
-	if _, err := s.propose(r.Context(), consensus.Delete{Keys: []api.Key{key}, Preconditions: []consensus.Precondition{pre}}); err != nil {
+	pre := []consensus.Precondition{{Key: key, UID: cur.GetObjectMeta().UID}}
+	if _, err := s.propose(r.Context(), s.a.gracefulDelete([]api.Key{key}, pre, grace, time.Now())); err != nil {
 		writeError(w, statusOf(err), err)
 		return
 	}

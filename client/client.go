@@ -146,18 +146,14 @@ func (c *Client) Apply(ctx context.Context, manifest []byte) ([]AppliedObject, e
 	return out.Items, err
 }
 
-// DeleteManifest deletes the objects a manifest names.
+// DeleteManifest deletes the objects a manifest names (pods gracefully).
 func (c *Client) DeleteManifest(ctx context.Context, manifest []byte) ([]AppliedObject, error) {
-	var out struct {
-		Items []AppliedObject `json:"items"`
-	}
-	err := c.do(ctx, http.MethodPost, "/v1/delete", nil, manifest, &out)
-	return out.Items, err
+	return c.DeleteManifestWith(ctx, manifest, DeleteOptions{})
 }
 
-// Delete deletes one object.
+// Delete deletes one object (a pod gracefully, see DeleteWith).
 func (c *Client) Delete(ctx context.Context, resource, namespace, name string) error {
-	return c.do(ctx, http.MethodDelete, "/v1/"+url.PathEscape(resource)+"/"+url.PathEscape(name), nsQuery(namespace), nil, nil)
+	return c.DeleteWith(ctx, resource, namespace, name, DeleteOptions{})
 }
 
 // List lists objects of a resource; namespace "" means all namespaces.

@@ -89,6 +89,32 @@ type Delete struct {
 	Keys []api.Key `json:"keys"`
 	// Preconditions are optional, at most one per key in Keys.
 	Preconditions []Precondition `json:"preconditions,omitempty"`
+	// Grace, if set, deletes the pods among Keys gracefully; objects of
+	// other kinds are removed as usual. Without it every object is removed
+	// at once (a forced delete, or a node removing a pod it has stopped).
+	Grace *Grace `json:"grace,omitempty"`
+}
+
+// Grace makes the deletion of pods graceful, as in Kubernetes. A pod that
+// may still run (bound to a node and neither Succeeded nor Failed) is not
+// removed but marked Terminating: metadata.deletionTimestamp becomes Time
+// plus the grace period, the moment by which it is due to be gone, and
+// metadata.deletionGracePeriodSeconds the grace period. Its node stops it
+// and then removes it with a plain Delete guarded by uid. An unbound or
+// finished pod, and any pod when the grace period is 0, is removed at once.
+// Marking a pod that is already Terminating never moves its deadline
+// later; a shorter grace period may move it earlier (both fields change).
+type Grace struct {
+	// Time is the proposer's clock when it proposed the delete, so that
+	// Apply never reads a clock. It must not be zero.
+	Time time.Time `json:"time"`
+	// Seconds, if set, overrides each pod's
+	// spec.terminationGracePeriodSeconds (whose default is 30). It must not
+	// be negative; 0 removes the pods at once.
+	Seconds *int64 `json:"seconds,omitempty"`
+	// Force lists keys among Keys removed at once whatever their state:
+	// pods whose node is lost, which no agent would stop and confirm.
+	Force []api.Key `json:"force,omitempty"`
 }
 
 // Type implements Command.

@@ -57,7 +57,7 @@ func printTable(w io.Writer, kind *api.Kind, objs []api.Object, wide, withNS boo
 }
 
 // statusOf is the STATUS cell: Ready/NotReady for nodes, the phase for
-// pods, Ready/Progressing for workloads, Active otherwise.
+// pods (Terminating once deleted, until gone), Ready/Progressing for workloads, Active otherwise.
 func statusOf(o api.Object) string {
 	switch o := o.(type) {
 	case *api.Node:
@@ -70,6 +70,9 @@ func statusOf(o api.Object) string {
 		}
 		return s
 	case *api.Pod:
+		if o.DeletionTimestamp != nil {
+			return "Terminating"
+		}
 		if o.Status.Phase == "" {
 			return string(api.PodPending)
 		}

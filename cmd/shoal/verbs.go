@@ -63,47 +63,6 @@ func newApplyCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-func newDeleteCmd(g *globals) *cobra.Command {
-	var files []string
-	cmd := &cobra.Command{
-		Use:   "delete (-f FILE | KIND NAME)",
-		Short: "Delete objects named by a manifest, or one object",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.call(cmd, requestTimeout, func(ctx context.Context, c *client.Client) error {
-				switch {
-				case len(files) > 0 && len(args) == 0:
-					manifest, err := readManifests(files, cmd.InOrStdin())
-					if err != nil {
-						return err
-					}
-					report, err := c.DeleteManifest(ctx, manifest)
-					if err != nil {
-						return err
-					}
-					printReport(cmd.OutOrStdout(), report)
-					return nil
-				case len(files) == 0 && len(args) == 2:
-					kind, err := lookupKind(args[0])
-					if err != nil {
-						return err
-					}
-					ns := g.objectNamespace(kind.Namespaced)
-					if err := c.Delete(ctx, kind.Plural, ns, args[1]); err != nil {
-						return err
-					}
-					printReport(cmd.OutOrStdout(), []client.AppliedObject{{Kind: kind.Name, Namespace: ns, Name: args[1], Action: "deleted"}})
-					return nil
-				default:
-					return fmt.Errorf("give either -f FILE or KIND NAME")
-				}
-			})
-		},
-	}
-	cmd.Flags().StringArrayVarP(&files, "filename", "f", nil, "manifest file, directory or - for stdin")
-	addNamespaceFlags(cmd, g)
-	return cmd
-}
-
 func newStatusCmd(g *globals) *cobra.Command {
 	var output string
 	cmd := &cobra.Command{
