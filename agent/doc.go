@@ -5,5 +5,5 @@
 //
 // Every long-running part exposes Run(ctx) error and runs under one
 // errgroup. Nothing outside consensus touches Raft directly: readers use
-// the local Store, writers go through Agent.Propose.
+// the local Store, writers go through Agent.Propose with a typed consensus.Command.
 package agent

@@ -55,7 +55,7 @@ func (s *apiServer) applyObjects(ctx context.Context, objs []api.Object) ([]clie
 	if len(changed) == 0 {
 		return report, nil
 	}
-	if _, err := s.propose(ctx, consensus.Put{Objects: changed, Mode: consensus.ModeApply, Time: time.Now()}); err != nil {
+	if _, err := s.a.Propose(ctx, consensus.Put{Objects: changed, Mode: consensus.ModeApply, Time: time.Now()}); err != nil {
 		return nil, err
 	}
 	return report, nil
@@ -97,32 +97,6 @@ func (s *apiServer) checkWritable(objs []api.Object) error {
 // sameUserMeta compares the metadata users set.
 func sameUserMeta(a, b *api.ObjectMeta) bool {
 	return jsonEqual(a.Labels, b.Labels) && jsonEqual(a.Annotations, b.Annotations) && jsonEqual(a.OwnerReferences, b.OwnerReferences)
-}
-
-// propose encodes and commits a command, turning a failed command into an
-// error.
-func (s *apiServer) propose(ctx context.Context, c consensus.Command) ([]api.Object, error) {
-	var cmd []byte
-	var err error
-	switch c := c.(type) {
-	case consensus.Put:
-		cmd, err = consensus.EncodePut(c)
-	case consensus.Delete:
-		cmd, err = consensus.EncodeDelete(c)
-	default:
-		err = fmt.Errorf("unknown command %T", c)
-	}
-	if err != nil {
-		return nil, badRequest{err}
-	}
-	res, err := s.a.Propose(ctx, cmd)
-	if err != nil {
-		return nil, err
-	}
-	if res.Err != nil {
-		return nil, res.Err
-	}
-	return res.Objects, nil
 }
 
 // badRequest marks an error caused by the request (HTTP 400).
@@ -271,7 +245,7 @@ func (s *apiServer) deleteOne(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	keys := s.withNamespaceContents([]api.Key{{Kind: k.Name, Namespace: ns, Name: name}})
-	if _, err := s.propose(r.Context(), consensus.Delete{Keys: keys}); err != nil {
+	if _, err := s.a.Propose(r.Context(), consensus.Delete{Keys: keys}); err != nil {
 		writeError(w, statusOf(err), err)
 		return
 	}
@@ -302,7 +276,7 @@ func (s *apiServer) deleteManifest(w http.ResponseWriter, r *http.Request) {
 		report = append(report, ao)
 	}
 	if len(keys) > 0 {
-		if _, err := s.propose(r.Context(), consensus.Delete{Keys: s.withNamespaceContents(keys)}); err != nil {
+		if _, err := s.a.Propose(r.Context(), consensus.Delete{Keys: s.withNamespaceContents(keys)}); err != nil {
 			writeError(w, statusOf(err), err)
 			return
 		}

@@ -24,10 +24,28 @@ var ErrNoLeader = errors.New("no raft leader reachable (is a majority of voters 
 // proposeTimeout bounds how long a write waits for a leader.
 const proposeTimeout = 15 * time.Second
 
-// Propose commits a command through Raft: locally if this node leads,
-// otherwise forwarded to the leader over mutual TLS. It retries across
-// leader changes until ctx ends or proposeTimeout passes.
-func (a *Agent) Propose(ctx context.Context, cmd []byte) (consensus.ApplyResult, error) {
+// Propose commits cmd through Raft: locally if this node leads, otherwise
+// forwarded to the leader over mutual TLS. It retries across leader changes
+// until ctx ends or proposeTimeout passes. It is the one way the agent
+// writes: it returns the objects of the result (see
+// consensus.ApplyResult.Objects), or an error, which is the command's own
+// when it failed its checks (wrapping consensus.ErrConflict, ErrNotFound or
+// ErrInvalid) and then changed nothing.
+func (a *Agent) Propose(ctx context.Context, cmd consensus.Command) ([]api.Object, error) {
+	data, err := consensus.EncodeCommand(cmd)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", consensus.ErrInvalid, err)
+	}
+	res, err := a.proposeEncoded(ctx, data)
+	if err != nil {
+		return nil, err
+	}
+	return res.Objects, res.Err
+}
+
+// proposeEncoded commits an encoded command, retrying across leader
+// changes.
+func (a *Agent) proposeEncoded(ctx context.Context, cmd []byte) (consensus.ApplyResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, proposeTimeout)
 	defer cancel()
 	var lastErr error

@@ -31,7 +31,7 @@ func (s *apiServer) modify(ctx context.Context, key api.Key, mode consensus.PutM
 		if err := change(obj); err != nil {
 			return nil, badRequest{err}
 		}
-		objs, err := s.propose(ctx, consensus.Put{Objects: []api.Object{obj}, Mode: mode, Time: time.Now()})
+		objs, err := s.a.Propose(ctx, consensus.Put{Objects: []api.Object{obj}, Mode: mode, Time: time.Now()})
 		if errors.Is(err, consensus.ErrConflict) && attempt < conflictRetries {
 			// The replica may lag the leader: wait for the write that beat us.
 			time.Sleep(20 * time.Millisecond)
@@ -76,7 +76,7 @@ func (s *apiServer) evict(w http.ResponseWriter, r *http.Request) {
 	}
 	key := api.KeyOf(cur)
 	pre := consensus.Precondition{Key: key, UID: cur.GetObjectMeta().UID}
-	if _, err := s.propose(r.Context(), consensus.Delete{Keys: []api.Key{key}, Preconditions: []consensus.Precondition{pre}}); err != nil {
+	if _, err := s.a.Propose(r.Context(), consensus.Delete{Keys: []api.Key{key}, Preconditions: []consensus.Precondition{pre}}); err != nil {
 		writeError(w, statusOf(err), err)
 		return
 	}

@@ -137,6 +137,18 @@ func EncodeDelete(d Delete) ([]byte, error) {
 	return encode(CmdDelete, d)
 }
 
+// EncodeCommand returns the log entry for c, a Put or a Delete: the one
+// encoder a proposer needs.
+func EncodeCommand(c Command) ([]byte, error) {
+	switch c := c.(type) {
+	case Put:
+		return EncodePut(c)
+	case Delete:
+		return EncodeDelete(c)
+	}
+	return nil, fmt.Errorf("encode command: %T is not a command", c)
+}
+
 func encode(t CommandType, payload any) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.WriteByte(byte(t))
