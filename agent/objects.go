@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/shoal-dev/shoal/api"
-	"github.com/shoal-dev/shoal/client"
 	"github.com/shoal-dev/shoal/consensus"
 )
 
@@ -31,15 +30,15 @@ func (s *apiServer) apply(w http.ResponseWriter, r *http.Request) {
 
 // applyObjects checks objs against the store and commits the changed ones
 // in one command.
-func (s *apiServer) applyObjects(ctx context.Context, objs []api.Object) ([]client.AppliedObject, error) {
+func (s *apiServer) applyObjects(ctx context.Context, objs []api.Object) ([]api.AppliedObject, error) {
 	if err := s.checkWritable(objs); err != nil {
 		return nil, err
 	}
 	var changed []api.Object
-	report := make([]client.AppliedObject, 0, len(objs))
+	report := make([]api.AppliedObject, 0, len(objs))
 	for _, obj := range objs {
 		key := api.KeyOf(obj)
-		ao := client.AppliedObject{Kind: key.Kind, Namespace: key.Namespace, Name: key.Name, Action: "created"}
+		ao := api.AppliedObject{Kind: key.Kind, Namespace: key.Namespace, Name: key.Name, Action: "created"}
 		if cur, ok := s.a.store.Get(key.Kind, key.Namespace, key.Name); ok {
 			keepClusterAnnotations(obj.GetObjectMeta(), cur.GetObjectMeta())
 			ao.Action = "configured"
@@ -211,7 +210,7 @@ func (s *apiServer) put(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	obj, err := api.DecodeObject(k.Name, body)
+	obj, err := api.DecodeObject(body, api.DecodeOptions{Kind: k.Name})
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err)
 		return
@@ -249,7 +248,7 @@ func (s *apiServer) deleteOne(w http.ResponseWriter, r *http.Request) {
 		writeError(w, statusOf(err), err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": []client.AppliedObject{{Kind: k.Name, Namespace: ns, Name: name, Action: "deleted"}}})
+	writeJSON(w, http.StatusOK, map[string]any{"items": []api.AppliedObject{{Kind: k.Name, Namespace: ns, Name: name, Action: "deleted"}}})
 }
 
 // deleteManifest deletes the objects a manifest names; objects already
@@ -264,10 +263,10 @@ func (s *apiServer) deleteManifest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var keys []api.Key
-	report := make([]client.AppliedObject, 0, len(objs))
+	report := make([]api.AppliedObject, 0, len(objs))
 	for _, obj := range objs {
 		key := api.KeyOf(obj)
-		ao := client.AppliedObject{Kind: key.Kind, Namespace: key.Namespace, Name: key.Name, Action: "deleted"}
+		ao := api.AppliedObject{Kind: key.Kind, Namespace: key.Namespace, Name: key.Name, Action: "deleted"}
 		if _, ok := s.a.store.Get(key.Kind, key.Namespace, key.Name); ok {
 			keys = append(keys, key)
 		} else {
@@ -308,7 +307,7 @@ func (s *apiServer) watch(w http.ResponseWriter, r *http.Request) {
 		if ns != "" && obj.GetObjectMeta().Namespace != ns {
 			return true
 		}
-		if err := enc.Encode(client.WatchEvent{Type: typ, Object: obj}); err != nil {
+		if err := enc.Encode(api.WatchEvent{Type: typ, Object: obj}); err != nil {
 			return false
 		}
 		if flusher != nil {
@@ -387,14 +386,12 @@ func readManifest(w http.ResponseWriter, r *http.Request) ([]api.Object, bool) {
 	return objs, true
 }
 
-// clusterAnnotationPrefix marks annotations the cluster keeps on user
-// objects (e.g. where a StatefulSet's volumes live); apply keeps them
-// unless the input sets them.
-const clusterAnnotationPrefix = "shoal.dev/"
-
+// keepClusterAnnotations keeps the annotations the cluster set on a user
+// object (api.ClusterAnnotationPrefix, e.g. where a StatefulSet's volumes
+// live) unless the input sets them.
 func keepClusterAnnotations(dst, cur *api.ObjectMeta) {
 	for k, v := range cur.Annotations {
-		if !strings.HasPrefix(k, clusterAnnotationPrefix) {
+		if !strings.HasPrefix(k, api.ClusterAnnotationPrefix) {
 			continue
 		}
 		if _, set := dst.Annotations[k]; set {

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/shoal-dev/shoal/api"
-	"github.com/shoal-dev/shoal/client"
 	"github.com/shoal-dev/shoal/consensus"
 	"github.com/shoal-dev/shoal/pki"
 )
@@ -156,7 +155,7 @@ func toWire(res consensus.ApplyResult) (wireResult, error) {
 func (w wireResult) result() (consensus.ApplyResult, error) {
 	var res consensus.ApplyResult
 	for _, raw := range w.Objects {
-		obj, err := client.DecodeObject(raw)
+		obj, err := api.DecodeObject(raw, api.DecodeOptions{Stored: true})
 		if err != nil {
 			return res, fmt.Errorf("forwarded result: %w", err)
 		}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/shoal-dev/shoal/api"
-	"github.com/shoal-dev/shoal/client"
 	"github.com/shoal-dev/shoal/consensus"
 )
 
@@ -80,7 +79,7 @@ func (s *apiServer) evict(w http.ResponseWriter, r *http.Request) {
 		writeError(w, statusOf(err), err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": []client.AppliedObject{{Kind: "Pod", Namespace: ns, Name: name, Action: "evicted"}}})
+	writeJSON(w, http.StatusOK, map[string]any{"items": []api.AppliedObject{{Kind: "Pod", Namespace: ns, Name: name, Action: "evicted"}}})
 }
 
 // scale serves POST /v1/{resource}/{name}/scale?replicas=N for

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/shoal-dev/shoal/agent"
+	"github.com/shoal-dev/shoal/api"
 	"github.com/shoal-dev/shoal/client"
 )
 
@@ -91,7 +92,7 @@ func newDeleteCmd(g *globals) *cobra.Command {
 					if err := c.Delete(ctx, kind.Plural, ns, args[1]); err != nil {
 						return err
 					}
-					printReport(cmd.OutOrStdout(), []client.AppliedObject{{Kind: kind.Name, Namespace: ns, Name: args[1], Action: "deleted"}})
+					printReport(cmd.OutOrStdout(), []api.AppliedObject{{Kind: kind.Name, Namespace: ns, Name: args[1], Action: "deleted"}})
 					return nil
 				default:
 					return fmt.Errorf("give either -f FILE or KIND NAME")
@@ -233,7 +234,7 @@ func readManifests(files []string, stdin io.Reader) ([]byte, error) {
 	return out, nil
 }
 
-func printReport(w io.Writer, report []client.AppliedObject) {
+func printReport(w io.Writer, report []api.AppliedObject) {
 	for _, r := range report {
 		fmt.Fprintf(w, "%s/%s %s\n", strings.ToLower(r.Kind), r.Name, r.Action)
 	}
