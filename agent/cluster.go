@@ -66,7 +66,7 @@ func (s *apiServer) status(w http.ResponseWriter, _ *http.Request) {
 func (a *Agent) Status() api.Status {
 	leader, _ := a.raft.Leader()
 	roles := a.raftRoles()
-	st := api.Status{Leader: leader, Members: []api.MemberStatus{}}
+	st := api.Status{Leader: leader, Members: []api.MemberStatus{}, Settings: a.settingsNow()}
 	for _, m := range a.gossip.Members() {
 		role, ok := roles[m.Name]
 		if !ok {
@@ -122,6 +122,10 @@ func (s *apiServer) join(w http.ResponseWriter, r *http.Request) {
 			peers = append(peers, net.JoinHostPort(m.Addr, strconv.Itoa(m.Port)))
 		}
 	}
+	var settings *api.ClusterConfigSpec
+	if o, ok := s.a.store.Get("ClusterConfig", "", api.ClusterConfigName); ok {
+		settings = &o.(*api.ClusterConfig).Spec
+	}
 	s.a.logger.Info("admitted node", "name", req.Name, "addr", req.Addr)
 	writeJSON(w, http.StatusOK, joinResponse{
 		CACert:    string(s.a.id.CA.CertPEM),
@@ -129,6 +133,7 @@ func (s *apiServer) join(w http.ResponseWriter, r *http.Request) {
 		NodeCert:  string(cert),
 		GossipKey: s.a.id.GossipKey,
 		Peers:     peers,
+		Settings:  settings,
 	})
 }
 

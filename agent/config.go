@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shoal-dev/shoal/api"
 	"github.com/shoal-dev/shoal/placement"
 )
 
@@ -68,6 +69,12 @@ type Config struct {
 	ServiceCIDR string
 	// ClusterDomain is the DNS zone of services and pods.
 	ClusterDomain string
+	// NodePortRange is the "FIRST-LAST" range NodePorts come from.
+	NodePortRange string
+	// ExplicitFlags names (without dashes) the flags of cluster-wide
+	// settings (see SettingFlags) given on the command line: those must
+	// match the cluster's values; the others take the cluster's.
+	ExplicitFlags map[string]bool
 	// Runtime is "containerd" (run the pods assigned here) or "none" (a
 	// control-plane test node that accepts assignments and runs nothing).
 	Runtime string
@@ -102,6 +109,7 @@ const (
 	DefaultClusterCIDR         = "10.42.0.0/16"
 	DefaultServiceCIDR         = "10.43.0.0/16"
 	DefaultClusterDomain       = "cluster.local"
+	DefaultNodePortRange       = "30000-32767"
 	DefaultContainerdAddress   = "/run/containerd/containerd.sock"
 	DefaultContainerdNamespace = "shoal"
 	RuntimeContainerd          = "containerd"
@@ -159,6 +167,9 @@ func (c *Config) SetDefaults() {
 	}
 	if c.ClusterDomain == "" {
 		c.ClusterDomain = DefaultClusterDomain
+	}
+	if c.NodePortRange == "" {
+		c.NodePortRange = DefaultNodePortRange
 	}
 	if c.Runtime == "" {
 		c.Runtime = RuntimeContainerd
@@ -260,6 +271,9 @@ func (c *Config) validateNetwork() []error {
 	}
 	if !validDomain(c.ClusterDomain) {
 		errs = append(errs, fmt.Errorf("--cluster-domain %q: want a DNS name like cluster.local", c.ClusterDomain))
+	}
+	if _, _, err := api.ParsePortRange(c.NodePortRange); err != nil {
+		errs = append(errs, fmt.Errorf("--node-port-range: %w", err))
 	}
 	return errs
 }

@@ -96,6 +96,16 @@ func replicas(p *int32) int32 {
 
 func kindColumns(kind string) []column {
 	switch kind {
+	case "ClusterConfig":
+		spec := func(o api.Object) *api.ClusterConfigSpec { return &o.(*api.ClusterConfig).Spec }
+		return []column{
+			{header: "CLUSTER-CIDR", cell: func(o api.Object) string { return spec(o).ClusterCIDR }},
+			{header: "SERVICE-CIDR", cell: func(o api.Object) string { return spec(o).ServiceCIDR }},
+			{header: "DOMAIN", cell: func(o api.Object) string { return spec(o).ClusterDomain }},
+			{header: "NODE-PORTS", cell: func(o api.Object) string { return spec(o).NodePortRange }},
+			{header: "NODE-GRACE", wide: true, cell: func(o api.Object) string { return spec(o).NodeGrace.String() }},
+			{header: "FENCE-AFTER", wide: true, cell: func(o api.Object) string { return spec(o).FenceAfter.String() }},
+		}
 	case "Node":
 		return []column{
 			{header: "ROLE", cell: annotation(api.AnnotationRaftRole)},
