@@ -236,6 +236,11 @@ func (a *Agent) establishIdentity(ctx context.Context) (id *identity, peers []st
 		if err := savePeers(a.cfg.DataDir, resp.Peers); err != nil {
 			return nil, nil, false, err
 		}
+		if resp.Settings != nil {
+			if err := saveSettings(a.cfg.DataDir, resp.Settings); err != nil {
+				return nil, nil, false, err
+			}
+		}
 		return id, resp.Peers, false, nil
 	default:
 		if a.cfg.ForceNewCluster {

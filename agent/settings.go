@@ -1,7 +1,6 @@
 package agent
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -9,7 +8,6 @@ import (
 	"time"
 
 	"github.com/shoal-dev/shoal/api"
-	"github.com/shoal-dev/shoal/consensus"
 )
 
 // Cluster-wide settings are the Config fields every agent must share: the
@@ -24,7 +22,10 @@ import (
 //
 // The object is written once and never changed or deleted, so an agent
 // need not wait for its replica to catch up: once the object is in the
-// replica, it holds the cluster's values.
+// replica, it holds the cluster's values. For the same reason a copy in the
+// data dir is as good as the replica: an agent keeps one, so that after a
+// restart it adopts the settings at once, even cut off from the cluster
+// (its fence monitor must run then).
 
 // setting is one cluster-wide setting: its flag (without dashes), how to
 // read it from a Config and from the stored spec, how to compare two
@@ -168,110 +169,4 @@ func sameDuration(a, b string) bool {
 		return a == b
 	}
 	return da == db
-}
-
-// settingsLogInterval is how often an agent waiting for the cluster's
-// settings says so.
-const settingsLogInterval = 30 * time.Second
-
-// settle waits until the cluster's settings are in this replica, checks
-// the explicit flags against them and adopts them; then it closes
-// a.settled and the node side may start. It returns an error naming every
-// conflicting flag, and nil if ctx ends first.
-func (a *Agent) settle(ctx context.Context) error {
-	cluster, err := a.waitClusterConfig(ctx)
-	if err != nil || cluster == nil {
-		return err
-	}
-	if err := checkSettings(&a.cfg, cluster); err != nil {
-		return err
-	}
-	adoptSettings(&a.cfg, cluster)
-	a.logger.Info("cluster settings", "cluster_cidr", cluster.ClusterCIDR, "service_cidr", cluster.ServiceCIDR,
-		"cluster_domain", cluster.ClusterDomain, "node_port_range", cluster.NodePortRange,
-		"node_grace", cluster.NodeGrace.String(), "fence_after", cluster.FenceAfter.String())
-	close(a.settled)
-	return nil
-}
-
-// waitClusterConfig waits for the ClusterConfig object in this replica and
-// returns its spec, or nil if ctx ends first.
-func (a *Agent) waitClusterConfig(ctx context.Context) (*api.ClusterConfigSpec, error) {
-	events := a.store.Watch(ctx, "ClusterConfig")
-	tick := time.NewTicker(settingsLogInterval)
-	defer tick.Stop()
-	for {
-		if o, ok := a.store.Get("ClusterConfig", "", api.ClusterConfigName); ok {
-			cc := o.(*api.ClusterConfig)
-			if err := api.Validate(cc); err != nil {
-				return nil, fmt.Errorf("the cluster's settings (ClusterConfig %q) are not valid: %w", api.ClusterConfigName, err)
-			}
-			return &cc.Spec, nil
-		}
-		select {
-		case <-ctx.Done():
-			return nil, nil
-		case _, ok := <-events:
-			if !ok {
-				events = a.store.Watch(ctx, "ClusterConfig")
-			}
-		case <-tick.C:
-			a.logger.Warn("waiting for the cluster's settings; the leader records them (a leader older than this agent does not: upgrade it)")
-		}
-	}
-}
-
-// isSettled reports whether this agent runs with the cluster's settings.
-func (a *Agent) isSettled() bool {
-	select {
-	case <-a.settled:
-		return true
-	default:
-		return false
-	}
-}
-
-// afterSettled runs fn once the agent has adopted the cluster's settings,
-// for the parts that read them.
-func (a *Agent) afterSettled(ctx context.Context, fn func(context.Context) error) error {
-	select {
-	case <-ctx.Done():
-		return nil
-	case <-a.settled:
-	}
-	return fn(ctx)
-}
-
-// settingsNow returns the cluster's settings this agent runs with, or nil
-// before it has adopted them.
-func (a *Agent) settingsNow() *api.ClusterConfigSpec {
-	if !a.isSettled() {
-		return nil
-	}
-	spec := clusterSpecOf(&a.cfg)
-	return &spec
-}
-
-// recordSettings writes the ClusterConfig from this agent's own settings
-// if the cluster has none yet: a new cluster's first leader does it, and
-// so does the first leader of a cluster made before ClusterConfig existed.
-// Leader only; the write is a create, so a lost race changes nothing.
-func (a *Agent) recordSettings(ctx context.Context) {
-	if _, ok := a.store.Get("ClusterConfig", "", api.ClusterConfigName); ok {
-		return
-	}
-	obj, err := api.New("ClusterConfig")
-	if err != nil {
-		panic(err) // registered in api
-	}
-	cc := obj.(*api.ClusterConfig)
-	cc.Name, cc.ResourceVersion, cc.Spec = api.ClusterConfigName, "0", a.ownSettings
-	_, err = a.Propose(ctx, consensus.Put{Objects: []api.Object{cc}, Mode: consensus.ModeReplace, Time: time.Now()})
-	switch {
-	case errors.Is(err, consensus.ErrConflict):
-	case err != nil:
-		a.logger.Warn("record the cluster's settings", "err", err)
-	default:
-		a.logger.Info("recorded the cluster's settings")
-	}
 }

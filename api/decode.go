@@ -148,8 +148,8 @@ type DecodeOptions struct {
 	// name its kind, and any registered kind is accepted.
 	Kind string
 	// Stored marks an object the cluster wrote (served by the API, carried
-	// in a command or a command's result): it must name its kind and is
-	// taken exactly as it is, neither defaulted nor validated, so a reader
+	// in a command or a command's result): it must name its kind unless
+	// Kind does, and is taken exactly as it is, neither defaulted nor validated, so a reader
 	// sees what the cluster stored even if validation rules have changed
 	// since. Input from users leaves Stored false: the object is then
 	// defaulted and validated, apiVersion and kind may be left out when
@@ -209,29 +209,34 @@ func DecodeObject(data []byte, opt DecodeOptions) (Object, error) {
 }
 
 // decodeStored reads an object the cluster wrote. kind, if set, is the
-// exact Kind name it must have.
+// exact Kind name it must have (the Raft log carries it next to the
+// object, which saves reading the object twice); otherwise the body names
+// it.
 func decodeStored(data []byte, kind string) (Object, error) {
-	var tm TypeMeta
-	if err := json.Unmarshal(data, &tm); err != nil {
-		return nil, fmt.Errorf("decode object: %w", err)
+	if kind == "" {
+		var tm TypeMeta
+		if err := json.Unmarshal(data, &tm); err != nil {
+			return nil, fmt.Errorf("decode object: %w", err)
+		}
+		if tm.Kind == "" {
+			return nil, errors.New("decode object: no kind")
+		}
+		kind = tm.Kind
 	}
-	switch {
-	case tm.Kind == "":
-		return nil, errors.New("decode object: no kind")
-	case kind != "" && tm.Kind != kind:
-		return nil, fmt.Errorf("decode object: object of kind %s where %s was expected", quote(tm.Kind), quote(kind))
-	}
-	obj, err := New(tm.Kind)
+	obj, err := New(kind)
 	if err != nil {
 		return nil, fmt.Errorf("decode object: %w", err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(obj); err != nil {
-		return nil, fmt.Errorf("decode %s: %w", tm.Kind, err)
+		return nil, fmt.Errorf("decode %s: %w", kind, err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("decode %s: data after the object", tm.Kind)
+		return nil, fmt.Errorf("decode %s: data after the object", kind)
+	}
+	if got := obj.GetTypeMeta().Kind; got != kind {
+		return nil, fmt.Errorf("decode object: object of kind %s where %s was expected", quote(got), quote(kind))
 	}
 	return obj, nil
 }
