@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/shoal-dev/shoal/api"
 	"github.com/shoal-dev/shoal/placement"
+	"github.com/shoal-dev/shoal/placement/svcaddr"
 )
 
 // Config is the agent's configuration; cmd/shoal maps flags onto it.
@@ -63,14 +63,17 @@ type Config struct {
 	GossipFast bool
 
 	// ClusterCIDR is the pod network; the leader gives each node a /24 of
-	// it. Every agent must use the same value.
+	// it. It and the next three fields, NodeGrace and FenceAfter are
+	// cluster-wide settings (see SettingFlags).
 	ClusterCIDR string
-	// ServiceCIDR is where service virtual IPs come from.
+	// ServiceCIDR is where service virtual IPs come from (/28 or larger;
+	// offsets .1 and .10 are reserved, see placement/svcaddr).
 	ServiceCIDR string
+	// NodePortRange is where NodePort and LoadBalancer services' node
+	// ports come from, "LOW-HIGH" (default 30000-32767).
+	NodePortRange string
 	// ClusterDomain is the DNS zone of services and pods.
 	ClusterDomain string
-	// NodePortRange is the "FIRST-LAST" range NodePorts come from.
-	NodePortRange string
 	// ExplicitFlags names (without dashes) the flags of cluster-wide
 	// settings (see SettingFlags) given on the command line: those must
 	// match the cluster's values; the others take the cluster's.
@@ -268,14 +271,27 @@ func (c *Config) validateNetwork() []error {
 		errs = append(errs, fmt.Errorf("--service-cidr %q: want an IPv4 CIDR like 10.43.0.0/16", c.ServiceCIDR))
 	} else if err == nil && cluster.Overlaps(service) {
 		errs = append(errs, fmt.Errorf("--service-cidr %s overlaps --cluster-cidr %s", c.ServiceCIDR, c.ClusterCIDR))
+	} else if service.Bits() > svcaddr.MinServiceCIDRSize {
+		errs = append(errs, fmt.Errorf("--service-cidr %q: too small, want /%d or larger (offsets .%d and .%d are reserved)", c.ServiceCIDR, svcaddr.MinServiceCIDRSize, svcaddr.APIOffset, svcaddr.DNSOffset))
+	}
+	if _, err := svcaddr.ParsePortRange(c.NodePortRange); err != nil {
+		errs = append(errs, fmt.Errorf("--node-port-range: %w", err))
 	}
 	if !validDomain(c.ClusterDomain) {
 		errs = append(errs, fmt.Errorf("--cluster-domain %q: want a DNS name like cluster.local", c.ClusterDomain))
 	}
-	if _, _, err := api.ParsePortRange(c.NodePortRange); err != nil {
-		errs = append(errs, fmt.Errorf("--node-port-range: %w", err))
-	}
 	return errs
+}
+
+// serviceAddrs is where the leader allocates service addresses from and
+// what applies are checked against. Validate must have passed.
+func (c *Config) serviceAddrs() svcaddr.Config {
+	cidr, _ := netip.ParsePrefix(c.ServiceCIDR)
+	r, err := svcaddr.ParsePortRange(c.NodePortRange)
+	if err != nil {
+		r = svcaddr.DefaultNodePortRange
+	}
+	return svcaddr.Config{ServiceCIDR: cidr.Masked(), NodePorts: r}
 }
 
 func validDomain(s string) bool {

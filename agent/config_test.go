@@ -27,8 +27,11 @@ func TestConfigValidate(t *testing.T) {
 		{"join without token", func(c *Config) { c.Join = "10.0.0.1" }, "--join needs --token"},
 		{"join and force", func(c *Config) { c.Join, c.Token, c.ForceNewCluster = "h", "t", true }, "exclude each other"},
 		{"negative cpu", func(c *Config) { c.CPU = -1 }, "must not be negative"},
-		{"node port range backwards", func(c *Config) { c.NodePortRange = "32767-30000" }, "--node-port-range: port range \"32767-30000\""},
-		{"node port range not a range", func(c *Config) { c.NodePortRange = "30000" }, "want FIRST-LAST"},
+		{"service CIDR too small", func(c *Config) { c.ServiceCIDR = "10.43.0.0/29" }, "--service-cidr \"10.43.0.0/29\": too small"},
+		{"node-port range reversed", func(c *Config) { c.NodePortRange = "32767-30000" }, "--node-port-range"},
+		{"node-port range out of bounds", func(c *Config) { c.NodePortRange = "0-100" }, "1-65535"},
+		{"node-port range not numbers", func(c *Config) { c.NodePortRange = "low-high" }, "LOW-HIGH"},
+		{"a one-port node-port range", func(c *Config) { c.NodePortRange = "30000" }, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

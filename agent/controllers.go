@@ -13,7 +13,7 @@ import (
 )
 
 // workloadKinds are the kinds whose changes wake the controllers.
-var workloadKinds = []string{"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Pod", "Node"}
+var workloadKinds = []string{"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Pod", "Node", "Service"}
 
 // controllerDebounce gathers a burst of store events into one pass.
 const controllerDebounce = 20 * time.Millisecond
@@ -22,8 +22,9 @@ const controllerDebounce = 20 * time.Millisecond
 // is a few commands, not a thousand, and no entry grows huge.
 const maxBatch = 500
 
-// runControllers runs, while this node leads, the workload controllers and
-// the scheduler: on every change to workloads, pods or nodes (debounced)
+// runControllers runs, while this node leads, the workload controllers
+// (the services stage included) and the scheduler: on every change to
+// workloads, pods, nodes or services (debounced)
 // and every second (for time-driven transitions such as node grace).
 func (a *Agent) runControllers(ctx context.Context) error {
 	events := a.store.Watch(ctx, workloadKinds...)
@@ -86,7 +87,15 @@ func (a *Agent) reconcileWorkloads(ctx context.Context, now time.Time) {
 	for _, o := range a.store.List("Pod", "", nil) {
 		st.Pods = append(st.Pods, o.(*api.Pod))
 	}
-	ch := controller.Reconcile(st, controller.Config{NodeGrace: a.cfg.NodeGrace, FenceAfter: a.cfg.FenceAfter})
+	for _, o := range a.store.List("Service", "", nil) {
+		st.Services = append(st.Services, o.(*api.Service))
+	}
+	for _, o := range a.store.List("Event", "", nil) {
+		if e := o.(*api.Event); e.InvolvedObject.Kind == "Service" {
+			st.Events = append(st.Events, e)
+		}
+	}
+	ch := controller.Reconcile(st, controller.Config{NodeGrace: a.cfg.NodeGrace, FenceAfter: a.cfg.FenceAfter, Services: a.cfg.serviceAddrs()})
 	if !ch.Empty() {
 		a.commitChanges(ctx, ch, now)
 	}

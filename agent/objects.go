@@ -29,11 +29,27 @@ func (s *apiServer) apply(w http.ResponseWriter, r *http.Request) {
 }
 
 // applyObjects checks objs against the store and commits the changed ones
-// in one command.
+// in one command: all of them or, if any is refused, none.
 func (s *apiServer) applyObjects(ctx context.Context, objs []api.Object) ([]api.AppliedObject, error) {
 	if err := s.checkWritable(objs); err != nil {
 		return nil, err
 	}
+	for attempt := 1; ; attempt++ {
+		in := copyServices(objs)
+		guarded, err := s.admitServices(in)
+		if err != nil {
+			return nil, err
+		}
+		report, err := s.commitApply(ctx, in)
+		if guarded && attempt < applyRetries && errors.Is(err, consensus.ErrConflict) {
+			continue
+		}
+		return report, err
+	}
+}
+
+// commitApply commits the objects of an apply that differ from the store.
+func (s *apiServer) commitApply(ctx context.Context, objs []api.Object) ([]api.AppliedObject, error) {
 	var changed []api.Object
 	report := make([]api.AppliedObject, 0, len(objs))
 	for _, obj := range objs {
@@ -113,7 +129,7 @@ func statusOf(err error) int {
 		return http.StatusConflict
 	case errors.Is(err, consensus.ErrNotFound):
 		return http.StatusNotFound
-	case errors.Is(err, ErrNoLeader):
+	case errors.Is(err, ErrNoLeader), errors.Is(err, errNotSettled):
 		return http.StatusServiceUnavailable
 	default:
 		return http.StatusInternalServerError

@@ -154,12 +154,12 @@ func sameDomain(a, b string) bool {
 }
 
 func samePortRange(a, b string) bool {
-	fa, la, errA := api.ParsePortRange(a)
-	fb, lb, errB := api.ParsePortRange(b)
+	la, ha, errA := api.ParsePortRange(a)
+	lb, hb, errB := api.ParsePortRange(b)
 	if errA != nil || errB != nil {
 		return a == b
 	}
-	return fa == fb && la == lb
+	return la == lb && ha == hb
 }
 
 func sameDuration(a, b string) bool {

@@ -14,6 +14,10 @@ import (
 	"github.com/shoal-dev/shoal/consensus"
 )
 
+// errNotSettled answers requests that need the cluster-wide settings
+// before this agent has read them.
+var errNotSettled = errors.New("this agent has not read the cluster's settings from its replica yet; try again shortly")
+
 // settingsLogInterval is how often an agent waiting for the cluster's
 // settings says so.
 const settingsLogInterval = 30 * time.Second

@@ -43,8 +43,8 @@ type ClusterConfigSpec struct {
 	// ClusterDomain is the DNS zone of services and pods
 	// (--cluster-domain).
 	ClusterDomain string `json:"clusterDomain"`
-	// NodePortRange is the "FIRST-LAST" port range of NodePorts
-	// (--node-port-range).
+	// NodePortRange is the "LOW-HIGH" port range of NodePort and
+	// LoadBalancer services (--node-port-range).
 	NodePortRange string `json:"nodePortRange"`
 	// NodeGrace is how long a node may be NotReady before its pods are
 	// replaced elsewhere (--node-grace).
@@ -79,23 +79,24 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// ParsePortRange reads a port range "FIRST-LAST" (as --node-port-range
-// takes it), 1 <= FIRST <= LAST <= 65535.
-func ParsePortRange(s string) (first, last int, err error) {
-	a, b, ok := strings.Cut(s, "-")
-	if ok {
-		first, err = strconv.Atoi(strings.TrimSpace(a))
-		if err == nil {
-			last, err = strconv.Atoi(strings.TrimSpace(b))
-		}
+// ParsePortRange reads a port range "LOW-HIGH", or a single port "P", as
+// --node-port-range takes it: 1 <= LOW <= HIGH <= 65535.
+func ParsePortRange(s string) (low, high int32, err error) {
+	lo, hi, found := strings.Cut(strings.TrimSpace(s), "-")
+	if !found {
+		hi = lo
 	}
-	if !ok || err != nil {
-		return 0, 0, fmt.Errorf("port range %q: want FIRST-LAST, like 30000-32767", s)
+	l, lerr := strconv.ParseInt(strings.TrimSpace(lo), 10, 32)
+	h, herr := strconv.ParseInt(strings.TrimSpace(hi), 10, 32)
+	switch {
+	case lerr != nil || herr != nil:
+		return 0, 0, fmt.Errorf("port range %q: want LOW-HIGH, e.g. 30000-32767", s)
+	case l < 1 || l > 65535 || h < 1 || h > 65535:
+		return 0, 0, fmt.Errorf("port range %q: both ends must be 1-65535, got %d-%d", s, l, h)
+	case l > h:
+		return 0, 0, fmt.Errorf("port range %q: low end %d is above high end %d", s, l, h)
 	}
-	if first < 1 || last > 65535 || first > last {
-		return 0, 0, fmt.Errorf("port range %q: want 1 <= FIRST <= LAST <= 65535", s)
-	}
-	return first, last, nil
+	return int32(l), int32(h), nil
 }
 
 // validateClusterConfig checks the one ClusterConfig.

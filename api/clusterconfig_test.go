@@ -9,31 +9,31 @@ import (
 
 func TestParsePortRange(t *testing.T) {
 	tests := []struct {
-		in          string
-		first, last int
-		wantErr     string
+		in        string
+		low, high int32
+		wantErr   string
 	}{
 		{"30000-32767", 30000, 32767, ""},
-		{"80-80", 80, 80, ""},
-		{" 1 - 65535 ", 1, 65535, ""},
-		{"30000", 0, 0, "want FIRST-LAST"},
-		{"a-b", 0, 0, "want FIRST-LAST"},
-		{"", 0, 0, "want FIRST-LAST"},
-		{"32767-30000", 0, 0, "want 1 <= FIRST <= LAST <= 65535"},
-		{"0-100", 0, 0, "want 1 <= FIRST"},
-		{"1-65536", 0, 0, "LAST <= 65535"},
+		{" 80 - 90 ", 80, 90, ""},
+		{"8080", 8080, 8080, ""},
+		{"1-65535", 1, 65535, ""},
+		{"a-b", 0, 0, `port range "a-b": want LOW-HIGH, e.g. 30000-32767`},
+		{"", 0, 0, "want LOW-HIGH"},
+		{"0-10", 0, 0, "both ends must be 1-65535, got 0-10"},
+		{"30000-70000", 0, 0, "both ends must be 1-65535"},
+		{"32767-30000", 0, 0, "low end 32767 is above high end 30000"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			first, last, err := ParsePortRange(tt.in)
+			low, high, err := ParsePortRange(tt.in)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("got %d-%d, %v; want an error containing %q", first, last, err, tt.wantErr)
+					t.Fatalf("got %d-%d, %v; want an error containing %q", low, high, err, tt.wantErr)
 				}
 				return
 			}
-			if err != nil || first != tt.first || last != tt.last {
-				t.Fatalf("got %d-%d, %v; want %d-%d", first, last, err, tt.first, tt.last)
+			if err != nil || low != tt.low || high != tt.high {
+				t.Fatalf("got %d-%d, %v; want %d-%d", low, high, err, tt.low, tt.high)
 			}
 		})
 	}
@@ -68,7 +68,7 @@ func TestValidateClusterConfig(t *testing.T) {
 		{"cluster CIDR too small", func(c *ClusterConfig) { c.Spec.ClusterCIDR = "10.42.0.0/24" }, "spec.clusterCIDR: 10.42.0.0/24 is too small"},
 		{"service CIDR overlaps", func(c *ClusterConfig) { c.Spec.ServiceCIDR = "10.42.128.0/20" }, "spec.serviceCIDR: 10.42.128.0/20 overlaps the cluster CIDR 10.42.0.0/16"},
 		{"no domain", func(c *ClusterConfig) { c.Spec.ClusterDomain = "" }, "spec.clusterDomain: required"},
-		{"bad port range", func(c *ClusterConfig) { c.Spec.NodePortRange = "99999" }, "spec.nodePortRange: port range \"99999\""},
+		{"bad port range", func(c *ClusterConfig) { c.Spec.NodePortRange = "99999" }, "spec.nodePortRange: port range \"99999\": both ends must be 1-65535"},
 		{"negative grace", func(c *ClusterConfig) { c.Spec.NodeGrace = -1 }, "spec.nodeGrace: must not be negative"},
 	}
 	for _, tt := range tests {

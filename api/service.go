@@ -28,8 +28,8 @@ const (
 	// ServiceTypeClusterIP exposes the service on a virtual IP inside the
 	// cluster (the default).
 	ServiceTypeClusterIP ServiceType = "ClusterIP"
-	// ServiceTypeNodePort also exposes each port on a port 30000-32767 of
-	// every node.
+	// ServiceTypeNodePort also exposes each port on a port of every node,
+	// from the agents' --node-port-range (default 30000-32767).
 	ServiceTypeNodePort ServiceType = "NodePort"
 	// ServiceTypeLoadBalancer also exposes each port on the nodes'
 	// addresses (like k3s's ServiceLB).
@@ -82,8 +82,9 @@ type ServiceSpec struct {
 	Selector map[string]string `json:"selector,omitempty"`
 	// Ports are the ports the service exposes; required unless headless.
 	Ports []ServicePort `json:"ports,omitempty"`
-	// ClusterIP is the virtual IP: empty to have one allocated, an address
-	// from the service CIDR, or "None" for a headless service.
+	// ClusterIP is the virtual IP: empty to have one allocated (and keep
+	// it on a re-apply), an address from the service CIDR, or "None" for a
+	// headless service. It cannot be changed once set.
 	ClusterIP string `json:"clusterIP,omitempty"`
 	// ClusterIPs holds ClusterIP (and in future a second address family);
 	// its first entry equals ClusterIP.
@@ -161,14 +162,17 @@ type ServicePort struct {
 	// TargetPort is the pod port traffic goes to: a number, or the name of
 	// a container port (default: Port).
 	TargetPort IntOrString `json:"targetPort,omitzero"`
-	// NodePort is the port on every node, 30000-32767, for NodePort and
-	// LoadBalancer services; allocated if 0.
+	// NodePort is the port on every node for NodePort and LoadBalancer
+	// services, from the agents' --node-port-range (default 30000-32767);
+	// allocated by the leader if 0, kept on a re-apply that leaves it 0.
 	NodePort int32 `json:"nodePort,omitempty"`
 }
 
 // ServiceStatus is the observed state of a service.
 type ServiceStatus struct {
-	// LoadBalancer lists where a LoadBalancer service is reachable.
+	// LoadBalancer lists where a LoadBalancer service is reachable: the
+	// Ready nodes' addresses, written by the leader; empty while the
+	// service is pending (another LoadBalancer service has its port).
 	LoadBalancer LoadBalancerStatus `json:"loadBalancer,omitzero"`
 }
 

@@ -70,8 +70,10 @@ func validateService(e *errs, svc *Service) {
 		case port.NodePort == 0:
 		case !nodePorts:
 			e.add(child(p, "nodePort"), "may only be set for type NodePort or LoadBalancer")
-		case port.NodePort < 30000 || port.NodePort > 32767:
-			e.add(child(p, "nodePort"), "must be 30000-32767, got %d", port.NodePort)
+		case port.NodePort < 1 || port.NodePort > 65535:
+			// The agents' --node-port-range is checked when the service
+			// is applied (placement/svcaddr.Admit).
+			e.add(child(p, "nodePort"), "must be 1-65535, got %d", port.NodePort)
 		default:
 			np := string(proto) + "/" + itoa(int(port.NodePort))
 			if usedNodePorts[np] {

@@ -1,7 +1,9 @@
 // Package controller holds the workload controllers that the Raft leader
 // runs: Deployments (through their ReplicaSets), StatefulSets, DaemonSets,
-// cascading deletion of owned objects, and the node lifecycle that gives
-// up pods on nodes that stopped answering.
+// cascading deletion of owned objects, the node lifecycle that gives up
+// pods on nodes that stopped answering, and the addresses of Services
+// (cluster IPs, node ports, load-balancer status, decided by package
+// svcaddr).
 //
 // The whole package is one pure function, [Reconcile]: it takes a read-only
 // [State] (every object of the kinds it manages plus the clock) and a

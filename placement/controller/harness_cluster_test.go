@@ -104,6 +104,13 @@ func (h *harness) advance(d time.Duration) { h.now = h.now.Add(d) }
 func (h *harness) addNode(name string, labels map[string]string) {
 	n := &api.Node{TypeMeta: api.TypeMeta{APIVersion: "v1", Kind: "Node"}, ObjectMeta: api.ObjectMeta{Name: name, Labels: labels}}
 	h.setReady(n, api.ConditionTrue)
+	nodes := 0
+	for _, k := range h.keys() {
+		if k.Kind == "Node" {
+			nodes++
+		}
+	}
+	n.Status.Addresses = []api.NodeAddress{{Type: api.NodeInternalIP, Address: "192.0.2." + itoa(nodes+1)}}
 	h.write(n, false)
 }
 

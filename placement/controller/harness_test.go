@@ -121,6 +121,10 @@ func (h *harness) state() *State {
 			s.DaemonSets = append(s.DaemonSets, o)
 		case *api.Pod:
 			s.Pods = append(s.Pods, o)
+		case *api.Service:
+			s.Services = append(s.Services, o)
+		case *api.Event:
+			s.Events = append(s.Events, o)
 		}
 	}
 	return s
@@ -184,6 +188,8 @@ func setStatus(dst, src api.Object) {
 		d.Status = api.DeepCopy(src.(*api.Pod)).Status
 	case *api.Node:
 		d.Status = api.DeepCopy(src.(*api.Node)).Status
+	case *api.Service:
+		d.Status = api.DeepCopy(src.(*api.Service)).Status
 	}
 }
 

@@ -188,7 +188,11 @@ func (h *harness) checkChanges(st *State, ch Changes) {
 		if m.UID != "" || m.ResourceVersion != "" {
 			h.t.Fatalf("create %s carries uid %q resourceVersion %q", k, m.UID, m.ResourceVersion)
 		}
-		if ref := controllerOf(m); ref == nil || !live[ref.UID] {
+		if ev, ok := o.(*api.Event); ok {
+			if !live[ev.InvolvedObject.UID] {
+				h.t.Fatalf("create %s: about %v, which is not a live object", k, ev.InvolvedObject)
+			}
+		} else if ref := controllerOf(m); ref == nil || !live[ref.UID] {
 			h.t.Fatalf("create %s: controller %v is not a live object", k, ref)
 		}
 		if pod, ok := o.(*api.Pod); ok && pod.Status.Phase != api.PodPending {

@@ -23,6 +23,9 @@ import (
 //  3. deployments: revisions (ReplicaSets) are created and scaled;
 //  4. replicasets: pods are created and deleted to match (3);
 //  5. statefulsets and daemonsets manage their own pods;
+//  6. services: cluster IPs, node ports and load-balancer status
+//     (package svcaddr decides), with Warning Events for what a Service
+//     could not get;
 //
 // each stage writing the status of what it manages.
 func Reconcile(s *State, cfg Config) Changes {
@@ -41,6 +44,7 @@ func Reconcile(s *State, cfg Config) Changes {
 	for _, ds := range p.daemonSets {
 		p.syncDaemonSet(ds)
 	}
+	p.syncServices()
 	return p.changes()
 }
 
@@ -57,6 +61,8 @@ type pass struct {
 	statefulSets []*api.StatefulSet
 	daemonSets   []*api.DaemonSet
 	pods         []*api.Pod
+	services     []*api.Service
+	events       []*api.Event
 
 	// live holds the uid of every workload object that is not being
 	// deleted in this pass.
@@ -91,6 +97,8 @@ func newPass(s *State, cfg Config) *pass {
 		statefulSets: sortedByName(s.StatefulSets),
 		daemonSets:   sortedByName(s.DaemonSets),
 		pods:         sortedByName(s.Pods),
+		services:     sortedByName(s.Services),
+		events:       sortedByName(s.Events),
 		desiredRS:    map[string]*api.ReplicaSet{},
 		counts:       map[countKey]podCounts{},
 		creates:      map[api.Key]api.Object{},

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/shoal-dev/shoal/api"
+	"github.com/shoal-dev/shoal/placement/svcaddr"
 )
 
 // State is the read-only snapshot one controller pass works on. The leader
@@ -28,6 +29,11 @@ type State struct {
 	DaemonSets []*api.DaemonSet
 	// Pods are every Pod.
 	Pods []*api.Pod
+	// Services are every Service.
+	Services []*api.Service
+	// Events are the Events about Services (others may be left out; they
+	// are ignored).
+	Events []*api.Event
 }
 
 // Defaults of Config, matching the agent flags --node-grace and
@@ -37,7 +43,7 @@ const (
 	DefaultFenceAfter = 10 * time.Second
 )
 
-// Config tunes the node lifecycle.
+// Config tunes the node lifecycle and the services stage.
 type Config struct {
 	// NodeGrace is how long a node may be not Ready before its Deployment
 	// and DaemonSet pods are marked Failed (and the Deployment ones
@@ -49,6 +55,9 @@ type Config struct {
 	// it starts a StatefulSet pod of that node elsewhere. Zero means
 	// DefaultFenceAfter.
 	FenceAfter time.Duration
+	// Services is where cluster IPs and node ports come from. With no
+	// service CIDR the services stage does nothing.
+	Services svcaddr.Config
 }
 
 // DefaultConfig returns the default Config.
@@ -63,6 +72,9 @@ func (c Config) Validate() error {
 	}
 	if c.FenceAfter < 0 {
 		return errors.New("fence-after must not be negative")
+	}
+	if c.Services.ServiceCIDR.IsValid() {
+		return c.Services.Validate()
 	}
 	return nil
 }
@@ -99,17 +111,19 @@ func (c Config) statefulGrace() time.Duration { return max(c.NodeGrace, c.FenceA
 type Changes struct {
 	// Creates are new objects that must not exist yet: commit them with a
 	// "must not exist" precondition (resourceVersion "0"). They carry no
-	// uid or resourceVersion; their ownerReferences name live owners by
-	// uid.
+	// uid or resourceVersion; the ownerReferences of workload objects name
+	// live owners by uid, and Events (about Services) name a live Service
+	// as their involvedObject.
 	Creates []api.Object
-	// Updates replace cluster-owned objects whole (spec, metadata and
-	// status: ReplicaSets, and StatefulSets whose volume-node annotation
-	// changed). Each carries the resourceVersion it was computed from as
+	// Updates replace objects whole (spec, metadata and status:
+	// ReplicaSets, StatefulSets whose volume-node annotation changed,
+	// Services given a cluster IP or node port, Events whose count is
+	// raised). Each carries the resourceVersion it was computed from as
 	// its precondition.
 	Updates []api.Object
 	// Statuses replace only the status of existing objects (Deployment,
 	// ReplicaSet, StatefulSet and DaemonSet status; phase Failed for pods
-	// of lost nodes). Each carries the resourceVersion it was computed from.
+	// of lost nodes; a Service's load-balancer ingress). Each carries the resourceVersion it was computed from.
 	Statuses []api.Object
 	// Deletes remove objects, each guarded by its uid.
 	Deletes []Delete
