@@ -186,7 +186,7 @@ func (s *apiServer) list(w http.ResponseWriter, r *http.Request) {
 		ns = r.URL.Query().Get("namespace")
 	}
 	items := []api.Object{}
-	for _, obj := range s.a.store.List(k.Name, ns, sel) {
+	for _, obj := range listObjects(s.a.store, k.Name, ns, sel) {
 		if filter == nil || filter(obj.GetObjectMeta().Labels) {
 			items = append(items, s.decorate(obj))
 		}
@@ -200,7 +200,7 @@ func (s *apiServer) get(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ns, name := namespaceOf(r, k), r.PathValue("name")
-	obj, ok := s.a.store.Get(k.Name, ns, name)
+	obj, ok := getObject(s.a.store, k.Name, ns, name)
 	if !ok {
 		writeError(w, http.StatusNotFound, notFound(k, ns, name))
 		return
@@ -308,6 +308,10 @@ func (s *apiServer) watch(w http.ResponseWriter, r *http.Request) {
 		k, ok := api.LookupKind(name)
 		if !ok {
 			writeError(w, http.StatusBadRequest, fmt.Errorf("unknown kind %q", name))
+			return
+		}
+		if _, computed := computedKinds[k.Name]; computed {
+			writeError(w, http.StatusBadRequest, fmt.Errorf("%s are computed on every read and cannot be watched; watch what they are computed from (services and pods)", k.Plural))
 			return
 		}
 		kinds = append(kinds, k.Name)

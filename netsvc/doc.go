@@ -8,4 +8,10 @@
 // It touches only what it marks as its own: routes with its rtnetlink
 // protocol number and its nftables table. It never sets up pod sandboxes
 // (agent/runtime/cni does).
+//
+// Services: BuildServices turns services and pods into the data plane's
+// model ([]Service) with the pure endpoints function of netsvc/endpoints,
+// and Proxy keeps a node's data plane in step with the cluster by calling
+// its Programmer (the Table) with that model whenever the view changes.
+// Neither does I/O of its own; Proxy reads only the neutral view.
 package netsvc

@@ -17,12 +17,18 @@ type column struct {
 	cell   func(api.Object) string
 }
 
-// printTable prints objects as a table: NAME, STATUS, then kind-specific
-// columns, AGE last. -A adds NAMESPACE after STATUS; -o wide adds the wide
-// columns.
+// withoutStatus are the kinds whose tables follow kubectl's and have no
+// STATUS column.
+var withoutStatus = map[string]bool{"Service": true, "Endpoints": true}
+
+// printTable prints objects as a table: NAME, STATUS (except for the
+// kinds in withoutStatus), then kind-specific columns, AGE last. -A adds
+// NAMESPACE after STATUS; -o wide adds the wide columns.
 func printTable(w io.Writer, kind *api.Kind, objs []api.Object, wide, withNS bool) error {
 	cols := []column{{header: "NAME", cell: func(o api.Object) string { return o.GetObjectMeta().Name }}}
-	cols = append(cols, column{header: "STATUS", cell: statusOf})
+	if !withoutStatus[kind.Name] {
+		cols = append(cols, column{header: "STATUS", cell: statusOf})
+	}
 	if withNS {
 		cols = append(cols, column{header: "NAMESPACE", cell: func(o api.Object) string { return o.GetObjectMeta().Namespace }})
 	}
@@ -184,24 +190,9 @@ func kindColumns(kind string) []column {
 			{header: "READY", cell: func(o api.Object) string { return fmt.Sprint(o.(*api.DaemonSet).Status.NumberReady) }},
 		}
 	case "Service":
-		return []column{
-			{header: "TYPE", cell: func(o api.Object) string { return string(o.(*api.Service).Spec.Type) }},
-			{header: "CLUSTER-IP", cell: func(o api.Object) string { return orNone(o.(*api.Service).Spec.ClusterIP) }},
-			{header: "PORTS", cell: func(o api.Object) string {
-				var ps []string
-				for _, p := range o.(*api.Service).Spec.Ports {
-					s := fmt.Sprintf("%d/%s", p.Port, p.Protocol)
-					if p.NodePort != 0 {
-						s = fmt.Sprintf("%d:%d/%s", p.Port, p.NodePort, p.Protocol)
-					}
-					ps = append(ps, s)
-				}
-				return orNone(strings.Join(ps, ","))
-			}},
-			{header: "SELECTOR", wide: true, cell: func(o api.Object) string {
-				return orNone(strings.ReplaceAll(mapString(o.(*api.Service).Spec.Selector), "\n              ", ","))
-			}},
-		}
+		return serviceColumns()
+	case "Endpoints":
+		return endpointsColumns()
 	case "Ingress":
 		return []column{{header: "HOSTS", cell: func(o api.Object) string {
 			var hs []string
