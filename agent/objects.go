@@ -36,7 +36,7 @@ func (s *apiServer) applyObjects(ctx context.Context, objs []api.Object) ([]api.
 	}
 	for attempt := 1; ; attempt++ {
 		in := copyServices(objs)
-		guarded, err := s.admitServices(in)
+		guarded, err := s.admitServices(ctx, in)
 		if err != nil {
 			return nil, err
 		}

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -21,7 +22,7 @@ const applyRetries = 3
 // resourceVersion as a precondition unless the input carries one, so an
 // allocation committed between this check and the apply fails the apply
 // (guarded reports that) instead of being overwritten.
-func (s *apiServer) admitServices(objs []api.Object) (guarded bool, err error) {
+func (s *apiServer) admitServices(ctx context.Context, objs []api.Object) (guarded bool, err error) {
 	var x *svcaddr.Index
 	var errs []error
 	var cfg svcaddr.Config
@@ -32,8 +33,8 @@ func (s *apiServer) admitServices(objs []api.Object) (guarded bool, err error) {
 		}
 		if x == nil {
 			// Addresses come from the cluster's agreed ranges.
-			if !s.a.isSettled() {
-				return false, errNotSettled
+			if err := s.a.waitSettled(ctx); err != nil {
+				return false, err
 			}
 			cfg = s.a.cfg.serviceAddrs()
 			var stored []*api.Service

@@ -88,6 +88,20 @@ func (a *Agent) isSettled() bool {
 	}
 }
 
+// waitSettled waits, for a request that needs the cluster's settings,
+// until the agent has adopted them: errNotSettled if ctx ends or
+// proposeTimeout passes first.
+func (a *Agent) waitSettled(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, proposeTimeout)
+	defer cancel()
+	select {
+	case <-a.settled:
+		return nil
+	case <-ctx.Done():
+		return errNotSettled
+	}
+}
+
 // afterSettled runs fn once the agent has adopted the cluster's settings,
 // for the parts that read them.
 func (a *Agent) afterSettled(ctx context.Context, fn func(context.Context) error) error {
