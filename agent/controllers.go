@@ -2,7 +2,6 @@ package agent
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"time"
 
@@ -131,30 +130,17 @@ func (a *Agent) commitChanges(ctx context.Context, ch controller.Changes, now ti
 				d.Grace.Force = append(d.Grace.Force, del.Key)
 			}
 		}
-		a.logRetry(a.commit(ctx, func() ([]byte, error) { return consensus.EncodeDelete(d) }))
+		_, err := a.Propose(ctx, d)
+		a.logRetry(err)
 	}
 }
 
 func (a *Agent) putBatches(ctx context.Context, objs []api.Object, mode consensus.PutMode, now time.Time) {
 	for start := 0; start < len(objs); start += maxBatch {
 		batch := objs[start:min(start+maxBatch, len(objs))]
-		a.logRetry(a.commit(ctx, func() ([]byte, error) {
-			return consensus.EncodePut(consensus.Put{Objects: batch, Mode: mode, Time: now})
-		}))
+		_, err := a.Propose(ctx, consensus.Put{Objects: batch, Mode: mode, Time: now})
+		a.logRetry(err)
 	}
-}
-
-// commit proposes one command and turns a failed command into an error.
-func (a *Agent) commit(ctx context.Context, encode func() ([]byte, error)) error {
-	cmd, err := encode()
-	if err != nil {
-		return fmt.Errorf("encode command: %w", err)
-	}
-	res, err := a.Propose(ctx, cmd)
-	if err != nil {
-		return err
-	}
-	return res.Err
 }
 
 // logRetry logs a failed controller write: the next pass recomputes it.

@@ -54,7 +54,7 @@ func runtimeName(runtime string) string {
 // is not an error.
 func (a *Agent) removePod(ctx context.Context, key api.Key, uid string) error {
 	d := consensus.Delete{Keys: []api.Key{key}, Preconditions: []consensus.Precondition{{Key: key, UID: uid}}}
-	err := a.commit(ctx, func() ([]byte, error) { return consensus.EncodeDelete(d) })
+	_, err := a.Propose(ctx, d)
 	if errors.Is(err, consensus.ErrNotFound) || errors.Is(err, consensus.ErrConflict) {
 		return nil
 	}

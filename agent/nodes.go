@@ -51,16 +51,12 @@ func (a *Agent) reconcileNodes(ctx context.Context) {
 	}
 	now := time.Now()
 	if len(puts) > 0 {
-		err := a.commit(ctx, func() ([]byte, error) {
-			return consensus.EncodePut(consensus.Put{Objects: puts, Mode: consensus.ModeReplace, Time: now})
-		})
-		if err != nil {
+		if _, err := a.Propose(ctx, consensus.Put{Objects: puts, Mode: consensus.ModeReplace, Time: now}); err != nil {
 			a.logger.Warn("update node objects", "err", err)
 		}
 	}
 	if len(dels) > 0 {
-		err := a.commit(ctx, func() ([]byte, error) { return consensus.EncodeDelete(consensus.Delete{Keys: dels}) })
-		if err != nil {
+		if _, err := a.Propose(ctx, consensus.Delete{Keys: dels}); err != nil {
 			a.logger.Warn("delete node objects of members that left", "err", err)
 		}
 	}

@@ -175,10 +175,8 @@ func (a *Agent) writePodStatus(ctx context.Context, ps []*api.Pod) error {
 	for i, p := range ps {
 		objs[i] = p
 	}
-	now := time.Now()
-	return a.commit(ctx, func() ([]byte, error) {
-		return consensus.EncodePut(consensus.Put{Objects: objs, Mode: consensus.ModeStatus, Time: now})
-	})
+	_, err := a.Propose(ctx, consensus.Put{Objects: objs, Mode: consensus.ModeStatus, Time: time.Now()})
+	return err
 }
 
 // eventWriter commits pod events for the reconciler.
@@ -189,14 +187,13 @@ func (e eventWriter) PutEvents(ctx context.Context, evs []*api.Event) error {
 	for i, ev := range evs {
 		objs[i] = ev
 	}
-	now := time.Now()
-	return e.a.commit(ctx, func() ([]byte, error) {
-		return consensus.EncodePut(consensus.Put{Objects: objs, Mode: consensus.ModeReplace, Time: now})
-	})
+	_, err := e.a.Propose(ctx, consensus.Put{Objects: objs, Mode: consensus.ModeReplace, Time: time.Now()})
+	return err
 }
 
 func (e eventWriter) DeleteEvents(ctx context.Context, keys []api.Key) error {
-	return e.a.commit(ctx, func() ([]byte, error) { return consensus.EncodeDelete(consensus.Delete{Keys: keys}) })
+	_, err := e.a.Propose(ctx, consensus.Delete{Keys: keys})
+	return err
 }
 
 // containerRuntime is the runtime when this node runs one.

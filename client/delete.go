@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+
+	"github.com/shoal-dev/shoal/api"
 )
 
 // DeleteOptions tune a delete, as kubectl's flags do.
@@ -30,9 +32,9 @@ func (c *Client) DeleteWith(ctx context.Context, resource, namespace, name strin
 }
 
 // DeleteManifestWith deletes the objects a manifest names with opts.
-func (c *Client) DeleteManifestWith(ctx context.Context, manifest []byte, opts DeleteOptions) ([]AppliedObject, error) {
+func (c *Client) DeleteManifestWith(ctx context.Context, manifest []byte, opts DeleteOptions) ([]api.AppliedObject, error) {
 	var out struct {
-		Items []AppliedObject `json:"items"`
+		Items []api.AppliedObject `json:"items"`
 	}
 	err := c.do(ctx, http.MethodPost, "/v1/delete", opts.query(""), manifest, &out)
 	return out.Items, err

@@ -131,7 +131,7 @@ type Precondition struct {
 }
 
 // wireObject is how an object travels in commands and snapshots: the kind
-// next to the raw object, so the decoder can pick the Go type with api.New.
+// next to the raw object; api.DecodeObject picks the Go type by it.
 type wireObject struct {
 	Kind   string          `json:"kind"`
 	Object json.RawMessage `json:"object"`
@@ -161,6 +161,18 @@ func EncodePut(p Put) ([]byte, error) {
 // EncodeDelete returns the log entry for d.
 func EncodeDelete(d Delete) ([]byte, error) {
 	return encode(CmdDelete, d)
+}
+
+// EncodeCommand returns the log entry for c, a Put or a Delete: the one
+// encoder a proposer needs.
+func EncodeCommand(c Command) ([]byte, error) {
+	switch c := c.(type) {
+	case Put:
+		return EncodePut(c)
+	case Delete:
+		return EncodeDelete(c)
+	}
+	return nil, fmt.Errorf("encode command: %T is not a command", c)
 }
 
 func encode(t CommandType, payload any) ([]byte, error) {
@@ -221,17 +233,7 @@ func toWire(obj api.Object) (wireObject, error) {
 }
 
 func fromWire(wo wireObject) (api.Object, error) {
-	obj, err := api.New(wo.Kind)
-	if err != nil {
-		return nil, err
-	}
-	if err := strictUnmarshal(wo.Object, obj); err != nil {
-		return nil, fmt.Errorf("%s: %w", wo.Kind, err)
-	}
-	if got := obj.GetTypeMeta().Kind; got != wo.Kind {
-		return nil, fmt.Errorf("object of kind %q sent as %q", got, wo.Kind)
-	}
-	return obj, nil
+	return api.DecodeObject(wo.Object, api.DecodeOptions{Kind: wo.Kind, Stored: true})
 }
 
 // strictUnmarshal decodes exactly one JSON value into v, rejecting unknown

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shoal-dev/shoal/client"
+	"github.com/shoal-dev/shoal/api"
 )
 
 func TestCLIVerbs(t *testing.T) {
@@ -59,9 +59,9 @@ spec:
 	// Watch from the start: the stream must report the apply.
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	events := make(chan client.WatchEvent, 16)
+	events := make(chan api.WatchEvent, 16)
 	go func() {
-		_ = a.Client().Watch(ctx, "team", []string{"configmaps"}, func(ev client.WatchEvent) bool {
+		_ = a.Client().Watch(ctx, "team", []string{"configmaps"}, func(ev api.WatchEvent) bool {
 			events <- ev
 			return true
 		})

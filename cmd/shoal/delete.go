@@ -45,7 +45,7 @@ terminationGracePeriodSeconds; --force --grace-period 0 removes them at once.`,
 				limit = timeout
 			}
 			return g.call(cmd, limit, func(ctx context.Context, c *client.Client) error {
-				var report []client.AppliedObject
+				var report []api.AppliedObject
 				switch {
 				case len(files) > 0 && len(args) == 0:
 					manifest, err := readManifests(files, cmd.InOrStdin())
@@ -64,7 +64,7 @@ terminationGracePeriodSeconds; --force --grace-period 0 removes them at once.`,
 					if err := c.DeleteWith(ctx, kind.Plural, ns, args[1], opts); err != nil {
 						return err
 					}
-					report = []client.AppliedObject{{Kind: kind.Name, Namespace: ns, Name: args[1], Action: "deleted"}}
+					report = []api.AppliedObject{{Kind: kind.Name, Namespace: ns, Name: args[1], Action: "deleted"}}
 				default:
 					return fmt.Errorf("give either -f FILE or KIND NAME")
 				}
@@ -109,7 +109,7 @@ func deleteOptions(grace int64, force bool) (opts client.DeleteOptions, warn boo
 
 // waitGone polls until every deleted object of report is gone: not found,
 // or replaced by a new object of the same name (a StatefulSet pod).
-func waitGone(ctx context.Context, c *client.Client, report []client.AppliedObject) error {
+func waitGone(ctx context.Context, c *client.Client, report []api.AppliedObject) error {
 	for _, r := range report {
 		k, ok := api.LookupKind(r.Kind)
 		if r.Action != "deleted" || !ok {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/shoal-dev/shoal/api"
-	"github.com/shoal-dev/shoal/client"
 )
 
 // column is one table column: its header and how to read a cell.
@@ -106,13 +105,23 @@ func replicas(p *int32) int32 {
 
 func kindColumns(kind string) []column {
 	switch kind {
+	case "ClusterConfig":
+		spec := func(o api.Object) *api.ClusterConfigSpec { return &o.(*api.ClusterConfig).Spec }
+		return []column{
+			{header: "CLUSTER-CIDR", cell: func(o api.Object) string { return spec(o).ClusterCIDR }},
+			{header: "SERVICE-CIDR", cell: func(o api.Object) string { return spec(o).ServiceCIDR }},
+			{header: "DOMAIN", cell: func(o api.Object) string { return spec(o).ClusterDomain }},
+			{header: "NODE-PORTS", cell: func(o api.Object) string { return spec(o).NodePortRange }},
+			{header: "NODE-GRACE", wide: true, cell: func(o api.Object) string { return spec(o).NodeGrace.String() }},
+			{header: "FENCE-AFTER", wide: true, cell: func(o api.Object) string { return spec(o).FenceAfter.String() }},
+		}
 	case "Node":
 		return []column{
-			{header: "ROLE", cell: annotation(client.AnnotationRaftRole)},
+			{header: "ROLE", cell: annotation(api.AnnotationRaftRole)},
 			{header: "CPU", cell: func(o api.Object) string { return capacity(o, "cpu") }},
 			{header: "MEMORY", cell: func(o api.Object) string { return capacity(o, "memory") }},
-			{header: "FREE-CPU", wide: true, cell: annotation(client.AnnotationFreeCPU)},
-			{header: "FREE-MEMORY", wide: true, cell: annotation(client.AnnotationFreeMemory)},
+			{header: "FREE-CPU", wide: true, cell: annotation(api.AnnotationFreeCPU)},
+			{header: "FREE-MEMORY", wide: true, cell: annotation(api.AnnotationFreeMemory)},
 			{header: "INTERNAL-IP", wide: true, cell: func(o api.Object) string {
 				for _, a := range o.(*api.Node).Status.Addresses {
 					if a.Type == api.NodeInternalIP {

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/shoal-dev/shoal/agent"
+	"github.com/shoal-dev/shoal/api"
 	"github.com/shoal-dev/shoal/client"
 )
 
@@ -67,7 +68,7 @@ func newStatusCmd(g *globals) *cobra.Command {
 	var output string
 	cmd := &cobra.Command{
 		Use:   "status",
-		Short: "Show cluster members, their health and Raft roles",
+		Short: "Show cluster members, their health and Raft roles, and the cluster-wide settings",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return g.call(cmd, requestTimeout, func(ctx context.Context, c *client.Client) error {
@@ -94,12 +95,34 @@ func newStatusCmd(g *globals) *cobra.Command {
 				for _, m := range st.Members {
 					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.Name, m.Status, m.Raft, orNone(m.Address))
 				}
-				return tw.Flush()
+				if err := tw.Flush(); err != nil {
+					return err
+				}
+				printSettings(out, st.Settings)
+				return nil
 			})
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "", "output format: json")
 	return cmd
+}
+
+// printSettings prints the cluster-wide settings the answering agent runs
+// with.
+func printSettings(w io.Writer, s *api.ClusterConfigSpec) {
+	if s == nil {
+		fmt.Fprintln(w, "\nCluster settings: not read yet (the agent waits for them in its replica)")
+		return
+	}
+	fmt.Fprintln(w, "\nCluster settings:")
+	tw := tabwriter.NewWriter(w, 0, 4, 1, ' ', 0)
+	fmt.Fprintf(tw, "  cluster CIDR:\t%s\n", s.ClusterCIDR)
+	fmt.Fprintf(tw, "  service CIDR:\t%s\n", s.ServiceCIDR)
+	fmt.Fprintf(tw, "  cluster domain:\t%s\n", s.ClusterDomain)
+	fmt.Fprintf(tw, "  node port range:\t%s\n", s.NodePortRange)
+	fmt.Fprintf(tw, "  node grace:\t%s\n", s.NodeGrace)
+	fmt.Fprintf(tw, "  fence after:\t%s\n", s.FenceAfter)
+	_ = tw.Flush()
 }
 
 func newLeaveCmd(g *globals) *cobra.Command {
@@ -192,7 +215,7 @@ func readManifests(files []string, stdin io.Reader) ([]byte, error) {
 	return out, nil
 }
 
-func printReport(w io.Writer, report []client.AppliedObject) {
+func printReport(w io.Writer, report []api.AppliedObject) {
 	for _, r := range report {
 		fmt.Fprintf(w, "%s/%s %s\n", strings.ToLower(r.Kind), r.Name, r.Action)
 	}

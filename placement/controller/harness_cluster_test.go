@@ -30,7 +30,7 @@ func (h *harness) schedule() bool {
 		}
 		var fit []string
 		for _, n := range nodes {
-			pin := pod.Annotations[AnnotationVolumeNode]
+			pin := pod.Annotations[api.AnnotationVolumeNode]
 			if selectorMatches(pod.Spec.NodeSelector, n.Labels) && (pin == "" || pin == n.Name) {
 				fit = append(fit, n.Name)
 			}

@@ -301,7 +301,7 @@ func (h *harness) checkStatefulDecisions(ss *api.StatefulSet, ch Changes) {
 				h.t.Fatalf("created %s: not a missing ordinal below %d", pod.Name, replicas)
 			}
 			created = append(created, ord)
-			if v := pod.Annotations[AnnotationVolumeNode]; len(ss.Spec.VolumeClaimTemplates) > 0 && v == "" && h.volumeNode(ss, ord) != "" {
+			if v := pod.Annotations[api.AnnotationVolumeNode]; len(ss.Spec.VolumeClaimTemplates) > 0 && v == "" && h.volumeNode(ss, ord) != "" {
 				h.t.Fatalf("created %s without its volume node %s", pod.Name, h.volumeNode(ss, ord))
 			}
 		}
@@ -375,7 +375,7 @@ func (h *harness) checkStatefulDecisions(ss *api.StatefulSet, ch Changes) {
 // claim, or "".
 func (h *harness) volumeNode(ss *api.StatefulSet, ord int) string {
 	m := map[string]string{}
-	if raw := ss.Annotations[AnnotationVolumeNodes]; raw != "" {
+	if raw := ss.Annotations[api.AnnotationVolumeNodes]; raw != "" {
 		_ = json.Unmarshal([]byte(raw), &m)
 	}
 	return m[claimName(ss.Spec.VolumeClaimTemplates[0].Name, ss.Name, ord)]
