@@ -51,6 +51,7 @@ type Agent struct {
 	// pods and routes run this node's pods once the pod network is up.
 	pods   atomic.Pointer[pods.Manager]
 	routes atomic.Pointer[netsvc.Routes]
+	table  atomic.Pointer[netsvc.Table]
 	// ownSettings are the cluster-wide settings of this agent's own
 	// configuration, fixed at New: what it records as leader of a cluster
 	// that has none yet.

@@ -76,6 +76,10 @@ func (a *Agent) runPodNetwork(ctx context.Context, rt *runtime.Runtime) error {
 	if err != nil {
 		return fmt.Errorf("pod routes: %w", err)
 	}
+	table, err := a.newServiceTable()
+	if err != nil {
+		return err
+	}
 	a.logger.Info("pod network ready", "pod_cidr", cidr, "gateway", network.Gateway())
 	backoff := probe.DefaultBackoff()
 	if a.cfg.RestartBackoff > 0 {
@@ -95,14 +99,16 @@ func (a *Agent) runPodNetwork(ctx context.Context, rt *runtime.Runtime) error {
 	}, rt, network, a.store, a.writePodStatus)
 	a.pods.Store(m)
 	a.routes.Store(routes)
+	a.table.Store(table)
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return m.Run(ctx) })
 	g.Go(func() error { return a.runRoutes(ctx, routes) })
+	g.Go(func() error { return a.runServices(ctx, table) })
 	return g.Wait()
 }
 
-// stopNode stops every pod here and removes the pod routes: the node is
-// leaving the cluster for good.
+// stopNode stops every pod here and removes the pod routes and the
+// service rules: the node is leaving the cluster for good.
 func (a *Agent) stopNode(ctx context.Context) {
 	if m := a.pods.Load(); m != nil {
 		if err := m.StopAll(ctx); err != nil {
@@ -112,6 +118,11 @@ func (a *Agent) stopNode(ctx context.Context) {
 	if r := a.routes.Load(); r != nil {
 		if err := r.Close(); err != nil {
 			a.logger.Warn("remove pod routes on leave", "err", err)
+		}
+	}
+	if t := a.table.Load(); t != nil {
+		if err := t.Close(); err != nil {
+			a.logger.Warn("remove service rules on leave", "err", err)
 		}
 	}
 }
