@@ -19,6 +19,7 @@ import (
 	"github.com/shoal-dev/shoal/agent/hostinfo"
 	"github.com/shoal-dev/shoal/agent/pods"
 	"github.com/shoal-dev/shoal/agent/runtime"
+	"github.com/shoal-dev/shoal/api"
 	"github.com/shoal-dev/shoal/consensus"
 	"github.com/shoal-dev/shoal/gossip"
 	"github.com/shoal-dev/shoal/netsvc"
@@ -50,6 +51,14 @@ type Agent struct {
 	// pods and routes run this node's pods once the pod network is up.
 	pods   atomic.Pointer[pods.Manager]
 	routes atomic.Pointer[netsvc.Routes]
+	table  atomic.Pointer[netsvc.Table]
+	// ownSettings are the cluster-wide settings of this agent's own
+	// configuration, fixed at New: what it records as leader of a cluster
+	// that has none yet.
+	ownSettings api.ClusterConfigSpec
+	// settled is closed once cfg holds the cluster's agreed settings; the
+	// parts that read them start only then (see settle).
+	settled chan struct{}
 	// ready is closed once the agent serves its API.
 	ready chan struct{}
 	// leaveReq asks Run to leave the cluster gracefully and stop.
@@ -63,10 +72,12 @@ func New(cfg Config) (*Agent, error) {
 		return nil, err
 	}
 	return &Agent{
-		cfg:      cfg,
-		logger:   cfg.Logger.With("node", cfg.Name),
-		ready:    make(chan struct{}),
-		leaveReq: make(chan chan error, 1),
+		cfg:         cfg,
+		logger:      cfg.Logger.With("node", cfg.Name),
+		ownSettings: clusterSpecOf(&cfg),
+		settled:     make(chan struct{}),
+		ready:       make(chan struct{}),
+		leaveReq:    make(chan chan error, 1),
 	}, nil
 }
 
@@ -159,11 +170,14 @@ func (a *Agent) Run(ctx context.Context) error {
 	})
 	g.Go(func() error { return a.joinGossip(ctx, peers) })
 	g.Go(func() error { return a.runLeaderDuties(ctx) })
-	g.Go(func() error { return a.runControllers(ctx) })
-	g.Go(func() error { return a.runFenceMonitor(ctx) })
+	// The parts that read the cluster-wide settings start once the agent
+	// has adopted the cluster's (settle fails on a conflicting flag).
+	g.Go(func() error { return a.settle(ctx) })
+	g.Go(func() error { return a.afterSettled(ctx, a.runControllers) })
+	g.Go(func() error { return a.afterSettled(ctx, a.runFenceMonitor) })
 	g.Go(func() error { return a.runResourceReporter(ctx) })
 	g.Go(func() error { return a.runPeerRecorder(ctx) })
-	g.Go(func() error { return a.runNode(ctx) })
+	g.Go(func() error { return a.afterSettled(ctx, a.runNode) })
 	g.Go(func() error {
 		select {
 		case <-ctx.Done():
@@ -209,12 +223,24 @@ func (a *Agent) establishIdentity(ctx context.Context) (id *identity, peers []st
 		if err != nil {
 			return nil, nil, false, err
 		}
+		// Refuse conflicting flags before becoming a member at all (the
+		// replica check in settle covers clusters that sent no settings).
+		if resp.Settings != nil {
+			if err := checkSettings(&a.cfg, resp.Settings); err != nil {
+				return nil, nil, false, err
+			}
+		}
 		id, err = saveIdentity(a.cfg.DataDir, []byte(resp.CACert), []byte(resp.CAKey), []byte(resp.NodeCert), keyPEM, tok, resp.GossipKey)
 		if err != nil {
 			return nil, nil, false, fmt.Errorf("save identity: %w", err)
 		}
 		if err := savePeers(a.cfg.DataDir, resp.Peers); err != nil {
 			return nil, nil, false, err
+		}
+		if resp.Settings != nil {
+			if err := saveSettings(a.cfg.DataDir, resp.Settings); err != nil {
+				return nil, nil, false, err
+			}
 		}
 		return id, resp.Peers, false, nil
 	default:
@@ -266,6 +292,7 @@ func (a *Agent) localMeta() (gossip.Meta, error) {
 		Labels:     labels,
 		MaxPods:    a.cfg.MaxPods,
 		Version:    Version,
+		Runtime:    runtimeName(a.cfg.Runtime),
 	}, nil
 }
 

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/shoal-dev/shoal/api"
-	"github.com/shoal-dev/shoal/client"
 	"github.com/shoal-dev/shoal/consensus"
 	"github.com/shoal-dev/shoal/gossip"
 )
@@ -26,11 +25,11 @@ func (a *Agent) raftRoles() map[string]string {
 	for _, s := range servers {
 		switch {
 		case s.ID == leader && s.Voter:
-			roles[s.ID] = client.RoleLeader
+			roles[s.ID] = api.RoleLeader
 		case s.Voter:
-			roles[s.ID] = client.RoleVoter
+			roles[s.ID] = api.RoleVoter
 		default:
-			roles[s.ID] = client.RoleNonvoter
+			roles[s.ID] = api.RoleNonvoter
 		}
 	}
 	return roles
@@ -48,13 +47,13 @@ func (s *apiServer) decorate(obj api.Object) api.Object {
 	}
 	role, ok := s.a.raftRoles()[n.Name]
 	if !ok {
-		role = client.RoleNone
+		role = api.RoleNone
 	}
-	n.Annotations[client.AnnotationRaftRole] = role
+	n.Annotations[api.AnnotationRaftRole] = role
 	if m, ok := s.a.gossip.Member(n.Name); ok {
-		n.Annotations[client.AnnotationFreeCPU] = api.NewMilliQuantity(m.Meta.FreeCPU, api.DecimalSI).String()
-		n.Annotations[client.AnnotationFreeMemory] = api.NewQuantity(m.Meta.FreeMemory, api.BinarySI).String()
-		n.Annotations[client.AnnotationGossip] = m.Status.String()
+		n.Annotations[api.AnnotationFreeCPU] = api.NewMilliQuantity(m.Meta.FreeCPU, api.DecimalSI).String()
+		n.Annotations[api.AnnotationFreeMemory] = api.NewQuantity(m.Meta.FreeMemory, api.BinarySI).String()
+		n.Annotations[api.AnnotationGossip] = m.Status.String()
 	}
 	return n
 }
@@ -64,21 +63,21 @@ func (s *apiServer) status(w http.ResponseWriter, _ *http.Request) {
 }
 
 // Status reports members, their gossip health and Raft roles.
-func (a *Agent) Status() client.Status {
+func (a *Agent) Status() api.Status {
 	leader, _ := a.raft.Leader()
 	roles := a.raftRoles()
-	st := client.Status{Leader: leader, Members: []client.MemberStatus{}}
+	st := api.Status{Leader: leader, Members: []api.MemberStatus{}, Settings: a.settingsNow()}
 	for _, m := range a.gossip.Members() {
 		role, ok := roles[m.Name]
 		if !ok {
-			role = client.RoleNone
+			role = api.RoleNone
 		}
 		delete(roles, m.Name)
-		st.Members = append(st.Members, client.MemberStatus{Name: m.Name, Address: m.Addr, Status: m.Status.String(), Raft: role})
+		st.Members = append(st.Members, api.MemberStatus{Name: m.Name, Address: m.Addr, Status: m.Status.String(), Raft: role})
 	}
 	// Raft servers gossip does not know (yet, or any more).
 	for name, role := range roles {
-		st.Members = append(st.Members, client.MemberStatus{Name: name, Status: gossip.StatusDead.String(), Raft: role})
+		st.Members = append(st.Members, api.MemberStatus{Name: name, Status: gossip.StatusDead.String(), Raft: role})
 	}
 	return st
 }
@@ -123,6 +122,10 @@ func (s *apiServer) join(w http.ResponseWriter, r *http.Request) {
 			peers = append(peers, net.JoinHostPort(m.Addr, strconv.Itoa(m.Port)))
 		}
 	}
+	var settings *api.ClusterConfigSpec
+	if o, ok := s.a.store.Get("ClusterConfig", "", api.ClusterConfigName); ok {
+		settings = &o.(*api.ClusterConfig).Spec
+	}
 	s.a.logger.Info("admitted node", "name", req.Name, "addr", req.Addr)
 	writeJSON(w, http.StatusOK, joinResponse{
 		CACert:    string(s.a.id.CA.CertPEM),
@@ -130,6 +133,7 @@ func (s *apiServer) join(w http.ResponseWriter, r *http.Request) {
 		NodeCert:  string(cert),
 		GossipKey: s.a.id.GossipKey,
 		Peers:     peers,
+		Settings:  settings,
 	})
 }
 

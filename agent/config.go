@@ -63,7 +63,8 @@ type Config struct {
 	GossipFast bool
 
 	// ClusterCIDR is the pod network; the leader gives each node a /24 of
-	// it. Every agent must use the same value.
+	// it. It and the next three fields, NodeGrace and FenceAfter are
+	// cluster-wide settings (see SettingFlags).
 	ClusterCIDR string
 	// ServiceCIDR is where service virtual IPs come from (/28 or larger;
 	// offsets .1 and .10 are reserved, see placement/svcaddr).
@@ -73,6 +74,10 @@ type Config struct {
 	NodePortRange string
 	// ClusterDomain is the DNS zone of services and pods.
 	ClusterDomain string
+	// ExplicitFlags names (without dashes) the flags of cluster-wide
+	// settings (see SettingFlags) given on the command line: those must
+	// match the cluster's values; the others take the cluster's.
+	ExplicitFlags map[string]bool
 	// Runtime is "containerd" (run the pods assigned here) or "none" (a
 	// control-plane test node that accepts assignments and runs nothing).
 	Runtime string
@@ -106,8 +111,8 @@ const (
 
 	DefaultClusterCIDR         = "10.42.0.0/16"
 	DefaultServiceCIDR         = "10.43.0.0/16"
-	DefaultNodePortRange       = "30000-32767"
 	DefaultClusterDomain       = "cluster.local"
+	DefaultNodePortRange       = "30000-32767"
 	DefaultContainerdAddress   = "/run/containerd/containerd.sock"
 	DefaultContainerdNamespace = "shoal"
 	RuntimeContainerd          = "containerd"
@@ -163,11 +168,11 @@ func (c *Config) SetDefaults() {
 	if c.ServiceCIDR == "" {
 		c.ServiceCIDR = DefaultServiceCIDR
 	}
-	if c.NodePortRange == "" {
-		c.NodePortRange = DefaultNodePortRange
-	}
 	if c.ClusterDomain == "" {
 		c.ClusterDomain = DefaultClusterDomain
+	}
+	if c.NodePortRange == "" {
+		c.NodePortRange = DefaultNodePortRange
 	}
 	if c.Runtime == "" {
 		c.Runtime = RuntimeContainerd

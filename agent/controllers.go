@@ -2,7 +2,6 @@ package agent
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"time"
 
@@ -109,7 +108,8 @@ func (a *Agent) reconcileWorkloads(ctx context.Context, now time.Time) {
 
 // commitChanges writes a controller pass in batches: creates (which must
 // not exist yet), replacements and status writes (each guarded by the
-// resourceVersion it was computed from), then deletes (guarded by uid).
+// resourceVersion it was computed from), then deletes (guarded by uid;
+// pods gracefully, unless the controller forces them).
 // A batch that fails a precondition is dropped; the next pass recomputes.
 func (a *Agent) commitChanges(ctx context.Context, ch controller.Changes, now time.Time) {
 	for _, o := range ch.Creates {
@@ -120,37 +120,27 @@ func (a *Agent) commitChanges(ctx context.Context, ch controller.Changes, now ti
 	a.putBatches(ctx, ch.Statuses, consensus.ModeStatus, now)
 	for start := 0; start < len(ch.Deletes); start += maxBatch {
 		end := min(start+maxBatch, len(ch.Deletes))
-		var d consensus.Delete
+		d := consensus.Delete{Grace: &consensus.Grace{Time: now}}
 		for _, del := range ch.Deletes[start:end] {
 			d.Keys = append(d.Keys, del.Key)
 			if del.UID != "" {
 				d.Preconditions = append(d.Preconditions, consensus.Precondition{Key: del.Key, UID: del.UID})
 			}
+			if del.Force {
+				d.Grace.Force = append(d.Grace.Force, del.Key)
+			}
 		}
-		a.logRetry(a.commit(ctx, func() ([]byte, error) { return consensus.EncodeDelete(d) }))
+		_, err := a.Propose(ctx, d)
+		a.logRetry(err)
 	}
 }
 
 func (a *Agent) putBatches(ctx context.Context, objs []api.Object, mode consensus.PutMode, now time.Time) {
 	for start := 0; start < len(objs); start += maxBatch {
 		batch := objs[start:min(start+maxBatch, len(objs))]
-		a.logRetry(a.commit(ctx, func() ([]byte, error) {
-			return consensus.EncodePut(consensus.Put{Objects: batch, Mode: mode, Time: now})
-		}))
+		_, err := a.Propose(ctx, consensus.Put{Objects: batch, Mode: mode, Time: now})
+		a.logRetry(err)
 	}
-}
-
-// commit proposes one command and turns a failed command into an error.
-func (a *Agent) commit(ctx context.Context, encode func() ([]byte, error)) error {
-	cmd, err := encode()
-	if err != nil {
-		return fmt.Errorf("encode command: %w", err)
-	}
-	res, err := a.Propose(ctx, cmd)
-	if err != nil {
-		return err
-	}
-	return res.Err
 }
 
 // logRetry logs a failed controller write: the next pass recomputes it.

@@ -5,5 +5,7 @@
 //
 // Every long-running part exposes Run(ctx) error and runs under one
 // errgroup. Nothing outside consensus touches Raft directly: readers use
-// the local Store, writers go through Agent.Propose.
+// the local Store, writers go through Agent.Propose with a typed
+// consensus.Command. The parts that read the cluster-wide settings start
+// only once the agent has adopted the cluster's (see settle).
 package agent

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/shoal-dev/shoal/api"
-	"github.com/shoal-dev/shoal/client"
 )
 
 // FuzzAPIRequest feeds arbitrary bodies to the decoders the HTTP API runs
@@ -27,7 +26,7 @@ func FuzzAPIRequest(f *testing.F) {
 			}
 		}
 		if k, ok := api.LookupKind(kind); ok {
-			_, _ = api.DecodeObject(k.Name, body)
+			_, _ = api.DecodeObject(body, api.DecodeOptions{Kind: k.Name})
 		}
 		var jr joinRequest
 		_ = json.Unmarshal(body, &jr)
@@ -35,6 +34,6 @@ func FuzzAPIRequest(f *testing.F) {
 		if json.Unmarshal(body, &w) == nil {
 			_, _ = w.result()
 		}
-		_, _ = client.DecodeObject(body)
+		_, _ = api.DecodeObject(body, api.DecodeOptions{Stored: true})
 	})
 }

@@ -24,6 +24,7 @@ const (
 	fileToken     = "token"
 	fileGossipKey = "gossip.key"
 	filePeers     = "peers.json"
+	fileSettings  = "settings.json"
 	dirRaft       = "raft"
 )
 

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/shoal-dev/shoal/api"
 	"github.com/shoal-dev/shoal/pki"
 )
 
@@ -35,6 +36,10 @@ type joinResponse struct {
 	NodeCert  string   `json:"nodeCert"`
 	GossipKey []byte   `json:"gossipKey"`
 	Peers     []string `json:"peers"`
+	// Settings are the cluster-wide settings, when the answering agent's
+	// replica has them, so a joiner with a conflicting flag stops before
+	// it joins.
+	Settings *api.ClusterConfigSpec `json:"settings,omitempty"`
 }
 
 // ErrJoinRefused is returned when the cluster refuses the join.

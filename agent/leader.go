@@ -45,8 +45,12 @@ func (a *Agent) runLeaderDuties(ctx context.Context) error {
 			leading = true
 			a.leading.Store(true)
 		}
+		a.recordSettings(ctx)
 		a.reconcileVoters()
-		a.reconcileNodes(ctx)
+		if a.isSettled() {
+			// Node objects get pod CIDRs from the agreed cluster CIDR.
+			a.reconcileNodes(ctx)
+		}
 	}
 }
 

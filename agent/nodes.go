@@ -51,16 +51,12 @@ func (a *Agent) reconcileNodes(ctx context.Context) {
 	}
 	now := time.Now()
 	if len(puts) > 0 {
-		err := a.commit(ctx, func() ([]byte, error) {
-			return consensus.EncodePut(consensus.Put{Objects: puts, Mode: consensus.ModeReplace, Time: now})
-		})
-		if err != nil {
+		if _, err := a.Propose(ctx, consensus.Put{Objects: puts, Mode: consensus.ModeReplace, Time: now}); err != nil {
 			a.logger.Warn("update node objects", "err", err)
 		}
 	}
 	if len(dels) > 0 {
-		err := a.commit(ctx, func() ([]byte, error) { return consensus.EncodeDelete(consensus.Delete{Keys: dels}) })
-		if err != nil {
+		if _, err := a.Propose(ctx, consensus.Delete{Keys: dels}); err != nil {
 			a.logger.Warn("delete node objects of members that left", "err", err)
 		}
 	}
@@ -96,6 +92,7 @@ func desiredNode(old *api.Node, m gossip.Member) *api.Node {
 	}
 	n.Status.NodeInfo.OperatingSystem = m.Meta.Labels["kubernetes.io/os"]
 	n.Status.NodeInfo.Architecture = m.Meta.Labels["kubernetes.io/arch"]
+	n.Status.NodeInfo.ContainerRuntimeVersion = m.Meta.Runtime
 
 	status, reason, msg := api.ConditionTrue, "AgentAlive", "agent is alive in gossip"
 	switch m.Status {

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/shoal-dev/shoal/api"
-	"github.com/shoal-dev/shoal/client"
 	"github.com/shoal-dev/shoal/consensus"
 )
 
@@ -31,13 +30,13 @@ func (s *apiServer) apply(w http.ResponseWriter, r *http.Request) {
 
 // applyObjects checks objs against the store and commits the changed ones
 // in one command: all of them or, if any is refused, none.
-func (s *apiServer) applyObjects(ctx context.Context, objs []api.Object) ([]client.AppliedObject, error) {
+func (s *apiServer) applyObjects(ctx context.Context, objs []api.Object) ([]api.AppliedObject, error) {
 	if err := s.checkWritable(objs); err != nil {
 		return nil, err
 	}
 	for attempt := 1; ; attempt++ {
 		in := copyServices(objs)
-		guarded, err := s.admitServices(in)
+		guarded, err := s.admitServices(ctx, in)
 		if err != nil {
 			return nil, err
 		}
@@ -50,12 +49,12 @@ func (s *apiServer) applyObjects(ctx context.Context, objs []api.Object) ([]clie
 }
 
 // commitApply commits the objects of an apply that differ from the store.
-func (s *apiServer) commitApply(ctx context.Context, objs []api.Object) ([]client.AppliedObject, error) {
+func (s *apiServer) commitApply(ctx context.Context, objs []api.Object) ([]api.AppliedObject, error) {
 	var changed []api.Object
-	report := make([]client.AppliedObject, 0, len(objs))
+	report := make([]api.AppliedObject, 0, len(objs))
 	for _, obj := range objs {
 		key := api.KeyOf(obj)
-		ao := client.AppliedObject{Kind: key.Kind, Namespace: key.Namespace, Name: key.Name, Action: "created"}
+		ao := api.AppliedObject{Kind: key.Kind, Namespace: key.Namespace, Name: key.Name, Action: "created"}
 		if cur, ok := s.a.store.Get(key.Kind, key.Namespace, key.Name); ok {
 			keepClusterAnnotations(obj.GetObjectMeta(), cur.GetObjectMeta())
 			ao.Action = "configured"
@@ -71,7 +70,7 @@ func (s *apiServer) commitApply(ctx context.Context, objs []api.Object) ([]clien
 	if len(changed) == 0 {
 		return report, nil
 	}
-	if _, err := s.propose(ctx, consensus.Put{Objects: changed, Mode: consensus.ModeApply, Time: time.Now()}); err != nil {
+	if _, err := s.a.Propose(ctx, consensus.Put{Objects: changed, Mode: consensus.ModeApply, Time: time.Now()}); err != nil {
 		return nil, err
 	}
 	return report, nil
@@ -115,32 +114,6 @@ func sameUserMeta(a, b *api.ObjectMeta) bool {
 	return jsonEqual(a.Labels, b.Labels) && jsonEqual(a.Annotations, b.Annotations) && jsonEqual(a.OwnerReferences, b.OwnerReferences)
 }
 
-// propose encodes and commits a command, turning a failed command into an
-// error.
-func (s *apiServer) propose(ctx context.Context, c consensus.Command) ([]api.Object, error) {
-	var cmd []byte
-	var err error
-	switch c := c.(type) {
-	case consensus.Put:
-		cmd, err = consensus.EncodePut(c)
-	case consensus.Delete:
-		cmd, err = consensus.EncodeDelete(c)
-	default:
-		err = fmt.Errorf("unknown command %T", c)
-	}
-	if err != nil {
-		return nil, badRequest{err}
-	}
-	res, err := s.a.Propose(ctx, cmd)
-	if err != nil {
-		return nil, err
-	}
-	if res.Err != nil {
-		return nil, res.Err
-	}
-	return res.Objects, nil
-}
-
 // badRequest marks an error caused by the request (HTTP 400).
 type badRequest struct{ err error }
 
@@ -156,7 +129,7 @@ func statusOf(err error) int {
 		return http.StatusConflict
 	case errors.Is(err, consensus.ErrNotFound):
 		return http.StatusNotFound
-	case errors.Is(err, ErrNoLeader):
+	case errors.Is(err, ErrNoLeader), errors.Is(err, errNotSettled):
 		return http.StatusServiceUnavailable
 	default:
 		return http.StatusInternalServerError
@@ -213,7 +186,7 @@ func (s *apiServer) list(w http.ResponseWriter, r *http.Request) {
 		ns = r.URL.Query().Get("namespace")
 	}
 	items := []api.Object{}
-	for _, obj := range s.a.store.List(k.Name, ns, sel) {
+	for _, obj := range listObjects(s.a.store, k.Name, ns, sel) {
 		if filter == nil || filter(obj.GetObjectMeta().Labels) {
 			items = append(items, s.decorate(obj))
 		}
@@ -227,7 +200,7 @@ func (s *apiServer) get(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ns, name := namespaceOf(r, k), r.PathValue("name")
-	obj, ok := s.a.store.Get(k.Name, ns, name)
+	obj, ok := getObject(s.a.store, k.Name, ns, name)
 	if !ok {
 		writeError(w, http.StatusNotFound, notFound(k, ns, name))
 		return
@@ -253,7 +226,7 @@ func (s *apiServer) put(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	obj, err := api.DecodeObject(k.Name, body)
+	obj, err := api.DecodeObject(body, api.DecodeOptions{Kind: k.Name})
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err)
 		return
@@ -278,8 +251,13 @@ func (s *apiServer) deleteOne(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ns, name := namespaceOf(r, k), r.PathValue("name")
-	if !k.UserWritable {
+	if !k.UserWritable && k.Name != "Pod" { // pods are deleted as in kubectl
 		writeError(w, http.StatusBadRequest, fmt.Errorf("%s objects are managed by the cluster and cannot be deleted", k.Name))
+		return
+	}
+	grace, err := gracePeriodOf(r)
+	if err != nil {
+		writeError(w, statusOf(err), err)
 		return
 	}
 	if _, ok := s.a.store.Get(k.Name, ns, name); !ok {
@@ -287,11 +265,11 @@ func (s *apiServer) deleteOne(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	keys := s.withNamespaceContents([]api.Key{{Kind: k.Name, Namespace: ns, Name: name}})
-	if _, err := s.propose(r.Context(), consensus.Delete{Keys: keys}); err != nil {
+	if _, err := s.a.Propose(r.Context(), s.a.gracefulDelete(keys, nil, grace, time.Now())); err != nil {
 		writeError(w, statusOf(err), err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": []client.AppliedObject{{Kind: k.Name, Namespace: ns, Name: name, Action: "deleted"}}})
+	writeJSON(w, http.StatusOK, map[string]any{"items": []api.AppliedObject{{Kind: k.Name, Namespace: ns, Name: name, Action: "deleted"}}})
 }
 
 // deleteManifest deletes the objects a manifest names; objects already
@@ -306,10 +284,10 @@ func (s *apiServer) deleteManifest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var keys []api.Key
-	report := make([]client.AppliedObject, 0, len(objs))
+	report := make([]api.AppliedObject, 0, len(objs))
 	for _, obj := range objs {
 		key := api.KeyOf(obj)
-		ao := client.AppliedObject{Kind: key.Kind, Namespace: key.Namespace, Name: key.Name, Action: "deleted"}
+		ao := api.AppliedObject{Kind: key.Kind, Namespace: key.Namespace, Name: key.Name, Action: "deleted"}
 		if _, ok := s.a.store.Get(key.Kind, key.Namespace, key.Name); ok {
 			keys = append(keys, key)
 		} else {
@@ -317,8 +295,13 @@ func (s *apiServer) deleteManifest(w http.ResponseWriter, r *http.Request) {
 		}
 		report = append(report, ao)
 	}
+	grace, err := gracePeriodOf(r)
+	if err != nil {
+		writeError(w, statusOf(err), err)
+		return
+	}
 	if len(keys) > 0 {
-		if _, err := s.propose(r.Context(), consensus.Delete{Keys: s.withNamespaceContents(keys)}); err != nil {
+		if _, err := s.a.Propose(r.Context(), s.a.gracefulDelete(s.withNamespaceContents(keys), nil, grace, time.Now())); err != nil {
 			writeError(w, statusOf(err), err)
 			return
 		}
@@ -337,6 +320,10 @@ func (s *apiServer) watch(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusBadRequest, fmt.Errorf("unknown kind %q", name))
 			return
 		}
+		if _, computed := computedKinds[k.Name]; computed {
+			writeError(w, http.StatusBadRequest, fmt.Errorf("%s are computed on every read and cannot be watched; watch what they are computed from (services and pods)", k.Plural))
+			return
+		}
 		kinds = append(kinds, k.Name)
 	}
 	ns := r.URL.Query().Get("namespace")
@@ -350,7 +337,7 @@ func (s *apiServer) watch(w http.ResponseWriter, r *http.Request) {
 		if ns != "" && obj.GetObjectMeta().Namespace != ns {
 			return true
 		}
-		if err := enc.Encode(client.WatchEvent{Type: typ, Object: obj}); err != nil {
+		if err := enc.Encode(api.WatchEvent{Type: typ, Object: obj}); err != nil {
 			return false
 		}
 		if flusher != nil {
@@ -429,14 +416,12 @@ func readManifest(w http.ResponseWriter, r *http.Request) ([]api.Object, bool) {
 	return objs, true
 }
 
-// clusterAnnotationPrefix marks annotations the cluster keeps on user
-// objects (e.g. where a StatefulSet's volumes live); apply keeps them
-// unless the input sets them.
-const clusterAnnotationPrefix = "shoal.dev/"
-
+// keepClusterAnnotations keeps the annotations the cluster set on a user
+// object (api.ClusterAnnotationPrefix, e.g. where a StatefulSet's volumes
+// live) unless the input sets them.
 func keepClusterAnnotations(dst, cur *api.ObjectMeta) {
 	for k, v := range cur.Annotations {
-		if !strings.HasPrefix(k, clusterAnnotationPrefix) {
+		if !strings.HasPrefix(k, api.ClusterAnnotationPrefix) {
 			continue
 		}
 		if _, set := dst.Annotations[k]; set {

@@ -18,7 +18,7 @@ import (
 
 	"github.com/shoal-dev/shoal/agent/runtime"
 	"github.com/shoal-dev/shoal/api"
-	"github.com/shoal-dev/shoal/client"
+	"github.com/shoal-dev/shoal/internal/stream"
 )
 
 // maxImageBody bounds an image upload.
@@ -183,7 +183,7 @@ func (f flushWriter) Write(p []byte) (int, error) {
 }
 
 // podExec serves POST /v1/pods/{name}/exec: it upgrades the connection to
-// a framed stream (see client.ExecUpgrade) and runs a command in the
+// a framed stream (see stream.ExecUpgrade) and runs a command in the
 // container.
 func (s *apiServer) podExec(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
@@ -192,8 +192,8 @@ func (s *apiServer) podExec(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, errors.New("exec needs a command"))
 		return
 	}
-	if r.Header.Get("Upgrade") != client.ExecUpgrade {
-		writeError(w, http.StatusBadRequest, fmt.Errorf("exec needs 'Upgrade: %s'", client.ExecUpgrade))
+	if r.Header.Get("Upgrade") != stream.ExecUpgrade {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("exec needs 'Upgrade: %s'", stream.ExecUpgrade))
 		return
 	}
 	pod, c, ok := s.podOnNode(w, r)
@@ -216,7 +216,7 @@ func (s *apiServer) podExec(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer func() { _ = conn.Close() }()
-	_, _ = fmt.Fprintf(buf, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: %s\r\n\r\n", client.ExecUpgrade)
+	_, _ = fmt.Fprintf(buf, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: %s\r\n\r\n", stream.ExecUpgrade)
 	if err := buf.Flush(); err != nil {
 		return
 	}
@@ -231,8 +231,8 @@ func (s *apiServer) runExec(ctx context.Context, rt *runtime.Runtime, id string,
 	cfg := runtime.ExecConfig{
 		Args:   args,
 		Tty:    tty,
-		Stdout: client.NewFrameWriter(conn, client.FrameStdout, &mu),
-		Stderr: client.NewFrameWriter(conn, client.FrameStderr, &mu),
+		Stdout: stream.NewFrameWriter(conn, stream.FrameStdout, &mu),
+		Stderr: stream.NewFrameWriter(conn, stream.FrameStderr, &mu),
 	}
 	resize := make(chan [2]uint16, 4)
 	cfg.Resize = resize
@@ -262,13 +262,13 @@ func (s *apiServer) runExec(ctx context.Context, rt *runtime.Runtime, id string,
 	go func() {
 		defer close(input)
 		for {
-			typ, p, err := client.ReadFrame(in)
+			typ, p, err := stream.ReadFrame(in)
 			if err != nil {
 				cancel()
 				return
 			}
 			switch typ {
-			case client.FrameStdin:
+			case stream.FrameStdin:
 				if !stdin || len(p) == 0 {
 					continue // not asked for: dropped
 				}
@@ -277,12 +277,12 @@ func (s *apiServer) runExec(ctx context.Context, rt *runtime.Runtime, id string,
 				case <-ctx.Done():
 					return
 				}
-			case client.FrameStdinClose:
+			case stream.FrameStdinClose:
 				select {
 				case input <- nil:
 				default:
 				}
-			case client.FrameResize:
+			case stream.FrameResize:
 				if len(p) == 4 {
 					select {
 					case resize <- [2]uint16{binary.BigEndian.Uint16(p), binary.BigEndian.Uint16(p[2:])}:
@@ -296,12 +296,12 @@ func (s *apiServer) runExec(ctx context.Context, rt *runtime.Runtime, id string,
 	mu.Lock()
 	defer mu.Unlock()
 	if err != nil {
-		_ = client.WriteFrame(conn, client.FrameError, []byte(err.Error()))
+		_ = stream.WriteFrame(conn, stream.FrameError, []byte(err.Error()))
 		return
 	}
 	var b [4]byte
 	binary.BigEndian.PutUint32(b[:], uint32(int32(code)))
-	_ = client.WriteFrame(conn, client.FrameExit, b[:])
+	_ = stream.WriteFrame(conn, stream.FrameExit, b[:])
 }
 
 // containerIDOf is the runtime ID of a running container, from the pod's
@@ -362,10 +362,10 @@ func (s *apiServer) imageList(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, imageList(s.a.cfg.Name, imgs))
 }
 
-func imageList(node string, imgs []runtime.ImageInfo) client.ImageList {
-	out := client.ImageList{Node: node, Items: []client.Image{}}
+func imageList(node string, imgs []runtime.ImageInfo) api.ImageList {
+	out := api.ImageList{Node: node, Items: []api.Image{}}
 	for _, i := range imgs {
-		out.Items = append(out.Items, client.Image{Ref: i.Ref, Digest: i.Digest, Size: i.Size})
+		out.Items = append(out.Items, api.Image{Ref: i.Ref, Digest: i.Digest, Size: i.Size})
 	}
 	return out
 }

@@ -76,6 +76,10 @@ func (a *Agent) runPodNetwork(ctx context.Context, rt *runtime.Runtime) error {
 	if err != nil {
 		return fmt.Errorf("pod routes: %w", err)
 	}
+	table, err := a.newServiceTable()
+	if err != nil {
+		return err
+	}
 	a.logger.Info("pod network ready", "pod_cidr", cidr, "gateway", network.Gateway())
 	backoff := probe.DefaultBackoff()
 	if a.cfg.RestartBackoff > 0 {
@@ -90,18 +94,21 @@ func (a *Agent) runPodNetwork(ctx context.Context, rt *runtime.Runtime) error {
 		Backoff:       backoff,
 		Fenced:        a.Fenced,
 		Events:        eventWriter{a},
+		Remove:        a.removePod,
 		Logger:        a.logger.With("component", "pods"),
 	}, rt, network, a.store, a.writePodStatus)
 	a.pods.Store(m)
 	a.routes.Store(routes)
+	a.table.Store(table)
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return m.Run(ctx) })
 	g.Go(func() error { return a.runRoutes(ctx, routes) })
+	g.Go(func() error { return a.runServices(ctx, table) })
 	return g.Wait()
 }
 
-// stopNode stops every pod here and removes the pod routes: the node is
-// leaving the cluster for good.
+// stopNode stops every pod here and removes the pod routes and the
+// service rules: the node is leaving the cluster for good.
 func (a *Agent) stopNode(ctx context.Context) {
 	if m := a.pods.Load(); m != nil {
 		if err := m.StopAll(ctx); err != nil {
@@ -111,6 +118,11 @@ func (a *Agent) stopNode(ctx context.Context) {
 	if r := a.routes.Load(); r != nil {
 		if err := r.Close(); err != nil {
 			a.logger.Warn("remove pod routes on leave", "err", err)
+		}
+	}
+	if t := a.table.Load(); t != nil {
+		if err := t.Close(); err != nil {
+			a.logger.Warn("remove service rules on leave", "err", err)
 		}
 	}
 }
@@ -174,10 +186,8 @@ func (a *Agent) writePodStatus(ctx context.Context, ps []*api.Pod) error {
 	for i, p := range ps {
 		objs[i] = p
 	}
-	now := time.Now()
-	return a.commit(ctx, func() ([]byte, error) {
-		return consensus.EncodePut(consensus.Put{Objects: objs, Mode: consensus.ModeStatus, Time: now})
-	})
+	_, err := a.Propose(ctx, consensus.Put{Objects: objs, Mode: consensus.ModeStatus, Time: time.Now()})
+	return err
 }
 
 // eventWriter commits pod events for the reconciler.
@@ -188,14 +198,13 @@ func (e eventWriter) PutEvents(ctx context.Context, evs []*api.Event) error {
 	for i, ev := range evs {
 		objs[i] = ev
 	}
-	now := time.Now()
-	return e.a.commit(ctx, func() ([]byte, error) {
-		return consensus.EncodePut(consensus.Put{Objects: objs, Mode: consensus.ModeReplace, Time: now})
-	})
+	_, err := e.a.Propose(ctx, consensus.Put{Objects: objs, Mode: consensus.ModeReplace, Time: time.Now()})
+	return err
 }
 
 func (e eventWriter) DeleteEvents(ctx context.Context, keys []api.Key) error {
-	return e.a.commit(ctx, func() ([]byte, error) { return consensus.EncodeDelete(consensus.Delete{Keys: keys}) })
+	_, err := e.a.Propose(ctx, consensus.Delete{Keys: keys})
+	return err
 }
 
 // containerRuntime is the runtime when this node runs one.

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/shoal-dev/shoal/api"
-	"github.com/shoal-dev/shoal/client"
 	"github.com/shoal-dev/shoal/consensus"
 	"github.com/shoal-dev/shoal/pki"
 )
@@ -24,10 +23,28 @@ var ErrNoLeader = errors.New("no raft leader reachable (is a majority of voters 
 // proposeTimeout bounds how long a write waits for a leader.
 const proposeTimeout = 15 * time.Second
 
-// Propose commits a command through Raft: locally if this node leads,
-// otherwise forwarded to the leader over mutual TLS. It retries across
-// leader changes until ctx ends or proposeTimeout passes.
-func (a *Agent) Propose(ctx context.Context, cmd []byte) (consensus.ApplyResult, error) {
+// Propose commits cmd through Raft: locally if this node leads, otherwise
+// forwarded to the leader over mutual TLS. It retries across leader changes
+// until ctx ends or proposeTimeout passes. It is the one way the agent
+// writes: it returns the objects of the result (see
+// consensus.ApplyResult.Objects), or an error, which is the command's own
+// when it failed its checks (wrapping consensus.ErrConflict, ErrNotFound or
+// ErrInvalid) and then changed nothing.
+func (a *Agent) Propose(ctx context.Context, cmd consensus.Command) ([]api.Object, error) {
+	data, err := consensus.EncodeCommand(cmd)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", consensus.ErrInvalid, err)
+	}
+	res, err := a.proposeEncoded(ctx, data)
+	if err != nil {
+		return nil, err
+	}
+	return res.Objects, res.Err
+}
+
+// proposeEncoded commits an encoded command, retrying across leader
+// changes.
+func (a *Agent) proposeEncoded(ctx context.Context, cmd []byte) (consensus.ApplyResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, proposeTimeout)
 	defer cancel()
 	var lastErr error
@@ -138,7 +155,7 @@ func toWire(res consensus.ApplyResult) (wireResult, error) {
 func (w wireResult) result() (consensus.ApplyResult, error) {
 	var res consensus.ApplyResult
 	for _, raw := range w.Objects {
-		obj, err := client.DecodeObject(raw)
+		obj, err := api.DecodeObject(raw, api.DecodeOptions{Stored: true})
 		if err != nil {
 			return res, fmt.Errorf("forwarded result: %w", err)
 		}

@@ -11,10 +11,6 @@ import (
 	"github.com/shoal-dev/shoal/consensus"
 )
 
-// AnnotationRestartedAt on a pod template makes `rollout restart` a new
-// revision, like kubectl's kubectl.kubernetes.io/restartedAt.
-const AnnotationRestartedAt = "shoal.dev/restartedAt"
-
 // rolloutRestart serves POST /v1/{resource}/{name}/rollout/restart: it
 // stamps the pod template so that every pod is replaced by a rollout.
 func (s *apiServer) rolloutRestart(w http.ResponseWriter, r *http.Request) {
@@ -32,7 +28,7 @@ func (s *apiServer) rolloutRestart(w http.ResponseWriter, r *http.Request) {
 		if t.Annotations == nil {
 			t.Annotations = map[string]string{}
 		}
-		t.Annotations[AnnotationRestartedAt] = now
+		t.Annotations[api.AnnotationRestartedAt] = now
 		return nil
 	})
 	if err != nil {

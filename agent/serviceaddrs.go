@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -21,16 +22,21 @@ const applyRetries = 3
 // resourceVersion as a precondition unless the input carries one, so an
 // allocation committed between this check and the apply fails the apply
 // (guarded reports that) instead of being overwritten.
-func (s *apiServer) admitServices(objs []api.Object) (guarded bool, err error) {
+func (s *apiServer) admitServices(ctx context.Context, objs []api.Object) (guarded bool, err error) {
 	var x *svcaddr.Index
 	var errs []error
-	cfg := s.a.cfg.serviceAddrs()
+	var cfg svcaddr.Config
 	for i, o := range objs {
 		svc, ok := o.(*api.Service)
 		if !ok {
 			continue
 		}
 		if x == nil {
+			// Addresses come from the cluster's agreed ranges.
+			if err := s.a.waitSettled(ctx); err != nil {
+				return false, err
+			}
+			cfg = s.a.cfg.serviceAddrs()
 			var stored []*api.Service
 			for _, o := range s.a.store.List("Service", "", nil) {
 				stored = append(stored, o.(*api.Service))

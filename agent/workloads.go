@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/shoal-dev/shoal/api"
-	"github.com/shoal-dev/shoal/client"
 	"github.com/shoal-dev/shoal/consensus"
 )
 
@@ -31,7 +30,7 @@ func (s *apiServer) modify(ctx context.Context, key api.Key, mode consensus.PutM
 		if err := change(obj); err != nil {
 			return nil, badRequest{err}
 		}
-		objs, err := s.propose(ctx, consensus.Put{Objects: []api.Object{obj}, Mode: mode, Time: time.Now()})
+		objs, err := s.a.Propose(ctx, consensus.Put{Objects: []api.Object{obj}, Mode: mode, Time: time.Now()})
 		if errors.Is(err, consensus.ErrConflict) && attempt < conflictRetries {
 			// The replica may lag the leader: wait for the write that beat us.
 			time.Sleep(20 * time.Millisecond)
@@ -60,8 +59,8 @@ func (s *apiServer) cordon(unschedulable bool) http.HandlerFunc {
 	}
 }
 
-// evict serves POST /v1/pods/{name}/eviction: the pod is deleted and its
-// controller replaces it elsewhere (drain uses it).
+// evict serves POST /v1/pods/{name}/eviction: the pod is deleted
+// gracefully and its controller replaces it elsewhere (drain uses it).
 func (s *apiServer) evict(w http.ResponseWriter, r *http.Request) {
 	ns := r.URL.Query().Get("namespace")
 	if ns == "" {
@@ -74,13 +73,18 @@ func (s *apiServer) evict(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, notFound(k, ns, name))
 		return
 	}
-	key := api.KeyOf(cur)
-	pre := consensus.Precondition{Key: key, UID: cur.GetObjectMeta().UID}
-	if _, err := s.propose(r.Context(), consensus.Delete{Keys: []api.Key{key}, Preconditions: []consensus.Precondition{pre}}); err != nil {
+	grace, err := gracePeriodOf(r)
+	if err != nil {
 		writeError(w, statusOf(err), err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": []client.AppliedObject{{Kind: "Pod", Namespace: ns, Name: name, Action: "evicted"}}})
+	key := api.KeyOf(cur)
+	pre := []consensus.Precondition{{Key: key, UID: cur.GetObjectMeta().UID}}
+	if _, err := s.a.Propose(r.Context(), s.a.gracefulDelete([]api.Key{key}, pre, grace, time.Now())); err != nil {
+		writeError(w, statusOf(err), err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": []api.AppliedObject{{Kind: "Pod", Namespace: ns, Name: name, Action: "evicted"}}})
 }
 
 // scale serves POST /v1/{resource}/{name}/scale?replicas=N for

@@ -141,17 +141,47 @@ func Decode(data []byte) ([]Object, error) {
 	return objs, nil
 }
 
-// DecodeObject reads one object of the given kind (a Kind name, plural or
-// alias) from a JSON body, as the HTTP API receives it. apiVersion and kind
-// may be left out of the body; if present they must match. The object is
-// defaulted and validated; errors are *DocumentErrors, joined.
-func DecodeObject(kind string, data []byte) (Object, error) {
-	k, ok := LookupKind(kind)
-	if !ok {
-		return nil, fmt.Errorf("unknown kind %s (accepted: %s)", quote(kind), kindNames())
+// DecodeOptions say what DecodeObject expects.
+type DecodeOptions struct {
+	// Kind is the kind the caller expects (a Kind name, plural or alias;
+	// for Stored objects the exact Kind name). Empty means the body must
+	// name its kind, and any registered kind is accepted.
+	Kind string
+	// Stored marks an object the cluster wrote (served by the API, carried
+	// in a command or a command's result): it must name its kind unless
+	// Kind does, and is taken exactly as it is, neither defaulted nor validated, so a reader
+	// sees what the cluster stored even if validation rules have changed
+	// since. Input from users leaves Stored false: the object is then
+	// defaulted and validated, apiVersion and kind may be left out when
+	// Kind is set (if present they must match), and it may be at most
+	// MaxDocumentSize bytes.
+	Stored bool
+}
+
+// DecodeObject reads one object from a JSON body: the one way raw JSON
+// becomes a typed Object. The Go type is chosen by the kind, and decoding
+// is strict either way: an unknown field, a second value after the object
+// or a kind that does not match is an error naming what is wrong. For user
+// input (see DecodeOptions.Stored) errors are *DocumentErrors, joined, each
+// naming the field.
+func DecodeObject(data []byte, opt DecodeOptions) (Object, error) {
+	if opt.Stored {
+		return decodeStored(data, opt.Kind)
+	}
+	var want *Kind
+	if opt.Kind != "" {
+		k, ok := LookupKind(opt.Kind)
+		if !ok {
+			return nil, fmt.Errorf("unknown kind %s (accepted: %s)", quote(opt.Kind), kindNames())
+		}
+		want = k
+	}
+	docKind := opt.Kind
+	if want != nil {
+		docKind = want.Name
 	}
 	if len(data) > MaxDocumentSize {
-		return nil, &DocumentError{Kind: k.Name, Err: fmt.Errorf("larger than %d bytes (%d bytes)", MaxDocumentSize, len(data))}
+		return nil, &DocumentError{Kind: docKind, Err: fmt.Errorf("larger than %d bytes (%d bytes)", MaxDocumentSize, len(data))}
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
@@ -162,18 +192,51 @@ func DecodeObject(kind string, data []byte) (Object, error) {
 		}
 	}
 	if err != nil {
-		return nil, &DocumentError{Kind: k.Name, Err: fmt.Errorf("invalid JSON: %s", jsonSyntaxMessage(err, data, dec.InputOffset()))}
+		return nil, &DocumentError{Kind: docKind, Err: fmt.Errorf("invalid JSON: %s", jsonSyntaxMessage(err, data, dec.InputOffset()))}
 	}
 	var errs []error
 	for _, dup := range dups {
-		errs = append(errs, &DocumentError{Kind: k.Name, Err: fmt.Errorf("duplicate field %q", dup)})
+		errs = append(errs, &DocumentError{Kind: docKind, Err: fmt.Errorf("duplicate field %q", dup)})
 	}
-	obj, kindName, name, problems := decodeTree(tree, k)
+	obj, kindName, name, problems := decodeTree(tree, want)
 	for _, p := range problems {
 		errs = append(errs, &DocumentError{Kind: kindName, Name: name, Err: p})
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
+	}
+	return obj, nil
+}
+
+// decodeStored reads an object the cluster wrote. kind, if set, is the
+// exact Kind name it must have (the Raft log carries it next to the
+// object, which saves reading the object twice); otherwise the body names
+// it.
+func decodeStored(data []byte, kind string) (Object, error) {
+	if kind == "" {
+		var tm TypeMeta
+		if err := json.Unmarshal(data, &tm); err != nil {
+			return nil, fmt.Errorf("decode object: %w", err)
+		}
+		if tm.Kind == "" {
+			return nil, errors.New("decode object: no kind")
+		}
+		kind = tm.Kind
+	}
+	obj, err := New(kind)
+	if err != nil {
+		return nil, fmt.Errorf("decode object: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(obj); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", kind, err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("decode %s: data after the object", kind)
+	}
+	if got := obj.GetTypeMeta().Kind; got != kind {
+		return nil, fmt.Errorf("decode object: object of kind %s where %s was expected", quote(got), quote(kind))
 	}
 	return obj, nil
 }

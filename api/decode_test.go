@@ -262,7 +262,7 @@ func TestDecodeErrors(t *testing.T) {
 		{
 			name:  "unknown kind lists the accepted ones",
 			input: "apiVersion: v1\nkind: CronJob\nmetadata: {name: x}\n",
-			want:  []string{`document 1 (CronJob "x"): kind: unknown kind "CronJob" (accepted: ConfigMap, DaemonSet, Deployment, Endpoints, Event, Ingress, Namespace, Node, Pod, ReplicaSet, Secret, Service, StatefulSet)`},
+			want:  []string{`document 1 (CronJob "x"): kind: unknown kind "CronJob" (accepted: ClusterConfig, ConfigMap, DaemonSet, Deployment, Endpoints, Event, Ingress, Namespace, Node, Pod, ReplicaSet, Secret, Service, StatefulSet)`},
 		},
 		{
 			name:  "missing kind",
@@ -433,25 +433,35 @@ func TestDecodeObject(t *testing.T) {
 	tests := []struct {
 		name    string
 		kind    string
+		stored  bool
 		body    string
 		wantKey string
 		wantErr string
 	}{
-		{"full body", "Deployment", `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},"spec":{"selector":{"matchLabels":{"a":"b"}},"template":{"metadata":{"labels":{"a":"b"}},"spec":{"containers":[{"name":"c","image":"i"}]}}}}`, "Deployment/default/web", ""},
-		{"kind from the path", "configmaps", `{"metadata":{"name":"c","namespace":"x"},"data":{"k":"v"}}`, "ConfigMap/x/c", ""},
-		{"alias", "cm", `{"metadata":{"name":"c"}}`, "ConfigMap/default/c", ""},
-		{"kind mismatch", "services", minimalConfigMap, "", `(ConfigMap "a"): kind: got "ConfigMap", want "Service"`},
-		{"unknown kind", "widgets", `{}`, "", `unknown kind "widgets"`},
-		{"unknown field", "ConfigMap", `{"metadata":{"name":"c"},"spec":{}}`, "", `(ConfigMap "c"): unknown field "spec"`},
-		{"invalid", "ConfigMap", `{"metadata":{"name":"C"}}`, "", `(ConfigMap "C"): metadata.name: invalid value "C"`},
-		{"trailing data", "ConfigMap", minimalConfigMap + ` {}`, "", `invalid JSON: line 1: data after the object`},
-		{"not JSON", "ConfigMap", `metadata: {name: c}`, "", `invalid JSON: line 1: invalid character 'm'`},
-		{"empty", "ConfigMap", ``, "", `invalid JSON: unexpected end of input`},
-		{"too large", "ConfigMap", `{"data":{"a":"` + strings.Repeat("x", MaxDocumentSize) + `"}}`, "", `larger than 1048576 bytes`},
+		{"full body", "Deployment", false, `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},"spec":{"selector":{"matchLabels":{"a":"b"}},"template":{"metadata":{"labels":{"a":"b"}},"spec":{"containers":[{"name":"c","image":"i"}]}}}}`, "Deployment/default/web", ""},
+		{"kind from the path", "configmaps", false, `{"metadata":{"name":"c","namespace":"x"},"data":{"k":"v"}}`, "ConfigMap/x/c", ""},
+		{"alias", "cm", false, `{"metadata":{"name":"c"}}`, "ConfigMap/default/c", ""},
+		{"kind mismatch", "services", false, minimalConfigMap, "", `(ConfigMap "a"): kind: got "ConfigMap", want "Service"`},
+		{"unknown kind", "widgets", false, `{}`, "", `unknown kind "widgets"`},
+		{"unknown field", "ConfigMap", false, `{"metadata":{"name":"c"},"spec":{}}`, "", `(ConfigMap "c"): unknown field "spec"`},
+		{"invalid", "ConfigMap", false, `{"metadata":{"name":"C"}}`, "", `(ConfigMap "C"): metadata.name: invalid value "C"`},
+		{"trailing data", "ConfigMap", false, minimalConfigMap + ` {}`, "", `invalid JSON: line 1: data after the object`},
+		{"not JSON", "ConfigMap", false, `metadata: {name: c}`, "", `invalid JSON: line 1: invalid character 'm'`},
+		{"empty", "ConfigMap", false, ``, "", `invalid JSON: unexpected end of input`},
+		{"kind from the body", "", false, minimalConfigMap, "ConfigMap/default/a", ""},
+		{"no kind anywhere", "", false, `{"metadata":{"name":"c"}}`, "", `kind: required`},
+		{"stored: taken as stored, not validated", "", true, `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"C","uid":"u1","resourceVersion":"7"}}`, "ConfigMap/C", ""},
+		{"stored: expected kind", "ConfigMap", true, `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","namespace":"x"}}`, "ConfigMap/x/c", ""},
+		{"stored: kind mismatch", "Service", true, minimalConfigMap, "", `object of kind "ConfigMap" where "Service" was expected`},
+		{"stored: no kind", "", true, `{"metadata":{"name":"c"}}`, "", `decode object: no kind`},
+		{"stored: unknown kind", "", true, `{"kind":"Widget"}`, "", `unknown kind "Widget"`},
+		{"stored: unknown field", "", true, `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"},"spec":{}}`, "", `decode ConfigMap: json: unknown field "spec"`},
+		{"stored: trailing data", "", true, minimalConfigMap + ` {}`, "", `after top-level value`},
+		{"too large", "ConfigMap", false, `{"data":{"a":"` + strings.Repeat("x", MaxDocumentSize) + `"}}`, "", `larger than 1048576 bytes`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			obj, err := DecodeObject(tt.kind, []byte(tt.body))
+			obj, err := DecodeObject([]byte(tt.body), DecodeOptions{Kind: tt.kind, Stored: tt.stored})
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("DecodeObject error = %v, want it to contain %q", err, tt.wantErr)

@@ -12,7 +12,8 @@
 //   - Decode reads a manifest (multi-document YAML, JSON, or a List) into
 //     defaulted, validated objects, or returns every problem, each naming
 //     the document, object and field. DecodeObject does the same for one
-//     JSON body of a known kind (the HTTP API); Encode and EncodeYAML write
+//     JSON body (the HTTP API), and reads back objects the cluster stored
+//     (DecodeOptions.Stored); Encode and EncodeYAML write
 //     objects back out.
 //   - Default fills in what a manifest may leave out; Validate checks an
 //     object and returns an ErrorList of FieldErrors with field paths.

@@ -30,7 +30,10 @@ type ObjectMeta struct {
 	CreationTimestamp *time.Time `json:"creationTimestamp,omitempty"`
 	// DeletionTimestamp is set by the cluster when a graceful deletion has
 	// started: the object is Terminating and is removed once whoever runs it
-	// has stopped it (a pod: its node, after at most the grace period).
+	// has stopped it (a pod: its node, after at most the grace period). As
+	// in Kubernetes it is the moment the object is due to be gone: the
+	// delete's time plus DeletionGracePeriodSeconds. Once set it is never
+	// cleared and only moves earlier.
 	DeletionTimestamp *time.Time `json:"deletionTimestamp,omitempty"`
 	// DeletionGracePeriodSeconds is the grace period of a graceful
 	// deletion in progress, set with DeletionTimestamp.

@@ -110,6 +110,10 @@ type NodeSystemInfo struct {
 	OperatingSystem string `json:"operatingSystem,omitempty"`
 	// KernelVersion is e.g. "6.1.0-18-amd64".
 	KernelVersion string `json:"kernelVersion,omitempty"`
+	// ContainerRuntimeVersion names the runtime the node's agent runs pods
+	// with ("containerd"); empty when it runs none (--runtime none), so
+	// nobody there would stop a pod and confirm it.
+	ContainerRuntimeVersion string `json:"containerRuntimeVersion,omitempty"`
 }
 
 // Condition returns the node's condition of type t, or nil.
@@ -121,6 +125,9 @@ func (n *Node) Condition(t NodeConditionType) *NodeCondition {
 	}
 	return nil
 }
+
+// RunsPods reports whether the node's agent runs (and so stops) pods.
+func (n *Node) RunsPods() bool { return n.Status.NodeInfo.ContainerRuntimeVersion != "" }
 
 // IsReady reports whether the node's Ready condition is True.
 func (n *Node) IsReady() bool {

@@ -32,19 +32,20 @@ func TestKindRegistry(t *testing.T) {
 		apiVersion               string
 		namespaced, userWritable bool
 	}{
-		"Namespace":   {"v1", false, true},
-		"Node":        {"v1", false, false},
-		"Pod":         {"v1", true, false},
-		"Service":     {"v1", true, true},
-		"ConfigMap":   {"v1", true, true},
-		"Secret":      {"v1", true, true},
-		"Deployment":  {"apps/v1", true, true},
-		"ReplicaSet":  {"apps/v1", true, false},
-		"StatefulSet": {"apps/v1", true, true},
-		"DaemonSet":   {"apps/v1", true, true},
-		"Ingress":     {"networking.k8s.io/v1", true, true},
-		"Endpoints":   {"v1", true, false},
-		"Event":       {"v1", true, false},
+		"Namespace":     {"v1", false, true},
+		"Node":          {"v1", false, false},
+		"Pod":           {"v1", true, false},
+		"Service":       {"v1", true, true},
+		"ConfigMap":     {"v1", true, true},
+		"Secret":        {"v1", true, true},
+		"Deployment":    {"apps/v1", true, true},
+		"ReplicaSet":    {"apps/v1", true, false},
+		"StatefulSet":   {"apps/v1", true, true},
+		"DaemonSet":     {"apps/v1", true, true},
+		"Ingress":       {"networking.k8s.io/v1", true, true},
+		"Endpoints":     {"v1", true, false},
+		"Event":         {"v1", true, false},
+		"ClusterConfig": {"shoal.dev/v1", false, false},
 	}
 	if got := len(Kinds()); got != len(want) {
 		t.Errorf("len(Kinds()) = %d, want %d", got, len(want))

@@ -58,7 +58,4 @@ const (
 	LabelControllerRevisionHash = "controller-revision-hash"
 	// LabelStatefulSetPodName names a StatefulSet pod on the pod itself.
 	LabelStatefulSetPodName = "statefulset.kubernetes.io/pod-name"
-	// AnnotationRevision numbers a Deployment's revisions, on the
-	// Deployment and its ReplicaSets.
-	AnnotationRevision = "deployment.kubernetes.io/revision"
 )

@@ -138,26 +138,22 @@ func apiError(code int, status string, body []byte) error {
 
 // Apply applies a manifest (YAML or JSON, one or more objects): all of it
 // or, on any error, nothing.
-func (c *Client) Apply(ctx context.Context, manifest []byte) ([]AppliedObject, error) {
+func (c *Client) Apply(ctx context.Context, manifest []byte) ([]api.AppliedObject, error) {
 	var out struct {
-		Items []AppliedObject `json:"items"`
+		Items []api.AppliedObject `json:"items"`
 	}
 	err := c.do(ctx, http.MethodPost, "/v1/apply", nil, manifest, &out)
 	return out.Items, err
 }
 
-// DeleteManifest deletes the objects a manifest names.
-func (c *Client) DeleteManifest(ctx context.Context, manifest []byte) ([]AppliedObject, error) {
-	var out struct {
-		Items []AppliedObject `json:"items"`
-	}
-	err := c.do(ctx, http.MethodPost, "/v1/delete", nil, manifest, &out)
-	return out.Items, err
+// DeleteManifest deletes the objects a manifest names (pods gracefully).
+func (c *Client) DeleteManifest(ctx context.Context, manifest []byte) ([]api.AppliedObject, error) {
+	return c.DeleteManifestWith(ctx, manifest, DeleteOptions{})
 }
 
-// Delete deletes one object.
+// Delete deletes one object (a pod gracefully, see DeleteWith).
 func (c *Client) Delete(ctx context.Context, resource, namespace, name string) error {
-	return c.do(ctx, http.MethodDelete, "/v1/"+url.PathEscape(resource)+"/"+url.PathEscape(name), nsQuery(namespace), nil, nil)
+	return c.DeleteWith(ctx, resource, namespace, name, DeleteOptions{})
 }
 
 // List lists objects of a resource; namespace "" means all namespaces.
@@ -175,7 +171,7 @@ func (c *Client) List(ctx context.Context, resource, namespace, selector string)
 	}
 	objs := make([]api.Object, 0, len(out.Items))
 	for _, raw := range out.Items {
-		obj, err := DecodeObject(raw)
+		obj, err := api.DecodeObject(raw, api.DecodeOptions{Stored: true})
 		if err != nil {
 			return nil, err
 		}
@@ -190,12 +186,12 @@ func (c *Client) Get(ctx context.Context, resource, namespace, name string) (api
 	if err := c.do(ctx, http.MethodGet, "/v1/"+url.PathEscape(resource)+"/"+url.PathEscape(name), nsQuery(namespace), nil, &raw); err != nil {
 		return nil, err
 	}
-	return DecodeObject(raw)
+	return api.DecodeObject(raw, api.DecodeOptions{Stored: true})
 }
 
 // Status reports members, their health and Raft roles.
-func (c *Client) Status(ctx context.Context) (Status, error) {
-	var st Status
+func (c *Client) Status(ctx context.Context) (api.Status, error) {
+	var st api.Status
 	err := c.do(ctx, http.MethodGet, "/v1/status", nil, nil, &st)
 	return st, err
 }
@@ -208,7 +204,7 @@ func (c *Client) Leave(ctx context.Context) error {
 // Watch streams events for the given kinds (none = all) in namespace (""
 // = all) to fn until ctx ends, fn returns false, or the server ends the
 // stream.
-func (c *Client) Watch(ctx context.Context, namespace string, kinds []string, fn func(WatchEvent) bool) error {
+func (c *Client) Watch(ctx context.Context, namespace string, kinds []string, fn func(api.WatchEvent) bool) error {
 	q := nsQuery(namespace)
 	for _, k := range kinds {
 		q.Add("kind", k)
@@ -232,11 +228,11 @@ func (c *Client) Watch(ctx context.Context, namespace string, kinds []string, fn
 		if err := json.Unmarshal(sc.Bytes(), &raw); err != nil {
 			return fmt.Errorf("watch: decode event: %w", err)
 		}
-		obj, err := DecodeObject(raw.Object)
+		obj, err := api.DecodeObject(raw.Object, api.DecodeOptions{Stored: true})
 		if err != nil {
 			return err
 		}
-		if !fn(WatchEvent{Type: raw.Type, Object: obj}) {
+		if !fn(api.WatchEvent{Type: raw.Type, Object: obj}) {
 			return nil
 		}
 	}
@@ -267,21 +263,4 @@ func nsQuery(namespace string) url.Values {
 		q.Set("namespace", namespace)
 	}
 	return q
-}
-
-// DecodeObject decodes an object the API served (or a command result),
-// choosing the Go type by its kind. It does not validate.
-func DecodeObject(raw []byte) (api.Object, error) {
-	var tm api.TypeMeta
-	if err := json.Unmarshal(raw, &tm); err != nil {
-		return nil, fmt.Errorf("decode object: %w", err)
-	}
-	obj, err := api.New(tm.Kind)
-	if err != nil {
-		return nil, fmt.Errorf("decode object: %w", err)
-	}
-	if err := json.Unmarshal(raw, obj); err != nil {
-		return nil, fmt.Errorf("decode %s: %w", tm.Kind, err)
-	}
-	return obj, nil
 }

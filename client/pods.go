@@ -13,6 +13,9 @@ import (
 	"net/url"
 	"strconv"
 	"sync"
+
+	"github.com/shoal-dev/shoal/api"
+	"github.com/shoal-dev/shoal/internal/stream"
 )
 
 // LogOptions selects what Logs streams.
@@ -86,9 +89,9 @@ func (c *Client) Exec(ctx context.Context, namespace, pod string, o ExecOptions)
 	var mu sync.Mutex
 	if o.Stdin != nil {
 		go func() {
-			_, _ = io.Copy(NewFrameWriter(conn, FrameStdin, &mu), o.Stdin)
+			_, _ = io.Copy(stream.NewFrameWriter(conn, stream.FrameStdin, &mu), o.Stdin)
 			mu.Lock()
-			_ = WriteFrame(conn, FrameStdinClose, nil)
+			_ = stream.WriteFrame(conn, stream.FrameStdinClose, nil)
 			mu.Unlock()
 		}()
 	}
@@ -99,7 +102,7 @@ func (c *Client) Exec(ctx context.Context, namespace, pod string, o ExecOptions)
 				binary.BigEndian.PutUint16(b[:], sz[0])
 				binary.BigEndian.PutUint16(b[2:], sz[1])
 				mu.Lock()
-				err := WriteFrame(conn, FrameResize, b[:])
+				err := stream.WriteFrame(conn, stream.FrameResize, b[:])
 				mu.Unlock()
 				if err != nil {
 					return
@@ -115,7 +118,7 @@ func (c *Client) Exec(ctx context.Context, namespace, pod string, o ExecOptions)
 		stderr = io.Discard
 	}
 	for {
-		typ, p, err := ReadFrame(br)
+		typ, p, err := stream.ReadFrame(br)
 		if err != nil {
 			if ctx.Err() != nil {
 				return -1, ctx.Err()
@@ -123,16 +126,16 @@ func (c *Client) Exec(ctx context.Context, namespace, pod string, o ExecOptions)
 			return -1, fmt.Errorf("exec stream ended early: %w", err)
 		}
 		switch typ {
-		case FrameStdout:
+		case stream.FrameStdout:
 			_, _ = stdout.Write(p)
-		case FrameStderr:
+		case stream.FrameStderr:
 			_, _ = stderr.Write(p)
-		case FrameExit:
+		case stream.FrameExit:
 			if len(p) != 4 {
 				return -1, errors.New("exec: malformed exit frame")
 			}
 			return int(int32(binary.BigEndian.Uint32(p))), nil
-		case FrameError:
+		case stream.FrameError:
 			return -1, fmt.Errorf("exec: %s", p)
 		}
 	}
@@ -156,7 +159,7 @@ func (c *Client) upgrade(ctx context.Context, path string, q url.Values) (net.Co
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
 	req.Header.Set("Connection", "Upgrade")
-	req.Header.Set("Upgrade", ExecUpgrade)
+	req.Header.Set("Upgrade", stream.ExecUpgrade)
 	if err := req.Write(conn); err != nil {
 		_ = conn.Close()
 		return nil, nil, fmt.Errorf("send exec request: %w", err)
@@ -177,8 +180,8 @@ func (c *Client) upgrade(ctx context.Context, path string, q url.Values) (net.Co
 
 // ImportImage sends an image archive (docker-archive or OCI layout tar) to
 // a node's containerd: node "" is the node the client talks to.
-func (c *Client) ImportImage(ctx context.Context, node string, archive io.Reader) (ImageList, error) {
-	var out ImageList
+func (c *Client) ImportImage(ctx context.Context, node string, archive io.Reader) (api.ImageList, error) {
+	var out api.ImageList
 	q := url.Values{}
 	if node != "" {
 		q.Set("node", node)
@@ -200,8 +203,8 @@ func (c *Client) ImportImage(ctx context.Context, node string, archive io.Reader
 
 // ListImages lists a node's images: node "" is the node the client talks
 // to.
-func (c *Client) ListImages(ctx context.Context, node string) (ImageList, error) {
-	var out ImageList
+func (c *Client) ListImages(ctx context.Context, node string) (api.ImageList, error) {
+	var out api.ImageList
 	q := url.Values{}
 	if node != "" {
 		q.Set("node", node)

@@ -17,7 +17,7 @@ func (c *Client) postObject(ctx context.Context, path string, q url.Values) (api
 	if err := c.do(ctx, http.MethodPost, path, q, nil, &raw); err != nil {
 		return nil, err
 	}
-	return DecodeObject(raw)
+	return api.DecodeObject(raw, api.DecodeOptions{Stored: true})
 }
 
 // Cordon marks a node unschedulable (or schedulable again with false).

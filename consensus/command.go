@@ -89,6 +89,32 @@ type Delete struct {
 	Keys []api.Key `json:"keys"`
 	// Preconditions are optional, at most one per key in Keys.
 	Preconditions []Precondition `json:"preconditions,omitempty"`
+	// Grace, if set, deletes the pods among Keys gracefully; objects of
+	// other kinds are removed as usual. Without it every object is removed
+	// at once (a forced delete, or a node removing a pod it has stopped).
+	Grace *Grace `json:"grace,omitempty"`
+}
+
+// Grace makes the deletion of pods graceful, as in Kubernetes. A pod that
+// may still run (bound to a node and neither Succeeded nor Failed) is not
+// removed but marked Terminating: metadata.deletionTimestamp becomes Time
+// plus the grace period, the moment by which it is due to be gone, and
+// metadata.deletionGracePeriodSeconds the grace period. Its node stops it
+// and then removes it with a plain Delete guarded by uid. An unbound or
+// finished pod, and any pod when the grace period is 0, is removed at once.
+// Marking a pod that is already Terminating never moves its deadline
+// later; a shorter grace period may move it earlier (both fields change).
+type Grace struct {
+	// Time is the proposer's clock when it proposed the delete, so that
+	// Apply never reads a clock. It must not be zero.
+	Time time.Time `json:"time"`
+	// Seconds, if set, overrides each pod's
+	// spec.terminationGracePeriodSeconds (whose default is 30). It must not
+	// be negative; 0 removes the pods at once.
+	Seconds *int64 `json:"seconds,omitempty"`
+	// Force lists keys among Keys removed at once whatever their state:
+	// pods whose node is lost, which no agent would stop and confirm.
+	Force []api.Key `json:"force,omitempty"`
 }
 
 // Type implements Command.
@@ -105,7 +131,7 @@ type Precondition struct {
 }
 
 // wireObject is how an object travels in commands and snapshots: the kind
-// next to the raw object, so the decoder can pick the Go type with api.New.
+// next to the raw object; api.DecodeObject picks the Go type by it.
 type wireObject struct {
 	Kind   string          `json:"kind"`
 	Object json.RawMessage `json:"object"`
@@ -135,6 +161,18 @@ func EncodePut(p Put) ([]byte, error) {
 // EncodeDelete returns the log entry for d.
 func EncodeDelete(d Delete) ([]byte, error) {
 	return encode(CmdDelete, d)
+}
+
+// EncodeCommand returns the log entry for c, a Put or a Delete: the one
+// encoder a proposer needs.
+func EncodeCommand(c Command) ([]byte, error) {
+	switch c := c.(type) {
+	case Put:
+		return EncodePut(c)
+	case Delete:
+		return EncodeDelete(c)
+	}
+	return nil, fmt.Errorf("encode command: %T is not a command", c)
 }
 
 func encode(t CommandType, payload any) ([]byte, error) {
@@ -195,17 +233,7 @@ func toWire(obj api.Object) (wireObject, error) {
 }
 
 func fromWire(wo wireObject) (api.Object, error) {
-	obj, err := api.New(wo.Kind)
-	if err != nil {
-		return nil, err
-	}
-	if err := strictUnmarshal(wo.Object, obj); err != nil {
-		return nil, fmt.Errorf("%s: %w", wo.Kind, err)
-	}
-	if got := obj.GetTypeMeta().Kind; got != wo.Kind {
-		return nil, fmt.Errorf("object of kind %q sent as %q", got, wo.Kind)
-	}
-	return obj, nil
+	return api.DecodeObject(wo.Object, api.DecodeOptions{Kind: wo.Kind, Stored: true})
 }
 
 // strictUnmarshal decodes exactly one JSON value into v, rejecting unknown

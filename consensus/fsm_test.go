@@ -337,6 +337,8 @@ func TestCommandRoundTrip(t *testing.T) {
 	}{
 		{"put", func() ([]byte, error) { return EncodePut(put) }, put},
 		{"delete", func() ([]byte, error) { return EncodeDelete(del) }, del},
+		{"put through EncodeCommand", func() ([]byte, error) { return EncodeCommand(put) }, put},
+		{"delete through EncodeCommand", func() ([]byte, error) { return EncodeCommand(del) }, del},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -356,6 +358,11 @@ func TestCommandRoundTrip(t *testing.T) {
 			}
 		})
 	}
+	t.Run("EncodeCommand refuses what is not a command", func(t *testing.T) {
+		if _, err := EncodeCommand(nil); err == nil {
+			t.Errorf("got no error, want one")
+		}
+	})
 	t.Run("unregistered kind cannot be encoded", func(t *testing.T) {
 		c := cm("default", "a", nil, nil)
 		c.Kind = "Gadget"

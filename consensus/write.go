@@ -25,22 +25,19 @@ func (s *Store) applyPut(index uint64, p Put) ([]api.Object, error) {
 	return stored, nil
 }
 
-// applyDelete runs d as the write at Raft index. It returns the deleted
-// objects as they were last stored.
+// applyDelete runs d as the write at Raft index. It returns, one per key,
+// the removed objects as they were last stored and the pods marked
+// Terminating as they are now stored.
 func (s *Store) applyDelete(index uint64, d Delete) ([]api.Object, error) {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	changes, err := s.planDelete(d)
+	changes, result, err := s.planDelete(index, d)
 	if err != nil {
 		s.commit(index, nil)
 		return nil, err
 	}
 	s.commit(index, changes)
-	deleted := make([]api.Object, len(changes))
-	for i, c := range changes {
-		deleted[i] = c.old
-	}
-	return deleted, nil
+	return result, nil
 }
 
 // advance records that the entry at index was applied without changing
@@ -91,7 +88,7 @@ func (s *Store) planPut(index uint64, p Put) (changes []change, stored []api.Obj
 			m.CreationTimestamp = &ts
 			m.Generation = 1
 			if p.Mode == ModeApply {
-				m.DeletionTimestamp = nil
+				m.DeletionTimestamp, m.DeletionGracePeriodSeconds = nil, nil
 			}
 			m.ResourceVersion = rv
 			changes = append(changes, change{new: obj})
@@ -100,8 +97,10 @@ func (s *Store) planPut(index uint64, p Put) (changes []change, stored []api.Obj
 		}
 		om := old.GetObjectMeta()
 		m.UID, m.CreationTimestamp, m.Generation = om.UID, om.CreationTimestamp, om.Generation
-		if p.Mode == ModeApply {
-			m.DeletionTimestamp = om.DeletionTimestamp
+		if p.Mode == ModeApply || om.DeletionTimestamp != nil {
+			// A graceful deletion, once started, is only ever changed by
+			// another delete: no write brings the object back.
+			m.DeletionTimestamp, m.DeletionGracePeriodSeconds = om.DeletionTimestamp, om.DeletionGracePeriodSeconds
 		}
 		if p.Mode != ModeStatus && !api.SpecEqual(old, obj) {
 			m.Generation++
@@ -120,32 +119,79 @@ func (s *Store) planPut(index uint64, p Put) (changes []change, stored []api.Obj
 	return changes, stored, nil
 }
 
-func (s *Store) planDelete(d Delete) ([]change, error) {
+func (s *Store) planDelete(index uint64, d Delete) (changes []change, result []api.Object, err error) {
 	if err := validateDelete(d); err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	force := map[api.Key]bool{}
+	if d.Grace != nil {
+		for _, k := range d.Grace.Force {
+			force[k] = true
+		}
 	}
 	pre := make(map[api.Key]Precondition, len(d.Preconditions))
 	for _, p := range d.Preconditions {
 		pre[p.Key] = p
 	}
-	changes := make([]change, 0, len(d.Keys))
+	changes = make([]change, 0, len(d.Keys))
+	result = make([]api.Object, 0, len(d.Keys))
 	for _, key := range d.Keys {
 		old := s.lookup(key)
 		if old == nil {
-			return nil, fmt.Errorf("delete %s: %w", key, ErrNotFound)
+			return nil, nil, fmt.Errorf("delete %s: %w", key, ErrNotFound)
 		}
 		if p, ok := pre[key]; ok {
 			om := old.GetObjectMeta()
 			if p.ResourceVersion != "" && p.ResourceVersion != om.ResourceVersion {
-				return nil, fmt.Errorf("delete %s: resourceVersion is %s, not %s: %w", key, om.ResourceVersion, p.ResourceVersion, ErrConflict)
+				return nil, nil, fmt.Errorf("delete %s: resourceVersion is %s, not %s: %w", key, om.ResourceVersion, p.ResourceVersion, ErrConflict)
 			}
 			if p.UID != "" && p.UID != om.UID {
-				return nil, fmt.Errorf("delete %s: uid is %s, not %s: %w", key, om.UID, p.UID, ErrConflict)
+				return nil, nil, fmt.Errorf("delete %s: uid is %s, not %s: %w", key, om.UID, p.UID, ErrConflict)
+			}
+		}
+		if pod, ok := old.(*api.Pod); ok && d.Grace != nil && !force[key] {
+			if marked, keep := terminating(pod, *d.Grace, index); keep {
+				if marked != nil {
+					changes = append(changes, change{old: old, new: marked})
+					result = append(result, marked)
+				} else {
+					result = append(result, old)
+				}
+				continue
 			}
 		}
 		changes = append(changes, change{old: old})
+		result = append(result, old)
 	}
-	return changes, nil
+	return changes, result, nil
+}
+
+// terminating applies a graceful delete to a stored pod. keep is false
+// when the pod must be removed at once (unbound, finished, or no grace).
+// Otherwise marked is the pod marked Terminating, stamped with index, or
+// nil if it is already Terminating with a deadline no later than this
+// delete's.
+func terminating(pod *api.Pod, g Grace, index uint64) (marked *api.Pod, keep bool) {
+	seconds := int64(api.DefaultTerminationGracePeriodSeconds)
+	switch {
+	case g.Seconds != nil:
+		seconds = *g.Seconds
+	case pod.Spec.TerminationGracePeriodSeconds != nil:
+		seconds = *pod.Spec.TerminationGracePeriodSeconds
+	}
+	finished := pod.Status.Phase == api.PodSucceeded || pod.Status.Phase == api.PodFailed
+	if pod.Spec.NodeName == "" || finished || seconds <= 0 {
+		return nil, false
+	}
+	deadline := g.Time.UTC().Truncate(time.Second).Add(time.Duration(seconds) * time.Second)
+	if old := pod.DeletionTimestamp; old != nil && !deadline.Before(*old) {
+		return nil, true
+	}
+	marked = api.DeepCopy(pod)
+	marked.DeletionTimestamp = &deadline
+	marked.DeletionGracePeriodSeconds = &seconds
+	marked.ResourceVersion = strconv.FormatUint(index, 10)
+	return marked, true
 }
 
 // checkPreconditions compares the resourceVersion and uid an input object
@@ -219,6 +265,25 @@ func validatePut(p Put) error {
 func validateDelete(d Delete) error {
 	if len(d.Keys) == 0 {
 		return fmt.Errorf("delete: no keys: %w", ErrInvalid)
+	}
+	if g := d.Grace; g != nil {
+		if g.Time.IsZero() {
+			return fmt.Errorf("delete: graceful without a time: %w", ErrInvalid)
+		}
+		if g.Seconds != nil && *g.Seconds < 0 {
+			return fmt.Errorf("delete: grace period %d s is negative: %w", *g.Seconds, ErrInvalid)
+		}
+	}
+	deleted := make(map[api.Key]bool, len(d.Keys))
+	for _, key := range d.Keys {
+		deleted[key] = true
+	}
+	if d.Grace != nil {
+		for _, k := range d.Grace.Force {
+			if !deleted[k] {
+				return fmt.Errorf("delete: forced %s, which is not deleted: %w", k, ErrInvalid)
+			}
+		}
 	}
 	seen := make(map[api.Key]bool, len(d.Keys))
 	for _, key := range d.Keys {

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shoal-dev/shoal/client"
+	"github.com/shoal-dev/shoal/api"
 )
 
 func TestCLIVerbs(t *testing.T) {
@@ -30,6 +30,19 @@ metadata:
   namespace: team
 data:
   mode: fast
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  namespace: team
+spec:
+  selector:
+    app: web
+  ports:
+  - name: http
+    port: 80
+    targetPort: http
 `), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -46,9 +59,9 @@ data:
 	// Watch from the start: the stream must report the apply.
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	events := make(chan client.WatchEvent, 16)
+	events := make(chan api.WatchEvent, 16)
 	go func() {
-		_ = a.Client().Watch(ctx, "team", []string{"configmaps"}, func(ev client.WatchEvent) bool {
+		_ = a.Client().Watch(ctx, "team", []string{"configmaps"}, func(ev api.WatchEvent) bool {
 			events <- ev
 			return true
 		})
@@ -79,6 +92,9 @@ data:
 		{"get by selector (none)", []string{"get", "cm", "-n", "team", "-l", "app=nothing", "-o", "name"}, nil},
 		{"token", []string{"token", "--data-dir", a.DataDir}, []string{"SHOAL-1-"}},
 		{"namespaces", []string{"get", "ns"}, []string{"team"}},
+		{"get svc", []string{"get", "svc", "-n", "team", "-o", "wide"}, []string{"NAME   TYPE        CLUSTER-IP", "EXTERNAL-IP   PORT(S)   SELECTOR", "web    ClusterIP", "80/TCP    app=web"}},
+		{"get endpoints", []string{"get", "ep", "-n", "team"}, []string{"NAME   ENDPOINTS   AGE", "web    <none>"}},
+		{"describe svc", []string{"describe", "svc", "web", "-n", "team"}, []string{"Selector:                app=web", "TargetPort:              http/TCP", "Endpoints:               <none>"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/shoal-dev/shoal/api"
-	"github.com/shoal-dev/shoal/client"
 	"github.com/shoal-dev/shoal/internal/testcluster"
 )
 
@@ -64,14 +63,14 @@ func readyNodes(a *testcluster.Agent) ([]string, error) {
 	return ready, nil
 }
 
-func status(a *testcluster.Agent) (client.Status, error) {
+func status(a *testcluster.Agent) (api.Status, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return a.Client().Status(ctx)
 }
 
 // roles counts members by Raft role among alive members.
-func roles(st client.Status) map[string]int {
+func roles(st api.Status) map[string]int {
 	out := map[string]int{}
 	for _, m := range st.Members {
 		if m.Status == "alive" {

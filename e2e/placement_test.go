@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/shoal-dev/shoal/api"
-	"github.com/shoal-dev/shoal/client"
 	"github.com/shoal-dev/shoal/internal/testcluster"
 )
 
@@ -316,7 +315,7 @@ func TestFreeResourcesCountRequests(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		free, err := api.ParseQuantity(obj.GetObjectMeta().Annotations[client.AnnotationFreeCPU])
+		free, err := api.ParseQuantity(obj.GetObjectMeta().Annotations[api.AnnotationFreeCPU])
 		if err != nil {
 			return err
 		}

@@ -48,6 +48,9 @@ type Meta struct {
 	PodCIDR string `json:"pc,omitempty"`
 	// Version is the Shoal version the node runs.
 	Version string `json:"v,omitempty"`
+	// Runtime is the container runtime the node runs pods with
+	// ("containerd"), empty if it runs none.
+	Runtime string `json:"rt,omitempty"`
 }
 
 // clone returns a copy of m that shares no map with it.

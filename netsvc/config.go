@@ -59,17 +59,9 @@ func (cfg RouteConfig) parse() (routeConfig, error) {
 		{"ServiceCIDR", cfg.ServiceCIDR, &rc.service},
 		{"LocalPodCIDR", cfg.LocalPodCIDR, &rc.local},
 	} {
-		p, err := netip.ParsePrefix(f.v)
-		switch {
-		case err != nil || !p.Addr().Is4():
-			errs = append(errs, fmt.Errorf("netsvc: %s %q: want an IPv4 CIDR like 10.42.0.0/16", f.name, f.v))
-		case p.Masked() != p:
-			errs = append(errs, fmt.Errorf("netsvc: %s %q: host bits set, did you mean %s?", f.name, f.v, p.Masked()))
-		case p.Bits() == 0:
-			errs = append(errs, fmt.Errorf("netsvc: %s %q: covers every address", f.name, f.v))
-		default:
-			*f.dst = p
-		}
+		p, err := parseV4Prefix(f.name, f.v)
+		*f.dst = p
+		errs = append(errs, err)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return routeConfig{}, err
@@ -98,4 +90,18 @@ func (rc routeConfig) peerProblem(p Peer) string {
 		return fmt.Sprintf("address %s is inside the cluster or service CIDR", p.Addr)
 	}
 	return ""
+}
+
+// parseV4Prefix parses the IPv4 CIDR v of the field name.
+func parseV4Prefix(name, v string) (netip.Prefix, error) {
+	p, err := netip.ParsePrefix(v)
+	switch {
+	case err != nil || !p.Addr().Is4():
+		return netip.Prefix{}, fmt.Errorf("netsvc: %s %q: want an IPv4 CIDR like 10.42.0.0/16", name, v)
+	case p.Masked() != p:
+		return netip.Prefix{}, fmt.Errorf("netsvc: %s %q: host bits set, did you mean %s?", name, v, p.Masked())
+	case p.Bits() == 0:
+		return netip.Prefix{}, fmt.Errorf("netsvc: %s %q: covers every address", name, v)
+	}
+	return p, nil
 }

@@ -11,7 +11,6 @@ import (
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
-	"sigs.k8s.io/knftables"
 )
 
 // RouteProtocol is the rtnetlink protocol number on every route Routes
@@ -26,16 +25,17 @@ type Peer struct {
 	Addr    netip.Addr
 }
 
-// Routes keeps this node's routes to other nodes' pod networks, the
-// unreachable routes for the cluster and service ranges, and the nftables
-// table. Its methods are safe for concurrent use; they act on the network
+// Routes keeps this node's routes to other nodes' pod networks, an
+// unreachable route for the cluster range and a route into lo for the
+// service range (so this node's own processes can open connections to
+// service IPs, which Table DNATs on the way out, and anything Table does
+// not DNAT goes nowhere). Its methods are safe for concurrent use; they act on the network
 // namespace of the calling thread.
 type Routes struct {
 	cfg routeConfig
 
 	mu      sync.Mutex
-	nft     knftables.Interface // made by the first sync
-	skipped map[string]string   // peer → why it was skipped, to log changes only
+	skipped map[string]string // peer → why it was skipped, to log changes only
 }
 
 // NewRoutes checks cfg. It changes nothing: Sync installs.
@@ -47,32 +47,44 @@ func NewRoutes(cfg RouteConfig) (*Routes, error) {
 	return &Routes{cfg: rc}, nil
 }
 
-// route is one route Routes wants: a gateway, or none for unreachable.
+// route is one route Routes wants: a gateway, the loopback device (lo),
+// or neither for unreachable.
 type route struct {
 	dst netip.Prefix
 	gw  netip.Addr
+	lo  bool
 }
 
 func (rt route) String() string {
-	if rt.gw.IsValid() {
+	switch {
+	case rt.gw.IsValid():
 		return rt.dst.String() + " via " + rt.gw.String()
+	case rt.lo:
+		return rt.dst.String() + " dev lo"
 	}
 	return "unreachable " + rt.dst.String()
 }
 
-func (rt route) netlink() *netlink.Route {
+func (rt route) netlink() (*netlink.Route, error) {
 	nr := &netlink.Route{Dst: ipNet(rt.dst), Protocol: RouteProtocol, Table: unix.RT_TABLE_MAIN}
-	if rt.gw.IsValid() {
+	switch {
+	case rt.gw.IsValid():
 		nr.Gw = net.IP(rt.gw.AsSlice())
-	} else {
+	case rt.lo:
+		lo, err := netlink.LinkByName("lo")
+		if err != nil {
+			return nil, fmt.Errorf("find lo: %w", err)
+		}
+		nr.LinkIndex, nr.Scope = lo.Attrs().Index, netlink.SCOPE_LINK
+	default:
 		nr.Type = unix.RTN_UNREACHABLE
 	}
-	return nr
+	return nr, nil
 }
 
 // Sync makes this node's routes match peers: one route per peer's pod
-// network via its address, unreachable routes for the cluster and service
-// ranges, the nftables table, and (only when iptables' FORWARD policy is
+// network via its address, an unreachable route for the cluster range, a
+// route into lo for the service range, and (only when iptables' FORWARD policy is
 // DROP) accept rules for pod traffic there. Peers that are invalid, claim this
 // node's pod network or repeat another's are skipped. Routes it installed
 // for peers no longer listed are removed. Sync is idempotent; it returns
@@ -82,9 +94,6 @@ func (r *Routes) Sync(peers []Peer) error {
 	defer r.mu.Unlock()
 	ctx := context.Background()
 	var errs []error
-	if err := r.syncTable(ctx); err != nil {
-		errs = append(errs, err)
-	}
 	if err := r.syncForward(ctx); err != nil {
 		errs = append(errs, err)
 	}
@@ -98,7 +107,11 @@ func (r *Routes) Sync(peers []Peer) error {
 			delete(have, rt)
 			continue
 		}
-		if err := netlink.RouteReplace(rt.netlink()); err != nil {
+		nr, err := rt.netlink()
+		if err == nil {
+			err = netlink.RouteReplace(nr)
+		}
+		if err != nil {
 			errs = append(errs, fmt.Errorf("netsvc: route %s: %w", rt, err))
 			continue
 		}
@@ -120,7 +133,7 @@ func (r *Routes) Sync(peers []Peer) error {
 // wanted lists the routes for peers, sorted, logging skipped peers when
 // the reason is new.
 func (r *Routes) wanted(peers []Peer) []route {
-	want := []route{{dst: r.cfg.cluster}, {dst: r.cfg.service}}
+	want := []route{{dst: r.cfg.cluster}, {dst: r.cfg.service, lo: true}}
 	taken := map[netip.Prefix]string{}
 	skipped := map[string]string{}
 	for _, p := range peers {
@@ -161,6 +174,8 @@ func ours() (map[route]netlink.Route, error) {
 		rt := route{dst: prefixOf(nr.Dst)}
 		if gw, ok := netip.AddrFromSlice(nr.Gw.To4()); ok && nr.Gw != nil {
 			rt.gw = gw
+		} else if l, err := netlink.LinkByIndex(nr.LinkIndex); err == nil && nr.Type == unix.RTN_UNICAST && l.Attrs().Name == "lo" {
+			rt.lo = true
 		} else if nr.Type != unix.RTN_UNREACHABLE {
 			rt.gw = netip.IPv4Unspecified() // ours but unlike anything we make: never matches
 		}
@@ -169,8 +184,8 @@ func ours() (map[route]netlink.Route, error) {
 	return out, nil
 }
 
-// Close removes every route Routes installed, its nftables table and its
-// iptables FORWARD rules.
+// Close removes every route Routes installed and its iptables FORWARD
+// rules.
 func (r *Routes) Close() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -183,9 +198,6 @@ func (r *Routes) Close() error {
 		if err := netlink.RouteDel(&nr); err != nil && !errors.Is(err, unix.ESRCH) {
 			errs = append(errs, fmt.Errorf("netsvc: remove route %s: %w", rt, err))
 		}
-	}
-	if err := r.deleteTable(context.Background()); err != nil {
-		errs = append(errs, err)
 	}
 	if err := r.deleteForward(context.Background()); err != nil {
 		errs = append(errs, err)

@@ -2,6 +2,7 @@ package netsvc
 
 import (
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/shoal-dev/shoal/api"
@@ -64,4 +65,15 @@ type Endpoint struct {
 	Port uint16
 	// Local is true when the pod runs on this node.
 	Local bool
+}
+
+// Equal reports whether s and o program the same rules.
+func (s Service) Equal(o Service) bool {
+	return s.Namespace == o.Namespace && s.Name == o.Name && s.ClusterIP == o.ClusterIP &&
+		slices.Equal(s.ExternalIPs, o.ExternalIPs) && slices.Equal(s.LoadBalancerIPs, o.LoadBalancerIPs) &&
+		s.AffinityTimeout == o.AffinityTimeout && s.ExternalLocal == o.ExternalLocal && s.InternalLocal == o.InternalLocal &&
+		slices.EqualFunc(s.Ports, o.Ports, func(a, b ServicePort) bool {
+			return a.Name == b.Name && a.Protocol == b.Protocol && a.Port == b.Port && a.NodePort == b.NodePort &&
+				slices.Equal(a.Endpoints, b.Endpoints)
+		})
 }

@@ -140,7 +140,7 @@ func volumeOn(node string) podOpt {
 		if p.Annotations == nil {
 			p.Annotations = map[string]string{}
 		}
-		p.Annotations[AnnotationVolumeNode] = node
+		p.Annotations[api.AnnotationVolumeNode] = node
 	}
 }
 

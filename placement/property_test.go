@@ -233,7 +233,7 @@ func (m *model) apply(node string, p *api.Pod) {
 // fit is the first filter (in the documented order) that rejects p on node.
 func (m *model) fit(node string, p *api.Pod) reason {
 	n := m.nodes[node]
-	pin := p.Annotations[AnnotationVolumeNode]
+	pin := p.Annotations[api.AnnotationVolumeNode]
 	req := PodRequests(p)
 	free := m.free[node]
 	switch {
@@ -356,7 +356,7 @@ func modelShape(p *api.Pod) string {
 		keys = append(keys, k+"="+v)
 	}
 	sort.Strings(keys)
-	return fmt.Sprint(keys, p.Annotations[AnnotationVolumeNode], req.MilliCPU, req.Memory, hostPorts(p))
+	return fmt.Sprint(keys, p.Annotations[api.AnnotationVolumeNode], req.MilliCPU, req.Memory, hostPorts(p))
 }
 
 // modelMessage formats reason counts independently of reasonCounts.message.

@@ -30,6 +30,8 @@ func TestBatch(t *testing.T) {
 		{"binpack fills one node first", three(), []*api.Pod{pod("p0", requests("1", "")), pod("p1", requests("1", "")), pod("p2", requests("1", "")), pod("p3", requests("1", "")), pod("p4", requests("1", ""))}, Binpack, "a:4 b:1"},
 		{"resources run out within the batch", newCluster().node("a", "1", "1Gi").node("b", "2", "1Gi"), replicas("web", 4, requests("1", "")), Spread, "a:1 b:2"},
 		{"host ports conflict within the batch", three(), replicas("web", 5, hostPort(8080)), Spread, "a:1 b:1 c:1"},
+		{"a Terminating pod's resources stay taken until it is gone", newCluster().node("a", "2", "1Gi").node("b", "2", "1Gi").bound(pod("old", requests("2", ""), terminating), "a"),
+			replicas("web", 2, requests("1", "")), Spread, "b:2"},
 		{"pod count runs out within the batch", newCluster().node("a", "4", "4Gi", maxPods(2)).node("b", "4", "4Gi", maxPods(1)), replicas("web", 4), Spread, "a:2 b:1"},
 	}
 	for _, tt := range tests {
@@ -213,4 +215,10 @@ func TestPodScheduledCondition(t *testing.T) {
 			}
 		})
 	}
+}
+
+// terminating marks a pod Terminating (deleted, its node stopping it).
+func terminating(p *api.Pod) {
+	ts := time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
+	p.DeletionTimestamp = &ts
 }

@@ -93,7 +93,7 @@ func (s *state) place(pod *api.Pod) Decision {
 	p := &podInfo{
 		req:   PodRequests(pod),
 		ports: hostPorts(pod),
-		class: s.classFor(pod.Spec.NodeSelector, pod.Annotations[AnnotationVolumeNode]),
+		class: s.classFor(pod.Spec.NodeSelector, pod.Annotations[api.AnnotationVolumeNode]),
 		owner: s.ownerFor(ownerKey(pod)),
 		hash:  podHash(pod),
 	}

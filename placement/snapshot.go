@@ -8,11 +8,6 @@ import (
 // one owner are spread across zones as well as nodes.
 const ZoneLabel = "topology.kubernetes.io/zone"
 
-// AnnotationVolumeNode on a pod names the node that holds its volume (set by
-// the StatefulSet controller when a pod's claim lives on a node). The pod may
-// only be placed on that node.
-const AnnotationVolumeNode = "shoal.dev/volume-node"
-
 // DefaultMaxPods is how many pods a node holds when its status does not say.
 const DefaultMaxPods = 110
 

@@ -22,10 +22,12 @@ type fakeRuntime struct {
 	pid    uint32
 	// stopGate, when set, holds StopContainer until it is closed.
 	stopGate chan struct{}
+	// graces records the grace of every StopContainer call, by container.
+	graces map[string][]time.Duration
 }
 
 func newFakeRuntime() *fakeRuntime {
-	return &fakeRuntime{ctrs: map[string]*runtime.ContainerInfo{}, starts: map[string]int{}, exits: make(chan string, 64)}
+	return &fakeRuntime{ctrs: map[string]*runtime.ContainerInfo{}, starts: map[string]int{}, exits: make(chan string, 64), graces: map[string][]time.Duration{}}
 }
 
 func (f *fakeRuntime) GetImage(_ context.Context, ref string) (runtime.ImageInfo, error) {
@@ -69,8 +71,9 @@ func (f *fakeRuntime) exit(id string, code int32, oom bool) {
 	f.exits <- id
 }
 
-func (f *fakeRuntime) StopContainer(_ context.Context, id string, _ time.Duration) error {
+func (f *fakeRuntime) StopContainer(_ context.Context, id string, grace time.Duration) error {
 	f.mu.Lock()
+	f.graces[id] = append(f.graces[id], grace)
 	gate := f.stopGate
 	f.mu.Unlock()
 	if gate != nil {

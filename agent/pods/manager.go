@@ -46,6 +46,9 @@ type Config struct {
 	// Events receives the events of pods (pulled, started, back-off…);
 	// nil drops them.
 	Events EventSink
+	// Remove removes from the cluster a Terminating pod this node has
+	// stopped and cleaned up, guarded by its uid; nil leaves it (tests).
+	Remove PodRemover
 	Logger *slog.Logger
 }
 
@@ -67,6 +70,13 @@ type Manager struct {
 	resync chan struct{}
 	// leaving is set when the node leaves the cluster: it runs no pods.
 	leaving atomic.Bool
+	// stopped holds the uids of Terminating pods stopped and cleaned up
+	// here, until the cluster has removed them; removing holds the ones
+	// whose removal is under way; retryStop paces another attempt to stop
+	// a pod whose cleanup failed.
+	stopped   map[string]bool
+	removing  map[string]bool
+	retryStop map[string]time.Time
 }
 
 // New returns a Manager; Run starts it.
@@ -82,12 +92,15 @@ func New(cfg Config, rt Runtime, net Network, view View, sink StatusSink) *Manag
 	}
 	return &Manager{
 		cfg: cfg, rt: rt, net: net, view: view,
-		reporter: newReporter(sink, cfg.Logger),
-		events:   newRecorder(cfg.Events, cfg.NodeName, cfg.Logger),
-		logger:   cfg.Logger,
-		workers:  map[string]*worker{},
-		byID:     map[string]*worker{},
-		resync:   make(chan struct{}, 1),
+		reporter:  newReporter(sink, cfg.Logger),
+		events:    newRecorder(cfg.Events, cfg.NodeName, cfg.Logger),
+		logger:    cfg.Logger,
+		workers:   map[string]*worker{},
+		byID:      map[string]*worker{},
+		resync:    make(chan struct{}, 1),
+		stopped:   map[string]bool{},
+		removing:  map[string]bool{},
+		retryStop: map[string]time.Time{},
 	}
 }
 
@@ -188,18 +201,27 @@ func ownedBy(p *api.Pod, kind string) bool {
 	return false
 }
 
-// sync starts workers for new pods, hands changed pods to theirs, and
-// stops the workers of pods that are gone.
+// sync starts workers for new pods, hands changed pods to theirs, stops
+// the workers of pods that are gone or Terminating, and removes from the
+// cluster the Terminating pods it has stopped.
 func (m *Manager) sync(ctx context.Context) {
 	want := m.assigned()
+	doomed := m.terminatingHere()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for uid, w := range m.workers {
-		if _, ok := want[uid]; !ok && !w.stopping() {
-			m.logger.Info("pod left this node; stopping it", "pod", w.key)
-			w.stop()
+		if _, ok := want[uid]; ok || w.stopping() {
+			continue
 		}
+		if p, ok := doomed[uid]; ok {
+			m.logger.Info("pod is terminating; stopping it", "pod", w.key, "grace", remainingGrace(p, time.Now()))
+			w.stopFor(remainingGrace(p, time.Now()), true)
+			continue
+		}
+		m.logger.Info("pod left this node; stopping it", "pod", w.key)
+		w.stop()
 	}
+	m.finishTerminating(ctx, doomed)
 	terminating := map[string]bool{}
 	for _, w := range m.workers {
 		if w.stopping() {
@@ -218,26 +240,45 @@ func (m *Manager) sync(ctx context.Context) {
 			// its grace period here: at most one runs at a time.
 			continue
 		}
-		w := newWorker(m, p)
-		wctx, cancel := context.WithCancel(ctx)
-		w.cancel = cancel
-		m.workers[uid] = w
-		for _, c := range w.all() {
-			m.byID[c.id] = w
-		}
-		m.wg.Add(1)
-		go func() {
-			defer m.wg.Done()
-			w.run(wctx)
-			m.forget(w)
-		}()
+		m.startWorker(ctx, p, nil)
 	}
 }
 
-// forget drops a finished worker.
+// startWorker runs a worker for p; with stopGrace set, a worker that only
+// stops the Terminating pod p (within that grace) and cleans up. The
+// caller holds mu.
+func (m *Manager) startWorker(ctx context.Context, p *api.Pod, stopGrace *time.Duration) {
+	w := newWorker(m, p)
+	wctx, cancel := context.WithCancel(ctx)
+	w.cancel = cancel
+	if stopGrace != nil {
+		w.stopFor(*stopGrace, true) // before it runs: it never starts anything
+	}
+	m.workers[p.UID] = w
+	for _, c := range w.all() {
+		m.byID[c.id] = w
+	}
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		w.run(wctx)
+		m.forget(w)
+	}()
+}
+
+// forget drops a finished worker; a Terminating pod it stopped and
+// cleaned up is marked for removal from the cluster.
 func (m *Manager) forget(w *worker) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if w.remove {
+		if w.cleaned {
+			m.stopped[w.uid] = true
+			delete(m.retryStop, w.uid)
+		} else {
+			m.retryStop[w.uid] = time.Now().Add(pollInterval)
+		}
+	}
 	if m.workers[w.uid] == w {
 		delete(m.workers, w.uid)
 	}

@@ -2,6 +2,7 @@ package pods
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -68,6 +69,13 @@ type harness struct {
 	net    *fakeNetwork
 	fenced atomic.Bool
 	stop   func()
+
+	// removed records the pods the node removed from the cluster, and
+	// early the ones it removed while their sandbox or a container of
+	// theirs was still there.
+	mu      sync.Mutex
+	removed []string
+	early   []string
 }
 
 func newHarness(t *testing.T) *harness {
@@ -90,6 +98,7 @@ func (h *harness) start() {
 		Backoff:    probe.Backoff{Initial: 20 * time.Millisecond, Max: 100 * time.Millisecond, ResetAfter: time.Minute},
 		Fenced:     h.fenced.Load,
 		GCInterval: 100 * time.Millisecond,
+		Remove:     h.remove,
 		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}, h.rt, h.net, h.c.store, func(_ context.Context, ps []*api.Pod) error {
 		objs := make([]api.Object, len(ps))
@@ -101,6 +110,46 @@ func (h *harness) start() {
 	done := make(chan struct{})
 	go func() { _ = m.Run(ctx); close(done) }()
 	h.stop = func() { cancel(); <-done }
+}
+
+// remove is the node's removal of a pod it stopped: a Delete guarded by
+// uid, as the agent commits it.
+func (h *harness) remove(_ context.Context, key api.Key, uid string) error {
+	h.mu.Lock()
+	_, sandbox := h.net.Lookup(uid)
+	var ctrs int
+	if list, err := h.rt.ListContainers(context.Background()); err == nil {
+		for _, c := range list {
+			if c.Labels[LabelPodUID] == uid {
+				ctrs++
+			}
+		}
+	}
+	if sandbox || ctrs > 0 {
+		h.early = append(h.early, fmt.Sprintf("%s (sandbox %v, %d containers)", key.Name, sandbox, ctrs))
+	}
+	h.mu.Unlock()
+	cmd, err := consensus.EncodeDelete(consensus.Delete{Keys: []api.Key{key}, Preconditions: []consensus.Precondition{{Key: key, UID: uid}}})
+	err = h.c.apply(h.t, cmd, err)
+	if errors.Is(err, consensus.ErrNotFound) || errors.Is(err, consensus.ErrConflict) {
+		return nil
+	}
+	if err == nil {
+		h.mu.Lock()
+		h.removed = append(h.removed, key.Name+"/"+uid)
+		h.mu.Unlock()
+	}
+	return err
+}
+
+// terminate deletes a pod gracefully, as a user or controller does.
+func (h *harness) terminate(name string, seconds *int64) {
+	h.t.Helper()
+	key := api.Key{Kind: "Pod", Namespace: "default", Name: name}
+	cmd, err := consensus.EncodeDelete(consensus.Delete{Keys: []api.Key{key}, Grace: &consensus.Grace{Time: time.Now(), Seconds: seconds}})
+	if err := h.c.apply(h.t, cmd, err); err != nil {
+		h.t.Fatal(err)
+	}
 }
 
 func (h *harness) addPod(name string, mutate func(*api.Pod)) {

@@ -51,6 +51,14 @@ type worker struct {
 	// failed is set when an init container failed for good.
 	failed bool
 	conds  map[api.PodConditionType]api.PodCondition
+
+	// grace, if set before stopCh closes, replaces the pod's own grace
+	// period when stopping it; remove says the pod is Terminating and is
+	// removed from the cluster once stopped; cleaned is set when terminate
+	// stopped everything and cleaned up.
+	grace   *time.Duration
+	remove  bool
+	cleaned bool
 }
 
 func newWorker(m *Manager, pod *api.Pod) *worker {
@@ -115,6 +123,16 @@ func (w *worker) stop() {
 	}
 }
 
+// stopFor is stop with the grace period given, for a Terminating pod
+// (remove: once stopped, it is removed from the cluster).
+func (w *worker) stopFor(grace time.Duration, remove bool) {
+	if w.stopping() {
+		return
+	}
+	w.grace, w.remove = &grace, remove
+	w.stop()
+}
+
 func (w *worker) stopping() bool {
 	select {
 	case <-w.stopCh:
@@ -128,6 +146,11 @@ func (w *worker) stopping() bool {
 // ends (the agent stops: containers keep running for the next agent).
 func (w *worker) run(ctx context.Context) {
 	defer close(w.done)
+	if w.stopping() {
+		// Started only to stop a Terminating pod: never start anything.
+		w.terminate()
+		return
+	}
 	w.restore(ctx)
 	timer := time.NewTimer(0)
 	defer timer.Stop()
@@ -472,6 +495,9 @@ func (w *worker) terminate() {
 	if g := pod.Spec.TerminationGracePeriodSeconds; g != nil {
 		grace = time.Duration(*g) * time.Second
 	}
+	if w.grace != nil {
+		grace = *w.grace
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), grace+30*time.Second)
 	defer cancel()
 	for _, c := range w.all() {
@@ -499,6 +525,7 @@ func (w *worker) terminate() {
 		w.m.logger.Warn("pod cleanup incomplete; garbage collection retries", "pod", pod.Namespace+"/"+pod.Name, "err", err)
 		return
 	}
+	w.cleaned = true
 	w.m.logger.Info("pod removed from node", "pod", pod.Namespace+"/"+pod.Name)
 }
 

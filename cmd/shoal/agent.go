@@ -17,6 +17,9 @@ import (
 	"github.com/shoal-dev/shoal/placement"
 )
 
+// clusterWide ends the help of the flags of cluster-wide settings.
+const clusterWide = " (cluster-wide: recorded when the cluster is created; other agents take it from the cluster)"
+
 func newAgentCmd(g *globals) *cobra.Command {
 	var (
 		cfg              agent.Config
@@ -31,7 +34,12 @@ func newAgentCmd(g *globals) *cobra.Command {
 
 Without --join it starts a new cluster and prints the command that joins
 other machines. With --join HOST[:PORT] --token TOKEN it joins an existing
-cluster. Restarted with the same --data-dir it rejoins by itself.`,
+cluster. Restarted with the same --data-dir it rejoins by itself.
+
+The cluster-wide settings (--cluster-cidr, --service-cidr, --cluster-domain,
+--node-port-range, --node-grace, --fence-after) are recorded when the
+cluster is created. A joining or restarting agent takes them from the
+cluster; one given such a flag with another value refuses to start.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
@@ -57,6 +65,10 @@ cluster. Restarted with the same --data-dir it rejoins by itself.`,
 				cfg.Memory = q.Value()
 			}
 			cfg.Placement = placement.Strategy(strategy)
+			cfg.ExplicitFlags = map[string]bool{}
+			for _, name := range agent.SettingFlags() {
+				cfg.ExplicitFlags[name] = cmd.Flags().Changed(name)
+			}
 			var level slog.Level
 			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
 				return fmt.Errorf("--log-level %q: want debug, info, warn or error", logLevel)
@@ -83,12 +95,12 @@ cluster. Restarted with the same --data-dir it rejoins by itself.`,
 	f.BoolVar(&cfg.LeaveOnTerminate, "leave-on-terminate", false, "leave the cluster gracefully on SIGTERM")
 	f.DurationVar(&cfg.VoterGrace, "voter-grace", agent.DefaultVoterGrace, "how long a voter must be dead before it is replaced")
 	f.StringVar(&strategy, "placement", string(placement.Spread), "pod placement: spread (least-allocated) or binpack (most-allocated)")
-	f.DurationVar(&cfg.NodeGrace, "node-grace", agent.DefaultNodeGrace, "how long a node may be NotReady before its pods are replaced elsewhere")
-	f.DurationVar(&cfg.FenceAfter, "fence-after", agent.DefaultFenceAfter, "how long an agent cut off from a Raft majority keeps its StatefulSet pods")
-	f.StringVar(&cfg.ClusterCIDR, "cluster-cidr", agent.DefaultClusterCIDR, "pod network; each node gets a /24 of it (same on every agent)")
-	f.StringVar(&cfg.ServiceCIDR, "service-cidr", agent.DefaultServiceCIDR, "service virtual IP range, /28 or larger (same on every agent)")
-	f.StringVar(&cfg.NodePortRange, "node-port-range", agent.DefaultNodePortRange, "LOW-HIGH ports of NodePort and LoadBalancer services (same on every agent)")
-	f.StringVar(&cfg.ClusterDomain, "cluster-domain", agent.DefaultClusterDomain, "DNS zone of services and pods")
+	f.DurationVar(&cfg.NodeGrace, "node-grace", agent.DefaultNodeGrace, "how long a node may be NotReady before its pods are replaced elsewhere"+clusterWide)
+	f.DurationVar(&cfg.FenceAfter, "fence-after", agent.DefaultFenceAfter, "how long an agent cut off from a Raft majority keeps its StatefulSet pods"+clusterWide)
+	f.StringVar(&cfg.ClusterCIDR, "cluster-cidr", agent.DefaultClusterCIDR, "pod network; each node gets a /24 of it"+clusterWide)
+	f.StringVar(&cfg.ServiceCIDR, "service-cidr", agent.DefaultServiceCIDR, "service virtual IP range, /28 or larger"+clusterWide)
+	f.StringVar(&cfg.NodePortRange, "node-port-range", agent.DefaultNodePortRange, "LOW-HIGH ports of NodePort and LoadBalancer services"+clusterWide)
+	f.StringVar(&cfg.ClusterDomain, "cluster-domain", agent.DefaultClusterDomain, "DNS zone of services and pods"+clusterWide)
 	f.StringVar(&cfg.ContainerdAddress, "containerd-address", agent.DefaultContainerdAddress, "containerd socket; if nothing answers there the agent starts containerd itself")
 	f.StringVar(&cfg.ContainerdNamespace, "containerd-namespace", agent.DefaultContainerdNamespace, "containerd namespace for this agent's pods")
 	f.StringArrayVar(&cfg.InsecureRegistries, "insecure-registry", nil, "HOST:PORT of a registry to pull from over plain HTTP (repeatable)")

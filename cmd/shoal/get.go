@@ -97,7 +97,7 @@ func newDescribeCmd(g *globals) *cobra.Command {
 					if i > 0 {
 						fmt.Fprintln(cmd.OutOrStdout())
 					}
-					if err := describe(cmd.OutOrStdout(), obj); err != nil {
+					if err := describeObject(ctx, cmd.OutOrStdout(), c, obj); err != nil {
 						return err
 					}
 					if err := describeEvents(ctx, cmd.OutOrStdout(), c, obj); err != nil {
@@ -166,6 +166,25 @@ func printObjects(w io.Writer, kind *api.Kind, objs []api.Object, output string,
 
 func listOf(objs []api.Object) map[string]any {
 	return map[string]any{"apiVersion": "v1", "kind": "List", "items": objs}
+}
+
+// describeObject prints one object for humans: services their own way
+// (with their endpoints), every other kind with describe.
+func describeObject(ctx context.Context, w io.Writer, c *client.Client, obj api.Object) error {
+	svc, ok := obj.(*api.Service)
+	if !ok {
+		return describe(w, obj)
+	}
+	var ep *api.Endpoints
+	o, err := c.Get(ctx, "endpoints", svc.Namespace, svc.Name)
+	switch {
+	case err == nil:
+		ep, _ = o.(*api.Endpoints)
+	case !client.IsNotFound(err):
+		return fmt.Errorf("endpoints of service %s/%s: %w", svc.Namespace, svc.Name, err)
+	}
+	describeService(w, svc, ep)
+	return nil
 }
 
 // describe prints one object for humans: metadata, then spec and status.

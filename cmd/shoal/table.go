@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/shoal-dev/shoal/api"
-	"github.com/shoal-dev/shoal/client"
 )
 
 // column is one table column: its header and how to read a cell.
@@ -18,12 +17,18 @@ type column struct {
 	cell   func(api.Object) string
 }
 
-// printTable prints objects as a table: NAME, STATUS, then kind-specific
-// columns, AGE last. -A adds NAMESPACE after STATUS; -o wide adds the wide
-// columns.
+// withoutStatus are the kinds whose tables follow kubectl's and have no
+// STATUS column.
+var withoutStatus = map[string]bool{"Service": true, "Endpoints": true}
+
+// printTable prints objects as a table: NAME, STATUS (except for the
+// kinds in withoutStatus), then kind-specific columns, AGE last. -A adds
+// NAMESPACE after STATUS; -o wide adds the wide columns.
 func printTable(w io.Writer, kind *api.Kind, objs []api.Object, wide, withNS bool) error {
 	cols := []column{{header: "NAME", cell: func(o api.Object) string { return o.GetObjectMeta().Name }}}
-	cols = append(cols, column{header: "STATUS", cell: statusOf})
+	if !withoutStatus[kind.Name] {
+		cols = append(cols, column{header: "STATUS", cell: statusOf})
+	}
 	if withNS {
 		cols = append(cols, column{header: "NAMESPACE", cell: func(o api.Object) string { return o.GetObjectMeta().Namespace }})
 	}
@@ -51,7 +56,7 @@ func printTable(w io.Writer, kind *api.Kind, objs []api.Object, wide, withNS boo
 }
 
 // statusOf is the STATUS cell: Ready/NotReady for nodes, the phase for
-// pods, Ready/Progressing for workloads, Active otherwise.
+// pods (Terminating once deleted, until gone), Ready/Progressing for workloads, Active otherwise.
 func statusOf(o api.Object) string {
 	switch o := o.(type) {
 	case *api.Node:
@@ -64,6 +69,9 @@ func statusOf(o api.Object) string {
 		}
 		return s
 	case *api.Pod:
+		if o.DeletionTimestamp != nil {
+			return "Terminating"
+		}
 		if o.Status.Phase == "" {
 			return string(api.PodPending)
 		}
@@ -97,13 +105,23 @@ func replicas(p *int32) int32 {
 
 func kindColumns(kind string) []column {
 	switch kind {
+	case "ClusterConfig":
+		spec := func(o api.Object) *api.ClusterConfigSpec { return &o.(*api.ClusterConfig).Spec }
+		return []column{
+			{header: "CLUSTER-CIDR", cell: func(o api.Object) string { return spec(o).ClusterCIDR }},
+			{header: "SERVICE-CIDR", cell: func(o api.Object) string { return spec(o).ServiceCIDR }},
+			{header: "DOMAIN", cell: func(o api.Object) string { return spec(o).ClusterDomain }},
+			{header: "NODE-PORTS", cell: func(o api.Object) string { return spec(o).NodePortRange }},
+			{header: "NODE-GRACE", wide: true, cell: func(o api.Object) string { return spec(o).NodeGrace.String() }},
+			{header: "FENCE-AFTER", wide: true, cell: func(o api.Object) string { return spec(o).FenceAfter.String() }},
+		}
 	case "Node":
 		return []column{
-			{header: "ROLE", cell: annotation(client.AnnotationRaftRole)},
+			{header: "ROLE", cell: annotation(api.AnnotationRaftRole)},
 			{header: "CPU", cell: func(o api.Object) string { return capacity(o, "cpu") }},
 			{header: "MEMORY", cell: func(o api.Object) string { return capacity(o, "memory") }},
-			{header: "FREE-CPU", wide: true, cell: annotation(client.AnnotationFreeCPU)},
-			{header: "FREE-MEMORY", wide: true, cell: annotation(client.AnnotationFreeMemory)},
+			{header: "FREE-CPU", wide: true, cell: annotation(api.AnnotationFreeCPU)},
+			{header: "FREE-MEMORY", wide: true, cell: annotation(api.AnnotationFreeMemory)},
 			{header: "INTERNAL-IP", wide: true, cell: func(o api.Object) string {
 				for _, a := range o.(*api.Node).Status.Addresses {
 					if a.Type == api.NodeInternalIP {
@@ -175,24 +193,9 @@ func kindColumns(kind string) []column {
 			{header: "READY", cell: func(o api.Object) string { return fmt.Sprint(o.(*api.DaemonSet).Status.NumberReady) }},
 		}
 	case "Service":
-		return []column{
-			{header: "TYPE", cell: func(o api.Object) string { return string(o.(*api.Service).Spec.Type) }},
-			{header: "CLUSTER-IP", cell: func(o api.Object) string { return orNone(o.(*api.Service).Spec.ClusterIP) }},
-			{header: "PORTS", cell: func(o api.Object) string {
-				var ps []string
-				for _, p := range o.(*api.Service).Spec.Ports {
-					s := fmt.Sprintf("%d/%s", p.Port, p.Protocol)
-					if p.NodePort != 0 {
-						s = fmt.Sprintf("%d:%d/%s", p.Port, p.NodePort, p.Protocol)
-					}
-					ps = append(ps, s)
-				}
-				return orNone(strings.Join(ps, ","))
-			}},
-			{header: "SELECTOR", wide: true, cell: func(o api.Object) string {
-				return orNone(strings.ReplaceAll(mapString(o.(*api.Service).Spec.Selector), "\n              ", ","))
-			}},
-		}
+		return serviceColumns()
+	case "Endpoints":
+		return endpointsColumns()
 	case "Ingress":
 		return []column{{header: "HOSTS", cell: func(o api.Object) string {
 			var hs []string

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/shoal-dev/shoal/agent"
+	"github.com/shoal-dev/shoal/api"
 	"github.com/shoal-dev/shoal/client"
 )
 
@@ -63,52 +64,11 @@ func newApplyCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-func newDeleteCmd(g *globals) *cobra.Command {
-	var files []string
-	cmd := &cobra.Command{
-		Use:   "delete (-f FILE | KIND NAME)",
-		Short: "Delete objects named by a manifest, or one object",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.call(cmd, requestTimeout, func(ctx context.Context, c *client.Client) error {
-				switch {
-				case len(files) > 0 && len(args) == 0:
-					manifest, err := readManifests(files, cmd.InOrStdin())
-					if err != nil {
-						return err
-					}
-					report, err := c.DeleteManifest(ctx, manifest)
-					if err != nil {
-						return err
-					}
-					printReport(cmd.OutOrStdout(), report)
-					return nil
-				case len(files) == 0 && len(args) == 2:
-					kind, err := lookupKind(args[0])
-					if err != nil {
-						return err
-					}
-					ns := g.objectNamespace(kind.Namespaced)
-					if err := c.Delete(ctx, kind.Plural, ns, args[1]); err != nil {
-						return err
-					}
-					printReport(cmd.OutOrStdout(), []client.AppliedObject{{Kind: kind.Name, Namespace: ns, Name: args[1], Action: "deleted"}})
-					return nil
-				default:
-					return fmt.Errorf("give either -f FILE or KIND NAME")
-				}
-			})
-		},
-	}
-	cmd.Flags().StringArrayVarP(&files, "filename", "f", nil, "manifest file, directory or - for stdin")
-	addNamespaceFlags(cmd, g)
-	return cmd
-}
-
 func newStatusCmd(g *globals) *cobra.Command {
 	var output string
 	cmd := &cobra.Command{
 		Use:   "status",
-		Short: "Show cluster members, their health and Raft roles",
+		Short: "Show cluster members, their health and Raft roles, and the cluster-wide settings",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return g.call(cmd, requestTimeout, func(ctx context.Context, c *client.Client) error {
@@ -135,12 +95,34 @@ func newStatusCmd(g *globals) *cobra.Command {
 				for _, m := range st.Members {
 					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.Name, m.Status, m.Raft, orNone(m.Address))
 				}
-				return tw.Flush()
+				if err := tw.Flush(); err != nil {
+					return err
+				}
+				printSettings(out, st.Settings)
+				return nil
 			})
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "", "output format: json")
 	return cmd
+}
+
+// printSettings prints the cluster-wide settings the answering agent runs
+// with.
+func printSettings(w io.Writer, s *api.ClusterConfigSpec) {
+	if s == nil {
+		fmt.Fprintln(w, "\nCluster settings: not read yet (the agent waits for them in its replica)")
+		return
+	}
+	fmt.Fprintln(w, "\nCluster settings:")
+	tw := tabwriter.NewWriter(w, 0, 4, 1, ' ', 0)
+	fmt.Fprintf(tw, "  cluster CIDR:\t%s\n", s.ClusterCIDR)
+	fmt.Fprintf(tw, "  service CIDR:\t%s\n", s.ServiceCIDR)
+	fmt.Fprintf(tw, "  cluster domain:\t%s\n", s.ClusterDomain)
+	fmt.Fprintf(tw, "  node port range:\t%s\n", s.NodePortRange)
+	fmt.Fprintf(tw, "  node grace:\t%s\n", s.NodeGrace)
+	fmt.Fprintf(tw, "  fence after:\t%s\n", s.FenceAfter)
+	_ = tw.Flush()
 }
 
 func newLeaveCmd(g *globals) *cobra.Command {
@@ -233,7 +215,7 @@ func readManifests(files []string, stdin io.Reader) ([]byte, error) {
 	return out, nil
 }
 
-func printReport(w io.Writer, report []client.AppliedObject) {
+func printReport(w io.Writer, report []api.AppliedObject) {
 	for _, r := range report {
 		fmt.Fprintf(w, "%s/%s %s\n", strings.ToLower(r.Kind), r.Name, r.Action)
 	}

@@ -253,6 +253,16 @@ func (a *Agent) Stop() {
 // --join/--token: it must rejoin by itself.
 func (a *Agent) Restart(extra ...string) {
 	a.c.t.Helper()
+	if err := a.Relaunch(extra...); err != nil {
+		a.c.t.Fatalf("restart %s: %v", a.Name, err)
+	}
+	a.WaitReady(30 * time.Second)
+}
+
+// Relaunch starts a stopped agent again as Restart does, with extra
+// arguments after its own, and does not wait for it: for agents expected
+// to refuse to start.
+func (a *Agent) Relaunch(extra ...string) error {
 	var args []string
 	for i := 0; i < len(a.args); i++ {
 		if a.args[i] == "--join" || a.args[i] == "--token" {
@@ -262,10 +272,7 @@ func (a *Agent) Restart(extra ...string) {
 		args = append(args, a.args[i])
 	}
 	a.args = append(args, extra...)
-	if err := a.Start(); err != nil {
-		a.c.t.Fatalf("restart %s: %v", a.Name, err)
-	}
-	a.WaitReady(30 * time.Second)
+	return a.Start()
 }
 
 // Log returns the agent's log so far.

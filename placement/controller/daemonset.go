@@ -51,12 +51,12 @@ func (p *pass) syncDaemonSet(ds *api.DaemonSet) {
 		keep := false // a pod that must stay and blocks a new one
 		for _, pod := range byNode[node] {
 			switch {
+			case pod.DeletionTimestamp != nil:
+				keep = true // Terminating: the next pod waits until it is gone
 			case isActive(pod):
 				active = append(active, pod)
 			case isTerminal(pod):
 				terminal = append(terminal, pod)
-			default:
-				keep = true // being deleted by someone else
 			}
 		}
 		// A Failed pod is replaced once its node is Ready; until then one

@@ -30,7 +30,7 @@ func (h *harness) schedule() bool {
 		}
 		var fit []string
 		for _, n := range nodes {
-			pin := pod.Annotations[AnnotationVolumeNode]
+			pin := pod.Annotations[api.AnnotationVolumeNode]
 			if selectorMatches(pod.Spec.NodeSelector, n.Labels) && (pin == "" || pin == n.Name) {
 				fit = append(fit, n.Name)
 			}
@@ -48,14 +48,27 @@ func (h *harness) schedule() bool {
 }
 
 // agents plays every reachable node's agent: bound Pending pods start
-// Running, and Running pods report Ready as readyFn says.
+// Running, Running pods report Ready as readyFn says, and Terminating pods
+// are removed stopDelay after they were marked (the agent stopped them).
 func (h *harness) agents() bool {
 	h.t.Helper()
 	h.expireGhosts()
 	changed := false
 	for _, k := range h.keys() {
 		pod, ok := h.objs[k].(*api.Pod)
-		if !ok || pod.Spec.NodeName == "" || isTerminal(pod) || !h.reachable(pod.Spec.NodeName) {
+		if !ok || pod.Spec.NodeName == "" || !h.reachable(pod.Spec.NodeName) {
+			continue
+		}
+		if ts := pod.DeletionTimestamp; ts != nil {
+			marked := ts.Add(-time.Duration(*pod.DeletionGracePeriodSeconds) * time.Second)
+			if !h.now.Before(marked.Add(h.stopDelay)) {
+				h.index++
+				h.unset(k)
+				changed = true
+			}
+			continue
+		}
+		if isTerminal(pod) {
 			continue
 		}
 		cp := api.DeepCopy(pod)
@@ -103,6 +116,7 @@ func (h *harness) advance(d time.Duration) { h.now = h.now.Add(d) }
 // addNode adds a Ready node.
 func (h *harness) addNode(name string, labels map[string]string) {
 	n := &api.Node{TypeMeta: api.TypeMeta{APIVersion: "v1", Kind: "Node"}, ObjectMeta: api.ObjectMeta{Name: name, Labels: labels}}
+	n.Status.NodeInfo.ContainerRuntimeVersion = "containerd"
 	h.setReady(n, api.ConditionTrue)
 	nodes := 0
 	for _, k := range h.keys() {
@@ -193,6 +207,7 @@ func (h *harness) settleFor(d, step time.Duration) {
 func (h *harness) restart() *harness {
 	n := newHarness(h.t)
 	n.cfg, n.now, n.index, n.batch, n.readyFn, n.rr = h.cfg, h.now, h.index, h.batch, h.readyFn, h.rr
+	n.graceful, n.stopDelay = h.graceful, h.stopDelay
 	n.partitioned, n.ghosts = maps.Clone(h.partitioned), slices.Clone(h.ghosts)
 	for k, o := range h.objs {
 		n.set(k, api.DeepCopy(o))

@@ -50,6 +50,12 @@ type harness struct {
 	ghosts []ghost
 	rr     int
 
+	// graceful makes pod deletes graceful, as the agent commits them: a
+	// pod that may run is marked Terminating and its agent removes it
+	// stopDelay later (if reachable).
+	graceful  bool
+	stopDelay time.Duration
+
 	passes   int // Reconcile calls applied
 	rejected int // batches that failed a precondition
 
@@ -71,6 +77,7 @@ func newHarness(t tb) *harness {
 		batch: 1, checkInputs: true,
 		readyFn:     func(*api.Pod) bool { return true },
 		partitioned: map[string]time.Time{},
+		stopDelay:   2 * time.Second,
 	}
 }
 
@@ -162,15 +169,43 @@ func (h *harness) write(o api.Object, keepStatus bool) api.Object {
 // put is a user's apply.
 func (h *harness) put(o api.Object) api.Object { return h.write(o, true) }
 
-// del is a user's delete.
+// del is a user's delete (graceful for pods in graceful mode).
 func (h *harness) del(kind, namespace, name string) {
 	h.t.Helper()
 	k := api.Key{Kind: kind, Namespace: namespace, Name: name}
-	if _, ok := h.objs[k]; !ok {
+	o, ok := h.objs[k]
+	if !ok {
 		h.t.Fatalf("delete %s: not found", k)
 	}
 	h.index++
+	if pod, ok := o.(*api.Pod); ok && h.graceful {
+		if pod.DeletionTimestamp == nil && h.markTerminating(pod) {
+			return
+		}
+	}
 	h.unset(k)
+}
+
+// markTerminating is the FSM's graceful delete: a bound pod that is not
+// finished is marked Terminating (deadline now plus its grace period)
+// instead of removed. It reports whether the pod was kept.
+func (h *harness) markTerminating(pod *api.Pod) bool {
+	if pod.DeletionTimestamp != nil {
+		return true
+	}
+	if pod.Spec.NodeName == "" || isTerminal(pod) {
+		return false
+	}
+	grace := int64(api.DefaultTerminationGracePeriodSeconds)
+	if g := pod.Spec.TerminationGracePeriodSeconds; g != nil {
+		grace = *g
+	}
+	cp := api.DeepCopy(pod)
+	deadline := h.now.Add(time.Duration(grace) * time.Second)
+	cp.DeletionTimestamp, cp.DeletionGracePeriodSeconds = &deadline, &grace
+	cp.ResourceVersion = strconv.Itoa(h.index)
+	h.set(api.KeyOf(cp), cp)
+	return true
 }
 
 // setStatus copies the status of src into dst (same kind).
@@ -343,7 +378,11 @@ func (h *harness) applyDeletes(dels []Delete) error {
 		}
 	}
 	for _, d := range dels {
-		if pod, ok := h.objs[d.Key].(*api.Pod); ok {
+		pod, isPod := h.objs[d.Key].(*api.Pod)
+		if isPod && h.graceful && !d.Force && h.markTerminating(pod) {
+			continue
+		}
+		if isPod {
 			h.noteGhost(pod)
 		}
 		h.unset(d.Key)

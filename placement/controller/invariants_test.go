@@ -95,10 +95,14 @@ func (h *harness) checkInvariants(pre metrics) {
 				h.t.Fatalf("%s: got pods of %d revisions at once under Recreate", k, now.revisions[k])
 			}
 		case *api.DaemonSet:
+			// A Terminating pod still runs: no second pod joins it.
 			perNode := map[string]int{}
-			for _, pod := range h.activePods(o) {
+			for _, pod := range h.podsOf(o) {
+				if isTerminal(pod) {
+					continue
+				}
 				if perNode[pod.Spec.NodeName]++; perNode[pod.Spec.NodeName] > 1 {
-					h.t.Fatalf("%s: got %d active pods on node %s, want at most 1", k, perNode[pod.Spec.NodeName], pod.Spec.NodeName)
+					h.t.Fatalf("%s: got %d running or terminating pods on node %s, want at most 1", k, perNode[pod.Spec.NodeName], pod.Spec.NodeName)
 				}
 			}
 			limit := daemonMaxUnavailable(o, len(h.eligibleNodes(o)))
@@ -143,14 +147,15 @@ func (h *harness) checkFixpoint() {
 			eligible[n.Name] = true
 			got := pods[n.Name]
 			switch {
-			case n.IsReady() && (len(got) != 1 || !isActive(got[0])):
-				h.t.Fatalf("%s: Ready node %s has pods %v, want exactly one active pod", k, n.Name, names(got))
+			case n.IsReady() && (len(got) != 1 || !isActive(got[0]) && got[0].DeletionTimestamp == nil):
+				h.t.Fatalf("%s: Ready node %s has pods %v, want exactly one active (or Terminating) pod", k, n.Name, names(got))
 			case len(got) > 1:
 				h.t.Fatalf("%s: node %s has pods %v, want at most one", k, n.Name, names(got))
 			}
 		}
 		for node, got := range pods {
-			if !eligible[node] {
+			got = slices.DeleteFunc(got, func(p *api.Pod) bool { return p.DeletionTimestamp != nil })
+			if !eligible[node] && len(got) > 0 {
 				h.t.Fatalf("%s: node %s is not eligible but has pods %v", k, node, names(got))
 			}
 		}
@@ -229,9 +234,11 @@ func (h *harness) checkChanges(st *State, ch Changes) {
 		}
 		if pod, ok := old.(*api.Pod); ok {
 			h.checkFenced(pod)
+			h.checkPodDelete(pod, d)
 		}
 	}
 	sorted("deletes", ks)
+	h.checkCounts(st, ch)
 	for _, ss := range st.StatefulSets {
 		h.checkStatefulDecisions(ss, ch)
 	}
@@ -294,7 +301,7 @@ func (h *harness) checkStatefulDecisions(ss *api.StatefulSet, ch Changes) {
 				h.t.Fatalf("created %s: not a missing ordinal below %d", pod.Name, replicas)
 			}
 			created = append(created, ord)
-			if v := pod.Annotations[AnnotationVolumeNode]; len(ss.Spec.VolumeClaimTemplates) > 0 && v == "" && h.volumeNode(ss, ord) != "" {
+			if v := pod.Annotations[api.AnnotationVolumeNode]; len(ss.Spec.VolumeClaimTemplates) > 0 && v == "" && h.volumeNode(ss, ord) != "" {
 				h.t.Fatalf("created %s without its volume node %s", pod.Name, h.volumeNode(ss, ord))
 			}
 		}
@@ -368,8 +375,65 @@ func (h *harness) checkStatefulDecisions(ss *api.StatefulSet, ch Changes) {
 // claim, or "".
 func (h *harness) volumeNode(ss *api.StatefulSet, ord int) string {
 	m := map[string]string{}
-	if raw := ss.Annotations[AnnotationVolumeNodes]; raw != "" {
+	if raw := ss.Annotations[api.AnnotationVolumeNodes]; raw != "" {
 		_ = json.Unmarshal([]byte(raw), &m)
 	}
 	return m[claimName(ss.Spec.VolumeClaimTemplates[0].Name, ss.Name, ord)]
+}
+
+// checkPodDelete checks a pod delete is not churn and a forced one has its
+// reason: a Terminating pod is deleted again only with Force, and Force
+// only for a pod whose node runs no pods or is lost for NodeGrace (and, if the pod is
+// Terminating, once its grace period has ended and, for a StatefulSet
+// pod, the node's agent has fenced itself).
+func (h *harness) checkPodDelete(pod *api.Pod, d Delete) {
+	h.t.Helper()
+	if pod.DeletionTimestamp != nil && !d.Force {
+		h.t.Fatalf("delete %s: already Terminating (since %s), deleted again", pod.Name, pod.DeletionTimestamp.Sub(t0))
+	}
+	if !d.Force {
+		return
+	}
+	wait := h.cfg.NodeGrace
+	if ref := controllerOf(&pod.ObjectMeta); pod.DeletionTimestamp != nil && ref != nil && ref.Kind == "StatefulSet" {
+		wait = max(h.cfg.NodeGrace, h.cfg.FenceAfter)
+	}
+	n := h.node(pod.Spec.NodeName)
+	if n != nil && n.RunsPods() {
+		c := n.Condition(api.NodeReady)
+		if c.Status == api.ConditionTrue || h.now.Before(c.LastTransitionTime.Add(wait)) {
+			h.t.Fatalf("force delete %s: node %s is %s since %s, want lost for %s", pod.Name, n.Name, c.Status, c.LastTransitionTime.Sub(t0), wait)
+		}
+	}
+	if pod.DeletionTimestamp != nil && h.now.Before(*pod.DeletionTimestamp) {
+		h.t.Fatalf("force delete %s at %s: its grace period ends at %s", pod.Name, h.now.Sub(t0), pod.DeletionTimestamp.Sub(t0))
+	}
+}
+
+// checkCounts checks that the status a pass writes never counts a
+// Terminating pod as a replica.
+func (h *harness) checkCounts(st *State, ch Changes) {
+	h.t.Helper()
+	live := map[string]int32{}
+	for _, pod := range st.Pods {
+		if ref := controllerOf(&pod.ObjectMeta); ref != nil && pod.DeletionTimestamp == nil && !isTerminal(pod) {
+			live[ref.UID]++
+		}
+	}
+	for _, o := range slices.Concat(ch.Updates, ch.Statuses) {
+		var replicas int32
+		switch o := o.(type) {
+		case *api.ReplicaSet:
+			replicas = o.Status.Replicas
+		case *api.StatefulSet:
+			replicas = o.Status.Replicas
+		case *api.DaemonSet:
+			replicas = o.Status.CurrentNumberScheduled
+		default:
+			continue
+		}
+		if uid := o.GetObjectMeta().UID; replicas > live[uid] {
+			h.t.Fatalf("status of %s counts %d replicas, but only %d of its pods are neither Terminating nor finished", api.KeyOf(o), replicas, live[uid])
+		}
+	}
 }

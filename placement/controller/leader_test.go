@@ -215,6 +215,39 @@ func TestHarnessCatchesViolations(t *testing.T) {
 			h.schedule()
 			h.agents()
 		}},
+		{"Terminating pod deleted again", func(h *harness) {
+			h.graceful = true
+			pod := podOf(h, h.deployment("web"))
+			h.del("Pod", "default", pod.Name)
+			h.checkChanges(h.state(), Changes{Deletes: []Delete{{Key: api.KeyOf(pod), UID: pod.UID}}})
+		}},
+		{"pod forced on a healthy node", func(h *harness) {
+			pod := podOf(h, h.deployment("web"))
+			h.checkChanges(h.state(), Changes{Deletes: []Delete{{Key: api.KeyOf(pod), UID: pod.UID, Force: true}}})
+		}},
+		{"Terminating pod forced before its grace ends", func(h *harness) {
+			h.graceful = true
+			pod := podOf(h, h.deployment("web"))
+			h.del("Pod", "default", pod.Name)
+			h.failNode(pod.Spec.NodeName)
+			h.advance(h.cfg.NodeGrace) // node lost, but 30 s of grace not over
+			h.checkChanges(h.state(), Changes{Deletes: []Delete{{Key: api.KeyOf(pod), UID: pod.UID, Force: true}}})
+		}},
+		{"status counts a Terminating pod", func(h *harness) {
+			h.graceful = true
+			rs := h.replicaSets(h.deployment("web"))[0]
+			h.del("Pod", "default", h.podsOf(h.deployment("web"))[0].Name)
+			cp := api.DeepCopy(h.get(api.KeyOf(rs)).(*api.ReplicaSet))
+			cp.Status.Replicas = 4
+			h.checkChanges(h.state(), Changes{Statuses: []api.Object{cp}})
+		}},
+		{"daemon pod created while one terminates", func(h *harness) {
+			h.graceful = true
+			ds := h.daemonSet("agent")
+			pod := h.podsOnNode(ds, "n1")[0]
+			h.del("Pod", "default", pod.Name)
+			h.commit(Changes{Creates: []api.Object{h.clone(pod, "agent-extra")}}, -1)
+		}},
 		{"Reconcile output written twice", func(h *harness) {
 			pod := podOf(h, h.statefulSet("db"))
 			h.checkChanges(h.state(), Changes{Updates: []api.Object{pod}, Deletes: []Delete{{Key: api.KeyOf(pod), UID: pod.UID}}})

@@ -18,7 +18,21 @@ const ReasonNodeLost = "NodeLost"
 // Ready condition, or reported one without a time, is not lost: there is
 // no moment to count from.
 func (p *pass) nodeLost(name string, after time.Duration) bool {
+	return NodeLost(p.nodes[name], p.now, after)
+}
+
+// stopsPods reports whether the named node would stop a Terminating pod
+// and confirm: it runs pods and is not lost (for NodeGrace).
+func (p *pass) stopsPods(name string) bool {
 	n := p.nodes[name]
+	return n != nil && n.RunsPods() && !p.nodeLost(name, p.cfg.NodeGrace)
+}
+
+// NodeLost reports whether pods bound to node n (nil: the node is gone)
+// should be given up at now after waiting `after`: the node is gone, or
+// its Ready condition has not been True for at least `after`. The API uses
+// it too, to remove at once a pod that no agent would stop.
+func NodeLost(n *api.Node, now time.Time, after time.Duration) bool {
 	if n == nil {
 		return true
 	}
@@ -26,7 +40,29 @@ func (p *pass) nodeLost(name string, after time.Duration) bool {
 	if c == nil || c.Status == api.ConditionTrue || c.LastTransitionTime == nil {
 		return false
 	}
-	return !p.now.Before(c.LastTransitionTime.Add(after))
+	return !now.Before(c.LastTransitionTime.Add(after))
+}
+
+// expireTerminating removes Terminating pods whose node will never confirm
+// that they stopped, once the pod's deletionTimestamp (the end of its
+// grace period) has passed: the node runs no pods, or it is lost
+// (NodeGrace; for StatefulSet pods max(NodeGrace, FenceAfter), so the
+// cut-off agent has fenced the identity). A pod on a node that is merely slow, or back, is left to its
+// node.
+func (p *pass) expireTerminating() {
+	for _, pod := range p.pods {
+		if pod.DeletionTimestamp == nil || p.now.Before(*pod.DeletionTimestamp) {
+			continue
+		}
+		wait := p.cfg.NodeGrace
+		if ref := controllerOf(&pod.ObjectMeta); ref != nil && ref.Kind == "StatefulSet" {
+			wait = p.cfg.statefulGrace()
+		}
+		if n := p.nodes[pod.Spec.NodeName]; n != nil && !n.RunsPods() || p.nodeLost(pod.Spec.NodeName, wait) {
+			k := api.KeyOf(pod)
+			p.deletes[k] = Delete{Key: k, UID: pod.UID, Force: true}
+		}
+	}
 }
 
 // failLostPods marks the active pods of ReplicaSets and DaemonSets on lost

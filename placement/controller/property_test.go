@@ -12,7 +12,8 @@ import (
 // TestControllersProperty drives a Deployment, a StatefulSet and a
 // DaemonSet through random sequences of scaling, template changes, node
 // failures and recoveries, label changes, pods that never get ready and
-// time passing. After every committed batch the harness checks its
+// time passing, with pod deletes immediate or graceful. After every
+// committed batch the harness checks its
 // invariants (maxSurge/maxUnavailable, StatefulSet order, fencing and
 // unique identities, one daemon pod per node); whenever the random
 // sequence asks to settle, the controllers must reach a fixpoint; and once
@@ -21,6 +22,7 @@ func TestControllersProperty(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
 		h := newHarness(rt)
 		h.batch = rapid.SampledFrom([]int{1, 2, 500}).Draw(rt, "batch")
+		h.graceful = rapid.Bool().Draw(rt, "graceful")
 		h.withNodes(rapid.IntRange(2, 4).Draw(rt, "nodes"))
 		nodeNames := func() []string {
 			var out []string
@@ -130,7 +132,7 @@ func TestControllersProperty(t *testing.T) {
 			h.put(d)
 		}
 		clear(unready)
-		h.settleFor(30*time.Second, 3*time.Second)
+		h.settleFor(60*time.Second, 3*time.Second)
 		checkConverged(rt, h)
 		if h.rejected != 0 {
 			rt.Fatalf("got %d rejected batches on a store nobody else wrote to, want 0", h.rejected)

@@ -19,7 +19,8 @@ import (
 // Stages, in order (see README.md):
 //
 //  1. garbage: objects whose controller owner is gone are deleted;
-//  2. nodes: Deployment and DaemonSet pods on lost nodes are marked Failed;
+//  2. nodes: Deployment and DaemonSet pods on lost nodes are marked Failed,
+//     and Terminating pods on lost nodes are removed once due;
 //  3. deployments: revisions (ReplicaSets) are created and scaled;
 //  4. replicasets: pods are created and deleted to match (3);
 //  5. statefulsets and daemonsets manage their own pods;
@@ -32,6 +33,7 @@ func Reconcile(s *State, cfg Config) Changes {
 	p := newPass(s, cfg.withDefaults())
 	p.collectGarbage()
 	p.failLostPods()
+	p.expireTerminating()
 	for _, d := range p.deployments {
 		p.syncDeployment(d)
 	}
@@ -165,11 +167,22 @@ func (p *pass) status(o api.Object) {
 }
 
 // remove records a deletion; it supersedes any other write of the object.
+// A pod that is already Terminating is left alone (its node, or
+// expireTerminating, removes it): deleting it again every pass would only
+// churn the log. A pod on a lost node, or on one that runs no pods, is
+// removed at once (Force).
 func (p *pass) remove(o api.Object) {
 	k := api.KeyOf(o)
+	d := Delete{Key: k, UID: o.GetObjectMeta().UID}
+	if pod, ok := o.(*api.Pod); ok {
+		if pod.DeletionTimestamp != nil {
+			return
+		}
+		d.Force = pod.Spec.NodeName != "" && !p.stopsPods(pod.Spec.NodeName)
+	}
 	delete(p.updates, k)
 	delete(p.statuses, k)
-	p.deletes[k] = Delete{Key: k, UID: o.GetObjectMeta().UID}
+	p.deletes[k] = d
 }
 
 // deleting reports whether o is deleted in this pass.

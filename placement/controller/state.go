@@ -132,9 +132,17 @@ type Changes struct {
 // Delete names an object to delete. UID is the uid the object had when
 // the pass decided to delete it: commit it as a precondition, so an object
 // recreated under the same name is never hit.
+//
+// A pod is deleted gracefully unless Force is set: commit it so that a pod
+// that may still run is marked Terminating (its node stops it, then
+// removes it) rather than removed. Reconcile never deletes a Terminating
+// pod again, except with Force.
 type Delete struct {
 	Key api.Key
 	UID string
+	// Force removes a pod at once: its node is lost (gone, or not Ready
+	// for NodeGrace), so no agent would stop it and confirm.
+	Force bool
 }
 
 // Empty reports whether the pass found nothing to do: the cluster is at a

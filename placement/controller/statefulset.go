@@ -126,7 +126,7 @@ func (p *pass) syncStatefulSet(ss *api.StatefulSet) {
 	st := p.statefulSetStatus(ss, byOrd, rev, replicas)
 	if volumesChanged {
 		cp := api.DeepCopy(ss)
-		cp.Annotations = withLabel(cp.Annotations, AnnotationVolumeNodes, encodeVolumeNodes(volumeNodes))
+		cp.Annotations = withLabel(cp.Annotations, api.AnnotationVolumeNodes, encodeVolumeNodes(volumeNodes))
 		cp.Status = st
 		p.update(cp)
 		return
@@ -194,7 +194,7 @@ func statefulPod(ss *api.StatefulSet, tmpl templateJSON, ord int, rev string, vo
 		}
 	}
 	if node != "" {
-		pod.Annotations = withLabel(pod.Annotations, AnnotationVolumeNode, node)
+		pod.Annotations = withLabel(pod.Annotations, api.AnnotationVolumeNode, node)
 	}
 	return pod
 }

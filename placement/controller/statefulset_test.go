@@ -178,7 +178,7 @@ func TestStatefulSetVolumesOutlivePods(t *testing.T) {
 		first[p.Name] = p.Spec.NodeName
 	}
 	var recorded map[string]string
-	if err := json.Unmarshal([]byte(h.statefulSet("db").Annotations[AnnotationVolumeNodes]), &recorded); err != nil {
+	if err := json.Unmarshal([]byte(h.statefulSet("db").Annotations[api.AnnotationVolumeNodes]), &recorded); err != nil {
 		t.Fatalf("volume-nodes annotation: %v", err)
 	}
 	want := map[string]string{"data-db-0": first["db-0"], "data-db-1": first["db-1"], "data-db-2": first["db-2"]}
@@ -192,19 +192,19 @@ func TestStatefulSetVolumesOutlivePods(t *testing.T) {
 		h.put(setReplicas(h.statefulSet("db"), 3))
 		h.settle()
 		for _, p := range h.podsOf(h.statefulSet("db")) {
-			if p.Spec.NodeName != first[p.Name] || (p.Name != "db-0" && p.Annotations[AnnotationVolumeNode] != first[p.Name]) {
-				t.Errorf("%s: got node %s pin %q, want back on %s", p.Name, p.Spec.NodeName, p.Annotations[AnnotationVolumeNode], first[p.Name])
+			if p.Spec.NodeName != first[p.Name] || (p.Name != "db-0" && p.Annotations[api.AnnotationVolumeNode] != first[p.Name]) {
+				t.Errorf("%s: got node %s pin %q, want back on %s", p.Name, p.Spec.NodeName, p.Annotations[api.AnnotationVolumeNode], first[p.Name])
 			}
 		}
 	})
 
 	t.Run("annotation dropped by an apply is rebuilt from pods", func(t *testing.T) {
 		ss := api.DeepCopy(h.statefulSet("db"))
-		delete(ss.Annotations, AnnotationVolumeNodes)
+		delete(ss.Annotations, api.AnnotationVolumeNodes)
 		h.put(ss)
 		h.settle()
 		var got map[string]string
-		_ = json.Unmarshal([]byte(h.statefulSet("db").Annotations[AnnotationVolumeNodes]), &got)
+		_ = json.Unmarshal([]byte(h.statefulSet("db").Annotations[api.AnnotationVolumeNodes]), &got)
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("rebuilt annotation (-want +got):\n%s", diff)
 		}
@@ -241,8 +241,8 @@ func TestStatefulSetNodeLoss(t *testing.T) {
 				t.Fatalf("after FenceAfter: got %v, want a new %s", p, lost.Name)
 			}
 			if tt.claims {
-				if p.Spec.NodeName != "" || p.Annotations[AnnotationVolumeNode] != lost.Spec.NodeName {
-					t.Errorf("got node %q pin %q, want Pending, pinned to %s", p.Spec.NodeName, p.Annotations[AnnotationVolumeNode], lost.Spec.NodeName)
+				if p.Spec.NodeName != "" || p.Annotations[api.AnnotationVolumeNode] != lost.Spec.NodeName {
+					t.Errorf("got node %q pin %q, want Pending, pinned to %s", p.Spec.NodeName, p.Annotations[api.AnnotationVolumeNode], lost.Spec.NodeName)
 				}
 				h.recoverNode(lost.Spec.NodeName)
 				h.settle()

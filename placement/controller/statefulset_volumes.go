@@ -7,21 +7,10 @@ import (
 	"github.com/shoal-dev/shoal/api"
 )
 
-// Annotations that pin StatefulSet volumes to nodes. Volumes from
-// volumeClaimTemplates are local to the node their first pod ran on and
-// outlive the pod (and scale-down), so a pod recreated under an identity
-// must go back to that node.
-const (
-	// AnnotationVolumeNodes on a StatefulSet holds the JSON object
-	// {"CLAIM": "NODE", ...}: where each claim's volume lives. Entries are
-	// added when a pod is first bound and never removed while the set
-	// exists.
-	AnnotationVolumeNodes = "shoal.dev/volume-nodes"
-	// AnnotationVolumeNode on a pod names the node its volumes live on;
-	// the scheduler must bind the pod there or nowhere (it stays Pending
-	// while that node is down).
-	AnnotationVolumeNode = "shoal.dev/volume-node"
-)
+// Volumes from volumeClaimTemplates are local to the node their first pod
+// ran on and outlive the pod (and scale-down), so a pod recreated under an
+// identity must go back to that node: api.AnnotationVolumeNodes and
+// api.AnnotationVolumeNode pin them.
 
 // claimName is the claim of template t for ordinal ord of set:
 // TEMPLATE-SET-ORDINAL, as in Kubernetes.
@@ -38,7 +27,7 @@ func volumeNodesOf(ss *api.StatefulSet, byOrd map[int]*api.Pod, ords []int) (map
 	if len(ss.Spec.VolumeClaimTemplates) == 0 {
 		return nil, false
 	}
-	stored := ss.Annotations[AnnotationVolumeNodes]
+	stored := ss.Annotations[api.AnnotationVolumeNodes]
 	m := map[string]string{}
 	if stored != "" {
 		if err := json.Unmarshal([]byte(stored), &m); err != nil {
@@ -47,7 +36,7 @@ func volumeNodesOf(ss *api.StatefulSet, byOrd map[int]*api.Pod, ords []int) (map
 	}
 	for _, ord := range ords {
 		pod := byOrd[ord]
-		node := pod.Annotations[AnnotationVolumeNode]
+		node := pod.Annotations[api.AnnotationVolumeNode]
 		if node == "" {
 			node = pod.Spec.NodeName
 		}

@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"strconv"
-	"strings"
+
+	"github.com/shoal-dev/shoal/api"
 )
 
 // Reserved offsets in the service CIDR. Allocate never hands them out,
@@ -33,22 +33,14 @@ type PortRange struct {
 // DefaultNodePortRange is Kubernetes' default node-port range.
 var DefaultNodePortRange = PortRange{Low: 30000, High: 32767}
 
-// ParsePortRange reads "LOW-HIGH" (or a single port "P") and validates it.
+// ParsePortRange reads "LOW-HIGH" (or a single port "P") and validates it
+// (see api.ParsePortRange, the one parser of port ranges).
 func ParsePortRange(s string) (PortRange, error) {
-	lo, hi, found := strings.Cut(strings.TrimSpace(s), "-")
-	if !found {
-		hi = lo
+	low, high, err := api.ParsePortRange(s)
+	if err != nil {
+		return PortRange{}, err
 	}
-	l, lerr := strconv.ParseInt(strings.TrimSpace(lo), 10, 32)
-	h, herr := strconv.ParseInt(strings.TrimSpace(hi), 10, 32)
-	if lerr != nil || herr != nil {
-		return PortRange{}, fmt.Errorf("port range %q: want LOW-HIGH, e.g. 30000-32767", s)
-	}
-	r := PortRange{Low: int32(l), High: int32(h)}
-	if err := r.Validate(); err != nil {
-		return PortRange{}, fmt.Errorf("port range %q: %w", s, err)
-	}
-	return r, nil
+	return PortRange{Low: low, High: high}, nil
 }
 
 // Validate checks that both ends are 1-65535 and Low <= High.

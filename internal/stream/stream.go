@@ -1,4 +1,7 @@
-package client
+// Package stream is the framing of exec streams between the CLI's client
+// and an agent: protocol both sides share, kept out of api (which holds
+// objects) and out of client and agent (so neither imports the other).
+package stream
 
 import (
 	"encoding/binary"

@@ -1,13 +1,16 @@
-package client
+package api
 
-import "github.com/shoal-dev/shoal/api"
+// The bodies of the HTTP API that are not objects. The daemon writes them
+// and the client reads them, so they live here, next to the objects, and
+// neither side imports the other.
 
 // AppliedObject reports what apply or delete did to one object.
 type AppliedObject struct {
 	Kind      string `json:"kind"`
 	Namespace string `json:"namespace,omitempty"`
 	Name      string `json:"name"`
-	// Action is created, configured, unchanged, deleted or "not found".
+	// Action is created, configured, unchanged, deleted, evicted or
+	// "not found".
 	Action string `json:"action"`
 }
 
@@ -16,6 +19,10 @@ type Status struct {
 	// Leader is the Raft leader's node name, empty if there is none.
 	Leader  string         `json:"leader"`
 	Members []MemberStatus `json:"members"`
+	// Settings are the cluster-wide settings the answering agent runs
+	// with: the cluster's agreed ones, or nil while it has not read them
+	// from its replica yet.
+	Settings *ClusterConfigSpec `json:"settings,omitempty"`
 }
 
 // MemberStatus is one member in Status.
@@ -28,14 +35,7 @@ type MemberStatus struct {
 	Raft string `json:"raft"`
 }
 
-// WatchEvent is one line of the watch stream.
-type WatchEvent struct {
-	// Type is ADDED, MODIFIED or DELETED.
-	Type   string     `json:"type"`
-	Object api.Object `json:"object"`
-}
-
-// Raft roles in Status and on Node objects.
+// Raft roles in Status and in the AnnotationRaftRole of Node objects.
 const (
 	RoleLeader   = "leader"
 	RoleVoter    = "voter"
@@ -43,15 +43,12 @@ const (
 	RoleNone     = "none"
 )
 
-// Annotations the API adds to Node objects when it serves them; they are
-// read from the serving replica's Raft configuration and gossip at read
-// time and never stored.
-const (
-	AnnotationRaftRole   = "shoal.dev/raft-role"
-	AnnotationFreeCPU    = "shoal.dev/free-cpu"
-	AnnotationFreeMemory = "shoal.dev/free-memory"
-	AnnotationGossip     = "shoal.dev/gossip-status"
-)
+// WatchEvent is one line of the watch stream (GET /v1/watch).
+type WatchEvent struct {
+	// Type is ADDED, MODIFIED or DELETED.
+	Type   string `json:"type"`
+	Object Object `json:"object"`
+}
 
 // Image is one image in a node's containerd.
 type Image struct {
@@ -60,7 +57,7 @@ type Image struct {
 	Size   int64  `json:"size"`
 }
 
-// ImageList is the images of one node.
+// ImageList is the images of one node (GET and POST /v1/images).
 type ImageList struct {
 	Node  string  `json:"node"`
 	Items []Image `json:"items"`

@@ -1,0 +1,76 @@
+package agent
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/shoal-dev/shoal/netsvc"
+)
+
+// Timing of the service data plane on a node.
+const (
+	// caughtUpTimeout bounds the wait for the replica to catch up before
+	// the first service sync: an agent that restarts programs services
+	// only from a replica that has its log applied, so it never removes
+	// rules of services it has not read back yet.
+	caughtUpTimeout = 15 * time.Second
+	// tableResyncInterval is how often the whole nftables table is
+	// rewritten, putting right what someone changed behind Shoal's back.
+	// Incremental syncs in between touch only what changed.
+	tableResyncInterval = 15 * time.Minute
+)
+
+// newServiceTable makes the owner of this node's nftables table from the
+// cluster-wide settings; it does no I/O.
+func (a *Agent) newServiceTable() (*netsvc.Table, error) {
+	table, err := netsvc.NewTable(netsvc.TableConfig{
+		ClusterCIDR: a.cfg.ClusterCIDR,
+		ServiceCIDR: a.cfg.ServiceCIDR,
+		Logger:      a.logger.With("component", "services"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("service table: %w", err)
+	}
+	return table, nil
+}
+
+// runServices keeps this node's service NAT (and the pod network's
+// masquerade, which lives in the same table) in step with the replica.
+// The table stays when the agent stops, so service traffic flows across
+// an agent restart; only leaving the cluster removes it (stopNode).
+func (a *Agent) runServices(ctx context.Context, table *netsvc.Table) error {
+	if !a.raft.CaughtUp(ctx, caughtUpTimeout) && ctx.Err() == nil {
+		a.logger.Warn("replica not caught up; programming services from what it holds", "waited", caughtUpTimeout)
+	}
+	if ctx.Err() != nil {
+		return nil
+	}
+	proxy, err := netsvc.NewProxy(netsvc.ProxyConfig{
+		Node:       a.cfg.Name,
+		View:       a.store,
+		Programmer: table,
+		Logger:     a.logger.With("component", "proxy"),
+		Registerer: a.metrics.registry,
+	})
+	if err != nil {
+		return fmt.Errorf("service proxy: %w", err)
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return proxy.Run(ctx) })
+	g.Go(func() error {
+		tick := time.NewTicker(tableResyncInterval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-tick.C:
+				table.Resync() // the proxy's next periodic sync rewrites it whole
+			}
+		}
+	})
+	return g.Wait()
+}

@@ -1,0 +1,197 @@
+package netsvc
+
+import (
+	"context"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// newRealTable makes a Table for node and closes it when the test ends.
+func newRealTable(t testing.TB, node *testNode) *Table {
+	t.Helper()
+	tbl, err := NewTable(TableConfig{Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := node.Try(tbl.Close); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return tbl
+}
+
+func syncIn(t testing.TB, node *testNode, tbl *Table, svcs ...Service) {
+	t.Helper()
+	node.Do(t, func() error { return tbl.Sync(context.Background(), svcs) })
+}
+
+// listTable is `nft list table ip shoal` as sorted lines, without
+// handles, so two listings of the same table compare equal.
+func listTable(t testing.TB, node *testNode) []string {
+	t.Helper()
+	out, err := node.run("nft", "list", "table", "ip", tableName)
+	if err != nil {
+		t.Fatalf("nft list table: %v\n%s", err, out)
+	}
+	var lines []string
+	for _, l := range strings.Split(out, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	slices.Sort(lines)
+	return lines
+}
+
+func TestTableNewValidates(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  TableConfig
+		want string // in the error; "" for none
+	}{
+		{"defaults", TableConfig{}, ""},
+		{"explicit", TableConfig{ClusterCIDR: "10.10.0.0/16", ServiceCIDR: "10.11.0.0/16"}, ""},
+		{"cluster not a CIDR", TableConfig{ClusterCIDR: "10.10.0.0"}, "ClusterCIDR"},
+		{"service ipv6", TableConfig{ServiceCIDR: "fd00::/108"}, "ServiceCIDR"},
+		{"overlap", TableConfig{ClusterCIDR: "10.0.0.0/8", ServiceCIDR: "10.43.0.0/16"}, "overlaps"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := NewTable(tt.cfg)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("got %v, want no error", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("got %v, want an error naming %s", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestTableRealIncremental applies the incremental steps of the golden
+// test to the kernel: each is accepted, and leaves the same table as a
+// full rewrite of the same services.
+func TestTableRealIncremental(t *testing.T) {
+	node := newTestNode(t)
+	tbl := newRealTable(t, node)
+	var all []Service
+	for _, s := range goldenServices() {
+		all = append(all, s.svc)
+	}
+	syncIn(t, node, tbl, all...)
+	changed := func(i int, f func(*Service)) []Service {
+		out := slices.Clone(all)
+		s := out[i]
+		s.Ports = slices.Clone(s.Ports)
+		for j := range s.Ports {
+			s.Ports[j].Endpoints = slices.Clone(s.Ports[j].Endpoints)
+		}
+		f(&s)
+		out[i] = s
+		return out
+	}
+	steps := []struct {
+		name string
+		svcs []Service
+	}{
+		{"endpoint added", changed(0, func(s *Service) { s.Ports[0].Endpoints = append(s.Ports[0].Endpoints, ep("10.42.3.3", 8080, false)) })},
+		{"endpoint removed", changed(0, func(s *Service) { s.Ports[0].Endpoints = s.Ports[0].Endpoints[1:] })},
+		{"endpoints gone", changed(0, func(s *Service) { s.Ports[0].Endpoints = nil })},
+		{"affinity timeout changed", changed(6, func(s *Service) { s.AffinityTimeout /= 2 })},
+		{"external local flipped", changed(7, func(s *Service) { s.ExternalLocal = false })},
+		{"service removed", all[1:]},
+		{"all back", all},
+		{"nothing", nil},
+	}
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) {
+			syncIn(t, node, tbl, s.svcs...)
+			got := listTable(t, node)
+			tbl.Resync()
+			syncIn(t, node, tbl, s.svcs...)
+			if diff := cmp.Diff(listTable(t, node), got); diff != "" {
+				t.Errorf("table after the incremental Sync differs from a full one (-full +incremental):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestTableRebuilds: a table changed behind Shoal's back (flushed, or
+// holding chains of an older agent) is put right by the next Sync.
+func TestTableRebuilds(t *testing.T) {
+	node := newTestNode(t)
+	tbl := newRealTable(t, node)
+	web := svc("web", "10.43.0.10", port(tcp, 80, ep("10.42.1.5", 8080, true)))
+	syncIn(t, node, tbl, web)
+	want := listTable(t, node)
+
+	t.Run("ruleset flushed", func(t *testing.T) {
+		if out, err := node.run("nft", "flush", "ruleset"); err != nil {
+			t.Fatalf("flush ruleset: %v\n%s", err, out)
+		}
+		// The next change finds the table gone and rewrites it whole.
+		other := svc("other", "10.43.0.11", port(tcp, 80, ep("10.42.1.6", 8080, true)))
+		syncIn(t, node, tbl, web, other)
+		got := listTable(t, node)
+		tbl.Resync()
+		syncIn(t, node, tbl, web, other)
+		if diff := cmp.Diff(listTable(t, node), got); diff != "" {
+			t.Errorf("table after a flush and Sync (-full +got):\n%s", diff)
+		}
+		syncIn(t, node, tbl, web)
+	})
+	t.Run("leftovers of an older agent", func(t *testing.T) {
+		for _, cmd := range [][]string{
+			{"add", "chain", "ip", tableName, "svc-OLD"},
+			{"add", "rule", "ip", tableName, "svc-OLD", "ip", "daddr", "10.43.9.9", "drop"},
+			{"add", "map", "ip", tableName, "old-map", "{ type ipv4_addr : verdict ; }"},
+			{"add", "element", "ip", tableName, "service-ips", "{ 10.43.9.9 . tcp . 80 : goto svc-OLD }"},
+		} {
+			if out, err := node.run("nft", cmd...); err != nil {
+				t.Fatalf("nft %v: %v\n%s", cmd, err, out)
+			}
+		}
+		tbl.Resync() // as an agent restart starts
+		syncIn(t, node, tbl, web)
+		if diff := cmp.Diff(want, listTable(t, node)); diff != "" {
+			t.Errorf("table after a full Sync over leftovers (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("close leaves other tables alone", func(t *testing.T) {
+		if out, err := node.run("nft", "add", "table", "ip", "other"); err != nil {
+			t.Fatalf("add a foreign table: %v\n%s", err, out)
+		}
+		node.Do(t, tbl.Close)
+		if out, err := node.run("nft", "list", "table", "ip", tableName); err == nil {
+			t.Errorf("table after Close:\n%s\nwant none", out)
+		}
+		if _, err := node.run("nft", "list", "table", "ip", "other"); err != nil {
+			t.Errorf("foreign table gone after Close: %v", err)
+		}
+		node.Do(t, tbl.Close) // again: nothing there
+	})
+}
+
+// TestTableBase: the pod-network rules Routes used to write are there with
+// no services, once each.
+func TestTableBase(t *testing.T) {
+	node := newTestNode(t)
+	tbl := newRealTable(t, node)
+	syncIn(t, node, tbl)
+	syncIn(t, node, tbl)
+	out, _ := node.run("nft", "list", "table", "ip", tableName)
+	for _, re := range []string{
+		`ip saddr 10\.42\.0\.0/16 ip daddr != 10\.42\.0\.0/16 masquerade`,
+		`ip saddr 10\.42\.0\.0/16 accept`,
+		`ip daddr 10\.42\.0\.0/16 accept`,
+	} {
+		if n := len(regexp.MustCompile(re).FindAllString(out, -1)); n != 1 {
+			t.Errorf("rule %s appears %d times, want once:\n%s", re, n, out)
+		}
+	}
+}
