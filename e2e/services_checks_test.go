@@ -270,10 +270,10 @@ func (e *svcEnv) agentRestart(t *testing.T) {
 	time.Sleep(time.Second)
 	for _, v := range victims {
 		v.Kill()
-		t.Logf("killed %s", v.Name)
+		t.Logf("%s: killed %s", time.Since(tr.started).Round(time.Millisecond), v.Name)
 		time.Sleep(2 * time.Second)
 		v.Restart()
-		t.Logf("restarted %s", v.Name)
+		t.Logf("%s: restarted %s (API ready)", time.Since(tr.started).Round(time.Millisecond), v.Name)
 		time.Sleep(3 * time.Second)
 	}
 	ok, byHost, fails := tr.finish()

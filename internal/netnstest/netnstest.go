@@ -89,23 +89,41 @@ func LinkUp(name string) error {
 	return nil
 }
 
-// InNetNS runs f on a fresh thread inside the namespace bound at path;
-// the thread is discarded afterwards.
+// InNetNS runs f on a thread inside the namespace bound at path, then
+// moves the thread back to the namespace it came from and returns it to
+// the runtime. Discarding the thread instead (leaving it locked) would
+// kill every child process the test forked from it earlier with
+// Pdeathsig, such as the agents of internal/testcluster: the parent-death
+// signal follows the forking thread, not the process. Only a thread that
+// cannot be moved back is discarded.
 func InNetNS(path string, f func() error) error {
 	errc := make(chan error, 1)
 	go func() {
-		runtime.LockOSThread() // never unlocked, as in New
+		runtime.LockOSThread()
+		orig, err := netns.Get()
+		if err != nil {
+			runtime.UnlockOSThread()
+			errc <- fmt.Errorf("current netns: %w", err)
+			return
+		}
+		defer func() { _ = orig.Close() }()
 		ns, err := netns.GetFromPath(path)
 		if err != nil {
+			runtime.UnlockOSThread()
 			errc <- fmt.Errorf("open netns %s: %w", path, err)
 			return
 		}
 		defer func() { _ = ns.Close() }()
 		if err := netns.Set(ns); err != nil {
+			runtime.UnlockOSThread() // setns changed nothing
 			errc <- fmt.Errorf("enter netns %s: %w", path, err)
 			return
 		}
-		errc <- f()
+		ferr := f()
+		if err := netns.Set(orig); err == nil {
+			runtime.UnlockOSThread()
+		}
+		errc <- ferr
 	}()
 	return <-errc
 }
