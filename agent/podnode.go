@@ -158,10 +158,23 @@ func (a *Agent) runRoutes(ctx context.Context, routes *netsvc.Routes) error {
 	for {
 		var peers []netsvc.Peer
 		for _, m := range a.gossip.Members() {
-			if m.Name == a.cfg.Name || m.Status == gossip.StatusLeft || m.Meta.PodCIDR == "" {
+			if m.Name == a.cfg.Name || m.Status == gossip.StatusLeft {
 				continue
 			}
-			p, perr := netip.ParsePrefix(m.Meta.PodCIDR)
+			cidr := m.Meta.PodCIDR
+			if cidr == "" {
+				// A restarted agent gossips without its pod CIDR until it
+				// has read it back from its replica, while its pods keep
+				// running: the Node object holds the CIDR all along, and
+				// dropping the route meanwhile would cut their traffic.
+				if o, ok := a.store.Get("Node", "", m.Name); ok {
+					cidr = o.(*api.Node).Spec.PodCIDR
+				}
+			}
+			if cidr == "" {
+				continue
+			}
+			p, perr := netip.ParsePrefix(cidr)
 			addr, aerr := netip.ParseAddr(m.Meta.Addr)
 			if perr != nil || aerr != nil {
 				continue
