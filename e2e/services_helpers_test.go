@@ -215,7 +215,8 @@ func svcOf(t *testing.T, a *testcluster.Agent, name string) *api.Service {
 
 // ruleset is `nft list ruleset` in agent a's network namespace.
 func ruleset(a *testcluster.Agent) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	// Listing 10,000 services takes seconds of CPU (bench/services.sh).
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	out, err := a.InNetNS(ctx, "nft", "list", "ruleset")
 	if err != nil {
