@@ -18,6 +18,7 @@ import (
 
 	"github.com/shoal-dev/shoal/agent/hostinfo"
 	"github.com/shoal-dev/shoal/agent/pods"
+	"github.com/shoal-dev/shoal/agent/propose"
 	"github.com/shoal-dev/shoal/agent/runtime"
 	"github.com/shoal-dev/shoal/api"
 	"github.com/shoal-dev/shoal/consensus"
@@ -37,6 +38,8 @@ type Agent struct {
 	api    *apiServer
 
 	metrics *metrics
+	// proposer is the write path (see Propose).
+	proposer *propose.Proposer
 	// peerClient makes agent-to-agent calls under mutual TLS.
 	peerClient *http.Client
 
@@ -116,6 +119,12 @@ func (a *Agent) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	a.proposer = propose.New(propose.Config{
+		Raft:    a.raft,
+		APIAddr: a.apiAddrOf,
+		Client:  a.peerClient,
+		Observe: a.metrics.observeApply,
+	})
 	defer func() {
 		if err := a.raft.Close(); err != nil {
 			a.logger.Warn("raft shutdown", "err", err)

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/shoal-dev/shoal/agent/propose"
 	"github.com/shoal-dev/shoal/api"
 	"github.com/shoal-dev/shoal/consensus"
 	"github.com/shoal-dev/shoal/gossip"
@@ -152,9 +153,7 @@ func (s *apiServer) internalApply(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	start := time.Now()
-	res, err := s.a.raft.Apply(r.Context(), body)
-	s.a.metrics.observeApply(time.Since(start), err)
+	res, err := s.a.proposer.ApplyLocal(r.Context(), body)
 	if errors.Is(err, consensus.ErrNotLeader) {
 		writeError(w, http.StatusMisdirectedRequest, err)
 		return
@@ -167,7 +166,7 @@ func (s *apiServer) internalApply(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, err)
 		return
 	}
-	wire, err := toWire(res)
+	wire, err := propose.ToWire(res)
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, err)
 		return

@@ -30,10 +30,6 @@ func FuzzAPIRequest(f *testing.F) {
 		}
 		var jr joinRequest
 		_ = json.Unmarshal(body, &jr)
-		var w wireResult
-		if json.Unmarshal(body, &w) == nil {
-			_, _ = w.result()
-		}
 		_, _ = api.DecodeObject(body, api.DecodeOptions{Stored: true})
 	})
 }

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/shoal-dev/shoal/agent/propose"
 	"github.com/shoal-dev/shoal/api"
 	"github.com/shoal-dev/shoal/pki"
 )
@@ -81,23 +82,11 @@ func joinCluster(ctx context.Context, target string, tok pki.Token, name, addr s
 		return nil, nil, fmt.Errorf("join %s: read response: %w", target, err)
 	}
 	if res.StatusCode != http.StatusOK {
-		return nil, nil, fmt.Errorf("%w by %s: %s", ErrJoinRefused, target, errorMessage(b, res.Status))
+		return nil, nil, fmt.Errorf("%w by %s: %s", ErrJoinRefused, target, propose.ErrorMessage(b, res.Status))
 	}
 	var jr joinResponse
 	if err := json.Unmarshal(b, &jr); err != nil {
 		return nil, nil, fmt.Errorf("join %s: decode response: %w", target, err)
 	}
 	return &jr, keyPEM, nil
-}
-
-// errorMessage extracts the "error" of an API error body, or falls back to
-// the HTTP status.
-func errorMessage(body []byte, status string) string {
-	var e struct {
-		Error string `json:"error"`
-	}
-	if json.Unmarshal(body, &e) == nil && e.Error != "" {
-		return e.Error
-	}
-	return status
 }

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/shoal-dev/shoal/agent/propose"
 	"github.com/shoal-dev/shoal/consensus"
 )
 
@@ -94,7 +95,7 @@ func (a *Agent) removeViaLeader(ctx context.Context) error {
 	defer res.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(res.Body, 1<<16))
 	if res.StatusCode != http.StatusOK {
-		return errors.New(errorMessage(body, res.Status))
+		return errors.New(propose.ErrorMessage(body, res.Status))
 	}
 	return nil
 }

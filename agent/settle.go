@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/shoal-dev/shoal/agent/propose"
 	"github.com/shoal-dev/shoal/api"
 	"github.com/shoal-dev/shoal/consensus"
 )
@@ -90,9 +91,9 @@ func (a *Agent) isSettled() bool {
 
 // waitSettled waits, for a request that needs the cluster's settings,
 // until the agent has adopted them: errNotSettled if ctx ends or
-// proposeTimeout passes first.
+// propose.Timeout passes first.
 func (a *Agent) waitSettled(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, proposeTimeout)
+	ctx, cancel := context.WithTimeout(ctx, propose.Timeout)
 	defer cancel()
 	select {
 	case <-a.settled:
