@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/shoal-dev/shoal/agent/apiserver"
 	"github.com/shoal-dev/shoal/agent/hostinfo"
 	"github.com/shoal-dev/shoal/agent/pods"
 	"github.com/shoal-dev/shoal/agent/propose"
@@ -35,7 +36,7 @@ type Agent struct {
 	store  *consensus.Store
 	raft   *consensus.Node
 	gossip *gossip.Gossip
-	api    *apiServer
+	api    *apiserver.Server
 
 	metrics *metrics
 	// proposer is the write path (see Propose).
@@ -157,7 +158,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	a.api, err = newAPIServer(a)
+	a.api, err = a.newAPIServer()
 	if err != nil {
 		return err
 	}

@@ -218,8 +218,3 @@ func (a *Agent) containerRuntime() (*runtime.Runtime, error) {
 	}
 	return rt, nil
 }
-
-// logPath finds the log file of a container run.
-func (a *Agent) logPath(p *api.Pod, container string, restart int32) string {
-	return pods.LogPath(a.cfg.DataDir, p.Namespace, p.Name, p.UID, container, restart)
-}

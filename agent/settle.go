@@ -10,14 +10,11 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/shoal-dev/shoal/agent/apiserver"
 	"github.com/shoal-dev/shoal/agent/propose"
 	"github.com/shoal-dev/shoal/api"
 	"github.com/shoal-dev/shoal/consensus"
 )
-
-// errNotSettled answers requests that need the cluster-wide settings
-// before this agent has read them.
-var errNotSettled = errors.New("this agent has not read the cluster's settings from its replica yet; try again shortly")
 
 // settingsLogInterval is how often an agent waiting for the cluster's
 // settings says so.
@@ -90,7 +87,7 @@ func (a *Agent) isSettled() bool {
 }
 
 // waitSettled waits, for a request that needs the cluster's settings,
-// until the agent has adopted them: errNotSettled if ctx ends or
+// until the agent has adopted them: apiserver.ErrNotSettled if ctx ends or
 // propose.Timeout passes first.
 func (a *Agent) waitSettled(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, propose.Timeout)
@@ -99,7 +96,7 @@ func (a *Agent) waitSettled(ctx context.Context) error {
 	case <-a.settled:
 		return nil
 	case <-ctx.Done():
-		return errNotSettled
+		return apiserver.ErrNotSettled
 	}
 }
 

@@ -1,4 +1,4 @@
-package agent
+package apiserver
 
 import (
 	"encoding/json"
@@ -9,7 +9,7 @@ import (
 
 // FuzzAPIRequest feeds arbitrary bodies to the decoders the HTTP API runs
 // on requests: manifests (apply, delete -f), single objects (PUT), join
-// requests and forwarded command results. None may panic; what decodes
+// requests (forwarded command results: propose.FuzzWireResult). None may panic; what decodes
 // must re-encode.
 func FuzzAPIRequest(f *testing.F) {
 	f.Add("ConfigMap", []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: b\n"))
@@ -28,7 +28,7 @@ func FuzzAPIRequest(f *testing.F) {
 		if k, ok := api.LookupKind(kind); ok {
 			_, _ = api.DecodeObject(body, api.DecodeOptions{Kind: k.Name})
 		}
-		var jr joinRequest
+		var jr JoinRequest
 		_ = json.Unmarshal(body, &jr)
 		_, _ = api.DecodeObject(body, api.DecodeOptions{Stored: true})
 	})
