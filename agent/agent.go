@@ -18,6 +18,7 @@ import (
 
 	"github.com/shoal-dev/shoal/agent/apiserver"
 	"github.com/shoal-dev/shoal/agent/hostinfo"
+	"github.com/shoal-dev/shoal/agent/leader"
 	"github.com/shoal-dev/shoal/agent/pods"
 	"github.com/shoal-dev/shoal/agent/propose"
 	"github.com/shoal-dev/shoal/agent/runtime"
@@ -44,9 +45,6 @@ type Agent struct {
 	// peerClient makes agent-to-agent calls under mutual TLS.
 	peerClient *http.Client
 
-	// leading is true while this node leads and has caught up with the
-	// log (after its barrier): only then do controllers run.
-	leading atomic.Bool
 	// fenced is true while this node is cut off from a Raft majority for
 	// longer than FenceAfter (see runFenceMonitor).
 	fenced atomic.Bool
@@ -60,6 +58,8 @@ type Agent struct {
 	// configuration, fixed at New: what it records as leader of a cluster
 	// that has none yet.
 	ownSettings api.ClusterConfigSpec
+	// leader runs the leader's duties.
+	leader *leader.Leader
 	// settled is closed once cfg holds the cluster's agreed settings; the
 	// parts that read them start only then (see settle).
 	settled chan struct{}
@@ -158,6 +158,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	a.leader = a.newLeader()
 	a.api, err = a.newAPIServer()
 	if err != nil {
 		return err
@@ -179,11 +180,11 @@ func (a *Agent) Run(ctx context.Context) error {
 		return nil
 	})
 	g.Go(func() error { return a.joinGossip(ctx, peers) })
-	g.Go(func() error { return a.runLeaderDuties(ctx) })
+	g.Go(func() error { return a.leader.RunDuties(ctx) })
 	// The parts that read the cluster-wide settings start once the agent
 	// has adopted the cluster's (settle fails on a conflicting flag).
 	g.Go(func() error { return a.settle(ctx) })
-	g.Go(func() error { return a.afterSettled(ctx, a.runControllers) })
+	g.Go(func() error { return a.afterSettled(ctx, a.leader.RunControllers) })
 	g.Go(func() error { return a.afterSettled(ctx, a.runFenceMonitor) })
 	g.Go(func() error { return a.runResourceReporter(ctx) })
 	g.Go(func() error { return a.runPeerRecorder(ctx) })

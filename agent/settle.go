@@ -13,7 +13,6 @@ import (
 	"github.com/shoal-dev/shoal/agent/apiserver"
 	"github.com/shoal-dev/shoal/agent/propose"
 	"github.com/shoal-dev/shoal/api"
-	"github.com/shoal-dev/shoal/consensus"
 )
 
 // settingsLogInterval is how often an agent waiting for the cluster's
@@ -119,30 +118,6 @@ func (a *Agent) settingsNow() *api.ClusterConfigSpec {
 	}
 	spec := clusterSpecOf(&a.cfg)
 	return &spec
-}
-
-// recordSettings writes the ClusterConfig from this agent's own settings
-// if the cluster has none yet: a new cluster's first leader does it, and
-// so does the first leader of a cluster made before ClusterConfig existed.
-// Leader only; the write is a create, so a lost race changes nothing.
-func (a *Agent) recordSettings(ctx context.Context) {
-	if _, ok := a.store.Get("ClusterConfig", "", api.ClusterConfigName); ok {
-		return
-	}
-	obj, err := api.New("ClusterConfig")
-	if err != nil {
-		panic(err) // registered in api
-	}
-	cc := obj.(*api.ClusterConfig)
-	cc.Name, cc.ResourceVersion, cc.Spec = api.ClusterConfigName, "0", a.ownSettings
-	_, err = a.Propose(ctx, consensus.Put{Objects: []api.Object{cc}, Mode: consensus.ModeReplace, Time: time.Now()})
-	switch {
-	case errors.Is(err, consensus.ErrConflict):
-	case err != nil:
-		a.logger.Warn("record the cluster's settings", "err", err)
-	default:
-		a.logger.Info("recorded the cluster's settings")
-	}
 }
 
 // validateSettings checks a spec as the ClusterConfig object it comes from.
