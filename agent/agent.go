@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	goruntime "runtime"
 	"strconv"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -19,13 +18,11 @@ import (
 	"github.com/shoal-dev/shoal/agent/apiserver"
 	"github.com/shoal-dev/shoal/agent/hostinfo"
 	"github.com/shoal-dev/shoal/agent/leader"
-	"github.com/shoal-dev/shoal/agent/pods"
+	"github.com/shoal-dev/shoal/agent/node"
 	"github.com/shoal-dev/shoal/agent/propose"
-	"github.com/shoal-dev/shoal/agent/runtime"
 	"github.com/shoal-dev/shoal/api"
 	"github.com/shoal-dev/shoal/consensus"
 	"github.com/shoal-dev/shoal/gossip"
-	"github.com/shoal-dev/shoal/netsvc"
 )
 
 // Agent is one Shoal node.
@@ -45,15 +42,8 @@ type Agent struct {
 	// peerClient makes agent-to-agent calls under mutual TLS.
 	peerClient *http.Client
 
-	// fenced is true while this node is cut off from a Raft majority for
-	// longer than FenceAfter (see runFenceMonitor).
-	fenced atomic.Bool
-	// runtime is the container runtime once it is up.
-	runtime atomic.Pointer[runtime.Runtime]
-	// pods and routes run this node's pods once the pod network is up.
-	pods   atomic.Pointer[pods.Manager]
-	routes atomic.Pointer[netsvc.Routes]
-	table  atomic.Pointer[netsvc.Table]
+	// node is the node side: pods, pod network, services, fencing.
+	node *node.Node
 	// ownSettings are the cluster-wide settings of this agent's own
 	// configuration, fixed at New: what it records as leader of a cluster
 	// that has none yet.
@@ -159,6 +149,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		return err
 	}
 	a.leader = a.newLeader()
+	a.node = a.newNode()
 	a.api, err = a.newAPIServer()
 	if err != nil {
 		return err
@@ -185,10 +176,14 @@ func (a *Agent) Run(ctx context.Context) error {
 	// has adopted the cluster's (settle fails on a conflicting flag).
 	g.Go(func() error { return a.settle(ctx) })
 	g.Go(func() error { return a.afterSettled(ctx, a.leader.RunControllers) })
-	g.Go(func() error { return a.afterSettled(ctx, a.runFenceMonitor) })
-	g.Go(func() error { return a.runResourceReporter(ctx) })
+	g.Go(func() error {
+		return a.afterSettled(ctx, func(ctx context.Context) error { return a.node.RunFenceMonitor(ctx, a.cfg.FenceAfter) })
+	})
+	g.Go(func() error { return a.node.RunResourceReporter(ctx) })
 	g.Go(func() error { return a.runPeerRecorder(ctx) })
-	g.Go(func() error { return a.afterSettled(ctx, a.runNode) })
+	g.Go(func() error {
+		return a.afterSettled(ctx, func(ctx context.Context) error { return a.node.Run(ctx, a.nodeSettings()) })
+	})
 	g.Go(func() error {
 		select {
 		case <-ctx.Done():

@@ -40,7 +40,7 @@ func (a *Agent) leave(ctx context.Context) error {
 		return fmt.Errorf("gossip leave: %w", err)
 	}
 	// Out of the cluster, its pods are replaced elsewhere: stop them here.
-	a.stopNode(ctx)
+	a.node.Stop(ctx)
 	a.logger.Info("left the cluster")
 	return nil
 }
