@@ -302,6 +302,14 @@ func (a *Agent) localMeta() (gossip.Meta, error) {
 	}, nil
 }
 
+// runtimeName is what a node gossips as its container runtime.
+func runtimeName(runtime string) string {
+	if runtime == RuntimeNone {
+		return ""
+	}
+	return runtime
+}
+
 // joinGossip joins the gossip pool through peers, retrying until one
 // answers (a restarted node whose peers are also restarting waits for
 // them).

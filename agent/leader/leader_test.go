@@ -92,12 +92,13 @@ func nodesIn(st *consensus.Store) string {
 	return strings.Join(out, " ")
 }
 
-// waitUntil polls cond until it holds; the test's own deadline bounds it.
+// waitUntil polls cond until it holds, giving up after 10s.
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
+	giveUp := time.After(10 * time.Second)
 	for !cond() {
 		select {
-		case <-t.Context().Done():
+		case <-giveUp:
 			t.Fatalf("gave up waiting for %s", what)
 		case <-time.After(10 * time.Millisecond):
 		}
