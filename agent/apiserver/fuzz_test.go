@@ -8,9 +8,9 @@ import (
 )
 
 // FuzzAPIRequest feeds arbitrary bodies to the decoders the HTTP API runs
-// on requests: manifests (apply, delete -f), single objects (PUT), join
-// requests (forwarded command results: propose.FuzzWireResult). None may panic; what decodes
-// must re-encode.
+// on requests: manifests (apply, delete -f), single objects (PUT) and
+// join requests (forwarded command results: propose.FuzzWireResult). None
+// may panic; what decodes must re-encode.
 func FuzzAPIRequest(f *testing.F) {
 	f.Add("ConfigMap", []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: b\n"))
 	f.Add("Deployment", []byte(`{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},"spec":{"selector":{"matchLabels":{"app":"web"}},"template":{"metadata":{"labels":{"app":"web"}},"spec":{"containers":[{"name":"c","image":"nginx:1"}]}}}}`))
