@@ -58,7 +58,7 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, errors.New("wrong token: the secret does not match this cluster's"))
 		return
 	}
-	if !validNodeName(req.Name) {
+	if !api.IsDNSLabel(req.Name) {
 		writeError(w, http.StatusBadRequest, fmt.Errorf("node name %q: must be a DNS-1123 label", req.Name))
 		return
 	}
@@ -171,19 +171,4 @@ type JoinResponse struct {
 	// replica has them, so a joiner with a conflicting flag stops before
 	// it joins.
 	Settings *api.ClusterConfigSpec `json:"settings,omitempty"`
-}
-
-// validNodeName reports whether s is a DNS-1123 label (as the agent's
-// --name must be).
-func validNodeName(s string) bool {
-	if len(s) == 0 || len(s) > 63 {
-		return false
-	}
-	for i, r := range s {
-		alnum := r >= 'a' && r <= 'z' || r >= '0' && r <= '9'
-		if !alnum && (r != '-' || i == 0 || i == len(s)-1) {
-			return false
-		}
-	}
-	return true
 }

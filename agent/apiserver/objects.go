@@ -112,7 +112,7 @@ func (s *Server) checkWritable(objs []api.Object) error {
 
 // sameUserMeta compares the metadata users set.
 func sameUserMeta(a, b *api.ObjectMeta) bool {
-	return jsonEqual(a.Labels, b.Labels) && jsonEqual(a.Annotations, b.Annotations) && jsonEqual(a.OwnerReferences, b.OwnerReferences)
+	return api.SameJSON(a.Labels, b.Labels) && api.SameJSON(a.Annotations, b.Annotations) && api.SameJSON(a.OwnerReferences, b.OwnerReferences)
 }
 
 // badRequest marks an error caused by the request (HTTP 400).
@@ -433,12 +433,4 @@ func keepClusterAnnotations(dst, cur *api.ObjectMeta) {
 		}
 		dst.Annotations[k] = v
 	}
-}
-
-// jsonEqual compares two values by their JSON encoding, the form the store
-// keeps.
-func jsonEqual(a, b any) bool {
-	ja, errA := json.Marshal(a)
-	jb, errB := json.Marshal(b)
-	return errA == nil && errB == nil && string(ja) == string(jb)
 }

@@ -2,7 +2,6 @@ package leader
 
 import (
 	"context"
-	"encoding/json"
 	"net/netip"
 	"time"
 
@@ -110,7 +109,7 @@ func desiredNode(old *api.Node, m gossip.Member) *api.Node {
 	}
 	n.Status.Conditions = []api.NodeCondition{ready}
 
-	if old != nil && jsonEqual(old.Labels, n.Labels) && jsonEqual(old.Status, n.Status) {
+	if old != nil && api.SameJSON(old.Labels, n.Labels) && api.SameJSON(old.Status, n.Status) {
 		return nil
 	}
 	return n
@@ -127,12 +126,4 @@ func mergeLabels(have, gossiped map[string]string) map[string]string {
 		out[k] = v
 	}
 	return out
-}
-
-// jsonEqual compares two values by their JSON encoding, the form the store
-// keeps.
-func jsonEqual(a, b any) bool {
-	ja, errA := json.Marshal(a)
-	jb, errB := json.Marshal(b)
-	return errA == nil && errB == nil && string(ja) == string(jb)
 }
