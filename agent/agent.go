@@ -11,18 +11,18 @@ import (
 	"path/filepath"
 	goruntime "runtime"
 	"strconv"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/shoal-dev/shoal/agent/apiserver"
 	"github.com/shoal-dev/shoal/agent/hostinfo"
-	"github.com/shoal-dev/shoal/agent/pods"
-	"github.com/shoal-dev/shoal/agent/runtime"
+	"github.com/shoal-dev/shoal/agent/leader"
+	"github.com/shoal-dev/shoal/agent/node"
+	"github.com/shoal-dev/shoal/agent/propose"
 	"github.com/shoal-dev/shoal/api"
 	"github.com/shoal-dev/shoal/consensus"
 	"github.com/shoal-dev/shoal/gossip"
-	"github.com/shoal-dev/shoal/netsvc"
 )
 
 // Agent is one Shoal node.
@@ -34,28 +34,22 @@ type Agent struct {
 	store  *consensus.Store
 	raft   *consensus.Node
 	gossip *gossip.Gossip
-	api    *apiServer
+	api    *apiserver.Server
 
 	metrics *metrics
+	// proposer is the write path (see Propose).
+	proposer *propose.Proposer
 	// peerClient makes agent-to-agent calls under mutual TLS.
 	peerClient *http.Client
 
-	// leading is true while this node leads and has caught up with the
-	// log (after its barrier): only then do controllers run.
-	leading atomic.Bool
-	// fenced is true while this node is cut off from a Raft majority for
-	// longer than FenceAfter (see runFenceMonitor).
-	fenced atomic.Bool
-	// runtime is the container runtime once it is up.
-	runtime atomic.Pointer[runtime.Runtime]
-	// pods and routes run this node's pods once the pod network is up.
-	pods   atomic.Pointer[pods.Manager]
-	routes atomic.Pointer[netsvc.Routes]
-	table  atomic.Pointer[netsvc.Table]
+	// node is the node side: pods, pod network, services, fencing.
+	node *node.Node
 	// ownSettings are the cluster-wide settings of this agent's own
 	// configuration, fixed at New: what it records as leader of a cluster
 	// that has none yet.
 	ownSettings api.ClusterConfigSpec
+	// leader runs the leader's duties.
+	leader *leader.Leader
 	// settled is closed once cfg holds the cluster's agreed settings; the
 	// parts that read them start only then (see settle).
 	settled chan struct{}
@@ -116,6 +110,12 @@ func (a *Agent) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	a.proposer = propose.New(propose.Config{
+		Raft:    a.raft,
+		APIAddr: a.apiAddrOf,
+		Client:  a.peerClient,
+		Observe: a.metrics.observeApply,
+	})
 	defer func() {
 		if err := a.raft.Close(); err != nil {
 			a.logger.Warn("raft shutdown", "err", err)
@@ -148,7 +148,9 @@ func (a *Agent) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	a.api, err = newAPIServer(a)
+	a.leader = a.newLeader()
+	a.node = a.newNode()
+	a.api, err = a.newAPIServer()
 	if err != nil {
 		return err
 	}
@@ -169,15 +171,19 @@ func (a *Agent) Run(ctx context.Context) error {
 		return nil
 	})
 	g.Go(func() error { return a.joinGossip(ctx, peers) })
-	g.Go(func() error { return a.runLeaderDuties(ctx) })
+	g.Go(func() error { return a.leader.RunDuties(ctx) })
 	// The parts that read the cluster-wide settings start once the agent
 	// has adopted the cluster's (settle fails on a conflicting flag).
 	g.Go(func() error { return a.settle(ctx) })
-	g.Go(func() error { return a.afterSettled(ctx, a.runControllers) })
-	g.Go(func() error { return a.afterSettled(ctx, a.runFenceMonitor) })
-	g.Go(func() error { return a.runResourceReporter(ctx) })
+	g.Go(func() error { return a.afterSettled(ctx, a.leader.RunControllers) })
+	g.Go(func() error {
+		return a.afterSettled(ctx, func(ctx context.Context) error { return a.node.RunFenceMonitor(ctx, a.cfg.FenceAfter) })
+	})
+	g.Go(func() error { return a.node.RunResourceReporter(ctx) })
 	g.Go(func() error { return a.runPeerRecorder(ctx) })
-	g.Go(func() error { return a.afterSettled(ctx, a.runNode) })
+	g.Go(func() error {
+		return a.afterSettled(ctx, func(ctx context.Context) error { return a.node.Run(ctx, a.nodeSettings()) })
+	})
 	g.Go(func() error {
 		select {
 		case <-ctx.Done():
@@ -294,6 +300,14 @@ func (a *Agent) localMeta() (gossip.Meta, error) {
 		Version:    Version,
 		Runtime:    runtimeName(a.cfg.Runtime),
 	}, nil
+}
+
+// runtimeName is what a node gossips as its container runtime.
+func runtimeName(runtime string) string {
+	if runtime == RuntimeNone {
+		return ""
+	}
+	return runtime
 }
 
 // joinGossip joins the gossip pool through peers, retrying until one

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shoal-dev/shoal/api"
 	"github.com/shoal-dev/shoal/placement"
 	"github.com/shoal-dev/shoal/placement/svcaddr"
 )
@@ -191,7 +192,7 @@ func (c *Config) SetDefaults() {
 // Validate checks the configuration and names what is wrong.
 func (c *Config) Validate() error {
 	var errs []error
-	if !validNodeName(c.Name) {
+	if !api.IsDNSLabel(c.Name) {
 		errs = append(errs, fmt.Errorf("--name %q: must be a DNS-1123 label (lower-case letters, digits, '-', at most 63)", c.Name))
 	}
 	for _, p := range []struct {
@@ -299,20 +300,7 @@ func validDomain(s string) bool {
 		return false
 	}
 	for _, l := range strings.Split(s, ".") {
-		if !validNodeName(l) {
-			return false
-		}
-	}
-	return true
-}
-
-func validNodeName(s string) bool {
-	if len(s) == 0 || len(s) > 63 {
-		return false
-	}
-	for i, r := range s {
-		alnum := r >= 'a' && r <= 'z' || r >= '0' && r <= '9'
-		if !alnum && (r != '-' || i == 0 || i == len(s)-1) {
+		if !api.IsDNSLabel(l) {
 			return false
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/shoal-dev/shoal/agent/propose"
 	"github.com/shoal-dev/shoal/consensus"
 )
 
@@ -39,7 +40,7 @@ func (a *Agent) leave(ctx context.Context) error {
 		return fmt.Errorf("gossip leave: %w", err)
 	}
 	// Out of the cluster, its pods are replaced elsewhere: stop them here.
-	a.stopNode(ctx)
+	a.node.Stop(ctx)
 	a.logger.Info("left the cluster")
 	return nil
 }
@@ -94,7 +95,7 @@ func (a *Agent) removeViaLeader(ctx context.Context) error {
 	defer res.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(res.Body, 1<<16))
 	if res.StatusCode != http.StatusOK {
-		return errors.New(errorMessage(body, res.Status))
+		return errors.New(propose.ErrorMessage(body, res.Status))
 	}
 	return nil
 }

@@ -1,19 +1,16 @@
 package agent
 
 import (
-	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
-// metrics are the agent's Prometheus metrics, served on /metrics.
+// metrics are the agent's Prometheus metrics, served on /metrics (the
+// API server registers its request metrics on the same registry).
 type metrics struct {
 	registry     *prometheus.Registry
-	requests     *prometheus.CounterVec
-	requestTime  *prometheus.HistogramVec
 	applies      *prometheus.CounterVec
 	applySeconds prometheus.Histogram
 }
@@ -21,13 +18,6 @@ type metrics struct {
 func newMetrics(a *Agent) *metrics {
 	m := &metrics{
 		registry: prometheus.NewRegistry(),
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "shoal_api_requests_total", Help: "API requests by route and status code.",
-		}, []string{"route", "code"}),
-		requestTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "shoal_api_request_duration_seconds", Help: "API request latency by route.",
-			Buckets: prometheus.ExponentialBuckets(0.0005, 4, 10),
-		}, []string{"route"}),
 		applies: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "shoal_raft_applies_total", Help: "Commands this node applied as leader, by result.",
 		}, []string{"result"}),
@@ -39,7 +29,7 @@ func newMetrics(a *Agent) *metrics {
 	m.registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.requests, m.requestTime, m.applies, m.applySeconds,
+		m.applies, m.applySeconds,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "shoal_store_objects", Help: "Objects in the local replica of the state store.",
 		}, func() float64 { return float64(a.store.Len()) }),
@@ -73,38 +63,4 @@ func (m *metrics) observeApply(d time.Duration, err error) {
 	}
 	m.applies.WithLabelValues(result).Inc()
 	m.applySeconds.Observe(d.Seconds())
-}
-
-// statusRecorder remembers the status code a handler wrote.
-type statusRecorder struct {
-	http.ResponseWriter
-	code int
-}
-
-func (r *statusRecorder) WriteHeader(code int) {
-	r.code = code
-	r.ResponseWriter.WriteHeader(code)
-}
-
-// Flush lets streaming handlers (watch) flush through the recorder.
-func (r *statusRecorder) Flush() {
-	if f, ok := r.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
-// Unwrap lets http.ResponseController reach the connection (exec
-// upgrades hijack it).
-func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
-
-// instrument counts and times requests per route.
-func (s *apiServer) instrument(route string, h http.Handler) http.Handler {
-	m := s.a.metrics
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
-		h.ServeHTTP(rec, r)
-		m.requests.WithLabelValues(route, strconv.Itoa(rec.code)).Inc()
-		m.requestTime.WithLabelValues(route).Observe(time.Since(start).Seconds())
-	})
 }

@@ -10,13 +10,10 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/shoal-dev/shoal/agent/apiserver"
+	"github.com/shoal-dev/shoal/agent/propose"
 	"github.com/shoal-dev/shoal/api"
-	"github.com/shoal-dev/shoal/consensus"
 )
-
-// errNotSettled answers requests that need the cluster-wide settings
-// before this agent has read them.
-var errNotSettled = errors.New("this agent has not read the cluster's settings from its replica yet; try again shortly")
 
 // settingsLogInterval is how often an agent waiting for the cluster's
 // settings says so.
@@ -89,16 +86,16 @@ func (a *Agent) isSettled() bool {
 }
 
 // waitSettled waits, for a request that needs the cluster's settings,
-// until the agent has adopted them: errNotSettled if ctx ends or
-// proposeTimeout passes first.
+// until the agent has adopted them: apiserver.ErrNotSettled if ctx ends or
+// propose.Timeout passes first.
 func (a *Agent) waitSettled(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, proposeTimeout)
+	ctx, cancel := context.WithTimeout(ctx, propose.Timeout)
 	defer cancel()
 	select {
 	case <-a.settled:
 		return nil
 	case <-ctx.Done():
-		return errNotSettled
+		return apiserver.ErrNotSettled
 	}
 }
 
@@ -121,30 +118,6 @@ func (a *Agent) settingsNow() *api.ClusterConfigSpec {
 	}
 	spec := clusterSpecOf(&a.cfg)
 	return &spec
-}
-
-// recordSettings writes the ClusterConfig from this agent's own settings
-// if the cluster has none yet: a new cluster's first leader does it, and
-// so does the first leader of a cluster made before ClusterConfig existed.
-// Leader only; the write is a create, so a lost race changes nothing.
-func (a *Agent) recordSettings(ctx context.Context) {
-	if _, ok := a.store.Get("ClusterConfig", "", api.ClusterConfigName); ok {
-		return
-	}
-	obj, err := api.New("ClusterConfig")
-	if err != nil {
-		panic(err) // registered in api
-	}
-	cc := obj.(*api.ClusterConfig)
-	cc.Name, cc.ResourceVersion, cc.Spec = api.ClusterConfigName, "0", a.ownSettings
-	_, err = a.Propose(ctx, consensus.Put{Objects: []api.Object{cc}, Mode: consensus.ModeReplace, Time: time.Now()})
-	switch {
-	case errors.Is(err, consensus.ErrConflict):
-	case err != nil:
-		a.logger.Warn("record the cluster's settings", "err", err)
-	default:
-		a.logger.Info("recorded the cluster's settings")
-	}
 }
 
 // validateSettings checks a spec as the ClusterConfig object it comes from.

@@ -125,3 +125,12 @@ func jsonSyntaxMessage(err error, data []byte, offset int64) string {
 	line := 1 + bytes.Count(data[:offset], []byte("\n"))
 	return fmt.Sprintf("line %d: %s", line, msg)
 }
+
+// SameJSON reports whether a and b encode to the same JSON (false if
+// either fails to encode): how the cluster tells whether a write would
+// change anything.
+func SameJSON(a, b any) bool {
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	return errA == nil && errB == nil && string(ja) == string(jb)
+}

@@ -168,3 +168,7 @@ func configKeyError(s string) string {
 
 // quote formats a value for an error message, shortened if long.
 func quote(s string) string { return fmt.Sprintf("%q", truncate(s, 80)) }
+
+// IsDNSLabel reports whether s is a DNS-1123 label: what node names (the
+// agent's --name) must be.
+func IsDNSLabel(s string) bool { return dnsLabelError(s) == "" }

@@ -84,7 +84,20 @@ ip=$("$bin" get pods -l app=web -o json | sed -n 's/.*"podIP": "\(.*\)".*/\1/p' 
 if [ -n "$ip" ]; then
 	echo
 	echo "== the app answers on its pod IP $ip:"
-	printf 'GET / HTTP/1.0\r\n\r\n' | busybox nc -w 3 "$ip" 8080 | tail -n +1 | sed -n '/^{/,$p' | head -n 8 || true
+	printf 'GET / HTTP/1.0\r\n\r\n' | busybox nc -w 3 "$ip" 8080 | sed -n '/^{/,$p' | head -n 8 || true
+fi
+vip=$("$bin" get service web -o json | sed -n 's/.*"clusterIP": "\(.*\)".*/\1/p' | head -n 1)
+if [ -n "$vip" ]; then
+	for _ in $(seq 1 50); do
+		if "$bin" get endpoints web 2>/dev/null | grep -q ':8080'; then break; fi
+		sleep 0.2
+	done
+	echo
+	"$bin" get services
+	"$bin" get endpoints
+	echo
+	echo "== the Service web answers on its ClusterIP $vip:80 (any ready pod):"
+	printf 'GET / HTTP/1.0\r\n\r\n' | busybox nc -w 3 "$vip" 80 | sed -n '/^{/,$p' | head -n 8 || true
 fi
 echo
 "$bin" status
@@ -92,7 +105,6 @@ echo
 "$bin" get nodes -o wide
 echo
 "$bin" get deployments
-"$bin" get services
 echo
 echo "Join another machine with:"
 echo "  shoal agent --join <this machine's IP> --token $("$bin" token)"

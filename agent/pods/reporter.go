@@ -2,7 +2,6 @@ package pods
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"sync"
 	"time"
@@ -90,12 +89,4 @@ func (r *reporter) flush(ctx context.Context, batch []*api.Pod) {
 			r.logger.Debug("pod status write failed", "pod", p.Namespace+"/"+p.Name, "err", err)
 		}
 	}
-}
-
-// jsonEqual compares two values by their JSON encoding, the form the store
-// keeps.
-func jsonEqual(a, b any) bool {
-	ja, errA := json.Marshal(a)
-	jb, errB := json.Marshal(b)
-	return errA == nil && errB == nil && string(ja) == string(jb)
 }

@@ -104,7 +104,7 @@ func (w *worker) report() {
 	st := w.status()
 	if cur, ok := w.m.view.Get("Pod", w.pod.Namespace, w.pod.Name); ok {
 		p := cur.(*api.Pod)
-		if p.UID != w.uid || jsonEqual(p.Status, st) {
+		if p.UID != w.uid || api.SameJSON(p.Status, st) {
 			return
 		}
 	}

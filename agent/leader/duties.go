@@ -1,4 +1,4 @@
-package agent
+package leader
 
 import (
 	"context"
@@ -14,11 +14,11 @@ import (
 // makes a missed gossip event harmless.
 const reconcileInterval = time.Second
 
-// runLeaderDuties does, while this node leads, what only the leader does:
+// RunDuties does, while this node leads, what only the leader does:
 // keep Raft voters healthy and Node objects in step with gossip. It wakes
 // on gossip events and on a timer.
-func (a *Agent) runLeaderDuties(ctx context.Context) error {
-	events, unsubscribe := a.gossip.Subscribe(64)
+func (l *Leader) RunDuties(ctx context.Context) error {
+	events, unsubscribe := l.cfg.Gossip.Subscribe(64)
 	defer unsubscribe()
 	tick := time.NewTicker(reconcileInterval)
 	defer tick.Stop()
@@ -30,42 +30,42 @@ func (a *Agent) runLeaderDuties(ctx context.Context) error {
 		case <-events:
 		case <-tick.C:
 		}
-		if !a.raft.IsLeader() {
+		if !l.cfg.Raft.IsLeader() {
 			leading = false
-			a.leading.Store(false)
+			l.leading.Store(false)
 			continue
 		}
 		if !leading {
 			// A new leader first catches up with everything committed.
-			if err := a.raft.Barrier(5 * time.Second); err != nil {
-				a.logger.Warn("barrier after election", "err", err)
+			if err := l.cfg.Raft.Barrier(5 * time.Second); err != nil {
+				l.log.Warn("barrier after election", "err", err)
 				continue
 			}
-			a.logger.Info("leading the cluster")
+			l.log.Info("leading the cluster")
 			leading = true
-			a.leading.Store(true)
+			l.leading.Store(true)
 		}
-		a.recordSettings(ctx)
-		a.reconcileVoters()
-		if a.isSettled() {
+		l.recordSettings(ctx)
+		l.reconcileVoters()
+		if set, ok := l.cfg.Settled(); ok {
 			// Node objects get pod CIDRs from the agreed cluster CIDR.
-			a.reconcileNodes(ctx)
+			l.reconcileNodes(ctx, set.ClusterCIDR)
 		}
 	}
 }
 
 // reconcileVoters runs the voter plan and carries it out.
-func (a *Agent) reconcileVoters() {
-	servers, err := a.raft.Servers()
+func (l *Leader) reconcileVoters() {
+	servers, err := l.cfg.Raft.Servers()
 	if err != nil {
-		a.logger.Warn("read raft configuration", "err", err)
+		l.log.Warn("read raft configuration", "err", err)
 		return
 	}
-	members := raftMembers(a.gossip.Members())
-	for _, act := range consensus.PlanVoters(servers, members, a.cfg.Name, a.cfg.Voters, a.cfg.VoterGrace, time.Now()) {
-		a.logger.Info("raft membership change", "op", act.Op, "server", act.ID)
-		if err := a.raft.Execute(act); err != nil {
-			a.logger.Warn("raft membership change failed", "op", act.Op, "server", act.ID, "err", err)
+	members := raftMembers(l.cfg.Gossip.Members())
+	for _, act := range consensus.PlanVoters(servers, members, l.cfg.Name, l.cfg.Voters, l.cfg.VoterGrace, time.Now()) {
+		l.log.Info("raft membership change", "op", act.Op, "server", act.ID)
+		if err := l.cfg.Raft.Execute(act); err != nil {
+			l.log.Warn("raft membership change failed", "op", act.Op, "server", act.ID, "err", err)
 			return
 		}
 	}

@@ -1,10 +1,7 @@
-package agent
+package node
 
 import (
 	"context"
-	"net"
-	"slices"
-	"strconv"
 	"time"
 
 	"github.com/shoal-dev/shoal/agent/hostinfo"
@@ -16,9 +13,9 @@ import (
 // resourceInterval is how often free resources are sampled and gossiped.
 const resourceInterval = 5 * time.Second
 
-// runResourceReporter samples free CPU, memory and disk and gossips them
+// RunResourceReporter samples free CPU, memory and disk and gossips them
 // when they change noticeably.
-func (a *Agent) runResourceReporter(ctx context.Context) error {
+func (n *Node) RunResourceReporter(ctx context.Context) error {
 	sampler := &hostinfo.CPUSampler{}
 	tick := time.NewTicker(resourceInterval)
 	defer tick.Stop()
@@ -28,40 +25,40 @@ func (a *Agent) runResourceReporter(ctx context.Context) error {
 			return nil
 		case <-tick.C:
 		}
-		free, err := hostinfo.Free(a.cfg.DataDir, sampler)
+		free, err := hostinfo.Free(n.cfg.DataDir, sampler)
 		if err != nil {
-			a.logger.Warn("sample free resources", "err", err)
+			n.log.Warn("sample free resources", "err", err)
 			continue
 		}
-		me, ok := a.gossip.Member(a.cfg.Name)
+		me, ok := n.cfg.Gossip.Member(n.cfg.Name)
 		if !ok {
 			continue
 		}
 		// Overridden capacity caps what is reported free, and so do the
 		// requests of the pods assigned here: free is what is neither used
 		// nor promised.
-		reqCPU, reqMem := a.requestedHere()
+		reqCPU, reqMem := n.requestedHere()
 		cpu := max(0, min(free.CPU, me.Meta.CPU-reqCPU))
 		mem := max(0, min(free.Memory, me.Meta.Memory-reqMem))
 		disk := min(free.Disk, me.Meta.Disk)
 		if !changed(me.Meta.FreeCPU, cpu, me.Meta.CPU) && !changed(me.Meta.FreeMemory, mem, me.Meta.Memory) && !changed(me.Meta.FreeDisk, disk, me.Meta.Disk) {
 			continue
 		}
-		err = a.gossip.UpdateMeta(func(m *gossip.Meta) {
+		err = n.cfg.Gossip.UpdateMeta(func(m *gossip.Meta) {
 			m.FreeCPU, m.FreeMemory, m.FreeDisk = cpu, mem, disk
 		})
 		if err != nil {
-			a.logger.Warn("gossip free resources", "err", err)
+			n.log.Warn("gossip free resources", "err", err)
 		}
 	}
 }
 
 // requestedHere sums the CPU (millicores) and memory requests of the live
 // pods assigned to this node.
-func (a *Agent) requestedHere() (cpu, mem int64) {
-	for _, o := range a.store.List("Pod", "", nil) {
+func (n *Node) requestedHere() (cpu, mem int64) {
+	for _, o := range n.cfg.View.List("Pod", "", nil) {
 		p := o.(*api.Pod)
-		if p.Spec.NodeName != a.cfg.Name || p.Status.Phase == api.PodSucceeded || p.Status.Phase == api.PodFailed {
+		if p.Spec.NodeName != n.cfg.Name || p.Status.Phase == api.PodSucceeded || p.Status.Phase == api.PodFailed {
 			continue
 		}
 		r := placement.PodRequests(p)
@@ -69,40 +66,6 @@ func (a *Agent) requestedHere() (cpu, mem int64) {
 		mem += r.Memory
 	}
 	return cpu, mem
-}
-
-// runPeerRecorder keeps DATA_DIR/peers.json up to date with the gossip
-// addresses of alive members, for rejoining after a restart.
-func (a *Agent) runPeerRecorder(ctx context.Context) error {
-	select {
-	case <-ctx.Done():
-		return nil
-	case <-a.ready:
-	}
-	tick := time.NewTicker(5 * time.Second)
-	defer tick.Stop()
-	var last []string
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-tick.C:
-		}
-		var peers []string
-		for _, m := range a.gossip.Members() {
-			if m.Status == gossip.StatusAlive && m.Name != a.cfg.Name {
-				peers = append(peers, net.JoinHostPort(m.Addr, strconv.Itoa(m.Port)))
-			}
-		}
-		if len(peers) == 0 || slices.Equal(peers, last) {
-			continue
-		}
-		if err := savePeers(a.cfg.DataDir, peers); err != nil {
-			a.logger.Warn("record peers", "err", err)
-			continue
-		}
-		last = peers
-	}
 }
 
 // changed reports whether a free amount moved by more than 2% of capacity,

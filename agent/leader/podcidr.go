@@ -1,4 +1,4 @@
-package agent
+package leader
 
 import (
 	"net/netip"

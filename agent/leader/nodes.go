@@ -1,28 +1,29 @@
-package agent
+package leader
 
 import (
 	"context"
-	"encoding/json"
 	"net/netip"
 	"time"
 
 	"github.com/shoal-dev/shoal/api"
 	"github.com/shoal-dev/shoal/consensus"
 	"github.com/shoal-dev/shoal/gossip"
+	"github.com/shoal-dev/shoal/placement"
 )
 
 // reconcileNodes makes the Node objects match gossip: one per member, its
 // Ready condition following the member's health; a member that left
-// gracefully loses its Node. All changes go in one command.
-func (a *Agent) reconcileNodes(ctx context.Context) {
+// gracefully loses its Node; a new Node gets a pod CIDR from
+// clusterCIDR. All changes go in one command.
+func (l *Leader) reconcileNodes(ctx context.Context, clusterCIDR string) {
 	var puts []api.Object
 	var dels []api.Key
 	seen := map[string]bool{}
-	cluster, _ := netip.ParsePrefix(a.cfg.ClusterCIDR) // validated in Config
-	used := usedPodCIDRs(a.store.List("Node", "", nil))
-	for _, m := range a.gossip.Members() {
+	cluster, _ := netip.ParsePrefix(clusterCIDR) // validated in the agent's Config
+	used := usedPodCIDRs(l.cfg.View.List("Node", "", nil))
+	for _, m := range l.cfg.Gossip.Members() {
 		seen[m.Name] = true
-		cur, exists := a.store.Get("Node", "", m.Name)
+		cur, exists := l.cfg.View.Get("Node", "", m.Name)
 		if m.Status == gossip.StatusLeft {
 			if exists {
 				dels = append(dels, api.Key{Kind: "Node", Name: m.Name})
@@ -42,7 +43,7 @@ func (a *Agent) reconcileNodes(ctx context.Context) {
 				used[cidr] = true
 				want.Spec.PodCIDR = cidr.String()
 			} else {
-				a.logger.Warn("cluster network full: no pod CIDR for node", "node", m.Name, "cluster_cidr", a.cfg.ClusterCIDR)
+				l.log.Warn("cluster network full: no pod CIDR for node", "node", m.Name, "cluster_cidr", clusterCIDR)
 			}
 		}
 		if want != nil {
@@ -51,13 +52,13 @@ func (a *Agent) reconcileNodes(ctx context.Context) {
 	}
 	now := time.Now()
 	if len(puts) > 0 {
-		if _, err := a.Propose(ctx, consensus.Put{Objects: puts, Mode: consensus.ModeReplace, Time: now}); err != nil {
-			a.logger.Warn("update node objects", "err", err)
+		if _, err := l.cfg.Proposer.Propose(ctx, consensus.Put{Objects: puts, Mode: consensus.ModeReplace, Time: now}); err != nil {
+			l.log.Warn("update node objects", "err", err)
 		}
 	}
 	if len(dels) > 0 {
-		if _, err := a.Propose(ctx, consensus.Delete{Keys: dels}); err != nil {
-			a.logger.Warn("delete node objects of members that left", "err", err)
+		if _, err := l.cfg.Proposer.Propose(ctx, consensus.Delete{Keys: dels}); err != nil {
+			l.log.Warn("delete node objects of members that left", "err", err)
 		}
 	}
 }
@@ -76,7 +77,7 @@ func desiredNode(old *api.Node, m gossip.Member) *api.Node {
 	n.Labels = mergeLabels(n.Labels, m.Meta.Labels)
 	maxPods := int64(m.Meta.MaxPods)
 	if maxPods == 0 {
-		maxPods = DefaultMaxPods
+		maxPods = placement.DefaultMaxPods
 	}
 	capacity := api.ResourceList{
 		"cpu":               api.NewMilliQuantity(m.Meta.CPU, api.DecimalSI),
@@ -108,7 +109,7 @@ func desiredNode(old *api.Node, m gossip.Member) *api.Node {
 	}
 	n.Status.Conditions = []api.NodeCondition{ready}
 
-	if old != nil && jsonEqual(old.Labels, n.Labels) && jsonEqual(old.Status, n.Status) {
+	if old != nil && api.SameJSON(old.Labels, n.Labels) && api.SameJSON(old.Status, n.Status) {
 		return nil
 	}
 	return n
@@ -125,12 +126,4 @@ func mergeLabels(have, gossiped map[string]string) map[string]string {
 		out[k] = v
 	}
 	return out
-}
-
-// jsonEqual compares two values by their JSON encoding, the form the store
-// keeps.
-func jsonEqual(a, b any) bool {
-	ja, errA := json.Marshal(a)
-	jb, errB := json.Marshal(b)
-	return errA == nil && errB == nil && string(ja) == string(jb)
 }

@@ -1,4 +1,4 @@
-package agent
+package leader
 
 import (
 	"context"
@@ -22,12 +22,12 @@ const controllerDebounce = 20 * time.Millisecond
 // is a few commands, not a thousand, and no entry grows huge.
 const maxBatch = 500
 
-// runControllers runs, while this node leads, the workload controllers
+// RunControllers runs, while this node leads, the workload controllers
 // (the services stage included) and the scheduler: on every change to
 // workloads, pods, nodes or services (debounced)
 // and every second (for time-driven transitions such as node grace).
-func (a *Agent) runControllers(ctx context.Context) error {
-	events := a.store.Watch(ctx, workloadKinds...)
+func (l *Leader) RunControllers(ctx context.Context) error {
+	events := l.cfg.View.Watch(ctx, workloadKinds...)
 	tick := time.NewTicker(reconcileInterval)
 	defer tick.Stop()
 	for {
@@ -37,15 +37,15 @@ func (a *Agent) runControllers(ctx context.Context) error {
 		case _, ok := <-events:
 			if !ok {
 				// Restored from a snapshot, or fell behind: watch again.
-				events = a.store.Watch(ctx, workloadKinds...)
+				events = l.cfg.View.Watch(ctx, workloadKinds...)
 			}
 			drainFor(events, controllerDebounce)
 		case <-tick.C:
 		}
-		if !a.leading.Load() {
+		if !l.leading.Load() {
 			continue
 		}
-		a.reconcileWorkloads(ctx, time.Now())
+		l.reconcileWorkloads(ctx, time.Now())
 	}
 }
 
@@ -67,43 +67,44 @@ func drainFor(events <-chan view.Event, d time.Duration) {
 
 // reconcileWorkloads runs one controller pass and one scheduling pass
 // over this replica and commits what they decide.
-func (a *Agent) reconcileWorkloads(ctx context.Context, now time.Time) {
+func (l *Leader) reconcileWorkloads(ctx context.Context, now time.Time) {
 	st := &controller.State{Now: now}
-	for _, o := range a.store.List("Node", "", nil) {
+	for _, o := range l.cfg.View.List("Node", "", nil) {
 		st.Nodes = append(st.Nodes, o.(*api.Node))
 	}
-	for _, o := range a.store.List("Deployment", "", nil) {
+	for _, o := range l.cfg.View.List("Deployment", "", nil) {
 		st.Deployments = append(st.Deployments, o.(*api.Deployment))
 	}
-	for _, o := range a.store.List("ReplicaSet", "", nil) {
+	for _, o := range l.cfg.View.List("ReplicaSet", "", nil) {
 		st.ReplicaSets = append(st.ReplicaSets, o.(*api.ReplicaSet))
 	}
-	for _, o := range a.store.List("StatefulSet", "", nil) {
+	for _, o := range l.cfg.View.List("StatefulSet", "", nil) {
 		st.StatefulSets = append(st.StatefulSets, o.(*api.StatefulSet))
 	}
-	for _, o := range a.store.List("DaemonSet", "", nil) {
+	for _, o := range l.cfg.View.List("DaemonSet", "", nil) {
 		st.DaemonSets = append(st.DaemonSets, o.(*api.DaemonSet))
 	}
-	for _, o := range a.store.List("Pod", "", nil) {
+	for _, o := range l.cfg.View.List("Pod", "", nil) {
 		st.Pods = append(st.Pods, o.(*api.Pod))
 	}
-	for _, o := range a.store.List("Service", "", nil) {
+	for _, o := range l.cfg.View.List("Service", "", nil) {
 		st.Services = append(st.Services, o.(*api.Service))
 	}
-	for _, o := range a.store.List("Event", "", nil) {
+	for _, o := range l.cfg.View.List("Event", "", nil) {
 		if e := o.(*api.Event); e.InvolvedObject.Kind == "Service" {
 			st.Events = append(st.Events, e)
 		}
 	}
-	ch := controller.Reconcile(st, controller.Config{NodeGrace: a.cfg.NodeGrace, FenceAfter: a.cfg.FenceAfter, Services: a.cfg.serviceAddrs()})
+	set, _ := l.cfg.Settled() // the controllers start once settled
+	ch := controller.Reconcile(st, set.Controllers)
 	if !ch.Empty() {
-		a.commitChanges(ctx, ch, now)
+		l.commitChanges(ctx, ch, now)
 	}
 	// Schedule on every pass, so pending pods are not held up while a big
 	// rollout keeps the controllers busy; pods created just now are bound
 	// on the next pass, and a binding that raced a change fails its
 	// resourceVersion precondition and is retried.
-	a.schedule(ctx, st, now)
+	l.schedule(ctx, st, now)
 }
 
 // commitChanges writes a controller pass in batches: creates (which must
@@ -111,13 +112,13 @@ func (a *Agent) reconcileWorkloads(ctx context.Context, now time.Time) {
 // resourceVersion it was computed from), then deletes (guarded by uid;
 // pods gracefully, unless the controller forces them).
 // A batch that fails a precondition is dropped; the next pass recomputes.
-func (a *Agent) commitChanges(ctx context.Context, ch controller.Changes, now time.Time) {
+func (l *Leader) commitChanges(ctx context.Context, ch controller.Changes, now time.Time) {
 	for _, o := range ch.Creates {
 		o.GetObjectMeta().ResourceVersion = "0"
 	}
-	a.putBatches(ctx, ch.Creates, consensus.ModeReplace, now)
-	a.putBatches(ctx, ch.Updates, consensus.ModeReplace, now)
-	a.putBatches(ctx, ch.Statuses, consensus.ModeStatus, now)
+	l.putBatches(ctx, ch.Creates, consensus.ModeReplace, now)
+	l.putBatches(ctx, ch.Updates, consensus.ModeReplace, now)
+	l.putBatches(ctx, ch.Statuses, consensus.ModeStatus, now)
 	for start := 0; start < len(ch.Deletes); start += maxBatch {
 		end := min(start+maxBatch, len(ch.Deletes))
 		d := consensus.Delete{Grace: &consensus.Grace{Time: now}}
@@ -130,29 +131,29 @@ func (a *Agent) commitChanges(ctx context.Context, ch controller.Changes, now ti
 				d.Grace.Force = append(d.Grace.Force, del.Key)
 			}
 		}
-		_, err := a.Propose(ctx, d)
-		a.logRetry(err)
+		_, err := l.cfg.Proposer.Propose(ctx, d)
+		l.logRetry(err)
 	}
 }
 
-func (a *Agent) putBatches(ctx context.Context, objs []api.Object, mode consensus.PutMode, now time.Time) {
+func (l *Leader) putBatches(ctx context.Context, objs []api.Object, mode consensus.PutMode, now time.Time) {
 	for start := 0; start < len(objs); start += maxBatch {
 		batch := objs[start:min(start+maxBatch, len(objs))]
-		_, err := a.Propose(ctx, consensus.Put{Objects: batch, Mode: mode, Time: now})
-		a.logRetry(err)
+		_, err := l.cfg.Proposer.Propose(ctx, consensus.Put{Objects: batch, Mode: mode, Time: now})
+		l.logRetry(err)
 	}
 }
 
 // logRetry logs a failed controller write: the next pass recomputes it.
-func (a *Agent) logRetry(err error) {
+func (l *Leader) logRetry(err error) {
 	if err != nil {
-		a.logger.Debug("controller write failed; retrying on the next pass", "err", err)
+		l.log.Debug("controller write failed; retrying on the next pass", "err", err)
 	}
 }
 
 // schedule places pending pods on nodes and records why the others
 // cannot be placed.
-func (a *Agent) schedule(ctx context.Context, st *controller.State, now time.Time) {
+func (l *Leader) schedule(ctx context.Context, st *controller.State, now time.Time) {
 	snap := &placement.Snapshot{Pods: st.Pods}
 	for _, n := range st.Nodes {
 		snap.Nodes = append(snap.Nodes, placement.NodeInfoFrom(n))
@@ -177,7 +178,7 @@ func (a *Agent) schedule(ctx context.Context, st *controller.State, now time.Tim
 		return pending[i].Namespace+"/"+pending[i].Name < pending[j].Namespace+"/"+pending[j].Name
 	})
 	var bound, unschedulable []api.Object
-	for _, d := range placement.Schedule(snap, pending, placement.Config{Strategy: a.cfg.Placement}) {
+	for _, d := range placement.Schedule(snap, pending, placement.Config{Strategy: l.cfg.Placement}) {
 		p := byKey[d.Pod]
 		if p == nil {
 			continue
@@ -200,8 +201,8 @@ func (a *Agent) schedule(ctx context.Context, st *controller.State, now time.Tim
 		cp.Spec.NodeName = d.Node
 		bound = append(bound, cp)
 	}
-	a.putBatches(ctx, bound, consensus.ModeReplace, now)
-	a.putBatches(ctx, unschedulable, consensus.ModeStatus, now)
+	l.putBatches(ctx, bound, consensus.ModeReplace, now)
+	l.putBatches(ctx, unschedulable, consensus.ModeStatus, now)
 }
 
 func samePodCondition(p *api.Pod, c api.PodCondition) bool {

@@ -1,4 +1,4 @@
-package agent
+package apiserver
 
 import (
 	"context"
@@ -10,31 +10,92 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/shoal-dev/shoal/pki"
+	"github.com/shoal-dev/shoal/view"
 )
 
 // maxBody limits request bodies (manifests, forwarded commands).
 const maxBody = 8 << 20
 
-// apiServer is the agent's HTTPS API: the public /v1 REST API for users
-// (bearer token), /internal for agents (mutual TLS), /healthz and /metrics.
-type apiServer struct {
-	a   *Agent
-	srv *http.Server
+// Config is what the API server needs; every field is required unless it
+// says otherwise.
+type Config struct {
+	// Node is this node's name.
+	Node string
+	// Addr is the host:port to listen on.
+	Addr string
+	// TLS is the server's TLS configuration; it verifies client
+	// certificates against the cluster CA when they are presented.
+	TLS *tls.Config
+	// DataDir is the agent's data dir, where container logs live.
+	DataDir string
+	// Token is the cluster's join token: users present it as a bearer
+	// token, joiners prove its secret.
+	Token pki.Token
+	// CA signs joiners' certificates; its certificate and key go to them.
+	CA *pki.CA
+	// GossipKey goes to joiners.
+	GossipKey []byte
+	// PeerTransport makes agent-to-agent calls under mutual TLS (requests
+	// passed to the node that runs a pod).
+	PeerTransport http.RoundTripper
+	// Registry is served on /metrics; the request metrics are registered
+	// on it.
+	Registry *prometheus.Registry
+	// Logger is the agent's logger.
+	Logger *slog.Logger
+
+	View     view.View
+	Proposer Proposer
+	Cluster  Cluster
+	Settings Settings
+	Runtime  Runtime
 }
 
-func newAPIServer(a *Agent) (*apiServer, error) {
-	s := &apiServer{a: a}
+// Server is the agent's HTTPS API.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	srv     *http.Server
+	handler http.Handler
+	metrics *metrics
+}
+
+// New builds the server and its routes; it does no I/O. It registers the
+// request metrics on cfg.Registry.
+func New(cfg Config) (*Server, error) {
+	m, err := newMetrics(cfg.Registry)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, metrics: m}
+	s.handler = s.routes()
+	s.srv = &http.Server{
+		Handler:           s.handler,
+		TLSConfig:         cfg.TLS,
+		ReadHeaderTimeout: 10 * time.Second,
+		// TLS handshake failures (wrong CA, port scans) are routine.
+		ErrorLog: slog.NewLogLogger(cfg.Logger.With("component", "api").Handler(), slog.LevelDebug),
+	}
+	return s, nil
+}
+
+// Handler is the server's routes, without TLS: tests serve it with
+// httptest.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	user := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, s.instrument(pattern, s.requireUser(h))) }
 	peer := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, s.instrument(pattern, s.requirePeer(h))) }
 
 	mux.Handle("GET /healthz", s.instrument("GET /healthz", http.HandlerFunc(s.healthz)))
-	mux.Handle("GET /metrics", promhttp.HandlerFor(a.metrics.registry, promhttp.HandlerOpts{}))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{}))
 	mux.Handle("POST /v1/join", s.instrument("POST /v1/join", http.HandlerFunc(s.join)))
 
 	user("GET /v1/status", s.status)
@@ -63,29 +124,20 @@ func newAPIServer(a *Agent) (*apiServer, error) {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Errorf("no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
-
-	s.srv = &http.Server{
-		Handler:           mux,
-		TLSConfig:         a.id.TLS.ServerConfig(),
-		ReadHeaderTimeout: 10 * time.Second,
-		// TLS handshake failures (wrong CA, port scans) are routine.
-		ErrorLog: slog.NewLogLogger(a.logger.With("component", "api").Handler(), slog.LevelDebug),
-	}
-	return s, nil
+	return mux
 }
 
 // Run serves until ctx ends.
-func (s *apiServer) Run(ctx context.Context) error {
-	addr := net.JoinHostPort(s.a.cfg.BindAddr, strconv.Itoa(s.a.cfg.APIPort))
-	ln, err := net.Listen("tcp", addr)
+func (s *Server) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
 	if err != nil {
-		return fmt.Errorf("listen %s: %w", addr, err)
+		return fmt.Errorf("listen %s: %w", s.cfg.Addr, err)
 	}
 	// Request contexts end with ctx, so open watch streams end too.
 	s.srv.BaseContext = func(net.Listener) context.Context { return ctx }
 	errc := make(chan error, 1)
 	go func() { errc <- s.srv.Serve(tls.NewListener(ln, s.srv.TLSConfig)) }()
-	s.a.logger.Info("api listening", "addr", addr)
+	s.log.Info("api listening", "addr", s.cfg.Addr)
 	select {
 	case err := <-errc:
 		return err
@@ -103,46 +155,7 @@ func (s *apiServer) Run(ctx context.Context) error {
 	return nil
 }
 
-// requireUser admits requests with the cluster token as a bearer token,
-// or with a node certificate (agents acting for users).
-func (s *apiServer) requireUser(h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if isPeer(r) {
-			h(w, r)
-			return
-		}
-		auth := r.Header.Get("Authorization")
-		bearer, ok := strings.CutPrefix(auth, "Bearer ")
-		if !ok {
-			writeError(w, http.StatusUnauthorized, errors.New("unauthorized: send the cluster token as 'Authorization: Bearer <token>'"))
-			return
-		}
-		tok, err := parseToken(bearer)
-		if err != nil || tok.CAHash != s.a.id.Token.CAHash || !s.a.id.Token.SecretMatches(tok.Secret) {
-			writeError(w, http.StatusUnauthorized, errors.New("unauthorized: wrong token"))
-			return
-		}
-		h(w, r)
-	}
-}
-
-// requirePeer admits only agents: the client certificate must be signed by
-// the cluster CA (the TLS layer verified it).
-func (s *apiServer) requirePeer(h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if !isPeer(r) {
-			writeError(w, http.StatusForbidden, errors.New("forbidden: agent certificate required"))
-			return
-		}
-		h(w, r)
-	}
-}
-
-func isPeer(r *http.Request) bool {
-	return r.TLS != nil && len(r.TLS.VerifiedChains) > 0
-}
-
-func (s *apiServer) healthz(w http.ResponseWriter, _ *http.Request) {
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain")
 	_, _ = io.WriteString(w, "ok\n")
 }

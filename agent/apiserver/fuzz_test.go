@@ -1,4 +1,4 @@
-package agent
+package apiserver
 
 import (
 	"encoding/json"
@@ -8,9 +8,9 @@ import (
 )
 
 // FuzzAPIRequest feeds arbitrary bodies to the decoders the HTTP API runs
-// on requests: manifests (apply, delete -f), single objects (PUT), join
-// requests and forwarded command results. None may panic; what decodes
-// must re-encode.
+// on requests: manifests (apply, delete -f), single objects (PUT) and
+// join requests (forwarded command results: propose.FuzzWireResult). None
+// may panic; what decodes must re-encode.
 func FuzzAPIRequest(f *testing.F) {
 	f.Add("ConfigMap", []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: b\n"))
 	f.Add("Deployment", []byte(`{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},"spec":{"selector":{"matchLabels":{"app":"web"}},"template":{"metadata":{"labels":{"app":"web"}},"spec":{"containers":[{"name":"c","image":"nginx:1"}]}}}}`))
@@ -28,12 +28,8 @@ func FuzzAPIRequest(f *testing.F) {
 		if k, ok := api.LookupKind(kind); ok {
 			_, _ = api.DecodeObject(body, api.DecodeOptions{Kind: k.Name})
 		}
-		var jr joinRequest
+		var jr JoinRequest
 		_ = json.Unmarshal(body, &jr)
-		var w wireResult
-		if json.Unmarshal(body, &w) == nil {
-			_, _ = w.result()
-		}
 		_, _ = api.DecodeObject(body, api.DecodeOptions{Stored: true})
 	})
 }

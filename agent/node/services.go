@@ -1,4 +1,4 @@
-package agent
+package node
 
 import (
 	"context"
@@ -25,11 +25,11 @@ const (
 
 // newServiceTable makes the owner of this node's nftables table from the
 // cluster-wide settings; it does no I/O.
-func (a *Agent) newServiceTable() (*netsvc.Table, error) {
+func (n *Node) newServiceTable(s Settings) (*netsvc.Table, error) {
 	table, err := netsvc.NewTable(netsvc.TableConfig{
-		ClusterCIDR: a.cfg.ClusterCIDR,
-		ServiceCIDR: a.cfg.ServiceCIDR,
-		Logger:      a.logger.With("component", "services"),
+		ClusterCIDR: s.ClusterCIDR,
+		ServiceCIDR: s.ServiceCIDR,
+		Logger:      n.log.With("component", "services"),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("service table: %w", err)
@@ -40,20 +40,20 @@ func (a *Agent) newServiceTable() (*netsvc.Table, error) {
 // runServices keeps this node's service NAT (and the pod network's
 // masquerade, which lives in the same table) in step with the replica.
 // The table stays when the agent stops, so service traffic flows across
-// an agent restart; only leaving the cluster removes it (stopNode).
-func (a *Agent) runServices(ctx context.Context, table *netsvc.Table) error {
-	if !a.raft.CaughtUp(ctx, caughtUpTimeout) && ctx.Err() == nil {
-		a.logger.Warn("replica not caught up; programming services from what it holds", "waited", caughtUpTimeout)
+// an agent restart; only leaving the cluster removes it (Stop).
+func (n *Node) runServices(ctx context.Context, table *netsvc.Table) error {
+	if !n.cfg.Raft.CaughtUp(ctx, caughtUpTimeout) && ctx.Err() == nil {
+		n.log.Warn("replica not caught up; programming services from what it holds", "waited", caughtUpTimeout)
 	}
 	if ctx.Err() != nil {
 		return nil
 	}
 	proxy, err := netsvc.NewProxy(netsvc.ProxyConfig{
-		Node:       a.cfg.Name,
-		View:       a.store,
+		Node:       n.cfg.Name,
+		View:       n.cfg.View,
 		Programmer: table,
-		Logger:     a.logger.With("component", "proxy"),
-		Registerer: a.metrics.registry,
+		Logger:     n.log.With("component", "proxy"),
+		Registerer: n.cfg.Registry,
 	})
 	if err != nil {
 		return fmt.Errorf("service proxy: %w", err)

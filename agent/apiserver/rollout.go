@@ -1,4 +1,4 @@
-package agent
+package apiserver
 
 import (
 	"fmt"
@@ -13,7 +13,7 @@ import (
 
 // rolloutRestart serves POST /v1/{resource}/{name}/rollout/restart: it
 // stamps the pod template so that every pod is replaced by a rollout.
-func (s *apiServer) rolloutRestart(w http.ResponseWriter, r *http.Request) {
+func (s *Server) rolloutRestart(w http.ResponseWriter, r *http.Request) {
 	k, ok := kindFromPath(w, r)
 	if !ok {
 		return
@@ -41,7 +41,7 @@ func (s *apiServer) rolloutRestart(w http.ResponseWriter, r *http.Request) {
 // rolloutUndo serves POST /v1/deployments/{name}/rollout/undo[?toRevision=N]:
 // the Deployment's template goes back to that of an earlier revision (by
 // default the one before the current).
-func (s *apiServer) rolloutUndo(w http.ResponseWriter, r *http.Request) {
+func (s *Server) rolloutUndo(w http.ResponseWriter, r *http.Request) {
 	k, ok := kindFromPath(w, r)
 	if !ok {
 		return
@@ -78,13 +78,13 @@ func (s *apiServer) rolloutUndo(w http.ResponseWriter, r *http.Request) {
 
 // revisionTemplate finds the pod template of revision `to` of d among its
 // ReplicaSets (0: the newest revision before the current one).
-func (s *apiServer) revisionTemplate(d *api.Deployment, to int64) (api.PodTemplateSpec, error) {
+func (s *Server) revisionTemplate(d *api.Deployment, to int64) (api.PodTemplateSpec, error) {
 	type rev struct {
 		n  int64
 		rs *api.ReplicaSet
 	}
 	var revs []rev
-	for _, o := range s.a.store.List("ReplicaSet", d.Namespace, nil) {
+	for _, o := range s.cfg.View.List("ReplicaSet", d.Namespace, nil) {
 		rs := o.(*api.ReplicaSet)
 		if !ownedBy(rs.OwnerReferences, d.UID) {
 			continue

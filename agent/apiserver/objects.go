@@ -1,4 +1,4 @@
-package agent
+package apiserver
 
 import (
 	"context"
@@ -9,13 +9,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shoal-dev/shoal/agent/propose"
 	"github.com/shoal-dev/shoal/api"
 	"github.com/shoal-dev/shoal/consensus"
 )
 
 // apply takes a manifest (YAML or JSON, one or more objects) and applies
 // all of it in one Raft command, or nothing.
-func (s *apiServer) apply(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apply(w http.ResponseWriter, r *http.Request) {
 	objs, ok := readManifest(w, r)
 	if !ok {
 		return
@@ -30,7 +31,7 @@ func (s *apiServer) apply(w http.ResponseWriter, r *http.Request) {
 
 // applyObjects checks objs against the store and commits the changed ones
 // in one command: all of them or, if any is refused, none.
-func (s *apiServer) applyObjects(ctx context.Context, objs []api.Object) ([]api.AppliedObject, error) {
+func (s *Server) applyObjects(ctx context.Context, objs []api.Object) ([]api.AppliedObject, error) {
 	if err := s.checkWritable(objs); err != nil {
 		return nil, err
 	}
@@ -49,13 +50,13 @@ func (s *apiServer) applyObjects(ctx context.Context, objs []api.Object) ([]api.
 }
 
 // commitApply commits the objects of an apply that differ from the store.
-func (s *apiServer) commitApply(ctx context.Context, objs []api.Object) ([]api.AppliedObject, error) {
+func (s *Server) commitApply(ctx context.Context, objs []api.Object) ([]api.AppliedObject, error) {
 	var changed []api.Object
 	report := make([]api.AppliedObject, 0, len(objs))
 	for _, obj := range objs {
 		key := api.KeyOf(obj)
 		ao := api.AppliedObject{Kind: key.Kind, Namespace: key.Namespace, Name: key.Name, Action: "created"}
-		if cur, ok := s.a.store.Get(key.Kind, key.Namespace, key.Name); ok {
+		if cur, ok := s.cfg.View.Get(key.Kind, key.Namespace, key.Name); ok {
 			keepClusterAnnotations(obj.GetObjectMeta(), cur.GetObjectMeta())
 			ao.Action = "configured"
 			if api.SpecEqual(cur, obj) && sameUserMeta(cur.GetObjectMeta(), obj.GetObjectMeta()) {
@@ -70,7 +71,7 @@ func (s *apiServer) commitApply(ctx context.Context, objs []api.Object) ([]api.A
 	if len(changed) == 0 {
 		return report, nil
 	}
-	if _, err := s.a.Propose(ctx, consensus.Put{Objects: changed, Mode: consensus.ModeApply, Time: time.Now()}); err != nil {
+	if _, err := s.cfg.Proposer.Propose(ctx, consensus.Put{Objects: changed, Mode: consensus.ModeApply, Time: time.Now()}); err != nil {
 		return nil, err
 	}
 	return report, nil
@@ -78,7 +79,7 @@ func (s *apiServer) commitApply(ctx context.Context, objs []api.Object) ([]api.A
 
 // checkWritable refuses kinds users may not write and objects in
 // namespaces that do not exist (and are not created in the same request).
-func (s *apiServer) checkWritable(objs []api.Object) error {
+func (s *Server) checkWritable(objs []api.Object) error {
 	creating := map[string]bool{}
 	for _, obj := range objs {
 		if obj.GetTypeMeta().Kind == "Namespace" {
@@ -98,7 +99,7 @@ func (s *apiServer) checkWritable(objs []api.Object) error {
 			continue
 		}
 		if ns := key.Namespace; k.Namespaced && ns != "default" && !creating[ns] {
-			if _, ok := s.a.store.Get("Namespace", "", ns); !ok {
+			if _, ok := s.cfg.View.Get("Namespace", "", ns); !ok {
 				errs = append(errs, fmt.Errorf("object %d (%s %q): namespace %q does not exist (apply a Namespace first, or in the same file)", i+1, k.Name, key.Name, ns))
 			}
 		}
@@ -111,7 +112,7 @@ func (s *apiServer) checkWritable(objs []api.Object) error {
 
 // sameUserMeta compares the metadata users set.
 func sameUserMeta(a, b *api.ObjectMeta) bool {
-	return jsonEqual(a.Labels, b.Labels) && jsonEqual(a.Annotations, b.Annotations) && jsonEqual(a.OwnerReferences, b.OwnerReferences)
+	return api.SameJSON(a.Labels, b.Labels) && api.SameJSON(a.Annotations, b.Annotations) && api.SameJSON(a.OwnerReferences, b.OwnerReferences)
 }
 
 // badRequest marks an error caused by the request (HTTP 400).
@@ -129,7 +130,7 @@ func statusOf(err error) int {
 		return http.StatusConflict
 	case errors.Is(err, consensus.ErrNotFound):
 		return http.StatusNotFound
-	case errors.Is(err, ErrNoLeader), errors.Is(err, errNotSettled):
+	case errors.Is(err, propose.ErrNoLeader), errors.Is(err, ErrNotSettled):
 		return http.StatusServiceUnavailable
 	default:
 		return http.StatusInternalServerError
@@ -162,7 +163,7 @@ func namespaceOf(r *http.Request, k *api.Kind) string {
 
 // list serves GET /v1/{resource}?namespace=NS&selector=S; without
 // namespace it lists all namespaces.
-func (s *apiServer) list(w http.ResponseWriter, r *http.Request) {
+func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 	k, ok := kindFromPath(w, r)
 	if !ok {
 		return
@@ -186,7 +187,7 @@ func (s *apiServer) list(w http.ResponseWriter, r *http.Request) {
 		ns = r.URL.Query().Get("namespace")
 	}
 	items := []api.Object{}
-	for _, obj := range listObjects(s.a.store, k.Name, ns, sel) {
+	for _, obj := range listObjects(s.cfg.View, k.Name, ns, sel) {
 		if filter == nil || filter(obj.GetObjectMeta().Labels) {
 			items = append(items, s.decorate(obj))
 		}
@@ -194,13 +195,13 @@ func (s *apiServer) list(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"apiVersion": "v1", "kind": "List", "items": items})
 }
 
-func (s *apiServer) get(w http.ResponseWriter, r *http.Request) {
+func (s *Server) get(w http.ResponseWriter, r *http.Request) {
 	k, ok := kindFromPath(w, r)
 	if !ok {
 		return
 	}
 	ns, name := namespaceOf(r, k), r.PathValue("name")
-	obj, ok := getObject(s.a.store, k.Name, ns, name)
+	obj, ok := getObject(s.cfg.View, k.Name, ns, name)
 	if !ok {
 		writeError(w, http.StatusNotFound, notFound(k, ns, name))
 		return
@@ -217,7 +218,7 @@ func notFound(k *api.Kind, ns, name string) error {
 
 // put serves PUT /v1/{resource}/{name}: create or update one object given
 // as JSON.
-func (s *apiServer) put(w http.ResponseWriter, r *http.Request) {
+func (s *Server) put(w http.ResponseWriter, r *http.Request) {
 	k, ok := kindFromPath(w, r)
 	if !ok {
 		return
@@ -241,11 +242,11 @@ func (s *apiServer) put(w http.ResponseWriter, r *http.Request) {
 		writeError(w, statusOf(err), err)
 		return
 	}
-	got, _ := s.a.store.Get(key.Kind, key.Namespace, key.Name)
+	got, _ := s.cfg.View.Get(key.Kind, key.Namespace, key.Name)
 	writeJSON(w, http.StatusOK, map[string]any{"items": report, "object": got})
 }
 
-func (s *apiServer) deleteOne(w http.ResponseWriter, r *http.Request) {
+func (s *Server) deleteOne(w http.ResponseWriter, r *http.Request) {
 	k, ok := kindFromPath(w, r)
 	if !ok {
 		return
@@ -260,12 +261,12 @@ func (s *apiServer) deleteOne(w http.ResponseWriter, r *http.Request) {
 		writeError(w, statusOf(err), err)
 		return
 	}
-	if _, ok := s.a.store.Get(k.Name, ns, name); !ok {
+	if _, ok := s.cfg.View.Get(k.Name, ns, name); !ok {
 		writeError(w, http.StatusNotFound, notFound(k, ns, name))
 		return
 	}
 	keys := s.withNamespaceContents([]api.Key{{Kind: k.Name, Namespace: ns, Name: name}})
-	if _, err := s.a.Propose(r.Context(), s.a.gracefulDelete(keys, nil, grace, time.Now())); err != nil {
+	if _, err := s.cfg.Proposer.Propose(r.Context(), s.gracefulDelete(keys, nil, grace, time.Now())); err != nil {
 		writeError(w, statusOf(err), err)
 		return
 	}
@@ -274,7 +275,7 @@ func (s *apiServer) deleteOne(w http.ResponseWriter, r *http.Request) {
 
 // deleteManifest deletes the objects a manifest names; objects already
 // gone are reported, not errors.
-func (s *apiServer) deleteManifest(w http.ResponseWriter, r *http.Request) {
+func (s *Server) deleteManifest(w http.ResponseWriter, r *http.Request) {
 	objs, ok := readManifest(w, r)
 	if !ok {
 		return
@@ -288,7 +289,7 @@ func (s *apiServer) deleteManifest(w http.ResponseWriter, r *http.Request) {
 	for _, obj := range objs {
 		key := api.KeyOf(obj)
 		ao := api.AppliedObject{Kind: key.Kind, Namespace: key.Namespace, Name: key.Name, Action: "deleted"}
-		if _, ok := s.a.store.Get(key.Kind, key.Namespace, key.Name); ok {
+		if _, ok := s.cfg.View.Get(key.Kind, key.Namespace, key.Name); ok {
 			keys = append(keys, key)
 		} else {
 			ao.Action = "not found"
@@ -301,7 +302,7 @@ func (s *apiServer) deleteManifest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(keys) > 0 {
-		if _, err := s.a.Propose(r.Context(), s.a.gracefulDelete(s.withNamespaceContents(keys), nil, grace, time.Now())); err != nil {
+		if _, err := s.cfg.Proposer.Propose(r.Context(), s.gracefulDelete(s.withNamespaceContents(keys), nil, grace, time.Now())); err != nil {
 			writeError(w, statusOf(err), err)
 			return
 		}
@@ -312,7 +313,7 @@ func (s *apiServer) deleteManifest(w http.ResponseWriter, r *http.Request) {
 // watch streams newline-delimited JSON events: first ADDED for every
 // current object, then changes. The stream ends if the client falls too
 // far behind or the replica is restored from a snapshot; clients re-watch.
-func (s *apiServer) watch(w http.ResponseWriter, r *http.Request) {
+func (s *Server) watch(w http.ResponseWriter, r *http.Request) {
 	var kinds []string
 	for _, name := range r.URL.Query()["kind"] {
 		k, ok := api.LookupKind(name)
@@ -328,7 +329,7 @@ func (s *apiServer) watch(w http.ResponseWriter, r *http.Request) {
 	}
 	ns := r.URL.Query().Get("namespace")
 	ctx := r.Context()
-	events := s.a.store.Watch(ctx, kinds...)
+	events := s.cfg.View.Watch(ctx, kinds...)
 	flusher, _ := w.(http.Flusher)
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	w.WriteHeader(http.StatusOK)
@@ -352,7 +353,7 @@ func (s *apiServer) watch(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	for _, kind := range listKinds {
-		for _, obj := range s.a.store.List(kind, ns, nil) {
+		for _, obj := range s.cfg.View.List(kind, ns, nil) {
 			if !send("ADDED", obj) {
 				return
 			}
@@ -376,7 +377,7 @@ func (s *apiServer) watch(w http.ResponseWriter, r *http.Request) {
 // withNamespaceContents adds, for every Namespace among keys, every object
 // in that namespace: deleting a namespace deletes what is in it, as in
 // Kubernetes.
-func (s *apiServer) withNamespaceContents(keys []api.Key) []api.Key {
+func (s *Server) withNamespaceContents(keys []api.Key) []api.Key {
 	seen := map[api.Key]bool{}
 	for _, k := range keys {
 		seen[k] = true
@@ -390,7 +391,7 @@ func (s *apiServer) withNamespaceContents(keys []api.Key) []api.Key {
 			if !kind.Namespaced {
 				continue
 			}
-			for _, obj := range s.a.store.List(kind.Name, k.Name, nil) {
+			for _, obj := range s.cfg.View.List(kind.Name, k.Name, nil) {
 				if key := api.KeyOf(obj); !seen[key] {
 					seen[key] = true
 					out = append(out, key)

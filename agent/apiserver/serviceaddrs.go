@@ -1,4 +1,4 @@
-package agent
+package apiserver
 
 import (
 	"context"
@@ -22,7 +22,7 @@ const applyRetries = 3
 // resourceVersion as a precondition unless the input carries one, so an
 // allocation committed between this check and the apply fails the apply
 // (guarded reports that) instead of being overwritten.
-func (s *apiServer) admitServices(ctx context.Context, objs []api.Object) (guarded bool, err error) {
+func (s *Server) admitServices(ctx context.Context, objs []api.Object) (guarded bool, err error) {
 	var x *svcaddr.Index
 	var errs []error
 	var cfg svcaddr.Config
@@ -33,18 +33,18 @@ func (s *apiServer) admitServices(ctx context.Context, objs []api.Object) (guard
 		}
 		if x == nil {
 			// Addresses come from the cluster's agreed ranges.
-			if err := s.a.waitSettled(ctx); err != nil {
+			if err := s.cfg.Settings.WaitSettled(ctx); err != nil {
 				return false, err
 			}
-			cfg = s.a.cfg.serviceAddrs()
+			cfg = s.cfg.Settings.ServiceAddrs()
 			var stored []*api.Service
-			for _, o := range s.a.store.List("Service", "", nil) {
+			for _, o := range s.cfg.View.List("Service", "", nil) {
 				stored = append(stored, o.(*api.Service))
 			}
 			x = svcaddr.NewIndex(stored)
 		}
 		var cur *api.Service
-		if o, ok := s.a.store.Get("Service", svc.Namespace, svc.Name); ok {
+		if o, ok := s.cfg.View.Get("Service", svc.Namespace, svc.Name); ok {
 			cur = o.(*api.Service)
 		}
 		if err := svcaddr.Admit(cfg, svc, cur, x); err != nil {

@@ -1,8 +1,6 @@
-package agent
+package apiserver
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -20,45 +18,25 @@ import (
 // it; a pod bound to a node that runs no pods (--runtime none) or is lost
 // (gone, or not Ready for --node-grace), which no agent would stop and
 // confirm, is removed at once. Other kinds are removed as usual.
-func (a *Agent) gracefulDelete(keys []api.Key, pre []consensus.Precondition, grace *int64, now time.Time) consensus.Delete {
+func (s *Server) gracefulDelete(keys []api.Key, pre []consensus.Precondition, grace *int64, now time.Time) consensus.Delete {
 	d := consensus.Delete{Keys: keys, Preconditions: pre, Grace: &consensus.Grace{Time: now, Seconds: grace}}
 	for _, k := range keys {
 		if k.Kind != "Pod" {
 			continue
 		}
-		o, ok := a.store.Get("Pod", k.Namespace, k.Name)
+		o, ok := s.cfg.View.Get("Pod", k.Namespace, k.Name)
 		if !ok || o.(*api.Pod).Spec.NodeName == "" {
 			continue
 		}
 		var node *api.Node
-		if n, ok := a.store.Get("Node", "", o.(*api.Pod).Spec.NodeName); ok {
+		if n, ok := s.cfg.View.Get("Node", "", o.(*api.Pod).Spec.NodeName); ok {
 			node = n.(*api.Node)
 		}
-		if node == nil || !node.RunsPods() || controller.NodeLost(node, now, a.cfg.NodeGrace) {
+		if node == nil || !node.RunsPods() || controller.NodeLost(node, now, s.cfg.Settings.NodeGrace()) {
 			d.Grace.Force = append(d.Grace.Force, k)
 		}
 	}
 	return d
-}
-
-// runtimeName is what a node gossips as its container runtime.
-func runtimeName(runtime string) string {
-	if runtime == RuntimeNone {
-		return ""
-	}
-	return runtime
-}
-
-// removePod removes a pod this node has stopped, guarded by its uid so a
-// new pod of the same name is never hit. A pod already gone or replaced
-// is not an error.
-func (a *Agent) removePod(ctx context.Context, key api.Key, uid string) error {
-	d := consensus.Delete{Keys: []api.Key{key}, Preconditions: []consensus.Precondition{{Key: key, UID: uid}}}
-	_, err := a.Propose(ctx, d)
-	if errors.Is(err, consensus.ErrNotFound) || errors.Is(err, consensus.ErrConflict) {
-		return nil
-	}
-	return err
 }
 
 // gracePeriodOf reads the gracePeriodSeconds query parameter of a delete:

@@ -1,4 +1,4 @@
-package agent
+package apiserver
 
 import (
 	"bufio"
@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/shoal-dev/shoal/agent/pods"
 	"github.com/shoal-dev/shoal/agent/runtime"
 	"github.com/shoal-dev/shoal/api"
 	"github.com/shoal-dev/shoal/internal/stream"
@@ -31,13 +32,13 @@ const forwardedHeader = "X-Shoal-Forwarded"
 // podOnNode finds the pod a logs or exec request names and, when it runs
 // on another node, passes the request there. ok is false when the request
 // has been answered.
-func (s *apiServer) podOnNode(w http.ResponseWriter, r *http.Request) (pod *api.Pod, c *api.Container, ok bool) {
+func (s *Server) podOnNode(w http.ResponseWriter, r *http.Request) (pod *api.Pod, c *api.Container, ok bool) {
 	ns := r.URL.Query().Get("namespace")
 	if ns == "" {
 		ns = "default"
 	}
 	name := r.PathValue("name")
-	o, found := s.a.store.Get("Pod", ns, name)
+	o, found := s.cfg.View.Get("Pod", ns, name)
 	if !found {
 		writeError(w, http.StatusNotFound, fmt.Errorf("pod %q not found in namespace %q", name, ns))
 		return nil, nil, false
@@ -53,7 +54,7 @@ func (s *apiServer) podOnNode(w http.ResponseWriter, r *http.Request) (pod *api.
 		writeError(w, http.StatusBadRequest, fmt.Errorf("pod %s is not scheduled to a node yet", name))
 		return nil, nil, false
 	}
-	if node != s.a.cfg.Name {
+	if node != s.cfg.Node {
 		s.forward(w, r, node)
 		return nil, nil, false
 	}
@@ -84,12 +85,12 @@ func pickContainer(p *api.Pod, name string) (*api.Container, error) {
 
 // forward passes the request to node's API under this agent's certificate
 // and streams the answer back (including upgraded exec streams).
-func (s *apiServer) forward(w http.ResponseWriter, r *http.Request, node string) {
+func (s *Server) forward(w http.ResponseWriter, r *http.Request, node string) {
 	if r.Header.Get(forwardedHeader) != "" {
-		writeError(w, http.StatusBadGateway, fmt.Errorf("request forwarded to %s, which does not run it", s.a.cfg.Name))
+		writeError(w, http.StatusBadGateway, fmt.Errorf("request forwarded to %s, which does not run it", s.cfg.Node))
 		return
 	}
-	m, ok := s.a.gossip.Member(node)
+	m, ok := s.cfg.Cluster.Member(node)
 	if !ok || m.Meta.Addr == "" {
 		writeError(w, http.StatusBadGateway, fmt.Errorf("node %s is not a known member", node))
 		return
@@ -99,9 +100,9 @@ func (s *apiServer) forward(w http.ResponseWriter, r *http.Request, node string)
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(target)
 			pr.Out.Host = target.Host
-			pr.Out.Header.Set(forwardedHeader, s.a.cfg.Name)
+			pr.Out.Header.Set(forwardedHeader, s.cfg.Node)
 		},
-		Transport:     s.a.peerClient.Transport,
+		Transport:     s.cfg.PeerTransport,
 		FlushInterval: -1,
 		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, err error) {
 			writeError(w, http.StatusBadGateway, fmt.Errorf("node %s: %w", node, err))
@@ -112,7 +113,7 @@ func (s *apiServer) forward(w http.ResponseWriter, r *http.Request, node string)
 
 // podLog serves GET /v1/pods/{name}/log: a container's output, from
 // whichever node runs the pod.
-func (s *apiServer) podLog(w http.ResponseWriter, r *http.Request) {
+func (s *Server) podLog(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	tail := -1
 	if v := q.Get("tail"); v != "" {
@@ -141,7 +142,7 @@ func (s *apiServer) podLog(w http.ResponseWriter, r *http.Request) {
 		restarts--
 		follow = false
 	}
-	path := s.a.logPath(pod, c.Name, restarts)
+	path := pods.LogPath(s.cfg.DataDir, pod.Namespace, pod.Name, pod.UID, c.Name, restarts)
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
 	fw := flushWriter{w: w}
@@ -149,7 +150,7 @@ func (s *apiServer) podLog(w http.ResponseWriter, r *http.Request) {
 		fw.f = f
 	}
 	if err := runtime.ReadLog(r.Context(), path, tail, follow, fw); err != nil && r.Context().Err() == nil {
-		s.a.logger.Debug("read log", "path", path, "err", err)
+		s.log.Debug("read log", "path", path, "err", err)
 	}
 }
 
@@ -185,7 +186,7 @@ func (f flushWriter) Write(p []byte) (int, error) {
 // podExec serves POST /v1/pods/{name}/exec: it upgrades the connection to
 // a framed stream (see stream.ExecUpgrade) and runs a command in the
 // container.
-func (s *apiServer) podExec(w http.ResponseWriter, r *http.Request) {
+func (s *Server) podExec(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	args := q["command"]
 	if len(args) == 0 {
@@ -200,7 +201,7 @@ func (s *apiServer) podExec(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	rt, err := s.a.containerRuntime()
+	rt, err := s.cfg.Runtime.ContainerRuntime()
 	if err != nil {
 		writeError(w, http.StatusServiceUnavailable, err)
 		return
@@ -224,7 +225,7 @@ func (s *apiServer) podExec(w http.ResponseWriter, r *http.Request) {
 }
 
 // runExec runs the command and pumps frames until it exits.
-func (s *apiServer) runExec(ctx context.Context, rt *runtime.Runtime, id string, args []string, tty, stdin bool, conn net.Conn, in *bufio.Reader) {
+func (s *Server) runExec(ctx context.Context, rt *runtime.Runtime, id string, args []string, tty, stdin bool, conn net.Conn, in *bufio.Reader) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var mu sync.Mutex
@@ -320,12 +321,12 @@ func containerIDOf(p *api.Pod, name string) string {
 // localRuntime returns this node's runtime for an image request, or
 // passes the request to the node ?node= names. ok is false when the
 // request has been answered.
-func (s *apiServer) localRuntime(w http.ResponseWriter, r *http.Request) (*runtime.Runtime, bool) {
-	if node := r.URL.Query().Get("node"); node != "" && node != s.a.cfg.Name {
+func (s *Server) localRuntime(w http.ResponseWriter, r *http.Request) (*runtime.Runtime, bool) {
+	if node := r.URL.Query().Get("node"); node != "" && node != s.cfg.Node {
 		s.forward(w, r, node)
 		return nil, false
 	}
-	rt, err := s.a.containerRuntime()
+	rt, err := s.cfg.Runtime.ContainerRuntime()
 	if err != nil {
 		writeError(w, http.StatusServiceUnavailable, err)
 		return nil, false
@@ -335,21 +336,21 @@ func (s *apiServer) localRuntime(w http.ResponseWriter, r *http.Request) (*runti
 
 // imageImport serves POST /v1/images: a docker-archive or OCI-layout tar
 // imported into this node's containerd (or ?node=NAME's).
-func (s *apiServer) imageImport(w http.ResponseWriter, r *http.Request) {
+func (s *Server) imageImport(w http.ResponseWriter, r *http.Request) {
 	rt, ok := s.localRuntime(w, r)
 	if !ok {
 		return
 	}
 	imgs, err := rt.ImportImages(r.Context(), http.MaxBytesReader(w, r.Body, maxImageBody))
 	if err != nil {
-		writeError(w, http.StatusBadRequest, fmt.Errorf("import image on node %s: %w", s.a.cfg.Name, err))
+		writeError(w, http.StatusBadRequest, fmt.Errorf("import image on node %s: %w", s.cfg.Node, err))
 		return
 	}
-	writeJSON(w, http.StatusOK, imageList(s.a.cfg.Name, imgs))
+	writeJSON(w, http.StatusOK, imageList(s.cfg.Node, imgs))
 }
 
 // imageList serves GET /v1/images: the images of this node (or ?node=).
-func (s *apiServer) imageList(w http.ResponseWriter, r *http.Request) {
+func (s *Server) imageList(w http.ResponseWriter, r *http.Request) {
 	rt, ok := s.localRuntime(w, r)
 	if !ok {
 		return
@@ -359,7 +360,7 @@ func (s *apiServer) imageList(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, fmt.Errorf("list images: %w", err))
 		return
 	}
-	writeJSON(w, http.StatusOK, imageList(s.a.cfg.Name, imgs))
+	writeJSON(w, http.StatusOK, imageList(s.cfg.Node, imgs))
 }
 
 func imageList(node string, imgs []runtime.ImageInfo) api.ImageList {

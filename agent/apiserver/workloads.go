@@ -1,4 +1,4 @@
-package agent
+package apiserver
 
 import (
 	"context"
@@ -19,9 +19,9 @@ const conflictRetries = 5
 // modify reads an object from the local replica, lets change edit a copy,
 // and writes it back with its resourceVersion as precondition, retrying on
 // conflicts. ModeReplace keeps what change did to status and metadata.
-func (s *apiServer) modify(ctx context.Context, key api.Key, mode consensus.PutMode, change func(api.Object) error) (api.Object, error) {
+func (s *Server) modify(ctx context.Context, key api.Key, mode consensus.PutMode, change func(api.Object) error) (api.Object, error) {
 	for attempt := 0; ; attempt++ {
-		cur, ok := s.a.store.Get(key.Kind, key.Namespace, key.Name)
+		cur, ok := s.cfg.View.Get(key.Kind, key.Namespace, key.Name)
 		if !ok {
 			k, _ := api.LookupKind(key.Kind)
 			return nil, fmt.Errorf("%w: %w", consensus.ErrNotFound, notFound(k, key.Namespace, key.Name))
@@ -30,7 +30,7 @@ func (s *apiServer) modify(ctx context.Context, key api.Key, mode consensus.PutM
 		if err := change(obj); err != nil {
 			return nil, badRequest{err}
 		}
-		objs, err := s.a.Propose(ctx, consensus.Put{Objects: []api.Object{obj}, Mode: mode, Time: time.Now()})
+		objs, err := s.cfg.Proposer.Propose(ctx, consensus.Put{Objects: []api.Object{obj}, Mode: mode, Time: time.Now()})
 		if errors.Is(err, consensus.ErrConflict) && attempt < conflictRetries {
 			// The replica may lag the leader: wait for the write that beat us.
 			time.Sleep(20 * time.Millisecond)
@@ -44,7 +44,7 @@ func (s *apiServer) modify(ctx context.Context, key api.Key, mode consensus.PutM
 }
 
 // cordon serves POST /v1/nodes/{name}/cordon and /uncordon.
-func (s *apiServer) cordon(unschedulable bool) http.HandlerFunc {
+func (s *Server) cordon(unschedulable bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		key := api.Key{Kind: "Node", Name: r.PathValue("name")}
 		obj, err := s.modify(r.Context(), key, consensus.ModeReplace, func(o api.Object) error {
@@ -61,13 +61,13 @@ func (s *apiServer) cordon(unschedulable bool) http.HandlerFunc {
 
 // evict serves POST /v1/pods/{name}/eviction: the pod is deleted
 // gracefully and its controller replaces it elsewhere (drain uses it).
-func (s *apiServer) evict(w http.ResponseWriter, r *http.Request) {
+func (s *Server) evict(w http.ResponseWriter, r *http.Request) {
 	ns := r.URL.Query().Get("namespace")
 	if ns == "" {
 		ns = api.DefaultNamespace
 	}
 	name := r.PathValue("name")
-	cur, ok := s.a.store.Get("Pod", ns, name)
+	cur, ok := s.cfg.View.Get("Pod", ns, name)
 	if !ok {
 		k, _ := api.LookupKind("Pod")
 		writeError(w, http.StatusNotFound, notFound(k, ns, name))
@@ -80,7 +80,7 @@ func (s *apiServer) evict(w http.ResponseWriter, r *http.Request) {
 	}
 	key := api.KeyOf(cur)
 	pre := []consensus.Precondition{{Key: key, UID: cur.GetObjectMeta().UID}}
-	if _, err := s.a.Propose(r.Context(), s.a.gracefulDelete([]api.Key{key}, pre, grace, time.Now())); err != nil {
+	if _, err := s.cfg.Proposer.Propose(r.Context(), s.gracefulDelete([]api.Key{key}, pre, grace, time.Now())); err != nil {
 		writeError(w, statusOf(err), err)
 		return
 	}
@@ -89,7 +89,7 @@ func (s *apiServer) evict(w http.ResponseWriter, r *http.Request) {
 
 // scale serves POST /v1/{resource}/{name}/scale?replicas=N for
 // Deployments and StatefulSets.
-func (s *apiServer) scale(w http.ResponseWriter, r *http.Request) {
+func (s *Server) scale(w http.ResponseWriter, r *http.Request) {
 	k, ok := kindFromPath(w, r)
 	if !ok {
 		return

@@ -1,34 +1,14 @@
-package agent
+package apiserver
 
 import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/hashicorp/raft"
 
 	"github.com/shoal-dev/shoal/api"
-	"github.com/shoal-dev/shoal/consensus"
 )
-
-// storeWith returns a real Store holding objs, written through its FSM.
-func storeWith(t *testing.T, objs ...api.Object) *consensus.Store {
-	t.Helper()
-	st := consensus.NewStore()
-	data, err := consensus.EncodePut(consensus.Put{Objects: objs, Mode: consensus.ModeReplace, Time: time.Now()})
-	if err != nil {
-		t.Fatalf("encode put: %v", err)
-	}
-	res := consensus.NewFSM(st, nil).Apply(&raft.Log{Index: 1, Term: 1, Type: raft.LogCommand, Data: data}).(consensus.ApplyResult)
-	if res.Err != nil {
-		t.Fatalf("put: %v", res.Err)
-	}
-	return st
-}
 
 func testService(ns, name string, labels map[string]string) *api.Service {
 	return &api.Service{
@@ -47,23 +27,6 @@ func testPod(ns, name, app, ip string) *api.Pod {
 		Status: api.PodStatus{Phase: api.PodRunning, PodIP: ip,
 			Conditions: []api.PodCondition{{Type: api.PodReady, Status: api.ConditionTrue}}},
 	}
-}
-
-// serve calls the list or get handler as the mux would.
-func serve(t *testing.T, st *consensus.Store, target string) *httptest.ResponseRecorder {
-	t.Helper()
-	s := &apiServer{a: &Agent{store: st}}
-	r := httptest.NewRequest(http.MethodGet, target, nil)
-	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/") // v1, resource[, name]
-	r.SetPathValue("resource", parts[1])
-	h := s.list
-	if len(parts) == 3 {
-		r.SetPathValue("name", parts[2])
-		h = s.get
-	}
-	w := httptest.NewRecorder()
-	h(w, r)
-	return w
 }
 
 // endpointsSummary reads a list or one Endpoints object as
@@ -102,7 +65,7 @@ func endpointsSummary(t *testing.T, body []byte) []string {
 }
 
 func TestEndpointsAPI(t *testing.T) {
-	st := storeWith(t,
+	_, c := testServer(t,
 		testService("default", "web", map[string]string{"tier": "front"}),
 		testService("default", "db", map[string]string{"tier": "back"}),
 		testService("prod", "web", nil),
@@ -127,18 +90,18 @@ func TestEndpointsAPI(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := serve(t, st, tt.target)
-			if w.Code != tt.code {
-				t.Fatalf("status: got %d, want %d (body %s)", w.Code, tt.code, w.Body)
+			code, body := c.do(http.MethodGet, tt.target, "")
+			if code != tt.code {
+				t.Fatalf("status: got %d, want %d (body %s)", code, tt.code, body)
 			}
 			if tt.errMsg != "" {
 				var e struct{ Error string }
-				if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil || e.Error != tt.errMsg {
+				if err := json.Unmarshal(body, &e); err != nil || e.Error != tt.errMsg {
 					t.Errorf("error: got %q (%v), want %q", e.Error, err, tt.errMsg)
 				}
 				return
 			}
-			got := endpointsSummary(t, w.Body.Bytes())
+			got := endpointsSummary(t, body)
 			if strings.Join(got, " ") != strings.Join(tt.want, " ") {
 				t.Errorf("got %v, want %v", got, tt.want)
 			}
@@ -147,15 +110,14 @@ func TestEndpointsAPI(t *testing.T) {
 }
 
 func TestWatchRefusesComputedKinds(t *testing.T) {
-	s := &apiServer{a: &Agent{store: storeWith(t, testService("default", "web", nil))}}
-	w := httptest.NewRecorder()
-	s.watch(w, httptest.NewRequest(http.MethodGet, "/v1/watch?kind=ep", nil))
+	_, c := testServer(t, testService("default", "web", nil))
+	code, body := c.do(http.MethodGet, "/v1/watch?kind=ep", "")
 	var e struct{ Error string }
-	if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil {
-		t.Fatalf("decode %s: %v", w.Body, err)
+	if err := json.Unmarshal(body, &e); err != nil {
+		t.Fatalf("decode %s: %v", body, err)
 	}
 	want := "endpoints are computed on every read and cannot be watched; watch what they are computed from (services and pods)"
-	if w.Code != http.StatusBadRequest || e.Error != want {
-		t.Errorf("got %d %q, want 400 %q", w.Code, e.Error, want)
+	if code != http.StatusBadRequest || e.Error != want {
+		t.Errorf("got %d %q, want 400 %q", code, e.Error, want)
 	}
 }

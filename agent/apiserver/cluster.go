@@ -1,0 +1,174 @@
+package apiserver
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/shoal-dev/shoal/agent/propose"
+	"github.com/shoal-dev/shoal/api"
+	"github.com/shoal-dev/shoal/consensus"
+	"github.com/shoal-dev/shoal/gossip"
+)
+
+// decorate adds read-time annotations to Node objects.
+func (s *Server) decorate(obj api.Object) api.Object {
+	n, ok := obj.(*api.Node)
+	if !ok {
+		return obj
+	}
+	n = api.DeepCopy(n)
+	if n.Annotations == nil {
+		n.Annotations = map[string]string{}
+	}
+	role, ok := s.cfg.Cluster.RaftRoles()[n.Name]
+	if !ok {
+		role = api.RoleNone
+	}
+	n.Annotations[api.AnnotationRaftRole] = role
+	if m, ok := s.cfg.Cluster.Member(n.Name); ok {
+		n.Annotations[api.AnnotationFreeCPU] = api.NewMilliQuantity(m.Meta.FreeCPU, api.DecimalSI).String()
+		n.Annotations[api.AnnotationFreeMemory] = api.NewQuantity(m.Meta.FreeMemory, api.BinarySI).String()
+		n.Annotations[api.AnnotationGossip] = m.Status.String()
+	}
+	return n
+}
+
+func (s *Server) status(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, s.cfg.Cluster.Status())
+}
+
+// join admits a new node that proves the token's secret.
+func (s *Server) join(w http.ResponseWriter, r *http.Request) {
+	body, ok := readBody(w, r)
+	if !ok {
+		return
+	}
+	var req JoinRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("join request: %w", err))
+		return
+	}
+	if !s.cfg.Token.SecretMatches(req.Secret) {
+		s.log.Warn("join refused: wrong token", "name", req.Name, "remote", r.RemoteAddr)
+		writeError(w, http.StatusForbidden, errors.New("wrong token: the secret does not match this cluster's"))
+		return
+	}
+	if !api.IsDNSLabel(req.Name) {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("node name %q: must be a DNS-1123 label", req.Name))
+		return
+	}
+	ip := net.ParseIP(req.Addr)
+	if ip == nil {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("address %q: not an IP", req.Addr))
+		return
+	}
+	if m, ok := s.cfg.Cluster.Member(req.Name); ok && (m.Status == gossip.StatusAlive || m.Status == gossip.StatusSuspect) {
+		writeError(w, http.StatusConflict, fmt.Errorf("a node named %q is already a member (at %s); choose another --name", req.Name, m.Addr))
+		return
+	}
+	cert, err := s.cfg.CA.Sign([]byte(req.CSR), req.Name, []net.IP{ip}, time.Now())
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	var peers []string
+	for _, m := range s.cfg.Cluster.Members() {
+		if m.Status == gossip.StatusAlive {
+			peers = append(peers, net.JoinHostPort(m.Addr, strconv.Itoa(m.Port)))
+		}
+	}
+	var settings *api.ClusterConfigSpec
+	if o, ok := s.cfg.View.Get("ClusterConfig", "", api.ClusterConfigName); ok {
+		settings = &o.(*api.ClusterConfig).Spec
+	}
+	s.log.Info("admitted node", "name", req.Name, "addr", req.Addr)
+	writeJSON(w, http.StatusOK, JoinResponse{
+		CACert:    string(s.cfg.CA.CertPEM),
+		CAKey:     string(s.cfg.CA.KeyPEM),
+		NodeCert:  string(cert),
+		GossipKey: s.cfg.GossipKey,
+		Peers:     peers,
+		Settings:  settings,
+	})
+}
+
+// leave makes this agent leave the cluster and stop.
+func (s *Server) leave(w http.ResponseWriter, r *http.Request) {
+	if err := s.cfg.Cluster.Leave(r.Context()); err != nil {
+		writeError(w, http.StatusInternalServerError, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"result": "left"})
+}
+
+// internalApply applies a command forwarded by another agent.
+func (s *Server) internalApply(w http.ResponseWriter, r *http.Request) {
+	body, ok := readBody(w, r)
+	if !ok {
+		return
+	}
+	res, err := s.cfg.Cluster.ApplyLocal(r.Context(), body)
+	if errors.Is(err, consensus.ErrNotLeader) {
+		writeError(w, http.StatusMisdirectedRequest, err)
+		return
+	}
+	if errors.Is(err, consensus.ErrInvalid) {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, err)
+		return
+	}
+	wire, err := propose.ToWire(res)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, wire)
+}
+
+// internalRemove removes a leaving node from Raft; leader only.
+func (s *Server) internalRemove(w http.ResponseWriter, r *http.Request) {
+	name := r.URL.Query().Get("node")
+	if !s.cfg.Cluster.IsLeader() {
+		writeError(w, http.StatusMisdirectedRequest, consensus.ErrNotLeader)
+		return
+	}
+	if err := s.cfg.Cluster.RemoveServer(name); err != nil {
+		writeError(w, http.StatusInternalServerError, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"removed": name})
+}
+
+// JoinRequest is what a new node sends to POST /v1/join, only after it
+// has pinned the cluster CA through the token's hash.
+type JoinRequest struct {
+	Name   string `json:"name"`
+	Secret string `json:"secret"`
+	// CSR is the node's PEM certificate request; its key never leaves the
+	// node.
+	CSR string `json:"csr"`
+	// Addr is the IP the node advertises, put in its certificate.
+	Addr string `json:"addr"`
+}
+
+// JoinResponse admits a node: its certificate, the cluster CA and gossip
+// key, and gossip addresses of members to join through.
+type JoinResponse struct {
+	CACert    string   `json:"caCert"`
+	CAKey     string   `json:"caKey"`
+	NodeCert  string   `json:"nodeCert"`
+	GossipKey []byte   `json:"gossipKey"`
+	Peers     []string `json:"peers"`
+	// Settings are the cluster-wide settings, when the answering agent's
+	// replica has them, so a joiner with a conflicting flag stops before
+	// it joins.
+	Settings *api.ClusterConfigSpec `json:"settings,omitempty"`
+}

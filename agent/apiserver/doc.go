@@ -1,0 +1,14 @@
+// Package apiserver is the agent's HTTPS API: the public /v1 REST API for
+// users (bearer token, or an agent's certificate acting for a user),
+// /internal/v1 for agents (mutual TLS: forwarded writes, leave),
+// POST /v1/join for joiners (token secret), /healthz and /metrics.
+//
+// It works over narrow interfaces it declares itself (see Config): a
+// view.View to read, a Proposer to write, a Cluster for membership and
+// Raft, Settings for the cluster-wide settings, and a Runtime for the
+// node-local container runtime (logs, exec, images). Requests for a pod
+// or image on another node are passed to that node's API.
+//
+// It must not reach Raft, gossip or the store other than through those
+// interfaces, and must not import package agent: the agent wires it.
+package apiserver

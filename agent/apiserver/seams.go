@@ -1,0 +1,66 @@
+package apiserver
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/shoal-dev/shoal/agent/runtime"
+	"github.com/shoal-dev/shoal/api"
+	"github.com/shoal-dev/shoal/consensus"
+	"github.com/shoal-dev/shoal/gossip"
+	"github.com/shoal-dev/shoal/placement/svcaddr"
+)
+
+// Proposer commits writes through Raft (the agent's propose.Proposer).
+type Proposer interface {
+	// Propose commits cmd and returns the objects of its result, or an
+	// error: the command's own (wrapping consensus.ErrConflict,
+	// ErrNotFound or ErrInvalid) when it failed its checks, or
+	// propose.ErrNoLeader when no leader could be reached.
+	Propose(ctx context.Context, cmd consensus.Command) ([]api.Object, error)
+}
+
+// Cluster is membership and Raft as the API sees them.
+type Cluster interface {
+	// Status reports members, their gossip health and Raft roles.
+	Status() api.Status
+	// RaftRoles maps node names to their Raft role (api.RoleLeader...).
+	RaftRoles() map[string]string
+	// Member returns one gossip member.
+	Member(name string) (gossip.Member, bool)
+	// Members returns every gossip member.
+	Members() []gossip.Member
+	// IsLeader reports whether this node leads.
+	IsLeader() bool
+	// ApplyLocal commits a command another agent forwarded; leader only
+	// (consensus.ErrNotLeader otherwise).
+	ApplyLocal(ctx context.Context, cmd []byte) (consensus.ApplyResult, error)
+	// RemoveServer removes a node from Raft; leader only.
+	RemoveServer(name string) error
+	// Leave makes this agent leave the cluster and stop.
+	Leave(ctx context.Context) error
+}
+
+// Settings are the cluster-wide settings the API needs.
+type Settings interface {
+	// WaitSettled waits until the agent has adopted the cluster's
+	// settings; it returns ErrNotSettled if that takes too long.
+	WaitSettled(ctx context.Context) error
+	// ServiceAddrs is where service addresses come from; read it only
+	// after WaitSettled.
+	ServiceAddrs() svcaddr.Config
+	// NodeGrace is how long a node may be not Ready before it is lost.
+	NodeGrace() time.Duration
+}
+
+// Runtime is this node's container runtime.
+type Runtime interface {
+	// ContainerRuntime is the runtime, or an error saying why there is
+	// none (none configured, or still starting).
+	ContainerRuntime() (*runtime.Runtime, error)
+}
+
+// ErrNotSettled answers requests that need the cluster-wide settings
+// before this agent has read them.
+var ErrNotSettled = errors.New("this agent has not read the cluster's settings from its replica yet; try again shortly")
