@@ -92,3 +92,20 @@ func TestValidateClusterConfig(t *testing.T) {
 		})
 	}
 }
+
+// FuzzParsePortRange: the --node-port-range parser never panics, and what
+// it accepts is a real range of ports.
+func FuzzParsePortRange(f *testing.F) {
+	for _, s := range []string{"30000-32767", "80", " 1 - 65535 ", "5-4", "0-10", "a-b", "-", "99999999999-1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		lo, hi, err := ParsePortRange(s)
+		if err != nil {
+			return
+		}
+		if lo < 1 || hi > 65535 || lo > hi {
+			t.Fatalf("ParsePortRange(%q) = %d-%d, want 1 <= low <= high <= 65535", s, lo, hi)
+		}
+	})
+}
