@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Service data-plane benchmarks on real agents in network namespaces, each
 # with its own containerd, as root (go test ./e2e -bench BenchmarkServices):
-#   - wrk requests/s and p99 from a pod to a pod on another node, straight
-#     to the pod IP and through the ClusterIP, as ratios (goal ≤ 1.1),
+#   - wrk requests/s and p99 from a pod to a pod on another node through
+#     the ClusterIP, and straight to the pod IP of a twin of that pod on
+#     the same node (not the same server: see BenchmarkServices), as
+#     ratios (goal ≤ 1.1),
 #     with keep-alive and with a new connection per request, with 0, 10
 #     and 10,000 other services (5 endpoints each) installed
 #   - apply → 10,000 services × 5 endpoints programmed on every node; an
