@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -292,7 +293,13 @@ func (c *Config) serviceAddrs() svcaddr.Config {
 	if err != nil {
 		r = svcaddr.DefaultNodePortRange
 	}
-	return svcaddr.Config{ServiceCIDR: cidr.Masked(), NodePorts: r}
+	gossip, raft, apiPort := strconv.Itoa(c.GossipPort), strconv.Itoa(c.RaftPort), strconv.Itoa(c.APIPort)
+	return svcaddr.Config{ServiceCIDR: cidr.Masked(), NodePorts: r, Reserved: map[string]string{
+		"TCP/" + gossip:  "the Shoal agents' gossip (--gossip-port)",
+		"UDP/" + gossip:  "the Shoal agents' gossip (--gossip-port)",
+		"TCP/" + raft:    "the Shoal agents' Raft (--raft-port)",
+		"TCP/" + apiPort: "the Shoal API (--api-port)",
+	}}
 }
 
 func validDomain(s string) bool {

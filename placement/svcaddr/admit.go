@@ -156,12 +156,21 @@ func Admit(cfg Config, in, cur *api.Service, x *Index) error {
 		pp := protocol(port) + "/" + strconv.Itoa(int(port.NodePort))
 		field := "spec.ports[" + strconv.Itoa(i) + "].nodePort"
 		switch {
+		case cfg.reserved(port.Protocol, port.NodePort) != "":
+			add(field, "%s is reserved on every node for %s", pp, cfg.reserved(port.Protocol, port.NodePort))
 		case held[pp]:
 		case !cfg.NodePorts.Contains(port.NodePort):
 			add(field, "%d is outside the node-port range %s", port.NodePort, cfg.NodePorts)
 		default:
 			if other := holder(x.ports[pp], self); other != "" {
 				add(field, "%s is already used by service %s", pp, other)
+			}
+		}
+	}
+	if in.Spec.Type == api.ServiceTypeLoadBalancer {
+		for i, port := range in.Spec.Ports {
+			if whose := cfg.reserved(port.Protocol, port.Port); whose != "" {
+				add("spec.ports["+strconv.Itoa(i)+"].port", "%s/%d is reserved on every node for %s: a LoadBalancer cannot open it", protocol(port), port.Port, whose)
 			}
 		}
 	}

@@ -1,6 +1,8 @@
 package svcaddr
 
 import (
+	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 	"testing"
@@ -207,4 +209,56 @@ func TestPortRange(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestReservedAgentPorts(t *testing.T) {
+	cfg := Config{
+		ServiceCIDR: netip.MustParsePrefix("10.43.0.0/16"),
+		NodePorts:   PortRange{Low: 7000, High: 8000},
+		Reserved:    map[string]string{"TCP/7948": "the Shoal API (--api-port)"},
+	}
+	lb := func(port, nodePort int32) *api.Service {
+		s := &api.Service{ObjectMeta: api.ObjectMeta{Name: "lb", Namespace: "default", UID: "u1"}}
+		s.Spec.Type = api.ServiceTypeLoadBalancer
+		s.Spec.Ports = []api.ServicePort{{Protocol: api.ProtocolTCP, Port: port, NodePort: nodePort}}
+		return s
+	}
+	t.Run("apply refuses a load balancer on an agent port", func(t *testing.T) {
+		err := Admit(cfg, lb(7948, 0), nil, NewIndex(nil))
+		if err == nil || !strings.Contains(err.Error(), "spec.ports[0].port: TCP/7948 is reserved on every node for the Shoal API") {
+			t.Fatalf("Admit = %v, want spec.ports[0].port reserved for the Shoal API", err)
+		}
+	})
+	t.Run("apply refuses a node port on an agent port", func(t *testing.T) {
+		err := Admit(cfg, lb(80, 7948), nil, NewIndex(nil))
+		if err == nil || !strings.Contains(err.Error(), "spec.ports[0].nodePort: TCP/7948 is reserved") {
+			t.Fatalf("Admit = %v, want spec.ports[0].nodePort reserved", err)
+		}
+	})
+	t.Run("UDP on the same number is free", func(t *testing.T) {
+		s := lb(7948, 0)
+		s.Spec.Ports[0].Protocol = api.ProtocolUDP
+		if err := Admit(cfg, s, nil, NewIndex(nil)); err != nil {
+			t.Fatalf("Admit = %v, want nil", err)
+		}
+	})
+	t.Run("allocation leaves it pending and never hands the port out", func(t *testing.T) {
+		small := cfg
+		small.NodePorts = PortRange{Low: 7948, High: 7949}
+		s := lb(7948, 0)
+		ds := Allocate(small, []*api.Service{s}, []netip.Addr{netip.MustParseAddr("10.99.0.1")})
+		if len(ds) != 1 {
+			t.Fatalf("got %d decisions, want 1", len(ds))
+		}
+		got := ds[0].Service
+		if np := got.Spec.Ports[0].NodePort; np != 7949 {
+			t.Errorf("node port = %d, want 7949 (7948 is reserved)", np)
+		}
+		if len(got.Status.LoadBalancer.Ingress) != 0 {
+			t.Errorf("ingress = %v, want none (pending)", got.Status.LoadBalancer.Ingress)
+		}
+		if w := fmt.Sprint(ds[0].Warnings); !strings.Contains(w, "reserved on every node for the Shoal API") {
+			t.Errorf("warnings = %s, want one saying the port is reserved for the Shoal API", w)
+		}
+	})
 }

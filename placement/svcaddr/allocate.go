@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/shoal-dev/shoal/api"
 )
@@ -240,6 +241,9 @@ func (a *allocation) claim() {
 			}
 			pool := a.portPool(port.Protocol)
 			switch owner := pool.owner[port.NodePort]; {
+			case a.cfg.reserved(port.Protocol, port.NodePort) != "":
+				w.warn(ReasonNodePortInUse, "%s: node port %s/%d is reserved on every node for %s", portName(s, i), protocol(port), port.NodePort, a.cfg.reserved(port.Protocol, port.NodePort))
+				w.edit(true).Spec.Ports[i].NodePort = 0
 			case !a.cfg.NodePorts.Contains(port.NodePort):
 				w.warn(ReasonNodePortOutOfRange, "%s: node port %d is outside the node-port range %s", portName(s, i), port.NodePort, a.cfg.NodePorts)
 				w.edit(true).Spec.Ports[i].NodePort = 0
@@ -271,7 +275,14 @@ func (a *allocation) claim() {
 // allocate gives addresses to the Services that still lack them, oldest
 // first.
 func (a *allocation) allocate() {
-	// Dynamic node ports avoid the ports LoadBalancer services open.
+	// Dynamic node ports avoid the agents' own ports and the ports
+	// LoadBalancer services open.
+	for key := range a.cfg.Reserved {
+		proto, port, ok := strings.Cut(key, "/")
+		if n, err := strconv.Atoi(port); ok && err == nil && a.cfg.NodePorts.Contains(int32(n)) {
+			a.portPool(api.Protocol(proto)).blocked[int32(n)] = true
+		}
+	}
 	for _, w := range a.work {
 		if s := w.cur(); s.Spec.Type == api.ServiceTypeLoadBalancer {
 			for _, port := range s.Spec.Ports {
@@ -341,6 +352,8 @@ func (a *allocation) lbConflict(s, self *api.Service) string {
 		pool := a.portPool(port.Protocol)
 		owner := pool.owner[port.Port]
 		switch {
+		case a.cfg.reserved(port.Protocol, port.Port) != "":
+			return fmt.Sprintf("port %s is reserved on every node for %s", pp, a.cfg.reserved(port.Protocol, port.Port))
 		case owner == nil || owner == self:
 		case pool.opened[port.Port]:
 			return fmt.Sprintf("port %s is already opened on the nodes for LoadBalancer service %s", pp, name(owner))

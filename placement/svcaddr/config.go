@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strconv"
 
 	"github.com/shoal-dev/shoal/api"
 )
@@ -68,6 +69,21 @@ type Config struct {
 	ServiceCIDR netip.Prefix
 	// NodePorts is the node-port range.
 	NodePorts PortRange
+	// Reserved are ports the agents themselves listen on, on every node's
+	// addresses, keyed "TCP/7948", each saying whose it is ("the Shoal
+	// API"). A LoadBalancer may not open them and no node port is one of
+	// them: the service's DNAT would take the agents' own traffic (a
+	// LoadBalancer on the Raft port would cut every node off the cluster).
+	Reserved map[string]string
+}
+
+// reserved says whose port proto/port is, or "" if it is free for
+// services.
+func (c Config) reserved(proto api.Protocol, port int32) string {
+	if proto == "" {
+		proto = api.ProtocolTCP
+	}
+	return c.Reserved[string(proto)+"/"+strconv.Itoa(int(port))]
 }
 
 // Validate checks the CIDR (IPv4, /28 or larger) and the port range.
