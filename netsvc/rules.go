@@ -75,8 +75,11 @@ func l4proto(p api.Protocol) string {
 // cannot be programmed (an address that is not IPv4, a port 0, an unknown
 // protocol, a repeated port) are left out and listed in skipped; a
 // service without a usable cluster IP gets nothing (headless,
-// ExternalName).
-func buildService(cluster netip.Prefix, svc Service) *built {
+// ExternalName). An external or load-balancer address inside the cluster
+// CIDR or the service CIDR is left out too: it would take over traffic to
+// a pod or to another service's cluster IP (externalIPs come from a
+// user's manifest, and the first service by name wins an address).
+func buildService(cluster, service netip.Prefix, svc Service) *built {
 	b := &built{svc: svc, chains: map[string][]string{}, sets: map[string]time.Duration{}, vmaps: map[string][]string{}, udp: map[string]udpPort{}}
 	if !usable(svc.ClusterIP) {
 		return b
@@ -88,6 +91,10 @@ func buildService(cluster netip.Prefix, svc Service) *built {
 		switch {
 		case !usable(a):
 			b.skip("address %s: not a unicast IPv4 address", a)
+		case cluster.Contains(a):
+			b.skip("address %s: in the cluster CIDR %s (pod addresses)", a, cluster)
+		case service.Contains(a):
+			b.skip("address %s: in the service CIDR %s (cluster IPs)", a, service)
 		case a != clusterIP && !slices.Contains(external, a):
 			external = append(external, a)
 		}

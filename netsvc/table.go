@@ -162,7 +162,7 @@ func (t *Table) build(services []Service) map[string]*built {
 			next[k] = old
 			continue
 		}
-		b := buildService(t.cluster, s)
+		b := buildService(t.cluster, t.service, s)
 		if len(b.skipped) > 0 {
 			t.logger.Warn("service partly skipped", "service", k, "reasons", strings.Join(b.skipped, "; "))
 		}

@@ -2,6 +2,7 @@ package netsvc
 
 import (
 	"context"
+	"net/netip"
 	"regexp"
 	"slices"
 	"strings"
@@ -193,5 +194,41 @@ func TestTableBase(t *testing.T) {
 		if n := len(regexp.MustCompile(re).FindAllString(out, -1)); n != 1 {
 			t.Errorf("rule %s appears %d times, want once:\n%s", re, n, out)
 		}
+	}
+}
+
+// TestTableExternalIPsCannotTakeOverInternalAddresses: a service whose
+// externalIPs name another service's cluster IP, or a pod's address, gets
+// no rule for them, even when its name sorts first (which otherwise wins
+// an address two services claim).
+func TestTableExternalIPsCannotTakeOverInternalAddresses(t *testing.T) {
+	two := []Endpoint{ep("10.42.1.5", 8080, true), ep("10.42.2.7", 8080, false)}
+	web := svc("web", "10.43.0.10", port(tcp, 80, two...))
+	evil := svc("evil", "10.43.0.30", port(tcp, 80, ep("10.42.3.3", 8080, false)))
+	evil.Namespace = "aaa"
+	evil.ExternalIPs = []netip.Addr{ip("10.43.0.10"), ip("10.42.1.5"), ip("192.0.2.10")}
+	ft := newFakeTable(t)
+	ft.sync(t, web, evil)
+	elems, err := ft.fake.ListElements(context.Background(), "map", mapServiceIPs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, e := range elems {
+		got[strings.Join(e.Key, " . ")] = strings.Join(e.Value, " ")
+	}
+	tests := []struct {
+		name, key, want string // want: a prefix of the verdict; "" for no element
+	}{
+		{"victim cluster IP stays the victim's", "10.43.0.10 . tcp . 80", "goto " + objName("svc", "default/web/tcp/80")},
+		{"pod address not taken", "10.42.1.5 . tcp . 80", ""},
+		{"outside external IP kept", "192.0.2.10 . tcp . 80", "goto " + objName("ext", "aaa/evil/tcp/80")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if v := got[tt.key]; v != tt.want {
+				t.Errorf("service-ips[%s]: got %q, want %q", tt.key, v, tt.want)
+			}
+		})
 	}
 }
