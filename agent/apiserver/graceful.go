@@ -47,8 +47,8 @@ func gracePeriodOf(r *http.Request) (*int64, error) {
 		return nil, nil
 	}
 	n, err := strconv.ParseInt(raw, 10, 64)
-	if err != nil || n < -1 {
-		return nil, badRequest{fmt.Errorf("gracePeriodSeconds %q: want a whole number of seconds ≥ 0, or -1 for each pod's own", raw)}
+	if err != nil || n < -1 || n > api.MaxGracePeriodSeconds {
+		return nil, badRequest{fmt.Errorf("gracePeriodSeconds %q: want a whole number of seconds 0-%d, or -1 for each pod's own", raw, api.MaxGracePeriodSeconds)}
 	}
 	if n == -1 {
 		return nil, nil
