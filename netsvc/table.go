@@ -25,6 +25,12 @@ type TableConfig struct {
 	// Logger receives what the table skips and its conntrack clean-ups;
 	// default slog.Default().
 	Logger *slog.Logger
+	// ProtectedPorts are this node's agent ports (gossip, Raft, API): no
+	// service gets them as a node port, or as a port on its external or
+	// load-balancer addresses (which are the nodes' own), so a manifest
+	// cannot take over the agents' traffic. Other nodes' ports are not
+	// known here: agents of one cluster should use the same ports.
+	ProtectedPorts []uint16
 }
 
 // Table is the one owner of the nftables table "ip shoal": the pod
@@ -33,6 +39,7 @@ type TableConfig struct {
 // use; they act on the network namespace of the calling thread.
 type Table struct {
 	cluster, service netip.Prefix
+	protected        map[uint16]bool
 	logger           *slog.Logger
 	base             base
 
@@ -65,6 +72,12 @@ func NewTable(cfg TableConfig) (*Table, error) {
 	t := &Table{cluster: cluster, service: service, logger: cfg.Logger, base: baseTable(cluster, service), bridgeNF: true}
 	if t.logger == nil {
 		t.logger = slog.Default()
+	}
+	for _, p := range cfg.ProtectedPorts {
+		if t.protected == nil {
+			t.protected = map[uint16]bool{}
+		}
+		t.protected[p] = true
 	}
 	t.conntrack = func(f ...netlink.CustomConntrackFilter) (uint, error) {
 		return netlink.ConntrackDeleteFilters(netlink.ConntrackTable, netlink.FAMILY_V4, f...)
@@ -162,7 +175,7 @@ func (t *Table) build(services []Service) map[string]*built {
 			next[k] = old
 			continue
 		}
-		b := buildService(t.cluster, t.service, s)
+		b := buildService(t.cluster, t.service, t.protected, s)
 		if len(b.skipped) > 0 {
 			t.logger.Warn("service partly skipped", "service", k, "reasons", strings.Join(b.skipped, "; "))
 		}

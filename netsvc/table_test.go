@@ -232,3 +232,53 @@ func TestTableExternalIPsCannotTakeOverInternalAddresses(t *testing.T) {
 		})
 	}
 }
+
+// mapElems is the fake table's map m as key → verdict.
+func mapElems(t *testing.T, ft *fakeTable, m string) map[string]string {
+	t.Helper()
+	elems, err := ft.fake.ListElements(context.Background(), "map", m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, e := range elems {
+		got[strings.Join(e.Key, " . ")] = strings.Join(e.Value, " ")
+	}
+	return got
+}
+
+// TestTableProtectedPorts: a service cannot open the agent's own ports on
+// the nodes' addresses, as a load-balancer port, on an external IP, or as
+// a node port; its cluster IP keeps the port.
+func TestTableProtectedPorts(t *testing.T) {
+	cfgd, err := NewTable(TableConfig{ProtectedPorts: []uint16{7947, 7948}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ft := newFakeTable(t)
+	ft.protected = cfgd.protected
+	two := []Endpoint{ep("10.42.1.5", 8080, true), ep("10.42.2.7", 8080, false)}
+	lb := svc("lb", "10.43.0.14", port(tcp, 7947, two...), nodePort(port(tcp, 80, two...), 7948))
+	lb.LoadBalancerIPs = []netip.Addr{ip("192.0.2.1")}
+	lb.ExternalIPs = []netip.Addr{ip("192.0.2.50")}
+	ft.sync(t, lb)
+	ips, ports := mapElems(t, ft, mapServiceIPs), mapElems(t, ft, mapServicePorts)
+	tests := []struct {
+		name string
+		got  string
+		want string
+	}{
+		{"cluster IP keeps the port", ips["10.43.0.14 . tcp . 7947"], "goto " + objName("svc", "default/lb/tcp/7947")},
+		{"load-balancer IP on an agent port", ips["192.0.2.1 . tcp . 7947"], ""},
+		{"external IP on an agent port", ips["192.0.2.50 . tcp . 7947"], ""},
+		{"other port on the load-balancer IP", ips["192.0.2.1 . tcp . 80"], "goto " + objName("ext", "default/lb/tcp/80")},
+		{"node port that is an agent port", ports["tcp . 7948"], ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.got != tt.want {
+				t.Errorf("got %q, want %q", tt.got, tt.want)
+			}
+		})
+	}
+}
