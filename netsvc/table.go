@@ -50,6 +50,7 @@ type Table struct {
 	synced    bool // the table holds have and elems; false: next Sync rebuilds it whole
 	have      map[string]*built
 	elems     map[elemKey]string
+	staleUDP  *udpFlows                    // a conntrack clean-up that failed, retried by the next Sync
 	trace     func(*knftables.Transaction) // tests: sees each transaction
 }
 
@@ -240,6 +241,6 @@ func (t *Table) Close() error {
 	if err := t.nft.Run(context.Background(), tx); err != nil && !knftables.IsNotFound(err) {
 		return fmt.Errorf("netsvc: delete nftables table %s: %w", tableName, err)
 	}
-	t.synced, t.have, t.elems = false, nil, nil
+	t.synced, t.have, t.elems, t.staleUDP = false, nil, nil, nil
 	return nil
 }

@@ -2,6 +2,7 @@ package netsvc
 
 import (
 	"context"
+	"errors"
 	"net/netip"
 	"regexp"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/vishvananda/netlink"
 )
 
 // newRealTable makes a Table for node and closes it when the test ends.
@@ -278,6 +280,47 @@ func TestTableProtectedPorts(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if tt.got != tt.want {
 				t.Errorf("got %q, want %q", tt.got, tt.want)
+			}
+		})
+	}
+}
+
+// TestTableRetriesFailedConntrackCleanUp: a conntrack clean-up that fails
+// is retried by the next Sync, even one that changes nothing, but not for
+// an endpoint that is back by then.
+func TestTableRetriesFailedConntrackCleanUp(t *testing.T) {
+	dns := func(eps ...Endpoint) Service { return svc("dns", "10.43.0.11", port(udp, 53, eps...)) }
+	a, b := ep("10.42.1.3", 53, true), ep("10.42.2.3", 53, false)
+	tests := []struct {
+		name  string
+		third Service // the Sync after the failed one
+		want  string  // what its clean-up deletes
+	}{
+		{"nothing changed", dns(a), "answeredBy [10.42.2.3:53]"},
+		{"endpoint back", dns(a, b), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ft := newFakeTable(t)
+			fail := true
+			var got []string
+			ft.conntrack = func(f ...netlink.CustomConntrackFilter) (uint, error) {
+				if fail {
+					fail = false
+					return 0, errors.New("netlink: no buffer space")
+				}
+				for _, x := range f {
+					got = append(got, x.(*udpFlows).String())
+				}
+				return 0, nil
+			}
+			ft.sync(t, dns(a, b))
+			if err := ft.Sync(context.Background(), []Service{dns(a)}); err == nil {
+				t.Fatal("Sync with a failing conntrack clean-up: got no error, want one")
+			}
+			ft.sync(t, tt.third)
+			if g := strings.Join(got, "; "); g != tt.want {
+				t.Errorf("clean-up after the failed one: got %q, want %q", g, tt.want)
 			}
 		})
 	}
