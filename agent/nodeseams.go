@@ -8,6 +8,7 @@ func (a *Agent) newNode() *node.Node {
 	return node.New(node.Config{
 		Name:                a.cfg.Name,
 		AdvertiseAddr:       a.cfg.AdvertiseAddr,
+		AgentPorts:          []uint16{uint16(a.cfg.GossipPort), uint16(a.cfg.RaftPort), uint16(a.cfg.APIPort)},
 		DataDir:             a.cfg.DataDir,
 		RunsPods:            a.cfg.Runtime != RuntimeNone,
 		ContainerdAddress:   a.cfg.ContainerdAddress,

@@ -1,8 +1,10 @@
 package api
 
 import (
+	"math"
 	"reflect"
 	"strings"
+	"time"
 )
 
 // Defaults Shoal fills in, as Kubernetes does.
@@ -16,6 +18,10 @@ const (
 	DefaultProgressDeadlineSeconds = 600
 	// DefaultFileMode is the mode of ConfigMap and Secret volume files (0644).
 	DefaultFileMode = 0o644
+	// MaxGracePeriodSeconds is the longest grace period, about 292 years:
+	// the most seconds a time.Duration holds. A longer one would overflow
+	// to a negative duration, a deadline in the past and an immediate kill.
+	MaxGracePeriodSeconds = int64(math.MaxInt64 / int64(time.Second))
 )
 
 // Default fills in the fields a manifest may leave out: apiVersion and kind

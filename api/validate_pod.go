@@ -69,8 +69,8 @@ func validatePodSpec(e *errs, p string, s *PodSpec, opts podSpecOptions) {
 		e.check(child(p, "nodeName"), s.NodeName, dnsSubdomainError(s.NodeName))
 	}
 	validateLabels(e, child(p, "nodeSelector"), s.NodeSelector)
-	if g := s.TerminationGracePeriodSeconds; g != nil && *g < 0 {
-		e.add(child(p, "terminationGracePeriodSeconds"), "must be at least 0, got %d", *g)
+	if g := s.TerminationGracePeriodSeconds; g != nil && (*g < 0 || *g > MaxGracePeriodSeconds) {
+		e.add(child(p, "terminationGracePeriodSeconds"), "must be 0-%d, got %d", MaxGracePeriodSeconds, *g)
 	}
 	if s.Hostname != "" {
 		e.check(child(p, "hostname"), s.Hostname, dnsLabelError(s.Hostname))

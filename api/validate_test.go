@@ -273,7 +273,8 @@ func TestValidate(t *testing.T) {
 		// Pod-level fields.
 		{"workload restartPolicy must be Always", with(validDeployment, func(d *Deployment) { d.Spec.Template.Spec.RestartPolicy = RestartNever }), []string{`spec.template.spec.restartPolicy: must be Always in a workload's pod template, got "Never"`}},
 		{"restartPolicy unknown", with(validPod, func(p *Pod) { p.Spec.RestartPolicy = "Sometimes" }), []string{`spec.restartPolicy: unknown policy "Sometimes"`}},
-		{"grace period negative", with(validDeployment, func(d *Deployment) { d.Spec.Template.Spec.TerminationGracePeriodSeconds = ptr(int64(-1)) }), []string{"spec.template.spec.terminationGracePeriodSeconds: must be at least 0, got -1"}},
+		{"grace period negative", with(validDeployment, func(d *Deployment) { d.Spec.Template.Spec.TerminationGracePeriodSeconds = ptr(int64(-1)) }), []string{"spec.template.spec.terminationGracePeriodSeconds: must be 0-9223372036, got -1"}},
+		{"grace period past a duration", with(validDeployment, func(d *Deployment) { d.Spec.Template.Spec.TerminationGracePeriodSeconds = ptr(int64(10_000_000_000)) }), []string{"spec.template.spec.terminationGracePeriodSeconds: must be 0-9223372036, got 10000000000"}},
 		{"hostname invalid", with(validDeployment, func(d *Deployment) { d.Spec.Template.Spec.Hostname = "a.b" }), []string{`spec.template.spec.hostname: invalid value "a.b"`}},
 		{"node selector invalid", with(validDeployment, func(d *Deployment) { d.Spec.Template.Spec.NodeSelector = map[string]string{"disk": "s s d"} }), []string{`spec.template.spec.nodeSelector[disk]: invalid value "s s d"`}},
 

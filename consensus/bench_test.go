@@ -71,3 +71,25 @@ func BenchmarkFSMApplyBatch(b *testing.B) {
 	})
 	runApply(b, logs, per)
 }
+
+// BenchmarkListNoisyNeighbour: a selector's label is carried by many
+// objects of another namespace; a List in a small namespace should cost
+// what that namespace holds, not what the other one does.
+func BenchmarkListNoisyNeighbour(b *testing.B) {
+	s := NewStore()
+	var changes []change
+	for i := range 50000 {
+		changes = append(changes, change{new: cm("noisy", fmt.Sprintf("c%d", i), map[string]string{"app": "web"}, nil)})
+	}
+	for i := range 10 {
+		changes = append(changes, change{new: cm("quiet", fmt.Sprintf("c%d", i), map[string]string{"app": "web"}, nil)})
+	}
+	s.commit(1, changes)
+	sel := map[string]string{"app": "web"}
+	b.ResetTimer()
+	for b.Loop() {
+		if got := s.List("ConfigMap", "quiet", sel); len(got) != 10 {
+			b.Fatalf("got %d objects, want 10", len(got))
+		}
+	}
+}

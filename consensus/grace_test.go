@@ -173,6 +173,7 @@ func TestGracefulDeleteInvalid(t *testing.T) {
 	}{
 		{"no time", Grace{}},
 		{"negative grace", Grace{Time: t0, Seconds: i64(-1)}},
+		{"grace past a duration (would overflow to a deadline in the past)", Grace{Time: t0, Seconds: i64(10_000_000_000)}},
 		{"forced key not deleted", Grace{Time: t0, Force: []api.Key{podKey("other")}}},
 	}
 	for _, tt := range tests {

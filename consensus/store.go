@@ -17,7 +17,8 @@ import (
 //
 // Objects are indexed by kind, then namespace and name, and per kind by label
 // (key=value → objects), so a List with a selector touches only the objects
-// carrying its rarest label.
+// carrying its rarest label, or, for one namespace, that namespace's objects
+// if they are fewer.
 type Store struct {
 	// wmu serialises writers (the FSM's Apply and Restore). A writer holding
 	// wmu may read the tables without mu, because nobody else mutates them.
@@ -248,6 +249,17 @@ func (kt *kindTable) list(namespace string, selector map[string]string) []api.Ob
 		}
 	}
 	out := []api.Object{}
+	if names := kt.byNS[namespace]; namespace != "" && len(names) < len(smallest) {
+		// The label index is cluster-wide: another namespace may carry
+		// thousands of the same label. Walk this namespace instead when it
+		// holds fewer objects, so its lists cost what it holds.
+		for _, obj := range names {
+			if matches(obj.GetObjectMeta().Labels, selector) {
+				out = append(out, obj)
+			}
+		}
+		return out
+	}
 	for id := range smallest {
 		if namespace != "" && id.namespace != namespace {
 			continue

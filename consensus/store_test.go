@@ -48,6 +48,7 @@ func TestList(t *testing.T) {
 		{"two labels", "ConfigMap", "", map[string]string{"tier": "front", "app": "web"}, []string{
 			"ConfigMap/default/web", "ConfigMap/prod/web"}},
 		{"labels and namespace", "ConfigMap", "default", map[string]string{"app": "db"}, []string{"ConfigMap/default/db"}},
+		{"labels in a namespace smaller than the label's list", "ConfigMap", "prod", map[string]string{"tier": "front"}, []string{"ConfigMap/prod/web"}},
 		{"value mismatch", "ConfigMap", "", map[string]string{"app": "cache"}, []string{}},
 		{"one label of two missing", "ConfigMap", "", map[string]string{"app": "db", "tier": "front"}, []string{}},
 	}

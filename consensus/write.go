@@ -273,6 +273,9 @@ func validateDelete(d Delete) error {
 		if g.Seconds != nil && *g.Seconds < 0 {
 			return fmt.Errorf("delete: grace period %d s is negative: %w", *g.Seconds, ErrInvalid)
 		}
+		if g.Seconds != nil && *g.Seconds > api.MaxGracePeriodSeconds {
+			return fmt.Errorf("delete: grace period %d s is over %d s: %w", *g.Seconds, api.MaxGracePeriodSeconds, ErrInvalid)
+		}
 	}
 	deleted := make(map[api.Key]bool, len(d.Keys))
 	for _, key := range d.Keys {

@@ -91,20 +91,47 @@ func staleUDP(old, next map[string]*built) *udpFlows {
 }
 
 // cleanConntrack deletes the stale UDP entries after a Sync from old to
-// next.
+// next, and those of an earlier clean-up that failed: the table no longer
+// holds what made them stale, so only a retry deletes them.
 func (t *Table) cleanConntrack(old, next map[string]*built) error {
 	f := staleUDP(old, next)
+	if p := t.staleUDP; p != nil {
+		f.merge(p, next)
+	}
 	if f.empty() {
+		t.staleUDP = nil
 		return nil
 	}
 	n, err := t.conntrack(f)
 	if err != nil {
+		t.staleUDP = f
 		return fmt.Errorf("netsvc: delete stale UDP conntrack entries: %w", err)
 	}
+	t.staleUDP = nil
 	if n > 0 {
 		t.logger.Info("stale UDP conntrack entries deleted", "entries", n)
 	}
 	return nil
+}
+
+// merge adds what p matches to f, but for endpoints that next sends to
+// again (their flows are live).
+func (f *udpFlows) merge(p *udpFlows, next map[string]*built) {
+	live := map[netip.AddrPort]bool{}
+	for _, b := range next {
+		for _, u := range b.udp {
+			for _, ep := range u.endpoints {
+				live[ep] = true
+			}
+		}
+	}
+	for ep := range p.answeredBy {
+		if !live[ep] {
+			f.answeredBy[ep] = true
+		}
+	}
+	maps.Copy(f.to, p.to)
+	maps.Copy(f.nodePorts, p.nodePorts)
 }
 
 // String lists what f matches, for logs and tests.

@@ -74,7 +74,7 @@ func FuzzServiceRules(f *testing.F) {
 	f.Fuzz(func(t *testing.T, ns, name string, data []byte, affinity int64, flags uint8) {
 		svcs := fuzzServices(ns, name, data, affinity, flags)
 		for _, s := range svcs {
-			b := buildService(netip.MustParsePrefix(DefaultClusterCIDR), s)
+			b := buildService(netip.MustParsePrefix(DefaultClusterCIDR), netip.MustParsePrefix(DefaultServiceCIDR), nil, s)
 			for c := range b.chains {
 				if len(c) > 256 || !nftName.MatchString(c) {
 					t.Fatalf("chain name %q: not an nft name", c)

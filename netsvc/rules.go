@@ -75,8 +75,13 @@ func l4proto(p api.Protocol) string {
 // cannot be programmed (an address that is not IPv4, a port 0, an unknown
 // protocol, a repeated port) are left out and listed in skipped; a
 // service without a usable cluster IP gets nothing (headless,
-// ExternalName).
-func buildService(cluster netip.Prefix, svc Service) *built {
+// ExternalName). An external or load-balancer address inside the cluster
+// CIDR or the service CIDR is left out too: it would take over traffic to
+// a pod or to another service's cluster IP (externalIPs come from a
+// user's manifest, and the first service by name wins an address). A port
+// in protected (the agent's own) is opened on neither external addresses
+// nor as a node port.
+func buildService(cluster, service netip.Prefix, protected map[uint16]bool, svc Service) *built {
 	b := &built{svc: svc, chains: map[string][]string{}, sets: map[string]time.Duration{}, vmaps: map[string][]string{}, udp: map[string]udpPort{}}
 	if !usable(svc.ClusterIP) {
 		return b
@@ -88,6 +93,10 @@ func buildService(cluster netip.Prefix, svc Service) *built {
 		switch {
 		case !usable(a):
 			b.skip("address %s: not a unicast IPv4 address", a)
+		case cluster.Contains(a):
+			b.skip("address %s: in the cluster CIDR %s (pod addresses)", a, cluster)
+		case service.Contains(a):
+			b.skip("address %s: in the service CIDR %s (cluster IPs)", a, service)
 		case a != clusterIP && !slices.Contains(external, a):
 			external = append(external, a)
 		}
@@ -113,7 +122,16 @@ func buildService(cluster netip.Prefix, svc Service) *built {
 			continue
 		}
 		seen[id] = true
+		ext := external
+		if protected[p.Port] && len(ext) > 0 {
+			b.skip("port %q: %d is an agent port: not opened on external or load-balancer addresses", p.Name, p.Port)
+			ext = nil
+		}
 		nodePort := p.NodePort
+		if protected[nodePort] {
+			b.skip("port %q: node port %d is an agent port", p.Name, nodePort)
+			nodePort = 0
+		}
 		if np := proto + "/" + strconv.Itoa(int(nodePort)); nodePort != 0 && seenNode[np] {
 			b.skip("port %q: node port %s %d repeated", p.Name, p.Protocol, nodePort)
 			nodePort = 0
@@ -122,7 +140,7 @@ func buildService(cluster netip.Prefix, svc Service) *built {
 		}
 		pb := portBuild{
 			b: b, cluster: cluster, id: id, proto: proto, port: p.Port, nodePort: nodePort,
-			clusterIP: clusterIP, external: external, affinity: affinity,
+			clusterIP: clusterIP, external: ext, affinity: affinity,
 			externalLocal: svc.ExternalLocal, internalLocal: svc.InternalLocal,
 		}
 		pb.endpoints(p.Endpoints)

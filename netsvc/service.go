@@ -22,7 +22,8 @@ type Service struct {
 	// services (which get no rules at all).
 	ClusterIP netip.Addr
 	// ExternalIPs are spec.externalIPs: every node accepts the service's
-	// ports on them.
+	// ports on them. Addresses in the cluster or service CIDR are left
+	// out (they would take over pod or cluster-IP traffic).
 	ExternalIPs []netip.Addr
 	// LoadBalancerIPs are the addresses a LoadBalancer service is exposed
 	// on (every node's advertise address, as status.loadBalancer lists

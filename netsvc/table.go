@@ -25,6 +25,12 @@ type TableConfig struct {
 	// Logger receives what the table skips and its conntrack clean-ups;
 	// default slog.Default().
 	Logger *slog.Logger
+	// ProtectedPorts are this node's agent ports (gossip, Raft, API): no
+	// service gets them as a node port, or as a port on its external or
+	// load-balancer addresses (which are the nodes' own), so a manifest
+	// cannot take over the agents' traffic. Other nodes' ports are not
+	// known here: agents of one cluster should use the same ports.
+	ProtectedPorts []uint16
 }
 
 // Table is the one owner of the nftables table "ip shoal": the pod
@@ -33,6 +39,7 @@ type TableConfig struct {
 // use; they act on the network namespace of the calling thread.
 type Table struct {
 	cluster, service netip.Prefix
+	protected        map[uint16]bool
 	logger           *slog.Logger
 	base             base
 
@@ -43,6 +50,7 @@ type Table struct {
 	synced    bool // the table holds have and elems; false: next Sync rebuilds it whole
 	have      map[string]*built
 	elems     map[elemKey]string
+	staleUDP  *udpFlows                    // a conntrack clean-up that failed, retried by the next Sync
 	trace     func(*knftables.Transaction) // tests: sees each transaction
 }
 
@@ -65,6 +73,12 @@ func NewTable(cfg TableConfig) (*Table, error) {
 	t := &Table{cluster: cluster, service: service, logger: cfg.Logger, base: baseTable(cluster, service), bridgeNF: true}
 	if t.logger == nil {
 		t.logger = slog.Default()
+	}
+	for _, p := range cfg.ProtectedPorts {
+		if t.protected == nil {
+			t.protected = map[uint16]bool{}
+		}
+		t.protected[p] = true
 	}
 	t.conntrack = func(f ...netlink.CustomConntrackFilter) (uint, error) {
 		return netlink.ConntrackDeleteFilters(netlink.ConntrackTable, netlink.FAMILY_V4, f...)
@@ -162,7 +176,7 @@ func (t *Table) build(services []Service) map[string]*built {
 			next[k] = old
 			continue
 		}
-		b := buildService(t.cluster, s)
+		b := buildService(t.cluster, t.service, t.protected, s)
 		if len(b.skipped) > 0 {
 			t.logger.Warn("service partly skipped", "service", k, "reasons", strings.Join(b.skipped, "; "))
 		}
@@ -227,6 +241,6 @@ func (t *Table) Close() error {
 	if err := t.nft.Run(context.Background(), tx); err != nil && !knftables.IsNotFound(err) {
 		return fmt.Errorf("netsvc: delete nftables table %s: %w", tableName, err)
 	}
-	t.synced, t.have, t.elems = false, nil, nil
+	t.synced, t.have, t.elems, t.staleUDP = false, nil, nil, nil
 	return nil
 }

@@ -2,12 +2,15 @@ package netsvc
 
 import (
 	"context"
+	"errors"
+	"net/netip"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/vishvananda/netlink"
 )
 
 // newRealTable makes a Table for node and closes it when the test ends.
@@ -193,5 +196,132 @@ func TestTableBase(t *testing.T) {
 		if n := len(regexp.MustCompile(re).FindAllString(out, -1)); n != 1 {
 			t.Errorf("rule %s appears %d times, want once:\n%s", re, n, out)
 		}
+	}
+}
+
+// TestTableExternalIPsCannotTakeOverInternalAddresses: a service whose
+// externalIPs name another service's cluster IP, or a pod's address, gets
+// no rule for them, even when its name sorts first (which otherwise wins
+// an address two services claim).
+func TestTableExternalIPsCannotTakeOverInternalAddresses(t *testing.T) {
+	two := []Endpoint{ep("10.42.1.5", 8080, true), ep("10.42.2.7", 8080, false)}
+	web := svc("web", "10.43.0.10", port(tcp, 80, two...))
+	evil := svc("evil", "10.43.0.30", port(tcp, 80, ep("10.42.3.3", 8080, false)))
+	evil.Namespace = "aaa"
+	evil.ExternalIPs = []netip.Addr{ip("10.43.0.10"), ip("10.42.1.5"), ip("192.0.2.10")}
+	ft := newFakeTable(t)
+	ft.sync(t, web, evil)
+	elems, err := ft.fake.ListElements(context.Background(), "map", mapServiceIPs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, e := range elems {
+		got[strings.Join(e.Key, " . ")] = strings.Join(e.Value, " ")
+	}
+	tests := []struct {
+		name, key, want string // want: a prefix of the verdict; "" for no element
+	}{
+		{"victim cluster IP stays the victim's", "10.43.0.10 . tcp . 80", "goto " + objName("svc", "default/web/tcp/80")},
+		{"pod address not taken", "10.42.1.5 . tcp . 80", ""},
+		{"outside external IP kept", "192.0.2.10 . tcp . 80", "goto " + objName("ext", "aaa/evil/tcp/80")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if v := got[tt.key]; v != tt.want {
+				t.Errorf("service-ips[%s]: got %q, want %q", tt.key, v, tt.want)
+			}
+		})
+	}
+}
+
+// mapElems is the fake table's map m as key → verdict.
+func mapElems(t *testing.T, ft *fakeTable, m string) map[string]string {
+	t.Helper()
+	elems, err := ft.fake.ListElements(context.Background(), "map", m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, e := range elems {
+		got[strings.Join(e.Key, " . ")] = strings.Join(e.Value, " ")
+	}
+	return got
+}
+
+// TestTableProtectedPorts: a service cannot open the agent's own ports on
+// the nodes' addresses, as a load-balancer port, on an external IP, or as
+// a node port; its cluster IP keeps the port.
+func TestTableProtectedPorts(t *testing.T) {
+	cfgd, err := NewTable(TableConfig{ProtectedPorts: []uint16{7947, 7948}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ft := newFakeTable(t)
+	ft.protected = cfgd.protected
+	two := []Endpoint{ep("10.42.1.5", 8080, true), ep("10.42.2.7", 8080, false)}
+	lb := svc("lb", "10.43.0.14", port(tcp, 7947, two...), nodePort(port(tcp, 80, two...), 7948))
+	lb.LoadBalancerIPs = []netip.Addr{ip("192.0.2.1")}
+	lb.ExternalIPs = []netip.Addr{ip("192.0.2.50")}
+	ft.sync(t, lb)
+	ips, ports := mapElems(t, ft, mapServiceIPs), mapElems(t, ft, mapServicePorts)
+	tests := []struct {
+		name string
+		got  string
+		want string
+	}{
+		{"cluster IP keeps the port", ips["10.43.0.14 . tcp . 7947"], "goto " + objName("svc", "default/lb/tcp/7947")},
+		{"load-balancer IP on an agent port", ips["192.0.2.1 . tcp . 7947"], ""},
+		{"external IP on an agent port", ips["192.0.2.50 . tcp . 7947"], ""},
+		{"other port on the load-balancer IP", ips["192.0.2.1 . tcp . 80"], "goto " + objName("ext", "default/lb/tcp/80")},
+		{"node port that is an agent port", ports["tcp . 7948"], ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.got != tt.want {
+				t.Errorf("got %q, want %q", tt.got, tt.want)
+			}
+		})
+	}
+}
+
+// TestTableRetriesFailedConntrackCleanUp: a conntrack clean-up that fails
+// is retried by the next Sync, even one that changes nothing, but not for
+// an endpoint that is back by then.
+func TestTableRetriesFailedConntrackCleanUp(t *testing.T) {
+	dns := func(eps ...Endpoint) Service { return svc("dns", "10.43.0.11", port(udp, 53, eps...)) }
+	a, b := ep("10.42.1.3", 53, true), ep("10.42.2.3", 53, false)
+	tests := []struct {
+		name  string
+		third Service // the Sync after the failed one
+		want  string  // what its clean-up deletes
+	}{
+		{"nothing changed", dns(a), "answeredBy [10.42.2.3:53]"},
+		{"endpoint back", dns(a, b), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ft := newFakeTable(t)
+			fail := true
+			var got []string
+			ft.conntrack = func(f ...netlink.CustomConntrackFilter) (uint, error) {
+				if fail {
+					fail = false
+					return 0, errors.New("netlink: no buffer space")
+				}
+				for _, x := range f {
+					got = append(got, x.(*udpFlows).String())
+				}
+				return 0, nil
+			}
+			ft.sync(t, dns(a, b))
+			if err := ft.Sync(context.Background(), []Service{dns(a)}); err == nil {
+				t.Fatal("Sync with a failing conntrack clean-up: got no error, want one")
+			}
+			ft.sync(t, tt.third)
+			if g := strings.Join(got, "; "); g != tt.want {
+				t.Errorf("clean-up after the failed one: got %q, want %q", g, tt.want)
+			}
+		})
 	}
 }

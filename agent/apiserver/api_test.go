@@ -97,6 +97,7 @@ func TestRequestErrors(t *testing.T) {
 		{"missing namespace", "", http.MethodPost, "/v1/apply", strings.Replace(configMap, "name: settings", "name: settings\n  namespace: prod", 1), 400, `namespace "prod" does not exist`},
 		{"cluster-managed kind", "", http.MethodPost, "/v1/apply", "apiVersion: v1\nkind: Node\nmetadata:\n  name: n9\n", 400, "managed by the cluster"},
 		{"bad grace period", "", http.MethodDelete, "/v1/pods/p?gracePeriodSeconds=-5", "", 400, "gracePeriodSeconds"},
+		{"grace period past a duration", "", http.MethodDelete, "/v1/pods/p?gracePeriodSeconds=10000000000", "", 400, "gracePeriodSeconds"},
 		{"no such endpoint", "", http.MethodGet, "/v2/x", "", 404, "no such endpoint"},
 	}
 	for _, tt := range tests {

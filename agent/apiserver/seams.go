@@ -52,6 +52,10 @@ type Settings interface {
 	ServiceAddrs() svcaddr.Config
 	// NodeGrace is how long a node may be not Ready before it is lost.
 	NodeGrace() time.Duration
+	// FenceAfter is how long an agent cut off from a Raft majority keeps
+	// its StatefulSet pods: their node is lost only after
+	// max(NodeGrace, FenceAfter).
+	FenceAfter() time.Duration
 }
 
 // Runtime is this node's container runtime.

@@ -61,6 +61,9 @@ type Config struct {
 	Name string
 	// AdvertiseAddr is the node's IP.
 	AdvertiseAddr string
+	// AgentPorts are the agent's own ports (gossip, Raft, API), which no
+	// service may open on the nodes' addresses.
+	AgentPorts []uint16
 	// DataDir is the agent's data dir (containerd state, pod logs...).
 	DataDir string
 	// RunsPods is false on a node that runs no container runtime

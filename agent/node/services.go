@@ -27,9 +27,10 @@ const (
 // cluster-wide settings; it does no I/O.
 func (n *Node) newServiceTable(s Settings) (*netsvc.Table, error) {
 	table, err := netsvc.NewTable(netsvc.TableConfig{
-		ClusterCIDR: s.ClusterCIDR,
-		ServiceCIDR: s.ServiceCIDR,
-		Logger:      n.log.With("component", "services"),
+		ClusterCIDR:    s.ClusterCIDR,
+		ServiceCIDR:    s.ServiceCIDR,
+		ProtectedPorts: n.cfg.AgentPorts,
+		Logger:         n.log.With("component", "services"),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("service table: %w", err)

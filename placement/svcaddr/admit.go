@@ -102,7 +102,9 @@ func heldNodePorts(s *api.Service) []string {
 // on its network or broadcast address, or held by another Service; a
 // requested nodePort outside the node-port range, or held by another
 // Service for the same protocol (as a node port, or as a port its load
-// balancer opens on the nodes). Addresses in already holds are not
+// balancer opens on the nodes); an externalIP inside the service CIDR
+// (it would take over another service's cluster IP; the nodes' tables
+// skip it too). Addresses in already holds are not
 // checked again (Allocate settles races between applies). The
 // load-balancer status is never the user's: the caller must not take it
 // from the input (the store keeps the stored status on apply).
@@ -141,6 +143,11 @@ func Admit(cfg Config, in, cur *api.Service, x *Index) error {
 			if other := holder(x.ips[addr.String()], self); other != "" {
 				add("spec.clusterIP", "%s is already used by service %s", ip, other)
 			}
+		}
+	}
+	for i, ip := range in.Spec.ExternalIPs {
+		if a, err := netip.ParseAddr(ip); err == nil && cfg.ServiceCIDR.Contains(a.Unmap()) {
+			add("spec.externalIPs["+strconv.Itoa(i)+"]", "%s is in the service CIDR %s: an external IP may not be a cluster IP", ip, cfg.ServiceCIDR)
 		}
 	}
 	held := map[string]bool{}

@@ -133,6 +133,15 @@ func TestAdmit(t *testing.T) {
 			in:   svc("new", 9, api.ServiceTypeNodePort, withPorts("UDP/80:30090")),
 		},
 		{
+			name:    "an external IP in the service CIDR",
+			in:      svc("new", 9, api.ServiceTypeClusterIP, func(s *api.Service) { s.Spec.ExternalIPs = []string{"192.0.2.7", "10.43.1.2"} }),
+			wantErr: []string{"spec.externalIPs[1]", "10.43.1.2", "service CIDR"},
+		},
+		{
+			name: "an external IP outside the service CIDR",
+			in:   svc("new", 9, api.ServiceTypeClusterIP, func(s *api.Service) { s.Spec.ExternalIPs = []string{"192.0.2.7"} }),
+		},
+		{
 			name:    "every problem at once",
 			in:      svc("new", 9, api.ServiceTypeNodePort, withIP("10.43.1.1"), withPorts("TCP/80:30080", "TCP/81:1")),
 			wantErr: []string{"default/web", "spec.ports[0].nodePort", "spec.ports[1].nodePort"},
