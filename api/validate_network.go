@@ -5,6 +5,14 @@ import (
 	"strings"
 )
 
+// Bounds on one Service: each port and address becomes rules on every
+// node, so one manifest must not be able to make every node's data plane
+// huge.
+const (
+	MaxServicePorts = 1000
+	MaxExternalIPs  = 100
+)
+
 func validateService(e *errs, svc *Service) {
 	s := &svc.Spec
 	headless := s.ClusterIP == ClusterIPNone
@@ -27,6 +35,12 @@ func validateService(e *errs, svc *Service) {
 	validateLabels(e, "spec.selector", s.Selector)
 	if len(s.Ports) == 0 && !headless && s.Type != ServiceTypeExternalName {
 		e.add("spec.ports", "required: at least one port (only a headless service, clusterIP None, may have none)")
+	}
+	if len(s.Ports) > MaxServicePorts {
+		e.add("spec.ports", "too many ports: %d, at most %d (every port costs rules on every node)", len(s.Ports), MaxServicePorts)
+	}
+	if len(s.ExternalIPs) > MaxExternalIPs {
+		e.add("spec.externalIPs", "too many addresses: %d, at most %d", len(s.ExternalIPs), MaxExternalIPs)
 	}
 	names := map[string]bool{}
 	ports := map[string]bool{}

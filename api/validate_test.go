@@ -352,6 +352,16 @@ func TestValidate(t *testing.T) {
 			s.Spec.SessionAffinityConfig = &SessionAffinityConfig{ClientIP: &ClientIPConfig{TimeoutSeconds: ptr(int32(0))}}
 		}), []string{`spec.sessionAffinityConfig.clientIP.timeoutSeconds: must be 1-86400, got 0`}},
 		{"bad external IP", with(validService, func(s *Service) { s.Spec.ExternalIPs = []string{"1.2.3"} }), []string{`spec.externalIPs[0]`}},
+		{"too many external IPs", with(validService, func(s *Service) {
+			for i := range MaxExternalIPs + 1 {
+				s.Spec.ExternalIPs = append(s.Spec.ExternalIPs, fmt.Sprintf("192.0.2.%d", i%250+1))
+			}
+		}), []string{`spec.externalIPs: too many addresses: 101, at most 100`}},
+		{"too many ports", with(validService, func(s *Service) {
+			for i := range MaxServicePorts + 1 {
+				s.Spec.Ports = append(s.Spec.Ports, ServicePort{Name: fmt.Sprintf("p%d", i), Port: int32(i + 2000)})
+			}
+		}), []string{`spec.ports: too many ports: 1003, at most 1000`}},
 		{"headless NodePort", with(validService, func(s *Service) { s.Spec.Type = ServiceTypeNodePort; s.Spec.ClusterIP = ClusterIPNone }), []string{"spec.clusterIP: may not be None for type NodePort"}},
 		{"service port zero", with(validService, func(s *Service) { s.Spec.Ports[0].Port = 0 }), []string{"spec.ports[0].port: must be 1-65535, got 0"}},
 		{"service port names required", with(validService, func(s *Service) { s.Spec.Ports[1].Name = "" }), []string{"spec.ports[1].name: required when there is more than one port"}},
