@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -268,16 +269,19 @@ func (n *Node) TransferLeadership() error {
 // Stats returns hashicorp/raft's stats map (state, term, indexes).
 func (n *Node) Stats() map[string]string { return n.raft.Stats() }
 
-// CaughtUp waits until this replica has applied every entry its log held
-// when it opened and has heard from a leader since, or until timeout or ctx
+// CaughtUp waits until this replica has applied what the cluster had
+// committed when it last heard from a leader (a leader: until its own log
+// from before it opened is committed and applied), or until timeout or ctx
 // ends; it reports whether it caught up. After a restart the replica starts
 // from its last snapshot and applies the rest of its log only once a leader
 // confirms the commit index, so a part that would act on a missing object
-// (removing service rules, for instance) waits for this first.
+// (removing service rules, for instance) waits for this first. An
+// uncommitted tail in the local log does not hold it up: only what a leader
+// says is committed counts.
 func (n *Node) CaughtUp(ctx context.Context, timeout time.Duration) bool {
 	deadline := time.Now().Add(timeout)
 	for {
-		if n.raft.AppliedIndex() >= n.lastAtOpen && (n.raft.State() == raft.Leader || !n.raft.LastContact().IsZero()) {
+		if n.caughtUp() {
 			return true
 		}
 		if time.Now().After(deadline) {
@@ -289,6 +293,20 @@ func (n *Node) CaughtUp(ctx context.Context, timeout time.Duration) bool {
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
+}
+
+func (n *Node) caughtUp() bool {
+	commit, err := strconv.ParseUint(n.raft.Stats()["commit_index"], 10, 64)
+	if err != nil || commit == 0 {
+		return false
+	}
+	applied := n.raft.AppliedIndex()
+	if n.raft.State() == raft.Leader {
+		return commit >= n.lastAtOpen && applied >= commit
+	}
+	// The commit index comes with the leader's AppendEntries, which also
+	// set LastContact.
+	return !n.raft.LastContact().IsZero() && applied >= commit
 }
 
 // LocalAddr is the address other nodes use for this node's Raft.

@@ -110,12 +110,8 @@ func (t *Table) Resync() {
 func (t *Table) Sync(ctx context.Context, services []Service) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.nft == nil {
-		nft, err := knftables.New(knftables.IPv4Family, tableName)
-		if err != nil {
-			return fmt.Errorf("netsvc: nftables: %w", err)
-		}
-		t.nft = nft
+	if err := t.ensureNFT(); err != nil {
+		return err
 	}
 	start := time.Now()
 	next := t.build(services)
@@ -225,16 +221,43 @@ func (t *Table) ensureBridgeNF() {
 	}
 }
 
+// Exists reports whether the table is already in the kernel, as an agent
+// that restarts finds it: its rules still carry the service traffic, so
+// the agent must not rewrite it from a replica that is behind.
+func (t *Table) Exists(ctx context.Context) (bool, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.ensureNFT(); err != nil {
+		return false, err
+	}
+	if _, err := t.nft.List(ctx, "chains"); err != nil {
+		if knftables.IsNotFound(err) {
+			return false, nil
+		}
+		return false, fmt.Errorf("netsvc: list nftables table %s: %w", tableName, err)
+	}
+	return true, nil
+}
+
+// ensureNFT makes the nftables client on first use. The caller holds mu.
+func (t *Table) ensureNFT() error {
+	if t.nft != nil {
+		return nil
+	}
+	nft, err := knftables.New(knftables.IPv4Family, tableName)
+	if err != nil {
+		return fmt.Errorf("netsvc: nftables: %w", err)
+	}
+	t.nft = nft
+	return nil
+}
+
 // Close deletes the table; nil if it is not there.
 func (t *Table) Close() error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.nft == nil {
-		nft, err := knftables.New(knftables.IPv4Family, tableName)
-		if err != nil {
-			return fmt.Errorf("netsvc: nftables: %w", err)
-		}
-		t.nft = nft
+	if err := t.ensureNFT(); err != nil {
+		return err
 	}
 	tx := t.nft.NewTransaction()
 	tx.Delete(&knftables.Table{})

@@ -325,3 +325,32 @@ func TestTableRetriesFailedConntrackCleanUp(t *testing.T) {
 		})
 	}
 }
+
+// TestTableExists: Exists tells an agent whether its table survived a
+// restart (a fresh Table value over the kernel's table), and Close removes
+// it.
+func TestTableExists(t *testing.T) {
+	node := newTestNode(t)
+	exists := func(tbl *Table) bool {
+		t.Helper()
+		var got bool
+		node.Do(t, func() error {
+			var err error
+			got, err = tbl.Exists(context.Background())
+			return err
+		})
+		return got
+	}
+	first := newRealTable(t, node)
+	if exists(first) {
+		t.Fatal("Exists = true in a new namespace, want false")
+	}
+	syncIn(t, node, first)
+	if again := newRealTable(t, node); !exists(again) {
+		t.Fatal("Exists = false for a new Table after a Sync, want true (the restarted agent's view)")
+	}
+	node.Do(t, first.Close)
+	if exists(first) {
+		t.Fatal("Exists = true after Close, want false")
+	}
+}

@@ -38,15 +38,38 @@ func (n *Node) newServiceTable(s Settings) (*netsvc.Table, error) {
 	return table, nil
 }
 
+// waitCaughtUp waits for the replica to catch up before the first service
+// sync, and reports false if ctx ended. A node whose table survived an
+// agent restart keeps waiting as long as it takes (its rules carry the
+// traffic meanwhile, and a replica that is behind, say while quorum is
+// lost, would remove the rules of services created since its snapshot); a
+// new node waits caughtUpTimeout at most, then programs what it has.
+func (n *Node) waitCaughtUp(ctx context.Context, table *netsvc.Table) bool {
+	exists, err := table.Exists(ctx)
+	if err != nil {
+		n.log.Warn("cannot tell whether the service table exists; treating it as new", "err", err)
+	}
+	for waited := time.Duration(0); ; waited += caughtUpTimeout {
+		if n.cfg.Raft.CaughtUp(ctx, caughtUpTimeout) {
+			return true
+		}
+		if ctx.Err() != nil {
+			return false
+		}
+		if !exists {
+			n.log.Warn("replica not caught up; programming services from what it holds", "waited", caughtUpTimeout)
+			return true
+		}
+		n.log.Warn("replica not caught up; keeping the service rules of before the restart until it is", "waited", waited+caughtUpTimeout)
+	}
+}
+
 // runServices keeps this node's service NAT (and the pod network's
 // masquerade, which lives in the same table) in step with the replica.
 // The table stays when the agent stops, so service traffic flows across
 // an agent restart; only leaving the cluster removes it (Stop).
 func (n *Node) runServices(ctx context.Context, table *netsvc.Table) error {
-	if !n.cfg.Raft.CaughtUp(ctx, caughtUpTimeout) && ctx.Err() == nil {
-		n.log.Warn("replica not caught up; programming services from what it holds", "waited", caughtUpTimeout)
-	}
-	if ctx.Err() != nil {
+	if !n.waitCaughtUp(ctx, table) {
 		return nil
 	}
 	proxy, err := netsvc.NewProxy(netsvc.ProxyConfig{
