@@ -1,0 +1,93 @@
+package dnssvc
+
+import (
+	"context"
+	"log/slog"
+	"sync/atomic"
+
+	"github.com/miekg/dns"
+	"github.com/shoal-dev/shoal/api"
+	"github.com/shoal-dev/shoal/view"
+)
+
+// Names keeps a Zone current from a view: Run rebuilds the snapshot after
+// every batch of service and pod writes, and Lookup answers from the
+// newest one. A rebuild is linear in services and pods (about 10 ms for
+// 10,000 services here, see BenchmarkBuild); a query is a map lookup.
+type Names struct {
+	cfg  Config
+	v    view.View
+	log  *slog.Logger
+	zone atomic.Pointer[Zone]
+}
+
+var _ Lookup = (*Names)(nil)
+
+// NewNames returns Names over v, built from its current state; call Run
+// to follow changes. log may be nil.
+func NewNames(cfg Config, v view.View, log *slog.Logger) *Names {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	n := &Names{cfg: cfg, v: v, log: log}
+	n.rebuild()
+	return n
+}
+
+// Lookup answers from the newest snapshot.
+func (n *Names) Lookup(q dns.Question) (Reply, error) { return n.zone.Load().Lookup(q) }
+
+// Zone returns the newest snapshot.
+func (n *Names) Zone() *Zone { return n.zone.Load() }
+
+// Run follows the view until ctx ends, rebuilding after each batch of
+// writes (events already queued are taken together). When the watch
+// closes because it fell behind, it watches again and rebuilds.
+func (n *Names) Run(ctx context.Context) error {
+	for ctx.Err() == nil {
+		ch := n.v.Watch(ctx, "Service", "Pod")
+		n.rebuild() // whatever changed before the watch started
+		for open := true; open; {
+			select {
+			case <-ctx.Done():
+				return nil
+			case _, ok := <-ch:
+				if !ok {
+					open = false
+					break
+				}
+			drain:
+				for {
+					select {
+					case _, ok := <-ch:
+						if !ok {
+							open = false
+							break drain
+						}
+					default:
+						break drain
+					}
+				}
+				n.rebuild()
+			}
+		}
+	}
+	return nil
+}
+
+func (n *Names) rebuild() {
+	idx := n.v.Index()
+	var svcs []*api.Service
+	for _, o := range n.v.List("Service", "", nil) {
+		if s, ok := o.(*api.Service); ok {
+			svcs = append(svcs, s)
+		}
+	}
+	var pods []*api.Pod
+	for _, o := range n.v.List("Pod", "", nil) {
+		if p, ok := o.(*api.Pod); ok {
+			pods = append(pods, p)
+		}
+	}
+	n.zone.Store(Build(n.cfg, uint32(idx), svcs, pods))
+}
