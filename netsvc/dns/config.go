@@ -55,8 +55,8 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("ttl %s: must be whole seconds between 0 and 24h", c.TTL))
 	}
 	for _, p := range c.ReverseCIDRs {
-		if !p.IsValid() || !p.Addr().Is4() {
-			errs = append(errs, fmt.Errorf("reverse cidr %s: must be a valid IPv4 prefix", p))
+		if !p.IsValid() || !p.Addr().Is4() || p.Bits() < 8 {
+			errs = append(errs, fmt.Errorf("reverse cidr %s: must be a valid IPv4 prefix of /8 or longer", p))
 		}
 	}
 	for _, a := range c.NameserverIPs {

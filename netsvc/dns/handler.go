@@ -37,6 +37,8 @@ func (h *Handler) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
 	}
 	if _, udp := w.RemoteAddr().(*net.UDPAddr); udp {
 		m.Truncate(int(udpSize(r)))
+	} else {
+		m.Truncate(dns.MaxMsgSize) // a huge headless service must still pack
 	}
 	if err := w.WriteMsg(m); err != nil {
 		h.log.Debug("write dns reply", "err", err)

@@ -2,6 +2,7 @@ package dnssvc
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync/atomic"
 
@@ -25,13 +26,16 @@ var _ Lookup = (*Names)(nil)
 
 // NewNames returns Names over v, built from its current state; call Run
 // to follow changes. log may be nil.
-func NewNames(cfg Config, v view.View, log *slog.Logger) *Names {
+func NewNames(cfg Config, v view.View, log *slog.Logger) (*Names, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("dns config: %w", err)
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	n := &Names{cfg: cfg, v: v, log: log}
 	n.rebuild()
-	return n
+	return n, nil
 }
 
 // Lookup answers from the newest snapshot.

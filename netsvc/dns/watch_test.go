@@ -111,7 +111,10 @@ func TestNamesFollowsView(t *testing.T) {
 		objs = append(objs, p)
 	}
 	v := newFakeView(objs...)
-	n := NewNames(testCfg, v, nil)
+	n, err := NewNames(testCfg, v, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- n.Run(ctx) }()
