@@ -65,10 +65,14 @@ func sport(name string, port int32, proto api.Protocol) api.ServicePort {
 //   - empty/default: headless, no pods;
 //   - ext/default: ExternalName example.com;
 //   - web/other: ClusterIP 10.96.0.11, port http 80;
+//   - peers/default: headless over the db pods, publishNotReadyAddresses,
+//     no ports;
 //   - web-x/default: a pod of web, 10.244.1.9.
 func fixture() ([]*api.Service, []*api.Pod) {
 	ext := service("default", "ext", "", nil)
 	ext.Spec.Type, ext.Spec.ExternalName = api.ServiceTypeExternalName, "example.com"
+	peers := service("default", "peers", api.ClusterIPNone, map[string]string{"app": "db"})
+	peers.Spec.PublishNotReadyAddresses = true
 	svcs := []*api.Service{
 		service("default", "web", "10.96.0.10", map[string]string{"app": "web"},
 			sport("http", 80, api.ProtocolTCP), sport("dns", 53, api.ProtocolUDP), sport("", 8080, "")),
@@ -76,6 +80,7 @@ func fixture() ([]*api.Service, []*api.Pod) {
 		service("default", "empty", api.ClusterIPNone, map[string]string{"app": "none"}),
 		ext,
 		service("other", "web", "10.96.0.11", map[string]string{"app": "web"}, sport("http", 80, api.ProtocolTCP)),
+		peers,
 	}
 	db := map[string]string{"app": "db"}
 	pods := []*api.Pod{

@@ -92,6 +92,17 @@ var lookupCases = []lookupCase{
 	{name: "not-ready pod has no endpoint name", qname: "10-244-2-7.db.default.svc.cluster.local.", qtype: dns.TypeA,
 		rcode: dns.RcodeNameError, ns: []string{soaZone}},
 
+	{name: "publishNotReadyAddresses lists not-ready pods", qname: "peers.default.svc.cluster.local.", qtype: dns.TypeA,
+		answer: []string{
+			"peers.default.svc.cluster.local. 5 IN A 10.244.1.5",
+			"peers.default.svc.cluster.local. 5 IN A 10.244.2.6",
+			"peers.default.svc.cluster.local. 5 IN A 10.244.2.7",
+		}},
+	{name: "hostname counts only under the service its subdomain names", qname: "db-0.peers.default.svc.cluster.local.", qtype: dns.TypeA,
+		rcode: dns.RcodeNameError, ns: []string{soaZone}},
+	{name: "headless without ports has no SRV", qname: "peers.default.svc.cluster.local.", qtype: dns.TypeSRV,
+		ns: []string{soaZone}},
+
 	// Pods.
 	{name: "pod record A-B-C-D.NS.pod", qname: "10-244-1-9.default.pod.cluster.local.", qtype: dns.TypeA,
 		answer: []string{"10-244-1-9.default.pod.cluster.local. 5 IN A 10.244.1.9"}},
@@ -101,10 +112,16 @@ var lookupCases = []lookupCase{
 	// PTR.
 	{name: "PTR of a ClusterIP", qname: "10.0.96.10.in-addr.arpa.", qtype: dns.TypePTR,
 		answer: []string{"10.0.96.10.in-addr.arpa. 5 IN PTR web.default.svc.cluster.local."}},
-	{name: "PTR of a headless endpoint with hostname", qname: "5.1.244.10.in-addr.arpa.", qtype: dns.TypePTR,
-		answer: []string{"5.1.244.10.in-addr.arpa. 5 IN PTR db-0.db.default.svc.cluster.local."}},
-	{name: "PTR of a headless endpoint without hostname", qname: "6.2.244.10.IN-ADDR.ARPA.", qtype: dns.TypePTR,
-		answer: []string{"6.2.244.10.IN-ADDR.ARPA. 5 IN PTR 10-244-2-6.db.default.svc.cluster.local."}},
+	{name: "PTR of a headless endpoint with hostname (dashed under a service it is not the subdomain of)", qname: "5.1.244.10.in-addr.arpa.", qtype: dns.TypePTR,
+		answer: []string{
+			"5.1.244.10.in-addr.arpa. 5 IN PTR db-0.db.default.svc.cluster.local.",
+			"5.1.244.10.in-addr.arpa. 5 IN PTR 10-244-1-5.peers.default.svc.cluster.local.",
+		}},
+	{name: "PTR of a headless endpoint without hostname, in every service", qname: "6.2.244.10.IN-ADDR.ARPA.", qtype: dns.TypePTR,
+		answer: []string{
+			"6.2.244.10.IN-ADDR.ARPA. 5 IN PTR 10-244-2-6.db.default.svc.cluster.local.",
+			"6.2.244.10.IN-ADDR.ARPA. 5 IN PTR 10-244-2-6.peers.default.svc.cluster.local.",
+		}},
 	{name: "PTR of an unused service IP", qname: "9.9.96.10.in-addr.arpa.", qtype: dns.TypePTR,
 		rcode: dns.RcodeNameError, ns: []string{soaSvc}},
 	{name: "PTR of an unused pod IP", qname: "9.9.244.10.in-addr.arpa.", qtype: dns.TypePTR,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync/atomic"
+	"time"
 
 	"github.com/miekg/dns"
 	"github.com/shoal-dev/shoal/api"
@@ -13,8 +14,9 @@ import (
 
 // Names keeps a Zone current from a view: Run rebuilds the snapshot after
 // every batch of service and pod writes, and Lookup answers from the
-// newest one. A rebuild is linear in services and pods (about 10 ms for
-// 10,000 services here, see BenchmarkBuild); a query is a map lookup.
+// newest one. A rebuild is linear in services and pods (about 4 ms for
+// 1,000 services and 36 ms for 10,000 here, see BenchmarkBuild); a query
+// is a map lookup.
 type Names struct {
 	cfg  Config
 	v    view.View
@@ -72,14 +74,28 @@ func (n *Names) Run(ctx context.Context) error {
 						break drain
 					}
 				}
-				n.rebuild()
+				took := n.rebuild()
+				// Under sustained churn a rebuild runs at most a quarter
+				// of the time: the next batch waits three rebuilds' worth
+				// (capped), so a change still shows within ~0.2 s.
+				t := time.NewTimer(min(3*took, maxRebuildPause))
+				select {
+				case <-ctx.Done():
+					t.Stop()
+					return nil
+				case <-t.C:
+				}
 			}
 		}
 	}
 	return nil
 }
 
-func (n *Names) rebuild() {
+// maxRebuildPause bounds the pause between rebuilds.
+const maxRebuildPause = 150 * time.Millisecond
+
+func (n *Names) rebuild() time.Duration {
+	start := time.Now()
 	idx := n.v.Index()
 	var svcs []*api.Service
 	for _, o := range n.v.List("Service", "", nil) {
@@ -94,4 +110,5 @@ func (n *Names) rebuild() {
 		}
 	}
 	n.zone.Store(Build(n.cfg, uint32(idx), svcs, pods))
+	return time.Since(start)
 }
