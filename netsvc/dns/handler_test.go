@@ -150,3 +150,18 @@ func TestTruncation(t *testing.T) {
 		})
 	}
 }
+
+// TestTCPOverflow: an answer larger than a TCP message can carry is cut to
+// fit with TC set, not dropped.
+func TestTCPOverflow(t *testing.T) {
+	const n = 5000 // 5000 A records are about 80 KB
+	svcs, pods := bigCluster(n)
+	addr := startServer(t, NewHandler(Build(testCfg, 1, svcs, pods), nil))
+	m, _, err := (&dns.Client{Net: "tcp"}).Exchange(new(dns.Msg).SetQuestion("big.default.svc.cluster.local.", dns.TypeA), addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.Truncated || len(m.Answer) == 0 || len(m.Answer) >= n {
+		t.Errorf("got TC %v with %d answers, want TC with some but fewer than %d", m.Truncated, len(m.Answer), n)
+	}
+}
