@@ -1,6 +1,7 @@
 package dnssvc
 
 import (
+	"context"
 	"fmt"
 	"testing"
 
@@ -69,4 +70,55 @@ func BenchmarkBuild(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkServerUDP is a whole round trip over loopback UDP through
+// Server: a mix of A, SRV, PTR and NXDOMAIN over 1,000 services, several
+// clients in parallel. ns/op is the inverse of queries per second.
+func BenchmarkServerUDP(b *testing.B) {
+	svcs, pods := benchCluster(1000)
+	s, err := Listen("127.0.0.1:0", NewHandler(Build(testCfg, 1, svcs, pods), nil))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			b.Errorf("run: %v", err)
+		}
+	}()
+	var qs []*dns.Msg
+	for i := 1; i < 1000; i += 10 {
+		ns := fmt.Sprintf("ns-%d", i%100)
+		qs = append(qs,
+			new(dns.Msg).SetQuestion(fmt.Sprintf("svc-%d.%s.svc.cluster.local.", i, ns), dns.TypeA),
+			new(dns.Msg).SetQuestion(fmt.Sprintf("_http._tcp.svc-%d.%s.svc.cluster.local.", i, ns), dns.TypeSRV),
+			new(dns.Msg).SetQuestion(fmt.Sprintf("%d.%d.96.10.in-addr.arpa.", 1+i%250, i/250), dns.TypePTR),
+			new(dns.Msg).SetQuestion(fmt.Sprintf("nope-%d.%s.svc.cluster.local.", i, ns), dns.TypeA))
+	}
+	b.SetParallelism(8)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		c := &dns.Client{Net: "udp"}
+		conn, err := c.Dial(s.Addr())
+		if err != nil {
+			b.Error(err)
+			return
+		}
+		defer func() { _ = conn.Close() }()
+		for i := 0; pb.Next(); i++ {
+			r, _, err := c.ExchangeWithConn(qs[i%len(qs)], conn)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			if r.Rcode != dns.RcodeSuccess && r.Rcode != dns.RcodeNameError {
+				b.Errorf("got rcode %s, want NOERROR or NXDOMAIN", dns.RcodeToString[r.Rcode])
+				return
+			}
+		}
+	})
 }
