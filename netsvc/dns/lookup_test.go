@@ -149,6 +149,10 @@ var lookupCases = []lookupCase{
 		rcode: dns.RcodeRefused},
 	{name: "a name that only ends like the zone", qname: "xcluster.local.", qtype: dns.TypeA,
 		rcode: dns.RcodeRefused},
+	{name: "an escaped dot is not a label boundary", qname: `a\.cluster.local.`, qtype: dns.TypeA,
+		rcode: dns.RcodeRefused},
+	{name: "an escaped dot inside the zone", qname: `web\.x.default.svc.cluster.local.`, qtype: dns.TypeA,
+		rcode: dns.RcodeNameError, ns: []string{soaZone}},
 	{name: "the zone as a label of a longer name", qname: "web.default.svc.cluster.local.evil.", qtype: dns.TypeA,
 		rcode: dns.RcodeRefused},
 }

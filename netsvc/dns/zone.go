@@ -91,16 +91,26 @@ func (z *Zone) owns(name string) bool { return z.apexOf(name) != "" }
 // apexOf returns the apex of the zone (cluster or reverse) name is at or
 // under, or "".
 func (z *Zone) apexOf(name string) string {
-	if dns.IsSubDomain(z.apex, name) {
+	if under(z.apex, name) {
 		return z.apex
 	}
 	best := ""
 	for _, r := range z.reverse {
-		if dns.IsSubDomain(r, name) && len(r) > len(best) {
+		if under(r, name) && len(r) > len(best) {
 			best = r
 		}
 	}
 	return best
+}
+
+// under reports whether name is at or under apex; both are canonical
+// (lower case, fully qualified). A suffix test, except for names with
+// escapes (`a\.cluster.local.` is one label under "local.").
+func under(apex, name string) bool {
+	if strings.IndexByte(name, '\\') >= 0 {
+		return dns.IsSubDomain(apex, name)
+	}
+	return name == apex || apex == "." || (len(name) > len(apex) && name[len(name)-len(apex)-1] == '.' && name[len(name)-len(apex):] == apex)
 }
 
 func (z *Zone) addPod(p *api.Pod) {
