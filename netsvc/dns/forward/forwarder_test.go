@@ -330,3 +330,49 @@ func TestBadQuestions(t *testing.T) {
 		})
 	}
 }
+
+// TestSlowUpstreamDoesNotBlock fills the one slot of a slow upstream; the
+// next question goes to the second upstream at once.
+func TestSlowUpstreamDoesNotBlock(t *testing.T) {
+	release := make(chan struct{})
+	slow := startUpstream(t, func(r *dns.Msg, tcp bool) *dns.Msg {
+		<-release
+		return answerA(30, "192.0.2.1")(r, tcp)
+	})
+	t.Cleanup(func() { close(release) }) // before the server shuts down: cleanups run last first
+	fast := startUpstream(t, answerA(30, "192.0.2.2"))
+	f := newForwarder(t, Config{Upstreams: []string{slow.addr, fast.addr}, MaxInflight: 1, Timeout: 5 * time.Second})
+
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { _, _ = f.Resolve(ctx, new(dns.Msg).SetQuestion("held.example.", dns.TypeA)) }()
+	t.Cleanup(cancel)
+	for slow.queries() < 1 {
+		time.Sleep(time.Millisecond)
+	}
+	r := query(t, f, "other.example.", dns.TypeA)
+	if len(r.Answer) != 1 {
+		t.Fatalf("got rcode %s with %d answers, want the second upstream's answer", dns.RcodeToString[r.Rcode], len(r.Answer))
+	}
+	if got := r.Answer[0].(*dns.A).A.String(); got != "192.0.2.2" {
+		t.Errorf("answer %s, want 192.0.2.2 from the second upstream", got)
+	}
+	if got := slow.queries(); got != 1 {
+		t.Errorf("the slow upstream got %d queries, want 1 (its one slot was taken)", got)
+	}
+}
+
+func TestWrongQuestionNotCached(t *testing.T) {
+	up := startUpstream(t, func(r *dns.Msg, tcp bool) *dns.Msg {
+		m := answerA(30, "192.0.2.66")(r, tcp)
+		m.Question[0].Name = "evil.example."
+		return m
+	})
+	f := newForwarder(t, Config{Upstreams: []string{up.addr}, Timeout: time.Second})
+	r := query(t, f, "bank.example.", dns.TypeA)
+	if r.Rcode != dns.RcodeServerFailure {
+		t.Errorf("rcode %s, want SERVFAIL for an answer to another question", dns.RcodeToString[r.Rcode])
+	}
+	if got := f.Stats().CacheEntries; got != 0 {
+		t.Errorf("cache holds %d entries, want 0", got)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -52,13 +53,26 @@ func (u *upstream) exchange(ctx context.Context, m *dns.Msg, timeout time.Durati
 		return nil, fmt.Errorf("udp: %w", err)
 	}
 	if !r.Truncated {
-		return r, nil
+		return r, sameQuestion(m, r)
 	}
 	r, _, err = u.tcp.ExchangeContext(ctx, m, u.addr)
 	if err != nil {
 		return nil, fmt.Errorf("tcp after truncated udp answer: %w", err)
 	}
-	return r, nil
+	return r, sameQuestion(m, r)
+}
+
+// sameQuestion checks that an answer is to the question asked (the client
+// already checked the ID), so a spoofed or confused answer is not cached.
+func sameQuestion(m, r *dns.Msg) error {
+	if len(r.Question) != 1 {
+		return fmt.Errorf("answer has %d questions, want 1", len(r.Question))
+	}
+	q, a := m.Question[0], r.Question[0]
+	if !strings.EqualFold(q.Name, a.Name) || q.Qtype != a.Qtype || q.Qclass != a.Qclass {
+		return fmt.Errorf("answer is for %s, asked %s", a.String(), q.String())
+	}
+	return nil
 }
 
 // down reports whether u failed less than DownFor ago.
