@@ -376,3 +376,38 @@ func TestWrongQuestionNotCached(t *testing.T) {
 		t.Errorf("cache holds %d entries, want 0", got)
 	}
 }
+
+func TestCacheKeyAndBound(t *testing.T) {
+	up := startUpstream(t, answerA(300, "192.0.2.1"))
+	f := newForwarder(t, Config{Upstreams: []string{up.addr}, CacheSize: 2})
+	ask := func(name string, do bool) {
+		t.Helper()
+		m := new(dns.Msg).SetQuestion(name, dns.TypeA)
+		if do {
+			m.SetEdns0(1232, true)
+		}
+		if _, err := f.Resolve(context.Background(), m); err != nil {
+			t.Fatalf("resolve %s: %v", name, err)
+		}
+	}
+	for _, step := range []struct {
+		name string
+		do   bool
+		want int64 // upstream queries so far
+	}{
+		{"a.example.", false, 1},
+		{"a.example.", true, 2}, // the DO bit is part of the key
+		{"A.EXAMPLE.", false, 2},
+		{"b.example.", false, 3}, // evicts a/DO, the least recently used
+		{"a.example.", false, 3},
+		{"a.example.", true, 4},
+	} {
+		ask(step.name, step.do)
+		if got := up.queries(); got != step.want {
+			t.Fatalf("after %s DO=%v: upstream got %d queries, want %d", step.name, step.do, got, step.want)
+		}
+	}
+	if got := f.Stats().CacheEntries; got != 2 {
+		t.Errorf("cache holds %d entries, want 2 (its size)", got)
+	}
+}
