@@ -293,13 +293,31 @@ func (c *Config) serviceAddrs() svcaddr.Config {
 	if err != nil {
 		r = svcaddr.DefaultNodePortRange
 	}
-	gossip, raft, apiPort := strconv.Itoa(c.GossipPort), strconv.Itoa(c.RaftPort), strconv.Itoa(c.APIPort)
-	return svcaddr.Config{ServiceCIDR: cidr.Masked(), NodePorts: r, Reserved: map[string]string{
-		"TCP/" + gossip:  "the Shoal agents' gossip (--gossip-port)",
-		"UDP/" + gossip:  "the Shoal agents' gossip (--gossip-port)",
-		"TCP/" + raft:    "the Shoal agents' Raft (--raft-port)",
-		"TCP/" + apiPort: "the Shoal API (--api-port)",
-	}}
+	reserved := map[string]string{}
+	for _, p := range c.ownPorts() {
+		for _, proto := range p.protocols {
+			reserved[proto+"/"+strconv.Itoa(p.port)] = p.whose
+		}
+	}
+	return svcaddr.Config{ServiceCIDR: cidr.Masked(), NodePorts: r, Reserved: reserved}
+}
+
+// ownPort is a port the agent itself listens on, on the node's addresses.
+type ownPort struct {
+	port      int
+	protocols []string
+	whose     string
+}
+
+// ownPorts are the agent's own ports, which no service may take: the
+// leader and apply keep them out of allocations (serviceAddrs) and the
+// node's table skips them (newNode).
+func (c *Config) ownPorts() []ownPort {
+	return []ownPort{
+		{c.GossipPort, []string{"TCP", "UDP"}, "the Shoal agents' gossip (--gossip-port)"},
+		{c.RaftPort, []string{"TCP"}, "the Shoal agents' Raft (--raft-port)"},
+		{c.APIPort, []string{"TCP"}, "the Shoal API (--api-port)"},
+	}
 }
 
 func validDomain(s string) bool {

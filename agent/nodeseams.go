@@ -5,10 +5,14 @@ import "github.com/shoal-dev/shoal/agent/node"
 // newNode wires the node side to this agent; Run calls it once Raft,
 // gossip and the proposer exist.
 func (a *Agent) newNode() *node.Node {
+	var own []uint16
+	for _, p := range a.cfg.ownPorts() {
+		own = append(own, uint16(p.port))
+	}
 	return node.New(node.Config{
 		Name:                a.cfg.Name,
 		AdvertiseAddr:       a.cfg.AdvertiseAddr,
-		AgentPorts:          []uint16{uint16(a.cfg.GossipPort), uint16(a.cfg.RaftPort), uint16(a.cfg.APIPort)},
+		AgentPorts:          own,
 		DataDir:             a.cfg.DataDir,
 		RunsPods:            a.cfg.Runtime != RuntimeNone,
 		ContainerdAddress:   a.cfg.ContainerdAddress,

@@ -140,3 +140,13 @@ type ContainerStateTerminated struct {
 	// FinishedAt is when the container exited.
 	FinishedAt *time.Time `json:"finishedAt,omitempty"`
 }
+
+// Condition returns the pod's condition of type t, or nil.
+func (s *PodStatus) Condition(t PodConditionType) *PodCondition {
+	for i := range s.Conditions {
+		if s.Conditions[i].Type == t {
+			return &s.Conditions[i]
+		}
+	}
+	return nil
+}

@@ -16,35 +16,6 @@ import (
 	"github.com/shoal-dev/shoal/internal/netnstest"
 )
 
-// serveAndClose is a server in a pod that, like an HTTP server answering
-// "Connection: close", writes one line to every connection and closes
-// it first, so its side keeps the TIME_WAIT.
-func serveAndClose(t testing.TB, netnsPath string) uint16 {
-	t.Helper()
-	var ln net.Listener
-	if err := netnstest.InNetNS(netnsPath, func() error {
-		var err error
-		ln, err = net.Listen("tcp4", ":0")
-		return err
-	}); err != nil {
-		t.Fatalf("listen in %s: %v", netnsPath, err)
-	}
-	t.Cleanup(func() { _ = ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				_, _ = fmt.Fprintln(c, "hi")
-				_ = c.Close()
-			}()
-		}
-	}()
-	return uint16(ln.Addr().(*net.TCPAddr).Port)
-}
-
 // shortConnections opens n connections to addr from the namespace at
 // netnsPath, 16 at a time, each read to the server's close, and returns
 // how many failed and the first error.
@@ -139,7 +110,7 @@ func TestShortConnectionsThroughClusterIP(t *testing.T) {
 	n1.sync(t, n1.peer(), n2.peer())
 	n2.sync(t, n1.peer(), n2.peer())
 	srv, cli := n1.setup(t, "server"), n2.setup(t, "client")
-	port := serveAndClose(t, srv.NetNSPath)
+	port := uint16(serveWhoAmI(t, srv.NetNSPath)) // writes a line and closes first, keeping the TIME_WAIT
 	spec := svcSpec{name: "web", clusterIP: "10.43.0.10", port: 80,
 		backends: []placed{{backend{name: "s", tcp: port, netns: srv.NetNSPath, address: srv.IP.String()}, "n1"}}}
 	n1.syncServices(t, spec.forNode("n1"))

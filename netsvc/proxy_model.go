@@ -266,10 +266,8 @@ func readySince(pod *api.Pod) time.Time {
 	if pod == nil {
 		return time.Time{}
 	}
-	for _, c := range pod.Status.Conditions {
-		if c.Type == api.PodReady && c.Status == api.ConditionTrue && c.LastTransitionTime != nil {
-			return *c.LastTransitionTime
-		}
+	if c := pod.Status.Condition(api.PodReady); c != nil && c.Status == api.ConditionTrue && c.LastTransitionTime != nil {
+		return *c.LastTransitionTime
 	}
 	return time.Time{}
 }

@@ -65,30 +65,29 @@ func drainFor(events <-chan view.Event, d time.Duration) {
 	}
 }
 
+// listAll lists every object of kind in every namespace, typed.
+func listAll[T api.Object](v view.View, kind string) []T {
+	objs := v.List(kind, "", nil)
+	out := make([]T, 0, len(objs))
+	for _, o := range objs {
+		out = append(out, o.(T))
+	}
+	return out
+}
+
 // reconcileWorkloads runs one controller pass and one scheduling pass
 // over this replica and commits what they decide.
 func (l *Leader) reconcileWorkloads(ctx context.Context, now time.Time) {
-	st := &controller.State{Now: now}
-	for _, o := range l.cfg.View.List("Node", "", nil) {
-		st.Nodes = append(st.Nodes, o.(*api.Node))
-	}
-	for _, o := range l.cfg.View.List("Deployment", "", nil) {
-		st.Deployments = append(st.Deployments, o.(*api.Deployment))
-	}
-	for _, o := range l.cfg.View.List("ReplicaSet", "", nil) {
-		st.ReplicaSets = append(st.ReplicaSets, o.(*api.ReplicaSet))
-	}
-	for _, o := range l.cfg.View.List("StatefulSet", "", nil) {
-		st.StatefulSets = append(st.StatefulSets, o.(*api.StatefulSet))
-	}
-	for _, o := range l.cfg.View.List("DaemonSet", "", nil) {
-		st.DaemonSets = append(st.DaemonSets, o.(*api.DaemonSet))
-	}
-	for _, o := range l.cfg.View.List("Pod", "", nil) {
-		st.Pods = append(st.Pods, o.(*api.Pod))
-	}
-	for _, o := range l.cfg.View.List("Service", "", nil) {
-		st.Services = append(st.Services, o.(*api.Service))
+	v := l.cfg.View
+	st := &controller.State{
+		Now:          now,
+		Nodes:        listAll[*api.Node](v, "Node"),
+		Deployments:  listAll[*api.Deployment](v, "Deployment"),
+		ReplicaSets:  listAll[*api.ReplicaSet](v, "ReplicaSet"),
+		StatefulSets: listAll[*api.StatefulSet](v, "StatefulSet"),
+		DaemonSets:   listAll[*api.DaemonSet](v, "DaemonSet"),
+		Pods:         listAll[*api.Pod](v, "Pod"),
+		Services:     listAll[*api.Service](v, "Service"),
 	}
 	for _, o := range l.cfg.View.List("Event", "", nil) {
 		if e := o.(*api.Event); e.InvolvedObject.Kind == "Service" {

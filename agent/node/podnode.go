@@ -163,15 +163,13 @@ func (n *Node) runRoutes(ctx context.Context, routes *netsvc.Routes) error {
 			if m.Name == n.cfg.Name || m.Status == gossip.StatusLeft {
 				continue
 			}
-			cidr := m.Meta.PodCIDR
-			if cidr == "" {
-				// A restarted agent gossips without its pod CIDR until it
-				// has read it back from its replica, while its pods keep
-				// running: the Node object holds the CIDR all along, and
-				// dropping the route meanwhile would cut their traffic.
-				if o, ok := n.cfg.View.Get("Node", "", m.Name); ok {
-					cidr = o.(*api.Node).Spec.PodCIDR
-				}
+			// The pod CIDR comes from the Node object, where the leader
+			// assigned it: a restarted agent gossips without it until it
+			// has read it back, while its pods keep running and need the
+			// route. Gossip says only who is there and at which address.
+			var cidr string
+			if o, ok := n.cfg.View.Get("Node", "", m.Name); ok {
+				cidr = o.(*api.Node).Spec.PodCIDR
 			}
 			if cidr == "" {
 				continue

@@ -121,12 +121,8 @@ func TargetPort(pod *api.Pod, sp *api.ServicePort) (port int32, ok bool) {
 
 // IsPodReady reports whether pod's Ready condition is True.
 func IsPodReady(pod *api.Pod) bool {
-	for _, c := range pod.Status.Conditions {
-		if c.Type == api.PodReady {
-			return c.Status == api.ConditionTrue
-		}
-	}
-	return false
+	c := pod.Status.Condition(api.PodReady)
+	return c != nil && c.Status == api.ConditionTrue
 }
 
 // IsTerminating reports whether pod's graceful deletion has started.

@@ -24,14 +24,7 @@ func isActive(pod *api.Pod) bool {
 }
 
 // podReadyCondition returns the pod's Ready condition, or nil.
-func podReadyCondition(pod *api.Pod) *api.PodCondition {
-	for i := range pod.Status.Conditions {
-		if pod.Status.Conditions[i].Type == api.PodReady {
-			return &pod.Status.Conditions[i]
-		}
-	}
-	return nil
-}
+func podReadyCondition(pod *api.Pod) *api.PodCondition { return pod.Status.Condition(api.PodReady) }
 
 // nodeReady reports whether the named node exists and is Ready.
 func (p *pass) nodeReady(name string) bool {
