@@ -150,7 +150,7 @@ func (n *Node) waitPodCIDR(ctx context.Context) (netip.Prefix, error) {
 }
 
 // runRoutes keeps routes to every other node's pod network, following
-// gossip. The routes stay when the agent stops: pods keep running across
+// gossip for members and addresses and the Node objects for pod CIDRs. The routes stay when the agent stops: pods keep running across
 // an agent restart, and so does their traffic.
 func (n *Node) runRoutes(ctx context.Context, routes *netsvc.Routes) error {
 	events, unsubscribe := n.cfg.Gossip.Subscribe(64)
