@@ -22,6 +22,19 @@
 // $SHUTDOWN_DELAY set (a Go duration such as "2s") it keeps serving that
 // long first, as a server behind a load balancer does while the balancer
 // learns that it is going away.
+//
+// With arguments it is a client instead, for tests that exec into a pod
+// (the image has no other resolver: Debian's static busybox wget crashes
+// on any name lookup). Both use Go's own resolver, which follows the
+// pod's /etc/resolv.conf (nameserver, search, ndots) and /etc/hosts:
+//
+//	testserver get URL      GET URL; prints the body; status 1 with the
+//	                        error, or the status and body, on failure
+//	testserver lookup NAME  prints NAME's addresses one a line; status 1
+//	                        with the error ("no such host" for NXDOMAIN)
+//
+// Each gives up after 10 seconds; anything else prints the usage and
+// exits with status 2.
 package main
 
 import (
@@ -29,6 +42,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"net/http"
@@ -42,6 +56,9 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 {
+		os.Exit(client(os.Args[1:], os.Stdout, os.Stderr))
+	}
 	port := os.Getenv("PORT")
 	if port == "" {
 		port = "8080"
@@ -281,4 +298,78 @@ func writeJSON(w http.ResponseWriter, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(v)
+}
+
+const usage = "usage: testserver [get URL | lookup NAME]"
+
+// clientTimeout bounds one client command.
+const clientTimeout = 10 * time.Second
+
+// client runs the client command args, writes its result to out and its
+// error to errOut, and returns the exit status.
+func client(args []string, out, errOut io.Writer) int {
+	if len(args) != 2 {
+		fmt.Fprintln(errOut, usage)
+		return 2
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), clientTimeout)
+	defer cancel()
+	var err error
+	switch args[0] {
+	case "get":
+		err = get(ctx, args[1], out)
+	case "lookup":
+		err = lookup(ctx, args[1], out)
+	default:
+		fmt.Fprintf(errOut, "unknown command %q\n%s\n", args[0], usage)
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintf(errOut, "testserver %s %s: %v\n", args[0], args[1], err)
+		return 1
+	}
+	return 0
+}
+
+// resolver is Go's own resolver: it reads /etc/resolv.conf itself, so
+// the search list and ndots apply as in the pod's configuration.
+var resolver = &net.Resolver{PreferGo: true}
+
+// get GETs url over a new connection and copies the body to out.
+func get(ctx context.Context, url string, out io.Writer) error {
+	tr := &http.Transport{
+		DialContext:       (&net.Dialer{Resolver: resolver}).DialContext,
+		DisableKeepAlives: true,
+		Proxy:             nil,
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	res, err := (&http.Client{Transport: tr}).Do(req)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = res.Body.Close() }()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		return fmt.Errorf("read body: %w", err)
+	}
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("status %s: %s", res.Status, body)
+	}
+	_, err = out.Write(body)
+	return err
+}
+
+// lookup resolves name and prints its addresses, one a line.
+func lookup(ctx context.Context, name string, out io.Writer) error {
+	addrs, err := resolver.LookupHost(ctx, name)
+	if err != nil {
+		return err
+	}
+	for _, a := range addrs {
+		fmt.Fprintln(out, a)
+	}
+	return nil
 }

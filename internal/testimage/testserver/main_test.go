@@ -2,8 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"strings"
 	"testing"
 	"time"
 )
@@ -56,6 +60,42 @@ func TestShutdownDelay(t *testing.T) {
 			got, err := shutdownDelay(tc.in)
 			if (err != nil) != tc.wantErr || got != tc.want {
 				t.Fatalf("shutdownDelay(%q) = %v, %v; want %v, error %v", tc.in, got, err, tc.want, tc.wantErr)
+			}
+		})
+	}
+}
+
+func TestClient(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/fail" {
+			http.Error(w, "broken", http.StatusInternalServerError)
+			return
+		}
+		fmt.Fprint(w, "hello")
+	}))
+	defer srv.Close()
+	for _, tc := range []struct {
+		name       string
+		args       []string
+		wantStatus int
+		wantOut    string
+		wantErr    string
+	}{
+		{name: "get", args: []string{"get", srv.URL + "/"}, wantOut: "hello"},
+		{name: "get an error status", args: []string{"get", srv.URL + "/fail"}, wantStatus: 1, wantErr: "500 Internal Server Error: broken"},
+		{name: "get a closed port", args: []string{"get", "http://127.0.0.1:1/"}, wantStatus: 1, wantErr: "connection refused"},
+		{name: "get a bad URL", args: []string{"get", "::"}, wantStatus: 1, wantErr: "missing protocol scheme"},
+		{name: "lookup from /etc/hosts", args: []string{"lookup", "localhost"}, wantOut: "127.0.0.1\n"},
+		{name: "lookup an address", args: []string{"lookup", "10.1.2.3"}, wantOut: "10.1.2.3\n"},
+		{name: "no argument", args: []string{"get"}, wantStatus: 2, wantErr: "usage: testserver"},
+		{name: "unknown command", args: []string{"put", "x"}, wantStatus: 2, wantErr: `unknown command "put"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errOut strings.Builder
+			status := client(tc.args, &out, &errOut)
+			if status != tc.wantStatus || !strings.Contains(out.String(), tc.wantOut) || !strings.Contains(errOut.String(), tc.wantErr) {
+				t.Fatalf("client(%q) = %d, out %q, err %q; want %d, out containing %q, err containing %q",
+					tc.args, status, out.String(), errOut.String(), tc.wantStatus, tc.wantOut, tc.wantErr)
 			}
 		})
 	}
