@@ -1,0 +1,151 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/shoal-dev/shoal/api"
+	"github.com/shoal-dev/shoal/internal/testcluster"
+)
+
+// benchDNSYAML is a headless service and its StatefulSet, at 0 replicas:
+// the benchmark scales it up one pod at a time.
+const benchDNSYAML = `apiVersion: v1
+kind: Service
+metadata: {name: dnsb}
+spec:
+  clusterIP: None
+  selector: {app: dnsb}
+  ports: [{name: http, port: 8080}]
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: dnsb}
+spec:
+  serviceName: dnsb
+  replicas: 0
+  selector: {matchLabels: {app: dnsb}}
+  template:
+    metadata: {labels: {app: dnsb}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+        - name: web
+          image: shoal.local/testserver:1
+          ports: [{name: http, containerPort: 8080}]
+`
+
+// BenchmarkDNSReadyToResolvable measures how soon a new pod's name
+// resolves on every node: a StatefulSet behind a headless service is
+// scaled up one pod at a time, and for each pod the time runs from its
+// Ready condition appearing in the API (polled every 5 ms) until each
+// node's host-side DNS listener (asked from the test host every 2 ms)
+// answers its name POD.dnsb.default.svc.cluster.local with its IP. It
+// runs once whatever b.N (go test ./e2e -run '^$' -bench
+// BenchmarkDNSReadyToResolvable -benchtime 1x) and reports p50 and p99
+// over the pods of the slowest node's time. Settings: SHOAL_BENCH_NODES
+// (3), SHOAL_BENCH_PODS (20).
+func BenchmarkDNSReadyToResolvable(b *testing.B) {
+	nodes := envInt(b, "SHOAL_BENCH_NODES", 3)
+	pods := envInt(b, "SHOAL_BENCH_PODS", 20)
+	c := testcluster.NewNetNS(b)
+	for i := 1; i <= nodes; i++ {
+		c.Add(fmt.Sprintf("n%d", i))
+	}
+	recordState(b, c)
+	importImages(b, c)
+	first := c.Agents[0]
+	applyTB(b, first, []byte(benchDNSYAML))
+
+	var every []time.Duration               // per pod: the slowest node
+	perNode := map[string][]time.Duration{} // per node, per pod
+	for i := range pods {
+		name := fmt.Sprintf("dnsb-%d", i)
+		readyAt, ip := scaleAndWatch(b, first, i+1, name)
+		at := untilResolves(b, c.Agents, name+"."+svcName("dnsb"), ip, 30*time.Second)
+		var worst time.Duration
+		for node, t := range at {
+			d := t.Sub(readyAt)
+			perNode[node] = append(perNode[node], d)
+			worst = max(worst, d)
+		}
+		every = append(every, worst)
+		b.Logf("%s (%s): resolvable on every node %s after Ready (%s)", name, ip, worst.Round(time.Millisecond), fmtNodeTimes(at, readyAt))
+	}
+	fmt.Printf("\nDNS, %d agents in network namespaces: pod Ready in the API → its name answered by every node (%d pods, one at a time)\n", nodes, pods)
+	fmt.Printf("every node: p50 %s p99 %s\n", ms(pctl(every, 0.5)), ms(pctl(every, 0.99)))
+	for _, a := range c.Agents {
+		fmt.Printf("  %s: p50 %s p99 %s\n", a.Name, ms(pctl(perNode[a.Name], 0.5)), ms(pctl(perNode[a.Name], 0.99)))
+	}
+	fmt.Println("(the API is polled every 5 ms and the listeners every 2 ms: that is the resolution)")
+	b.ReportMetric(float64(pctl(every, 0.5))/1e6, "p50-ms")
+	b.ReportMetric(float64(pctl(every, 0.99))/1e6, "p99-ms")
+}
+
+// scaleAndWatch scales dnsb to replicas and polls a's API every 5 ms
+// until pod name is Ready with an IP; it returns when it first saw that.
+func scaleAndWatch(tb testing.TB, a *testcluster.Agent, replicas int, name string) (time.Time, string) {
+	tb.Helper()
+	if out, errOut, err := a.CLI("scale", "statefulset/dnsb", "--replicas", fmt.Sprint(replicas)); err != nil {
+		tb.Fatalf("scale statefulset/dnsb --replicas %d: %v: %s%s", replicas, err, out, errOut)
+	}
+	cl := a.Client()
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		o, err := cl.Get(context.Background(), "pods", "default", name)
+		if p, ok := o.(*api.Pod); err == nil && ok && ready(p) && p.Status.PodIP != "" {
+			return time.Now(), p.Status.PodIP
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	tb.Fatalf("pod %s not Ready with an IP 2m after scaling to %d", name, replicas)
+	return time.Time{}, ""
+}
+
+// untilResolves asks every agent's host-side listener for name (A, UDP)
+// every 2 ms until it answers ip, and returns when each first did. It
+// fails tb if one does not within timeout.
+func untilResolves(tb testing.TB, agents []*testcluster.Agent, name, ip string, timeout time.Duration) map[string]time.Time {
+	tb.Helper()
+	var mu sync.Mutex
+	at := map[string]time.Time{}
+	last := map[string]string{}
+	var wg sync.WaitGroup
+	for _, a := range agents {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			deadline := time.Now().Add(timeout)
+			for time.Now().Before(deadline) {
+				r, err := dnsQuery(nodeDNS(a), name, dns.TypeA, "udp")
+				answer := fmt.Sprint(err)
+				if err == nil {
+					got := aRecords(r)
+					if len(got) == 1 && got[0] == ip {
+						mu.Lock()
+						at[a.Name] = time.Now()
+						mu.Unlock()
+						return
+					}
+					answer = fmt.Sprintf("%s %v", dns.RcodeToString[r.Rcode], got)
+				}
+				mu.Lock()
+				last[a.Name] = answer
+				mu.Unlock()
+				time.Sleep(2 * time.Millisecond)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, a := range agents {
+		if at[a.Name].IsZero() {
+			tb.Fatalf("A %s at %s: not %s within %s; last answer: %s", name, a.Name, ip, timeout, last[a.Name])
+		}
+	}
+	return at
+}
