@@ -37,7 +37,7 @@ func FuzzHandler(f *testing.F) {
 	}
 	svcs, pods := fixture()
 	bs, bp := bigCluster(100)
-	h := NewHandler(Build(testCfg, 1, append(svcs, bs...), append(pods, bp...)), nil)
+	h := NewHandler(Build(testCfg, 1, append(svcs, bs...), append(pods, bp...)), Options{})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		q := new(dns.Msg)
 		if err := q.Unpack(b); err != nil {

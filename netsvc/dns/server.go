@@ -1,6 +1,9 @@
 package dnssvc
 
 import (
+	"runtime"
+	"syscall"
+
 	"context"
 	"errors"
 	"fmt"
@@ -9,40 +12,67 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/miekg/dns"
 )
 
-// Server serves a dns.Handler on one address over UDP and TCP.
+// Server serves a dns.Handler on one address over UDP and TCP. UDP is
+// read by one socket per CPU, bound with SO_REUSEPORT so the kernel
+// spreads clients over them.
 type Server struct {
-	udp, tcp *dns.Server
+	udp []*dns.Server
+	tcp *dns.Server
 }
 
-// Listen opens UDP and TCP listeners on addr ("IP:PORT"; port 0 picks a
-// free one, the same for both when it can).
+// Listen opens the listeners on addr ("IP:PORT"; port 0 picks a free
+// one, the same for UDP and TCP). TCP is bound first and without
+// SO_REUSEPORT, so a second server on the same address fails here
+// instead of sharing the port.
 func Listen(addr string, h dns.Handler) (*Server, error) {
-	pc, err := net.ListenPacket("udp", addr)
+	l, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("listen dns udp %s: %w", addr, err)
-	}
-	l, err := net.Listen("tcp", pc.LocalAddr().String())
-	if err != nil {
-		_ = pc.Close()
 		return nil, fmt.Errorf("listen dns tcp %s: %w", addr, err)
 	}
-	return &Server{
-		udp: &dns.Server{PacketConn: pc, Handler: h},
-		tcp: &dns.Server{Listener: l, Handler: h, ReadTimeout: 5 * time.Second, WriteTimeout: 5 * time.Second, IdleTimeout: func() time.Duration { return 10 * time.Second }},
-	}, nil
+	s := &Server{tcp: &dns.Server{Listener: l, Handler: h, ReadTimeout: 5 * time.Second, WriteTimeout: 5 * time.Second, IdleTimeout: func() time.Duration { return 10 * time.Second }}}
+	lc := net.ListenConfig{Control: reusePort}
+	for range max(1, runtime.GOMAXPROCS(0)) {
+		pc, err := lc.ListenPacket(context.Background(), "udp", l.Addr().String())
+		if err != nil {
+			s.close()
+			return nil, fmt.Errorf("listen dns udp %s: %w", l.Addr(), err)
+		}
+		s.udp = append(s.udp, &dns.Server{PacketConn: pc, Handler: h})
+	}
+	return s, nil
 }
 
-// Addr is the UDP address the server answers on (TCP is on the same
-// address).
-func (s *Server) Addr() string { return s.udp.PacketConn.LocalAddr().String() }
+// reusePort sets SO_REUSEPORT on a socket before it binds.
+func reusePort(_, _ string, c syscall.RawConn) error {
+	var serr error
+	if err := c.Control(func(fd uintptr) {
+		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_REUSEPORT, 1)
+	}); err != nil {
+		return err
+	}
+	return serr
+}
+
+// close closes listeners that never served.
+func (s *Server) close() {
+	_ = s.tcp.Listener.Close()
+	for _, u := range s.udp {
+		_ = u.PacketConn.Close()
+	}
+}
+
+// Addr is the address the server answers on, UDP and TCP.
+func (s *Server) Addr() string { return s.tcp.Listener.Addr().String() }
 
 // Run serves until ctx ends, then shuts the listeners down.
 func (s *Server) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
-	servers := []*dns.Server{s.udp, s.tcp}
+	servers := append([]*dns.Server{s.tcp}, s.udp...)
 	errs := make([]error, len(servers))
 	started := make(chan struct{}, len(servers))
 	done := make(chan struct{}, len(servers))
