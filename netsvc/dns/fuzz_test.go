@@ -37,13 +37,15 @@ func FuzzHandler(f *testing.F) {
 	}
 	svcs, pods := fixture()
 	bs, bp := bigCluster(100)
-	h := NewHandler(Build(testCfg, 1, append(svcs, bs...), append(pods, bp...)), Options{})
+	z := Build(testCfg, 1, append(svcs, bs...), append(pods, bp...))
+	h := NewHandler(z, Options{SearchPath: z.SearchPath}) // queries come from pod web-x
+
 	f.Fuzz(func(t *testing.T, b []byte) {
 		q := new(dns.Msg)
 		if err := q.Unpack(b); err != nil {
 			return
 		}
-		w := &recorder{remote: &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 5353}}
+		w := &recorder{remote: &net.UDPAddr{IP: net.IPv4(10, 244, 1, 9), Port: 5353}}
 		h.ServeDNS(w, q)
 		if w.msg == nil {
 			if !q.Response {
