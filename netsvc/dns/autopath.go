@@ -15,24 +15,26 @@ import (
 // NXDOMAIN round trip each. When q is NAME under the first element of
 // client's search path, expand tries the rest here and answers the first
 // name that exists with a CNAME from q's name to it followed by its
-// records. It returns nil to answer q as it is (client is not a pod, q
-// is not under its first search element, or nothing was found).
-func (h *Handler) expand(r *dns.Msg, q dns.Question, client netip.Addr) *dns.Msg {
+// records. It returns fromOther to answer q as it is (client is not a
+// pod, q is not under its first search element, or nothing was found),
+// and needsNetwork when local is set and it would have to ask an
+// upstream.
+func (h *Handler) expand(r *dns.Msg, q dns.Question, client netip.Addr, local bool) (*dns.Msg, source) {
 	search := h.o.SearchPath(client)
 	if len(search) == 0 {
-		return nil
+		return nil, fromOther
 	}
 	name := strings.ToLower(dns.Fqdn(q.Name))
 	first := search[0]
 	if len(name) <= len(first)+1 || !strings.HasSuffix(name, "."+first) {
-		return nil
+		return nil, fromOther
 	}
 	base := q.Name[:len(name)-len(first)] // keeps the client's case and the dot
 	for _, s := range search[1:] {
 		cand := dns.Question{Name: base + s, Qtype: q.Qtype, Qclass: q.Qclass}
 		rep, err := h.lookup.Lookup(cand)
 		if !errors.Is(err, ErrNXDomain) && !errors.Is(err, ErrNotOurs) {
-			return h.found(r, q, cand.Name, rep, err)
+			return h.found(r, q, cand.Name, rep, err), fromSearch
 		}
 	}
 	// Last, the name on its own: the cluster zone or the forwarder.
@@ -41,20 +43,23 @@ func (h *Handler) expand(r *dns.Msg, q dns.Question, client netip.Addr) *dns.Msg
 	switch {
 	case errors.Is(err, ErrNotOurs):
 		if !h.mayRecurse(client) || h.o.Forward == nil {
-			return nil
+			return nil, fromOther
+		}
+		if local {
+			return nil, needsNetwork
 		}
 		fr := r.Copy()
 		fr.Question[0] = cand
-		m := h.forward(fr, client)
-		if m == nil || m.Rcode != dns.RcodeSuccess {
-			return nil
+		m := h.forward(fr)
+		if m.Rcode != dns.RcodeSuccess {
+			return nil, fromOther
 		}
 		m.Question[0] = q
-		return h.cname(m, q, cand.Name)
+		return h.cname(m, q, cand.Name), fromSearch
 	case errors.Is(err, ErrNXDomain):
-		return nil
+		return nil, fromOther
 	}
-	return h.found(r, q, cand.Name, rep, err)
+	return h.found(r, q, cand.Name, rep, err), fromSearch
 }
 
 // found answers r with what the lookup of target gave, behind a CNAME

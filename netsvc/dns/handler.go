@@ -66,6 +66,7 @@ type Handler struct {
 	lookup Lookup
 	o      Options
 	slots  chan struct{} // forwarded questions in flight
+	cache  *wireCache    // packed answers to UDP queries
 }
 
 var _ dns.Handler = (*Handler)(nil)
@@ -81,7 +82,7 @@ func NewHandler(l Lookup, o Options) *Handler {
 	if o.MaxForwarding <= 0 {
 		o.MaxForwarding = DefaultMaxForwarding
 	}
-	return &Handler{lookup: l, o: o, slots: make(chan struct{}, o.MaxForwarding)}
+	return &Handler{lookup: l, o: o, slots: make(chan struct{}, o.MaxForwarding), cache: newWireCache()}
 }
 
 // ServeDNS answers r on w. Only standard queries with one IN question are
@@ -105,17 +106,42 @@ func (h *Handler) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
 	h.observe(r, m, client, time.Since(start))
 }
 
-// Answer builds the reply to r from the cluster names alone, as to a
-// client that may not recurse; nil when r is a response (dropped). It
-// does not truncate.
+// Answer is Reply to a client whose address is unknown (no search path).
 func (h *Handler) Answer(r *dns.Msg) *dns.Msg { return h.Reply(r, netip.Addr{}) }
 
 // Reply builds the reply to r from client (the zero Addr when unknown):
 // cluster names, search-path expansion and forwarding. nil when r is a
 // response, which is dropped. It does not truncate.
 func (h *Handler) Reply(r *dns.Msg, client netip.Addr) *dns.Msg {
+	m, _ := h.reply(r, client, false)
+	return m
+}
+
+// source says what an answer came from, and so for whom and how long a
+// packed copy of it may be reused.
+type source uint8
+
+const (
+	// fromOther: errors and refusals; not reused.
+	fromOther source = iota
+	// fromZone: the cluster zone; the same for every client until the
+	// zone changes (negative answers differ for pods, see expand).
+	fromZone
+	// fromSearch: a pod's search path; only for that client.
+	fromSearch
+	// fromForward: an upstream; for clients that may recurse, for as long
+	// as its TTLs allow.
+	fromForward
+	// needsNetwork: local was set and the answer needs an upstream; m is
+	// nil.
+	needsNetwork
+)
+
+// reply is Reply, also saying where the answer came from. With local set
+// it never waits for an upstream: it returns needsNetwork instead.
+func (h *Handler) reply(r *dns.Msg, client netip.Addr, local bool) (*dns.Msg, source) {
 	if r.Response {
-		return nil
+		return nil, fromOther
 	}
 	m := new(dns.Msg)
 	m.SetReply(r)
@@ -126,33 +152,40 @@ func (h *Handler) Reply(r *dns.Msg, client netip.Addr) *dns.Msg {
 		if opt.Version() != 0 {
 			m.Rcode = dns.RcodeBadVers
 			m.Authoritative = false
-			return m
+			return m, fromOther
 		}
 	}
 	switch {
 	case r.Opcode != dns.OpcodeQuery:
-		return fail(m, dns.RcodeNotImplemented)
+		return fail(m, dns.RcodeNotImplemented), fromOther
 	case len(r.Question) != 1:
-		return fail(m, dns.RcodeFormatError)
+		return fail(m, dns.RcodeFormatError), fromOther
 	case r.Question[0].Qclass != dns.ClassINET:
-		return fail(m, dns.RcodeNotImplemented)
+		return fail(m, dns.RcodeNotImplemented), fromOther
 	case r.Question[0].Qtype == dns.TypeAXFR || r.Question[0].Qtype == dns.TypeIXFR:
-		return fail(m, dns.RcodeNotImplemented)
+		return fail(m, dns.RcodeNotImplemented), fromOther
 	}
 	q := r.Question[0]
 	rep, err := h.lookup.Lookup(q)
 	if errors.Is(err, ErrNXDomain) && h.o.SearchPath != nil && client.IsValid() {
-		if found := h.expand(r, q, client); found != nil {
-			return found
+		if found, src := h.expand(r, q, client, local); src != fromOther {
+			return found, src
 		}
+	}
+	if errors.Is(err, ErrNotOurs) && h.o.Forward != nil && h.mayRecurse(client) {
+		if local {
+			return nil, needsNetwork
+		}
+		return h.forward(r), fromForward
 	}
 	if errors.Is(err, ErrNotOurs) {
-		if fwd := h.forward(r, client); fwd != nil {
-			return fwd
-		}
+		h.o.Metrics.refused()
 	}
 	h.fill(m, rep, err)
-	return m
+	if m.Rcode == dns.RcodeSuccess || m.Rcode == dns.RcodeNameError {
+		return m, fromZone
+	}
+	return m, fromOther
 }
 
 // fill puts a lookup's answer and rcode into m.
@@ -174,15 +207,10 @@ func (h *Handler) fill(m *dns.Msg, rep Reply, err error) {
 	}
 }
 
-// forward asks the forwarder about r on behalf of client, or returns nil
-// (REFUSED) when there is none or client may not recurse. It answers
-// SERVFAIL when too many questions are in flight or the upstreams do not
-// answer in time.
-func (h *Handler) forward(r *dns.Msg, client netip.Addr) *dns.Msg {
-	if h.o.Forward == nil || !h.mayRecurse(client) {
-		h.o.Metrics.refused()
-		return nil
-	}
+// forward asks the forwarder about r; the caller checked that there is
+// one and that the client may recurse. It answers SERVFAIL when too many
+// questions are in flight or the upstreams do not answer in time.
+func (h *Handler) forward(r *dns.Msg) *dns.Msg {
 	select {
 	case h.slots <- struct{}{}:
 	default:

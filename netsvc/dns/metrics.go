@@ -80,29 +80,52 @@ func (m *Metrics) overloaded() {
 	}
 }
 
-// observe counts one answered query and logs it when query logging is on.
-func (h *Handler) observe(r, m *dns.Msg, client netip.Addr, took time.Duration) {
-	if h.o.Metrics == nil && h.o.QueryLog == nil {
-		return
+// counter is the query counter for r's type and m's rcode; nil without
+// metrics.
+func (m *Metrics) counter(r, reply *dns.Msg) prometheus.Counter {
+	if m == nil {
+		return nil
 	}
-	qtype := "none"
-	name := ""
+	qtype, rcode := labels(r, reply)
+	return m.queries.WithLabelValues(qtype, rcode)
+}
+
+// count counts one answered query on c (from counter).
+func (m *Metrics) count(c prometheus.Counter, took time.Duration) {
+	if m != nil {
+		c.Inc()
+		m.duration.Observe(took.Seconds())
+	}
+}
+
+// labels are the metric labels of a query and its answer.
+func labels(r, m *dns.Msg) (qtype, rcode string) {
+	qtype = "none"
 	if len(r.Question) > 0 {
-		name = r.Question[0].Name
 		var ok bool
 		if qtype, ok = queryTypes[r.Question[0].Qtype]; !ok {
 			qtype = "other"
 		}
 	}
-	rcode := dns.RcodeToString[m.Rcode]
+	rcode = dns.RcodeToString[m.Rcode]
 	if rcode == "" {
 		rcode = "other"
 	}
-	if mm := h.o.Metrics; mm != nil {
-		mm.queries.WithLabelValues(qtype, rcode).Inc()
-		mm.duration.Observe(took.Seconds())
+	return qtype, rcode
+}
+
+// observe counts one answered query and logs it when query logging is on.
+func (h *Handler) observe(r, m *dns.Msg, client netip.Addr, took time.Duration) {
+	if h.o.Metrics == nil && h.o.QueryLog == nil {
+		return
 	}
+	h.o.Metrics.count(h.o.Metrics.counter(r, m), took)
 	if l := h.o.QueryLog; l != nil {
+		qtype, rcode := labels(r, m)
+		name := ""
+		if len(r.Question) > 0 {
+			name = r.Question[0].Name
+		}
 		l.LogAttrs(context.Background(), slog.LevelInfo, "dns query",
 			slog.String("client", client.String()), slog.String("name", name), slog.String("type", qtype),
 			slog.String("rcode", rcode), slog.Int("answers", len(m.Answer)), slog.Bool("tc", m.Truncated),
