@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shoal-dev/shoal/agent/node"
 	"github.com/shoal-dev/shoal/api"
 	"github.com/shoal-dev/shoal/placement"
 	"github.com/shoal-dev/shoal/placement/svcaddr"
@@ -96,7 +97,22 @@ type Config struct {
 	// RestartBackoff is the first crash-loop back-off delay (doubling up
 	// to 5 minutes); 0 means kubelet's 10 s.
 	RestartBackoff time.Duration
-	Logger         *slog.Logger
+
+	// DNSAddr is the host-side DNS listener, "IP:PORT"; an empty IP
+	// (":53", the flag's default) means the advertise address; "" turns
+	// it off. Pods are always served on their bridge's gateway.
+	DNSAddr string
+	// DNSTTL is the TTL of cluster records (default 5 s).
+	DNSTTL time.Duration
+	// DNSUpstreams take names outside the cluster, "IP[:PORT]" (default:
+	// the host's resolvers).
+	DNSUpstreams []string
+	// DNSForward are stub domains, "DOMAIN=IP[:PORT][,IP[:PORT]...]".
+	DNSForward []string
+	// DNSLog logs every DNS query.
+	DNSLog bool
+
+	Logger *slog.Logger
 }
 
 // Defaults for Config.
@@ -136,6 +152,9 @@ func (c *Config) SetDefaults() {
 	}
 	if c.AdvertiseAddr == "" {
 		c.AdvertiseAddr = defaultAdvertise(c.BindAddr)
+	}
+	if host, port, err := net.SplitHostPort(c.DNSAddr); err == nil && host == "" {
+		c.DNSAddr = net.JoinHostPort(c.AdvertiseAddr, port)
 	}
 	if c.GossipPort == 0 {
 		c.GossipPort = DefaultGossipPort
@@ -238,6 +257,7 @@ func (c *Config) Validate() error {
 		errs = append(errs, errors.New("--node-grace and --fence-after must not be negative"))
 	}
 	errs = append(errs, c.validateNetwork()...)
+	errs = append(errs, c.validateDNS()...)
 	if c.Runtime != RuntimeContainerd && c.Runtime != RuntimeNone {
 		errs = append(errs, fmt.Errorf("--runtime %q: want containerd or none", c.Runtime))
 	}
@@ -313,11 +333,16 @@ type ownPort struct {
 // leader and apply keep them out of allocations (serviceAddrs) and the
 // node's table skips them (newNode).
 func (c *Config) ownPorts() []ownPort {
-	return []ownPort{
+	ports := []ownPort{
 		{c.GossipPort, []string{"TCP", "UDP"}, "the Shoal agents' gossip (--gossip-port)"},
 		{c.RaftPort, []string{"TCP"}, "the Shoal agents' Raft (--raft-port)"},
 		{c.APIPort, []string{"TCP"}, "the Shoal API (--api-port)"},
 	}
+	ports = append(ports, ownPort{node.PodDNSPort, []string{"TCP", "UDP"}, "the cluster DNS (pods' nameserver)"})
+	if p := c.dnsPort(); p != 0 && p != node.PodDNSPort {
+		ports = append(ports, ownPort{p, []string{"TCP", "UDP"}, "the cluster DNS (--dns-addr)"})
+	}
+	return ports
 }
 
 func validDomain(s string) bool {

@@ -20,6 +20,7 @@ func (a *Agent) newNode() *node.Node {
 		InsecureRegistries:  a.cfg.InsecureRegistries,
 		RegistryConfig:      a.cfg.RegistryConfig,
 		RestartBackoff:      a.cfg.RestartBackoff,
+		DNS:                 a.cfg.dnsConfig(),
 		Registry:            a.metrics.registry,
 		Logger:              a.logger,
 		Raft:                a.raft,

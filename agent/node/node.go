@@ -82,7 +82,9 @@ type Config struct {
 	// RestartBackoff is the first crash-loop back-off delay; 0 for the
 	// default.
 	RestartBackoff time.Duration
-	// Registry takes the service proxy's metrics.
+	// DNS is how this node serves cluster names.
+	DNS DNSConfig
+	// Registry takes the service proxy's and DNS server's metrics.
 	Registry prometheus.Registerer
 	// Logger is the agent's logger.
 	Logger *slog.Logger

@@ -22,16 +22,28 @@ import (
 // errNoRuntime answers runtime requests on a node that runs no pods.
 var errNoRuntime = errors.New("this node runs no container runtime (--runtime none)")
 
-// Run makes this node run the pods assigned to it: containerd (started
-// here if none runs), the pod network from the node's pod CIDR, routes to
-// the other nodes' pod networks, the service data plane and the pod
-// reconciler. s are the cluster's agreed settings: call Run once the
-// agent has adopted them. A node that runs no pods waits for ctx.
+// Run serves cluster DNS and makes this node run the pods assigned to it:
+// containerd (started here if none runs), the pod network from the node's
+// pod CIDR, routes to the other nodes' pod networks, the service data
+// plane, DNS for pods on the bridge and the pod reconciler. s are the
+// cluster's agreed settings: call Run once the agent has adopted them. A
+// node that runs no pods serves DNS only on its host-side address.
 func (n *Node) Run(ctx context.Context, s Settings) error {
-	if !n.cfg.RunsPods {
-		<-ctx.Done()
-		return nil
+	dns, err := n.newDNS(s)
+	if err != nil {
+		return err
 	}
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return n.runDNS(ctx, dns) })
+	if n.cfg.RunsPods {
+		g.Go(func() error { return n.runPods(ctx, s, dns) })
+	}
+	return g.Wait()
+}
+
+// runPods runs containerd and, once the leader gives this node a pod CIDR,
+// the pod network and the pods.
+func (n *Node) runPods(ctx context.Context, s Settings, dns *dnsServer) error {
 	rt, err := runtime.Open(ctx, runtime.Config{
 		Address:            n.cfg.ContainerdAddress,
 		Namespace:          n.cfg.ContainerdNamespace,
@@ -47,13 +59,13 @@ func (n *Node) Run(ctx context.Context, s Settings) error {
 	n.runtime.Store(rt)
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return rt.Run(ctx) })
-	g.Go(func() error { return n.runPodNetwork(ctx, rt, s) })
+	g.Go(func() error { return n.runPodNetwork(ctx, rt, s, dns) })
 	return g.Wait()
 }
 
 // runPodNetwork waits for the leader to give this node a pod CIDR, then
 // sets up the pod network and runs the pods.
-func (n *Node) runPodNetwork(ctx context.Context, rt *runtime.Runtime, s Settings) error {
+func (n *Node) runPodNetwork(ctx context.Context, rt *runtime.Runtime, s Settings, dns *dnsServer) error {
 	cidr, err := n.waitPodCIDR(ctx)
 	if err != nil || ctx.Err() != nil {
 		return err
@@ -106,6 +118,7 @@ func (n *Node) runPodNetwork(ctx context.Context, rt *runtime.Runtime, s Setting
 	g.Go(func() error { return m.Run(ctx) })
 	g.Go(func() error { return n.runRoutes(ctx, routes) })
 	g.Go(func() error { return n.runServices(ctx, table) })
+	g.Go(func() error { return n.servePodDNS(ctx, dns, network.Gateway()) })
 	return g.Wait()
 }
 

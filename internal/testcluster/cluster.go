@@ -87,12 +87,15 @@ type Agent struct {
 	GossipPort int
 	RaftPort   int
 	APIPort    int
-	args       []string
-	netns      string // network namespace, "" for loopback agents
-	cmd        *exec.Cmd
-	done       chan struct{}
-	exitErr    error
-	log        *os.File
+	// DNSPort is the agent's host-side DNS port on IP (53 in a network
+	// namespace, a free port on loopback).
+	DNSPort int
+	args    []string
+	netns   string // network namespace, "" for loopback agents
+	cmd     *exec.Cmd
+	done    chan struct{}
+	exitErr error
+	log     *os.File
 }
 
 // New returns an empty cluster whose agents stop when the test ends.
@@ -140,14 +143,15 @@ func (c *Cluster) NewAgent(name string, args ...string) *Agent {
 		// Own network namespace: default ports on its own address, its
 		// own containerd under its data dir.
 		a.netns, a.IP = c.lan.addHost(c.t, name)
-		a.GossipPort, a.RaftPort, a.APIPort = 7946, 7947, 7948
+		a.GossipPort, a.RaftPort, a.APIPort, a.DNSPort = 7946, 7947, 7948, 53
 		runtimeArgs = []string{
 			"--containerd-address", filepath.Join(a.DataDir, "containerd", "containerd.sock"),
 			"--restart-backoff", "1s",
 		}
 	} else {
-		ports := freePorts(c.t, 3)
-		a.IP, a.GossipPort, a.RaftPort, a.APIPort = "127.0.0.1", ports[0], ports[1], ports[2]
+		ports := freePorts(c.t, 4)
+		a.IP, a.GossipPort, a.RaftPort, a.APIPort, a.DNSPort = "127.0.0.1", ports[0], ports[1], ports[2], ports[3]
+		runtimeArgs = append(runtimeArgs, "--dns-addr", a.DNSAddr())
 	}
 	a.args = append([]string{
 		"agent",
@@ -163,6 +167,9 @@ func (c *Cluster) NewAgent(name string, args ...string) *Agent {
 	a.args = append(a.args, args...)
 	return a
 }
+
+// DNSAddr is the agent's host-side DNS host:port.
+func (a *Agent) DNSAddr() string { return net.JoinHostPort(a.IP, strconv.Itoa(a.DNSPort)) }
 
 // APIAddr is the agent's API host:port.
 func (a *Agent) APIAddr() string { return net.JoinHostPort(a.IP, strconv.Itoa(a.APIPort)) }

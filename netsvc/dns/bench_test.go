@@ -30,7 +30,7 @@ func benchCluster(n int) ([]*api.Service, []*api.Pod) {
 func BenchmarkLookup(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
 		svcs, pods := benchCluster(n)
-		h := NewHandler(Build(testCfg, 1, svcs, pods), nil)
+		h := NewHandler(Build(testCfg, 1, svcs, pods), Options{})
 		i := n/2 + 1 // a ClusterIP service (every tenth is headless)
 		ns := fmt.Sprintf("ns-%d", i%100)
 		queries := []struct {
@@ -77,7 +77,7 @@ func BenchmarkBuild(b *testing.B) {
 // clients in parallel. ns/op is the inverse of queries per second.
 func BenchmarkServerUDP(b *testing.B) {
 	svcs, pods := benchCluster(1000)
-	s, err := Listen("127.0.0.1:0", NewHandler(Build(testCfg, 1, svcs, pods), nil))
+	s, err := Listen("127.0.0.1:0", NewHandler(Build(testCfg, 1, svcs, pods), Options{}))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -21,7 +21,7 @@ func TestDig(t *testing.T) {
 		t.Fatalf("dig not on PATH: install bind9-dnsutils (apt-get install bind9-dnsutils): %v", err)
 	}
 	svcs, pods := fixture()
-	addr := startServer(t, NewHandler(Build(testCfg, 7, svcs, pods), nil))
+	addr := startServer(t, NewHandler(Build(testCfg, 7, svcs, pods), Options{}))
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		t.Fatal(err)

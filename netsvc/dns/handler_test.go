@@ -11,7 +11,7 @@ import (
 
 func TestHandlerRejects(t *testing.T) {
 	svcs, pods := fixture()
-	h := NewHandler(Build(testCfg, 7, svcs, pods), nil)
+	h := NewHandler(Build(testCfg, 7, svcs, pods), Options{})
 	query := func(f func(m *dns.Msg)) *dns.Msg {
 		m := new(dns.Msg).SetQuestion("web.default.svc.cluster.local.", dns.TypeA)
 		f(m)
@@ -77,7 +77,7 @@ func startServer(t *testing.T, h dns.Handler) string {
 // TestServer sends every lookup case over real UDP and TCP.
 func TestServer(t *testing.T) {
 	svcs, pods := fixture()
-	addr := startServer(t, NewHandler(Build(testCfg, 7, svcs, pods), nil))
+	addr := startServer(t, NewHandler(Build(testCfg, 7, svcs, pods), Options{}))
 	for _, net := range []string{"udp", "tcp"} {
 		c := &dns.Client{Net: net}
 		for _, lc := range lookupCases {
@@ -106,7 +106,7 @@ func bigCluster(n int) ([]*api.Service, []*api.Pod) {
 func TestTruncation(t *testing.T) {
 	const n = 300
 	svcs, pods := bigCluster(n)
-	addr := startServer(t, NewHandler(Build(testCfg, 1, svcs, pods), nil))
+	addr := startServer(t, NewHandler(Build(testCfg, 1, svcs, pods), Options{}))
 	cases := []struct {
 		name      string
 		net       string
@@ -156,7 +156,7 @@ func TestTruncation(t *testing.T) {
 func TestTCPOverflow(t *testing.T) {
 	const n = 5000 // 5000 A records are about 80 KB
 	svcs, pods := bigCluster(n)
-	addr := startServer(t, NewHandler(Build(testCfg, 1, svcs, pods), nil))
+	addr := startServer(t, NewHandler(Build(testCfg, 1, svcs, pods), Options{}))
 	m, _, err := (&dns.Client{Net: "tcp"}).Exchange(new(dns.Msg).SetQuestion("big.default.svc.cluster.local.", dns.TypeA), addr)
 	if err != nil {
 		t.Fatal(err)

@@ -160,7 +160,7 @@ var lookupCases = []lookupCase{
 // TestLookup sends every case as a real dns.Msg through the Handler.
 func TestLookup(t *testing.T) {
 	svcs, pods := fixture()
-	h := NewHandler(Build(testCfg, 7, svcs, pods), nil)
+	h := NewHandler(Build(testCfg, 7, svcs, pods), Options{})
 	for _, c := range lookupCases {
 		t.Run(c.name, func(t *testing.T) {
 			q := new(dns.Msg).SetQuestion(c.qname, c.qtype)

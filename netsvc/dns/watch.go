@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"sync/atomic"
 	"time"
 
@@ -112,3 +113,6 @@ func (n *Names) rebuild() time.Duration {
 	n.zone.Store(Build(n.cfg, uint32(idx), svcs, pods))
 	return time.Since(start)
 }
+
+// SearchPath answers from the newest snapshot (see Zone.SearchPath).
+func (n *Names) SearchPath(client netip.Addr) []string { return n.zone.Load().SearchPath(client) }

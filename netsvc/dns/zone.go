@@ -21,6 +21,9 @@ type Zone struct {
 	// reverse are the in-addr.arpa apexes of cfg.ReverseCIDRs, rounded
 	// down to whole octets.
 	reverse []string
+	// podNS is the namespace of each running pod's IP, for search-path
+	// expansion (a query from a pod walks that namespace's search path).
+	podNS map[netip.Addr]string
 }
 
 // node is the records of one name. A node with no records is an empty
@@ -42,7 +45,7 @@ type srvRecord struct {
 // (the view's commit index, truncated).
 func Build(cfg Config, serial uint32, services []*api.Service, pods []*api.Pod) *Zone {
 	cfg = cfg.withDefaults()
-	z := &Zone{cfg: cfg, apex: cfg.Zone, serial: serial, names: make(map[string]*node, 2*len(services)+len(pods))}
+	z := &Zone{cfg: cfg, apex: cfg.Zone, serial: serial, names: make(map[string]*node, 2*len(services)+len(pods)), podNS: make(map[netip.Addr]string, len(pods))}
 	z.get(z.apex)
 	z.get("dns-version." + z.apex).txt = []string{DNSSchemaVersion}
 	ns := z.get("ns.dns." + z.apex)
@@ -120,6 +123,7 @@ func (z *Zone) addPod(p *api.Pod) {
 	}
 	n := z.get(dashed(ip) + "." + strings.ToLower(p.Namespace) + ".pod." + z.apex)
 	n.a = appendAddr(n.a, ip)
+	z.podNS[ip] = strings.ToLower(p.Namespace)
 }
 
 func (z *Zone) addService(s *api.Service, ix *endpoints.Index) {
@@ -259,4 +263,15 @@ func appendSRV(l []srvRecord, r srvRecord) []srvRecord {
 		}
 	}
 	return append(l, r)
+}
+
+// SearchPath returns the resolv.conf search path of the pod with IP
+// client (NS.svc.ZONE, svc.ZONE, ZONE; canonical), or nil when no running
+// pod has that IP.
+func (z *Zone) SearchPath(client netip.Addr) []string {
+	ns, ok := z.podNS[client.Unmap()]
+	if !ok {
+		return nil
+	}
+	return []string{ns + ".svc." + z.apex, "svc." + z.apex, z.apex}
 }

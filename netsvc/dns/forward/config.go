@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Defaults for the zero fields of a Config.
@@ -49,6 +50,8 @@ type Config struct {
 	DownFor time.Duration
 	// Logger receives upstream failures; nil discards them.
 	Logger *slog.Logger
+	// Registerer, if set, gets the cache and upstream metrics.
+	Registerer prometheus.Registerer
 }
 
 // Validate says what is wrong with c, naming every bad field.

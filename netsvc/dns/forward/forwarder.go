@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/singleflight"
 )
 
@@ -29,7 +30,8 @@ type Forwarder struct {
 	stats struct {
 		hits, misses, upstreamQueries, upstreamFailures, servfails atomic.Uint64
 	}
-	joined atomic.Int64 // callers that joined a flight; tests wait on it
+	joined atomic.Int64         // callers that joined a flight; tests wait on it
+	rtt    prometheus.Histogram // nil without Config.Registerer
 }
 
 // Stats counts what a Forwarder did since it was made.
@@ -78,6 +80,11 @@ func New(c Config) (*Forwarder, error) {
 	f.upstreams = list(c.Upstreams)
 	for d, addrs := range c.Domains {
 		f.domains[dns.CanonicalName(d)] = list(addrs)
+	}
+	if c.Registerer != nil {
+		if err := f.register(c.Registerer); err != nil {
+			return nil, err
+		}
 	}
 	return f, nil
 }
@@ -161,7 +168,11 @@ func (f *Forwarder) ask(key cacheKey) *dns.Msg {
 	defer cancel()
 	for _, u := range ups {
 		f.stats.upstreamQueries.Add(1)
+		start := time.Now()
 		r, err := u.exchange(ctx, m, f.cfg.Timeout)
+		if f.rtt != nil && err != errBusy {
+			f.rtt.Observe(time.Since(start).Seconds())
+		}
 		if err == nil && r.Rcode != dns.RcodeServerFailure && r.Rcode != dns.RcodeRefused {
 			if ttl := cacheTTL(r, f.cfg.MinTTL, f.cfg.MaxTTL); ttl > 0 {
 				now := f.now()
