@@ -122,7 +122,7 @@ func untilResolves(tb testing.TB, agents []*testcluster.Agent, name, ip string, 
 			defer wg.Done()
 			deadline := time.Now().Add(timeout)
 			for time.Now().Before(deadline) {
-				r, err := dnsQuery(nodeDNS(a), name, dns.TypeA, "udp")
+				r, err := dnsQuery(a.DNSAddr(), name, dns.TypeA, "udp")
 				answer := fmt.Sprint(err)
 				if err == nil {
 					got := aRecords(r)

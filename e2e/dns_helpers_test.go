@@ -60,10 +60,6 @@ func hasSOA(r *dns.Msg) bool {
 	return false
 }
 
-// nodeDNS is the address of agent a's host-side DNS listener: netns
-// agents keep the default --dns-addr, their own address port 53.
-func nodeDNS(a *testcluster.Agent) string { return net.JoinHostPort(a.IP, "53") }
-
 // inPod runs a command in pod p through agent a's API (`shoal exec`) and
 // returns its standard output; the error carries its standard error.
 func inPod(a *testcluster.Agent, p *api.Pod, args ...string) (string, error) {
@@ -183,7 +179,7 @@ func untilNXDomain(ctx context.Context, agents []*testcluster.Agent, name string
 			res := result{node: a.Name}
 			deadline := time.Now().Add(timeout)
 			for time.Now().Before(deadline) && ctx.Err() == nil {
-				r, err := dnsQuery(nodeDNS(a), name, dns.TypeA, "udp")
+				r, err := dnsQuery(a.DNSAddr(), name, dns.TypeA, "udp")
 				switch {
 				case err != nil:
 					res.last = err.Error()

@@ -190,12 +190,12 @@ func (e *dnsEnv) digEveryNode(t *testing.T) {
 			if got := strings.TrimSpace(out); err != nil || got != e.webIP {
 				t.Errorf("dig +short @%s %s: %q (%v), want %s", a.IP, svcName("web"), got, err, e.webIP)
 			}
-			r, err := dnsQuery(nodeDNS(a), svcName("web"), dns.TypeA, "tcp")
+			r, err := dnsQuery(a.DNSAddr(), svcName("web"), dns.TypeA, "tcp")
 			if err != nil {
 				t.Fatal(err)
 			}
 			if got := aRecords(r); r.Rcode != dns.RcodeSuccess || !r.Authoritative || !slices.Equal(got, []string{e.webIP}) {
-				t.Errorf("A %s over TCP to %s: %s aa=%v %v, want NOERROR aa=true [%s]", svcName("web"), nodeDNS(a), dns.RcodeToString[r.Rcode], r.Authoritative, got, e.webIP)
+				t.Errorf("A %s over TCP to %s: %s aa=%v %v, want NOERROR aa=true [%s]", svcName("web"), a.DNSAddr(), dns.RcodeToString[r.Rcode], r.Authoritative, got, e.webIP)
 			}
 		})
 	}
@@ -224,7 +224,7 @@ func (e *dnsEnv) scaleToZero(t *testing.T) {
 	name := svcName("db")
 	testcluster.Eventually(t, 10*time.Second, func() error {
 		for _, a := range e.c.Agents {
-			r, err := dnsQuery(nodeDNS(a), name, dns.TypeA, "udp")
+			r, err := dnsQuery(a.DNSAddr(), name, dns.TypeA, "udp")
 			if err != nil {
 				return err
 			}
@@ -260,7 +260,7 @@ func (e *dnsEnv) scaleToZero(t *testing.T) {
 	res := <-nxCh
 	for _, a := range e.c.Agents {
 		if res.at[a.Name].IsZero() {
-			t.Errorf("A %s at %s (%s): not NXDOMAIN 30s after the scale to 0; last answer: %s", name, a.Name, nodeDNS(a), res.last[a.Name])
+			t.Errorf("A %s at %s (%s): not NXDOMAIN 30s after the scale to 0; last answer: %s", name, a.Name, a.DNSAddr(), res.last[a.Name])
 		}
 	}
 	wg.Wait()
