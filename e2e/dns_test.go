@@ -79,6 +79,7 @@ func TestDNS(t *testing.T) {
 	t.Run("nslookup of a StatefulSet pod's name gives that pod's IP", e.statefulSetNames)
 	t.Run("dig @NODE and a TCP query to every node answer web's ClusterIP", e.digEveryNode)
 	t.Run("an external name from a pod is forwarded to --dns-upstream", e.externalName)
+	t.Run("the host-side listener forwards for nodes and refuses the test host, which is none", e.recursionACL)
 	t.Run("scale to 0: the headless name is NXDOMAIN on every node", e.scaleToZero)
 }
 
@@ -190,6 +191,15 @@ func (e *dnsEnv) digEveryNode(t *testing.T) {
 			if got := strings.TrimSpace(out); err != nil || got != e.webIP {
 				t.Errorf("dig +short @%s %s: %q (%v), want %s", a.IP, svcName("web"), got, err, e.webIP)
 			}
+			out, err = hostRun(context.Background(), "dig", "+short", "+time=2", "+tries=1", "@"+a.IP, "-x", e.webIP)
+			if got, want := strings.TrimSpace(out), svcName("web")+"."; err != nil || got != want {
+				t.Errorf("dig +short @%s -x %s: %q (%v), want %s", a.IP, e.webIP, got, err, want)
+			}
+			srv := "_http._tcp." + svcName("web")
+			out, err = hostRun(context.Background(), "dig", "+short", "+time=2", "+tries=1", "@"+a.IP, "SRV", srv)
+			if got, want := strings.TrimSpace(out), "0 100 80 "+svcName("web")+"."; err != nil || got != want {
+				t.Errorf("dig +short @%s SRV %s: %q (%v), want %q", a.IP, srv, got, err, want)
+			}
 			r, err := dnsQuery(a.DNSAddr(), svcName("web"), dns.TypeA, "tcp")
 			if err != nil {
 				t.Fatal(err)
@@ -214,6 +224,26 @@ func (e *dnsEnv) externalName(t *testing.T) {
 		t.Fatalf("lookup %s answered %v, but the upstream at %s was never asked", name, got, e.up.addr)
 	}
 	t.Logf("lookup %s from a pod: %v; the upstream was asked %d times", name, got, e.up.asks.Load())
+}
+
+// recursionACL asks n1's host-side listener for the external name from
+// the test host (on the nodes' lan but not a node: REFUSED, so a node's
+// address is no open resolver) and from n2's own network namespace (a
+// node's address: forwarded).
+func (e *dnsEnv) recursionACL(t *testing.T) {
+	name := strings.TrimSuffix(extName, ".")
+	r, err := dnsQuery(e.n1.DNSAddr(), name, dns.TypeA, "udp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Rcode != dns.RcodeRefused || len(r.Answer) > 0 {
+		t.Errorf("A %s from the test host (%s) to %s: %s %v, want REFUSED without an answer", name, e.c.HostIP(), e.n1.DNSAddr(), dns.RcodeToString[r.Rcode], aRecords(r))
+	}
+	n2 := e.c.Agents[1]
+	out, err := n2.InNetNS(context.Background(), "dig", "+short", "+time=2", "+tries=1", "@"+e.n1.IP, name)
+	if got := strings.TrimSpace(out); err != nil || got != extIP {
+		t.Errorf("dig +short @%s %s from %s (%s): %q (%v), want %s", e.n1.IP, name, n2.Name, n2.IP, got, err, extIP)
+	}
 }
 
 // scaleToZero scales db to 0 and measures, on each node, when its
