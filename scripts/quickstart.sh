@@ -98,6 +98,13 @@ if [ -n "$vip" ]; then
 	echo
 	echo "== the Service web answers on its ClusterIP $vip:80 (any ready pod):"
 	printf 'GET / HTTP/1.0\r\n\r\n' | busybox nc -w 3 "$vip" 80 | sed -n '/^{/,$p' | head -n 8 || true
+	pod=$("$bin" get pods -l app=web -o name | head -n 1)
+	pod=${pod#*/}
+	if [ -n "$pod" ]; then
+		echo
+		echo "== from inside pod $pod, by DNS name: http://web (the node's DNS answers web.default.svc.cluster.local)"
+		"$bin" exec "$pod" -- /testserver get http://web | head -n 8 || true
+	fi
 fi
 echo
 "$bin" status
