@@ -12,6 +12,7 @@ import (
 
 	"github.com/miekg/dns"
 	"golang.org/x/net/ipv4"
+	"golang.org/x/net/netutil"
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/sys/unix"
 )
@@ -36,6 +37,7 @@ func Listen(addr string, h dns.Handler) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen dns tcp %s: %w", addr, err)
 	}
+	l = netutil.LimitListener(l, maxTCPConns)
 	s := &Server{h: h, tcp: &dns.Server{Listener: l, Handler: h, ReadTimeout: 5 * time.Second, WriteTimeout: 5 * time.Second, IdleTimeout: func() time.Duration { return 10 * time.Second }}}
 	lc := net.ListenConfig{Control: reusePort}
 	for range max(1, runtime.GOMAXPROCS(0)) {
@@ -102,6 +104,10 @@ func (s *Server) Run(ctx context.Context) error {
 // notStarted reports miekg/dns's error for shutting down a server that is
 // not running (it has no sentinel).
 func notStarted(err error) bool { return strings.Contains(err.Error(), "server not started") }
+
+// maxTCPConns bounds the TCP connections served at once; more wait in
+// the kernel's backlog.
+const maxTCPConns = 256
 
 // udpBatch is how many datagrams one recvmmsg takes at most.
 const udpBatch = 32
