@@ -43,6 +43,7 @@ func TestKindRegistry(t *testing.T) {
 		"StatefulSet":   {"apps/v1", true, true},
 		"DaemonSet":     {"apps/v1", true, true},
 		"Ingress":       {"networking.k8s.io/v1", true, true},
+		"IngressClass":  {"networking.k8s.io/v1", false, true},
 		"Endpoints":     {"v1", true, false},
 		"Event":         {"v1", true, false},
 		"ClusterConfig": {"shoal.dev/v1", false, false},
