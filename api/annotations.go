@@ -1,5 +1,7 @@
 package api
 
+import "strings"
+
 // Well-known annotation keys. The cluster sets them; the CLI and the
 // controllers read them. Keys under ClusterAnnotationPrefix on stored
 // objects are kept by apply unless the manifest sets them.
@@ -34,3 +36,25 @@ const (
 	AnnotationFreeMemory = "shoal.dev/free-memory"
 	AnnotationGossip     = "shoal.dev/gossip-status"
 )
+
+// Annotations users set on their objects to ask for a behaviour. They
+// start with ClusterAnnotationPrefix but are the user's: apply removes
+// them when the manifest no longer has them.
+const (
+	// AnnotationSSLRedirect on an Ingress, "true" or "false", asks the
+	// ingress proxy to redirect plain-HTTP requests for the Ingress's TLS
+	// hosts to HTTPS.
+	AnnotationSSLRedirect = "shoal.dev/ssl-redirect"
+)
+
+// userAnnotations are the keys under ClusterAnnotationPrefix that users
+// set.
+var userAnnotations = map[string]bool{AnnotationSSLRedirect: true}
+
+// IsClusterAnnotation reports whether the annotation key k is one the
+// cluster sets and keeps on user objects (apply keeps it when a manifest
+// does not set it): under ClusterAnnotationPrefix and not one of the
+// annotations users set, such as AnnotationSSLRedirect.
+func IsClusterAnnotation(k string) bool {
+	return strings.HasPrefix(k, ClusterAnnotationPrefix) && !userAnnotations[k]
+}

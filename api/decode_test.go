@@ -255,6 +255,21 @@ func TestDecodeErrors(t *testing.T) {
 			want:  []string{`document 2 (Deployment "web"): spec.template.spec.containers[0].resources.requests[memory]: 256Mi is more than the limit 128Mi`},
 		},
 		{
+			name:  "ingressclass parameters are not supported",
+			input: "apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: external}\nspec:\n  controller: shoal.dev/ingress\n  parameters: {kind: IngressParameters, name: external}\n",
+			want:  []string{`document 1 (IngressClass "external"): unknown field "spec.parameters"`},
+		},
+		{
+			name:  "ingressclass without controller",
+			input: "apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: external}\nspec: {}\n",
+			want:  []string{`document 1 (IngressClass "external"): spec.controller: required`},
+		},
+		{
+			name:  "ingress resource backend is not supported",
+			input: "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: web}\nspec:\n  defaultBackend:\n    resource: {kind: StorageBucket, name: static}\n",
+			want:  []string{`document 1 (Ingress "web"): unknown field "spec.defaultBackend.resource"`},
+		},
+		{
 			name:  "unknown kind",
 			input: withDoc1("apiVersion: v1\nkind: Deploymnet\nmetadata: {name: x}\n"),
 			want:  []string{`document 2 (Deploymnet "x"): kind: unknown kind "Deploymnet" (did you mean "Deployment"?)`},

@@ -21,8 +21,10 @@ type Ingress struct {
 
 // IngressSpec is the desired routing of an ingress.
 type IngressSpec struct {
-	// IngressClassName picks the ingress controller; Shoal's built-in proxy
-	// serves every class.
+	// IngressClassName picks the ingress controller. Shoal's built-in
+	// proxy serves "shoal", classes whose controller is IngressController,
+	// and Ingresses without a class unless a default IngressClass names
+	// another controller.
 	IngressClassName *string `json:"ingressClassName,omitempty"`
 	// DefaultBackend takes requests that match no rule.
 	DefaultBackend *IngressBackend `json:"defaultBackend,omitempty"`

@@ -57,6 +57,8 @@ func Validate(obj Object) error {
 		validateDaemonSet(&e, o)
 	case *Ingress:
 		validateIngress(&e, o)
+	case *IngressClass:
+		validateIngressClass(&e, o)
 	case *ClusterConfig:
 		validateClusterConfig(&e, o)
 	}

@@ -1,9 +1,6 @@
 package api
 
-import (
-	"net/netip"
-	"strings"
-)
+import "strings"
 
 // Bounds on one Service: each port and address becomes rules on every
 // node, so one manifest must not be able to make every node's data plane
@@ -173,102 +170,5 @@ func validateTrafficPolicies(e *errs, svc *Service) {
 func validateLoadBalancerStatus(e *errs, p string, s *LoadBalancerStatus) {
 	for i, in := range s.Ingress {
 		validateIP(e, child(index(child(p, "ingress"), i), "ip"), in.IP)
-	}
-}
-
-var pathTypes = map[PathType]bool{PathTypeExact: true, PathTypePrefix: true, PathTypeImplementationSpecific: true}
-
-func validateIngress(e *errs, ing *Ingress) {
-	s := &ing.Spec
-	if c := s.IngressClassName; c != nil {
-		e.check("spec.ingressClassName", *c, dnsSubdomainError(*c))
-	}
-	if s.DefaultBackend != nil {
-		validateIngressBackend(e, "spec.defaultBackend", s.DefaultBackend)
-	} else if len(s.Rules) == 0 {
-		e.add("spec", "must have rules or a defaultBackend")
-	}
-	for i, t := range s.TLS {
-		p := index("spec.tls", i)
-		for j, h := range t.Hosts {
-			validateHost(e, index(child(p, "hosts"), j), h)
-		}
-		if t.SecretName != "" {
-			e.check(child(p, "secretName"), t.SecretName, dnsSubdomainError(t.SecretName))
-		}
-	}
-	for i, r := range s.Rules {
-		p := index("spec.rules", i)
-		if r.Host != "" {
-			validateHost(e, child(p, "host"), r.Host)
-		}
-		if r.HTTP == nil {
-			if s.DefaultBackend == nil {
-				e.add(child(p, "http"), "required: the rule's paths (or set spec.defaultBackend)")
-			}
-			continue
-		}
-		if len(r.HTTP.Paths) == 0 {
-			e.add(child(p, "http.paths"), "required: at least one path")
-		}
-		seen := map[string]bool{}
-		for j, hp := range r.HTTP.Paths {
-			pp := index(child(p, "http.paths"), j)
-			switch {
-			case hp.Path == "" || !strings.HasPrefix(hp.Path, "/"):
-				e.invalid(child(pp, "path"), hp.Path, "must start with '/'")
-			case strings.ContainsAny(hp.Path, " \t\r\n?#"):
-				e.invalid(child(pp, "path"), hp.Path, "may not contain whitespace, '?' or '#'")
-			}
-			switch {
-			case hp.PathType == nil:
-				e.add(child(pp, "pathType"), "required: Exact, Prefix or ImplementationSpecific")
-			case !pathTypes[*hp.PathType]:
-				e.add(child(pp, "pathType"), "unknown path type %s (want Exact, Prefix or ImplementationSpecific)", quote(string(*hp.PathType)))
-			default:
-				k := string(*hp.PathType) + " " + hp.Path
-				if seen[k] {
-					e.add(child(pp, "path"), "duplicate path %s for host %s", quote(hp.Path), quote(r.Host))
-				}
-				seen[k] = true
-			}
-			validateIngressBackend(e, child(pp, "backend"), &hp.Backend)
-		}
-	}
-	validateLoadBalancerStatus(e, "status.loadBalancer", &ing.Status.LoadBalancer)
-}
-
-// validateHost checks an ingress host: a DNS name, possibly "*.name", and
-// not an IP address.
-func validateHost(e *errs, p, host string) {
-	if _, err := netip.ParseAddr(host); err == nil {
-		e.invalid(p, host, "must be a DNS name, not an IP address")
-		return
-	}
-	e.check(p, host, wildcardDNSSubdomainError(host))
-}
-
-func validateIngressBackend(e *errs, p string, b *IngressBackend) {
-	if b.Service == nil {
-		e.add(child(p, "service"), "required: the service name and port")
-		return
-	}
-	sp := child(p, "service")
-	if b.Service.Name == "" {
-		e.required(child(sp, "name"))
-	} else {
-		e.check(child(sp, "name"), b.Service.Name, dns1035LabelError(b.Service.Name))
-	}
-	port := b.Service.Port
-	pp := child(sp, "port")
-	switch {
-	case port.Name == "" && port.Number == 0:
-		e.add(pp, "required: number or name")
-	case port.Name != "" && port.Number != 0:
-		e.add(pp, "must have only one of number and name")
-	case port.Name != "":
-		e.check(child(pp, "name"), port.Name, dnsLabelError(port.Name))
-	case port.Number < 1 || port.Number > 65535:
-		e.add(child(pp, "number"), "must be 1-65535, got %d", port.Number)
 	}
 }

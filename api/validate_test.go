@@ -98,6 +98,10 @@ func validIngress() *Ingress {
 	}
 }
 
+func validIngressClass() *IngressClass {
+	return &IngressClass{ObjectMeta: ObjectMeta{Name: "shoal"}, Spec: IngressClassSpec{Controller: IngressController}}
+}
+
 func validNode() *Node {
 	return &Node{
 		ObjectMeta: ObjectMeta{Name: "node-1"},
@@ -404,6 +408,84 @@ func TestValidate(t *testing.T) {
 		{"ingress host IP", with(validIngress, func(i *Ingress) { i.Spec.Rules[0].Host = "10.0.0.1" }), []string{`spec.rules[0].host: invalid value "10.0.0.1": must be a DNS name, not an IP address`}},
 		{"ingress tls host", with(validIngress, func(i *Ingress) { i.Spec.TLS = []IngressTLS{{Hosts: []string{"bad_host"}, SecretName: "Bad"}} }), []string{`spec.tls[0].hosts[0]: invalid value "bad_host"`, `spec.tls[0].secretName: invalid value "Bad"`}},
 		{"ingress rule without http", with(validIngress, func(i *Ingress) { i.Spec.Rules[0].HTTP = nil }), []string{"spec.rules[0].http: required"}},
+
+		{"ingress tls wildcard host", with(validIngress, func(i *Ingress) { i.Spec.TLS = []IngressTLS{{Hosts: []string{"*.example.com"}, SecretName: "wild"}} }), nil},
+		{"ingress tls host IP", with(validIngress, func(i *Ingress) { i.Spec.TLS = []IngressTLS{{Hosts: []string{"10.0.0.1"}}} }), []string{`spec.tls[0].hosts[0]: invalid value "10.0.0.1": must be a DNS name, not an IP address`}},
+		{"ingress tls host wildcard not first", with(validIngress, func(i *Ingress) { i.Spec.TLS = []IngressTLS{{Hosts: []string{"app.*.com"}}} }), []string{`spec.tls[0].hosts[0]: invalid value "app.*.com": a wildcard is only allowed as the whole first label`}},
+		{"ingress host partial wildcard label", with(validIngress, func(i *Ingress) { i.Spec.Rules[0].Host = "*app.example.com" }), []string{`spec.rules[0].host: invalid value "*app.example.com": a wildcard is only allowed as the whole first label`}},
+		{"ingress host bare wildcard", with(validIngress, func(i *Ingress) { i.Spec.Rules[0].Host = "*" }), []string{`spec.rules[0].host: invalid value "*": a wildcard is only allowed as the whole first label`}},
+		{"ingress host IPv6", with(validIngress, func(i *Ingress) { i.Spec.Rules[0].Host = "fd00::1" }), []string{`spec.rules[0].host: invalid value "fd00::1": must be a DNS name, not an IP address`}},
+		{"ingress host empty is every host", with(validIngress, func(i *Ingress) { i.Spec.Rules[0].Host = "" }), nil},
+		{"ingress exact path empty", with(validIngress, func(i *Ingress) { i.Spec.Rules[0].HTTP.Paths[0].Path = ""; i.Spec.Rules[0].HTTP.Paths[0].PathType = ptr(PathTypeExact) }), []string{`spec.rules[0].http.paths[0].path: invalid value "": must start with '/'`}},
+		{"ingress prefix path empty", with(validIngress, func(i *Ingress) { i.Spec.Rules[0].HTTP.Paths[0].Path = "" }), []string{`spec.rules[0].http.paths[0].path: invalid value "": must start with '/'`}},
+		{"ingress implementation specific path empty is every path", with(validIngress, func(i *Ingress) {
+			i.Spec.Rules[0].HTTP.Paths[0].Path = ""
+			i.Spec.Rules[0].HTTP.Paths[0].PathType = ptr(PathTypeImplementationSpecific)
+		}), nil},
+		{"ingress implementation specific path relative", with(validIngress, func(i *Ingress) {
+			i.Spec.Rules[0].HTTP.Paths[0].Path = "api"
+			i.Spec.Rules[0].HTTP.Paths[0].PathType = ptr(PathTypeImplementationSpecific)
+		}), []string{`spec.rules[0].http.paths[0].path: invalid value "api": must start with '/'`}},
+		{"ingress implementation specific path may hold dot segments", with(validIngress, func(i *Ingress) {
+			i.Spec.Rules[0].HTTP.Paths[0].Path = "/a/../b"
+			i.Spec.Rules[0].HTTP.Paths[0].PathType = ptr(PathTypeImplementationSpecific)
+		}), nil},
+		{"ingress path double slash", with(validIngress, func(i *Ingress) { i.Spec.Rules[0].HTTP.Paths[0].Path = "/a//b" }), []string{`spec.rules[0].http.paths[0].path: invalid value "/a//b": may not contain "//" with pathType Prefix`}},
+		{"ingress path dot segment", with(validIngress, func(i *Ingress) { i.Spec.Rules[0].HTTP.Paths[0].Path = "/a/./b" }), []string{`may not contain "/./" with pathType Prefix`}},
+		{"ingress path dot-dot segment", with(validIngress, func(i *Ingress) {
+			i.Spec.Rules[0].HTTP.Paths[0].Path = "/a/../b"
+			i.Spec.Rules[0].HTTP.Paths[0].PathType = ptr(PathTypeExact)
+		}), []string{`may not contain "/../" with pathType Exact`}},
+		{"ingress path encoded slash", with(validIngress, func(i *Ingress) { i.Spec.Rules[0].HTTP.Paths[0].Path = "/a%2Fb" }), []string{`may not contain "%2F"`}},
+		{"ingress path encoded slash lower case", with(validIngress, func(i *Ingress) { i.Spec.Rules[0].HTTP.Paths[0].Path = "/a%2fb" }), []string{`may not contain "%2f"`}},
+		{"ingress path ends with dot-dot", with(validIngress, func(i *Ingress) { i.Spec.Rules[0].HTTP.Paths[0].Path = "/a/.." }), []string{`may not end with "/.." with pathType Prefix`}},
+		{"ingress path ends with dot", with(validIngress, func(i *Ingress) { i.Spec.Rules[0].HTTP.Paths[0].Path = "/a/." }), []string{`may not end with "/." with pathType Prefix`}},
+		{"ingress path query", with(validIngress, func(i *Ingress) { i.Spec.Rules[0].HTTP.Paths[0].Path = "/a?b=c" }), []string{`may not contain whitespace, '?' or '#'`}},
+		{"ingress path trailing slash", with(validIngress, func(i *Ingress) { i.Spec.Rules[0].HTTP.Paths[0].Path = "/a/" }), nil},
+		{"ingress duplicate path", with(validIngress, func(i *Ingress) {
+			p := &i.Spec.Rules[0].HTTP.Paths
+			*p = append(*p, (*p)[0])
+		}), []string{`spec.rules[0].http.paths[1].path: duplicate path "/" for host "app.example.com"`}},
+		{"ingress same path different types", with(validIngress, func(i *Ingress) {
+			p := &i.Spec.Rules[0].HTTP.Paths
+			exact := (*p)[0]
+			exact.PathType = ptr(PathTypeExact)
+			*p = append(*p, exact)
+		}), nil},
+		{"ingress rule with empty paths", with(validIngress, func(i *Ingress) { i.Spec.Rules[0].HTTP.Paths = nil }), []string{"spec.rules[0].http.paths: required: at least one path"}},
+		{"ingress rule without http with default backend", with(validIngress, func(i *Ingress) {
+			i.Spec.Rules[0].HTTP = nil
+			i.Spec.DefaultBackend = &IngressBackend{Service: &IngressServiceBackend{Name: "web", Port: ServiceBackendPort{Number: 80}}}
+		}), nil},
+		{"ingress default backend checked", with(validIngress, func(i *Ingress) { i.Spec.DefaultBackend = &IngressBackend{} }), []string{"spec.defaultBackend.service: required"}},
+		{"ingress backend service name invalid", with(validIngress, func(i *Ingress) { i.Spec.Rules[0].HTTP.Paths[0].Backend.Service.Name = "1web" }), []string{`backend.service.name: invalid value "1web": must be a DNS label that starts with a letter`}},
+		{"ingress backend port name", with(validIngress, func(i *Ingress) { i.Spec.Rules[0].HTTP.Paths[0].Backend.Service.Port = ServiceBackendPort{Name: "http"} }), nil},
+		{"ingress backend port name too long", with(validIngress, func(i *Ingress) {
+			i.Spec.Rules[0].HTTP.Paths[0].Backend.Service.Port = ServiceBackendPort{Name: "http-backend-port"}
+		}), []string{`backend.service.port.name: invalid value "http-backend-port": must be a port name: at most 15`}},
+		{"ingress backend port negative", with(validIngress, func(i *Ingress) { i.Spec.Rules[0].HTTP.Paths[0].Backend.Service.Port.Number = -1 }), []string{"backend.service.port.number: must be 1-65535, got -1"}},
+		{"ingress class name invalid", with(validIngress, func(i *Ingress) { i.Spec.IngressClassName = ptr("Shoal") }), []string{`spec.ingressClassName: invalid value "Shoal": must be a DNS subdomain`}},
+		{"ingress ssl-redirect true", with(validIngress, func(i *Ingress) { i.Annotations = map[string]string{AnnotationSSLRedirect: "true"} }), nil},
+		{"ingress ssl-redirect false", with(validIngress, func(i *Ingress) { i.Annotations = map[string]string{AnnotationSSLRedirect: "false"} }), nil},
+		{"ingress ssl-redirect invalid", with(validIngress, func(i *Ingress) { i.Annotations = map[string]string{AnnotationSSLRedirect: "yes"} }), []string{`metadata.annotations[shoal.dev/ssl-redirect]: invalid value "yes": must be "true" or "false"`}},
+		{"ingress unknown annotation", with(validIngress, func(i *Ingress) { i.Annotations = map[string]string{"nginx.ingress.kubernetes.io/rewrite-target": "/"} }), nil},
+		{"ingress status address", with(validIngress, func(i *Ingress) { i.Status.LoadBalancer.Ingress = []LoadBalancerIngress{{IP: "node-1"}} }), []string{`status.loadBalancer.ingress[0].ip: invalid value "node-1"`}},
+
+		// IngressClass.
+		{"valid ingressclass", validIngressClass(), nil},
+		{"ingressclass other controller", with(validIngressClass, func(c *IngressClass) { c.Spec.Controller = "k8s.io/ingress-nginx" }), nil},
+		{"ingressclass controller path characters", with(validIngressClass, func(c *IngressClass) { c.Spec.Controller = "acme.io/a/b_c~d:e" }), nil},
+		{"ingressclass controller required", with(validIngressClass, func(c *IngressClass) { c.Spec.Controller = "" }), []string{`spec.controller: required: the controller that implements the class, e.g. "shoal.dev/ingress"`}},
+		{"ingressclass controller without domain", with(validIngressClass, func(c *IngressClass) { c.Spec.Controller = "ingress" }), []string{`spec.controller: invalid value "ingress": must be a domain-prefixed path such as "shoal.dev/ingress"`}},
+		{"ingressclass controller empty path", with(validIngressClass, func(c *IngressClass) { c.Spec.Controller = "shoal.dev/" }), []string{`spec.controller: invalid value "shoal.dev/": must be a domain-prefixed path`}},
+		{"ingressclass controller bad domain", with(validIngressClass, func(c *IngressClass) { c.Spec.Controller = "Shoal_dev/ingress" }), []string{`spec.controller: invalid value "Shoal_dev/ingress": domain before '/' must be a DNS subdomain`}},
+		{"ingressclass controller bad path", with(validIngressClass, func(c *IngressClass) { c.Spec.Controller = "shoal.dev/in gress" }), []string{`spec.controller: invalid value "shoal.dev/in gress": path after '/' may only contain`}},
+		{"ingressclass controller 250 characters", with(validIngressClass, func(c *IngressClass) { c.Spec.Controller = "shoal.dev/" + strings.Repeat("a", 240) }), nil},
+		{"ingressclass controller too long", with(validIngressClass, func(c *IngressClass) { c.Spec.Controller = "shoal.dev/" + strings.Repeat("a", 241) }), []string{`spec.controller: invalid value "shoal.dev/aaa`, `must be at most 250 characters`}},
+		{"ingressclass name", with(validIngressClass, func(c *IngressClass) { c.Name = "Shoal" }), []string{`metadata.name: invalid value "Shoal"`}},
+		{"ingressclass is not namespaced", with(validIngressClass, func(c *IngressClass) { c.Namespace = "default" }), []string{"metadata.namespace: must be empty: IngressClass is not namespaced"}},
+		{"ingressclass default annotation", with(validIngressClass, func(c *IngressClass) { c.Annotations = map[string]string{AnnotationDefaultIngressClass: "true"} }), nil},
+		{"ingressclass default annotation invalid", with(validIngressClass, func(c *IngressClass) { c.Annotations = map[string]string{AnnotationDefaultIngressClass: "True"} }), []string{`metadata.annotations[ingressclass.kubernetes.io/is-default-class]: invalid value "True": must be "true" or "false"`}},
 
 		// ConfigMap, Secret, Node, Pod.
 		{"configmap key invalid", &ConfigMap{ObjectMeta: ObjectMeta{Name: "c"}, Data: map[string]string{"a b": "x"}}, []string{`data[a b]: invalid value "a b": must be a key of at most 253 letters, digits, '-', '_' and '.'`}},

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/shoal-dev/shoal/agent/propose"
@@ -418,11 +417,11 @@ func readManifest(w http.ResponseWriter, r *http.Request) ([]api.Object, bool) {
 }
 
 // keepClusterAnnotations keeps the annotations the cluster set on a user
-// object (api.ClusterAnnotationPrefix, e.g. where a StatefulSet's volumes
+// object (api.IsClusterAnnotation, e.g. where a StatefulSet's volumes
 // live) unless the input sets them.
 func keepClusterAnnotations(dst, cur *api.ObjectMeta) {
 	for k, v := range cur.Annotations {
-		if !strings.HasPrefix(k, api.ClusterAnnotationPrefix) {
+		if !api.IsClusterAnnotation(k) {
 			continue
 		}
 		if _, set := dst.Annotations[k]; set {
