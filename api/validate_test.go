@@ -416,7 +416,10 @@ func TestValidate(t *testing.T) {
 		{"ingress host bare wildcard", with(validIngress, func(i *Ingress) { i.Spec.Rules[0].Host = "*" }), []string{`spec.rules[0].host: invalid value "*": a wildcard is only allowed as the whole first label`}},
 		{"ingress host IPv6", with(validIngress, func(i *Ingress) { i.Spec.Rules[0].Host = "fd00::1" }), []string{`spec.rules[0].host: invalid value "fd00::1": must be a DNS name, not an IP address`}},
 		{"ingress host empty is every host", with(validIngress, func(i *Ingress) { i.Spec.Rules[0].Host = "" }), nil},
-		{"ingress exact path empty", with(validIngress, func(i *Ingress) { i.Spec.Rules[0].HTTP.Paths[0].Path = ""; i.Spec.Rules[0].HTTP.Paths[0].PathType = ptr(PathTypeExact) }), []string{`spec.rules[0].http.paths[0].path: invalid value "": must start with '/'`}},
+		{"ingress exact path empty", with(validIngress, func(i *Ingress) {
+			i.Spec.Rules[0].HTTP.Paths[0].Path = ""
+			i.Spec.Rules[0].HTTP.Paths[0].PathType = ptr(PathTypeExact)
+		}), []string{`spec.rules[0].http.paths[0].path: invalid value "": must start with '/'`}},
 		{"ingress prefix path empty", with(validIngress, func(i *Ingress) { i.Spec.Rules[0].HTTP.Paths[0].Path = "" }), []string{`spec.rules[0].http.paths[0].path: invalid value "": must start with '/'`}},
 		{"ingress implementation specific path empty is every path", with(validIngress, func(i *Ingress) {
 			i.Spec.Rules[0].HTTP.Paths[0].Path = ""
@@ -459,7 +462,9 @@ func TestValidate(t *testing.T) {
 		}), nil},
 		{"ingress default backend checked", with(validIngress, func(i *Ingress) { i.Spec.DefaultBackend = &IngressBackend{} }), []string{"spec.defaultBackend.service: required"}},
 		{"ingress backend service name invalid", with(validIngress, func(i *Ingress) { i.Spec.Rules[0].HTTP.Paths[0].Backend.Service.Name = "1web" }), []string{`backend.service.name: invalid value "1web": must be a DNS label that starts with a letter`}},
-		{"ingress backend port name", with(validIngress, func(i *Ingress) { i.Spec.Rules[0].HTTP.Paths[0].Backend.Service.Port = ServiceBackendPort{Name: "http"} }), nil},
+		{"ingress backend port name", with(validIngress, func(i *Ingress) {
+			i.Spec.Rules[0].HTTP.Paths[0].Backend.Service.Port = ServiceBackendPort{Name: "http"}
+		}), nil},
 		{"ingress backend port name too long", with(validIngress, func(i *Ingress) {
 			i.Spec.Rules[0].HTTP.Paths[0].Backend.Service.Port = ServiceBackendPort{Name: "http-backend-port"}
 		}), []string{`backend.service.port.name: invalid value "http-backend-port": must be a port name: at most 15`}},
