@@ -112,6 +112,14 @@ type Config struct {
 	// DNSLog logs every DNS query.
 	DNSLog bool
 
+	// IngressAddr is the ingress proxy's HTTP listener, "IP:PORT" or
+	// ":PORT" (every address of the node; the flag's default is ":80");
+	// "" turns it off.
+	IngressAddr string
+	// IngressTLSAddr is the ingress proxy's HTTPS listener, as IngressAddr
+	// (the flag's default is ":443").
+	IngressTLSAddr string
+
 	Logger *slog.Logger
 }
 
@@ -258,6 +266,7 @@ func (c *Config) Validate() error {
 	}
 	errs = append(errs, c.validateNetwork()...)
 	errs = append(errs, c.validateDNS()...)
+	errs = append(errs, c.validateIngress()...)
 	if c.Runtime != RuntimeContainerd && c.Runtime != RuntimeNone {
 		errs = append(errs, fmt.Errorf("--runtime %q: want containerd or none", c.Runtime))
 	}
@@ -314,7 +323,7 @@ func (c *Config) serviceAddrs() svcaddr.Config {
 		r = svcaddr.DefaultNodePortRange
 	}
 	reserved := map[string]string{}
-	for _, p := range c.ownPorts() {
+	for _, p := range c.reservedPorts() {
 		for _, proto := range p.protocols {
 			reserved[proto+"/"+strconv.Itoa(p.port)] = p.whose
 		}
@@ -329,9 +338,10 @@ type ownPort struct {
 	whose     string
 }
 
-// ownPorts are the agent's own ports, which no service may take: the
-// leader and apply keep them out of allocations (serviceAddrs) and the
-// node's table skips them (newNode).
+// ownPorts are the agent's own ports other than the ingress proxy's,
+// which no service may take: the leader and apply keep them (and the
+// ingress ports, see reservedPorts) out of allocations (serviceAddrs) and
+// the node's table skips them (newNode).
 func (c *Config) ownPorts() []ownPort {
 	ports := []ownPort{
 		{c.GossipPort, []string{"TCP", "UDP"}, "the Shoal agents' gossip (--gossip-port)"},
@@ -343,6 +353,12 @@ func (c *Config) ownPorts() []ownPort {
 		ports = append(ports, ownPort{p, []string{"TCP", "UDP"}, "the cluster DNS (--dns-addr)"})
 	}
 	return ports
+}
+
+// reservedPorts are the ports no NodePort or LoadBalancer service may
+// take: the agent's own (ownPorts) and the ingress proxy's listeners.
+func (c *Config) reservedPorts() []ownPort {
+	return append(c.ownPorts(), c.ingressPorts()...)
 }
 
 func validDomain(s string) bool {

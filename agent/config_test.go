@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -32,6 +33,17 @@ func TestConfigValidate(t *testing.T) {
 		{"node-port range out of bounds", func(c *Config) { c.NodePortRange = "0-100" }, "1-65535"},
 		{"node-port range not numbers", func(c *Config) { c.NodePortRange = "low-high" }, "LOW-HIGH"},
 		{"a one-port node-port range", func(c *Config) { c.NodePortRange = "30000" }, ""},
+		{"ingress on defaults", func(c *Config) { c.IngressAddr, c.IngressTLSAddr = DefaultIngressAddr, DefaultIngressTLSAddr }, ""},
+		{"ingress on one address", func(c *Config) { c.IngressAddr, c.IngressTLSAddr = "10.0.0.1:8080", "[fd00::1]:8443" }, ""},
+		{"ingress off", func(c *Config) { c.IngressAddr, c.IngressTLSAddr = "", "" }, ""},
+		{"ingress addr without port", func(c *Config) { c.IngressAddr = "10.0.0.1" }, `--ingress-addr "10.0.0.1": want IP:PORT, or :PORT for every address`},
+		{"ingress addr host name", func(c *Config) { c.IngressAddr = "localhost:80" }, `--ingress-addr "localhost:80": want IP:PORT`},
+		{"ingress addr port out of range", func(c *Config) { c.IngressAddr = ":65536" }, `--ingress-addr ":65536": want IP:PORT`},
+		{"ingress addr port zero", func(c *Config) { c.IngressAddr = ":0" }, `--ingress-addr ":0": want IP:PORT`},
+		{"ingress tls addr not a port", func(c *Config) { c.IngressTLSAddr = ":https" }, `--ingress-tls-addr ":https": want IP:PORT`},
+		{"ingress listeners on one port", func(c *Config) { c.IngressAddr, c.IngressTLSAddr = ":8080", "10.0.0.1:8080" }, `--ingress-tls-addr "10.0.0.1:8080": port 8080 is already the ingress proxy's (--ingress-addr)`},
+		{"ingress on the API port", func(c *Config) { c.IngressAddr = ":7948" }, `--ingress-addr ":7948": port 7948 is already the Shoal API (--api-port)`},
+		{"ingress on the DNS port", func(c *Config) { c.IngressTLSAddr = ":53" }, `--ingress-tls-addr ":53": port 53 is already the cluster DNS`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -46,6 +58,46 @@ func TestConfigValidate(t *testing.T) {
 			}
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("got %v, want an error containing %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestReservedPorts(t *testing.T) {
+	tests := []struct {
+		name                 string
+		ingress, ingressTLS  string
+		wantTCP, wantFreeTCP []string // service ports reserved / not reserved
+	}{
+		{"ingress on defaults", DefaultIngressAddr, DefaultIngressTLSAddr, []string{"TCP/80", "TCP/443", "TCP/7948"}, []string{"UDP/80", "UDP/443"}},
+		{"ingress on other ports", "10.0.0.1:8080", ":8443", []string{"TCP/8080", "TCP/8443"}, []string{"TCP/80", "TCP/443"}},
+		{"ingress off", "", "", []string{"TCP/7946"}, []string{"TCP/80", "TCP/443"}},
+		{"only plain HTTP", ":80", "", []string{"TCP/80"}, []string{"TCP/443"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Config{Name: "n1", DataDir: t.TempDir(), BindAddr: "127.0.0.1", IngressAddr: tt.ingress, IngressTLSAddr: tt.ingressTLS}
+			c.SetDefaults()
+			if err := c.Validate(); err != nil {
+				t.Fatalf("Validate: %v", err)
+			}
+			reserved := c.serviceAddrs().Reserved
+			protected := map[string]bool{}
+			for _, p := range c.reservedPorts() {
+				protected["TCP/"+strconv.Itoa(p.port)] = true
+			}
+			for _, k := range tt.wantTCP {
+				if reserved[k] == "" {
+					t.Errorf("service port %s not reserved; reserved: %v", k, reserved)
+				}
+				if !protected[k] {
+					t.Errorf("port %s not protected in the node's table", k)
+				}
+			}
+			for _, k := range tt.wantFreeTCP {
+				if whose := reserved[k]; whose != "" {
+					t.Errorf("service port %s reserved for %s, want free", k, whose)
+				}
 			}
 		})
 	}

@@ -6,7 +6,7 @@ import "github.com/shoal-dev/shoal/agent/node"
 // gossip and the proposer exist.
 func (a *Agent) newNode() *node.Node {
 	var own []uint16
-	for _, p := range a.cfg.ownPorts() {
+	for _, p := range a.cfg.reservedPorts() {
 		own = append(own, uint16(p.port))
 	}
 	return node.New(node.Config{

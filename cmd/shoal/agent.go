@@ -113,6 +113,8 @@ cluster; one given such a flag with another value refuses to start.`,
 	f.StringArrayVar(&cfg.DNSUpstreams, "dns-upstream", nil, "IP[:PORT] of a resolver for names outside the cluster (repeatable; default: the host's, from /etc/resolv.conf or systemd-resolved)")
 	f.StringArrayVar(&cfg.DNSForward, "dns-forward", nil, "DOMAIN=IP[:PORT][,IP[:PORT]] sends a domain to its own resolvers (repeatable)")
 	f.BoolVar(&cfg.DNSLog, "dns-log", false, "log every DNS query")
+	f.StringVar(&cfg.IngressAddr, "ingress-addr", agent.DefaultIngressAddr, "HTTP listener of the ingress proxy, IP:PORT (:PORT means every address of the node, unlike --dns-addr; \"\" turns it off); no NodePort or LoadBalancer service may take its port")
+	f.StringVar(&cfg.IngressTLSAddr, "ingress-tls-addr", agent.DefaultIngressTLSAddr, "HTTPS listener of the ingress proxy, as --ingress-addr")
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	f.BoolVar(&cfg.GossipFast, "gossip-fast", false, "fast gossip failure detection (for tests on loopback)")
 	_ = f.MarkHidden("gossip-fast")

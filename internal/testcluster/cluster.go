@@ -151,7 +151,10 @@ func (c *Cluster) NewAgent(name string, args ...string) *Agent {
 	} else {
 		ports := freePorts(c.t, 4)
 		a.IP, a.GossipPort, a.RaftPort, a.APIPort, a.DNSPort = "127.0.0.1", ports[0], ports[1], ports[2], ports[3]
-		runtimeArgs = append(runtimeArgs, "--dns-addr", a.DNSAddr())
+		// Agents share the host's network namespace here: the ingress
+		// proxy's default ports (80 and 443 on every address) would
+		// collide, so it is off unless a test turns it on.
+		runtimeArgs = append(runtimeArgs, "--dns-addr", a.DNSAddr(), "--ingress-addr=", "--ingress-tls-addr=")
 	}
 	a.args = append([]string{
 		"agent",
