@@ -13,7 +13,7 @@ import (
 )
 
 // workloadKinds are the kinds whose changes wake the controllers.
-var workloadKinds = []string{"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Pod", "Node", "Service"}
+var workloadKinds = []string{"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Pod", "Node", "Service", "Ingress", "IngressClass"}
 
 // controllerDebounce gathers a burst of store events into one pass.
 const controllerDebounce = 20 * time.Millisecond
@@ -23,8 +23,8 @@ const controllerDebounce = 20 * time.Millisecond
 const maxBatch = 500
 
 // RunControllers runs, while this node leads, the workload controllers
-// (the services stage included) and the scheduler: on every change to
-// workloads, pods, nodes or services (debounced)
+// (the services stage included), the ingress stage and the scheduler: on
+// every change to workloads, pods, nodes, services or ingresses (debounced)
 // and every second (for time-driven transitions such as node grace).
 func (l *Leader) RunControllers(ctx context.Context) error {
 	events := l.cfg.View.Watch(ctx, workloadKinds...)
@@ -89,9 +89,13 @@ func (l *Leader) reconcileWorkloads(ctx context.Context, now time.Time) {
 		Pods:         listAll[*api.Pod](v, "Pod"),
 		Services:     listAll[*api.Service](v, "Service"),
 	}
+	var ingressEvents []*api.Event
 	for _, o := range l.cfg.View.List("Event", "", nil) {
-		if e := o.(*api.Event); e.InvolvedObject.Kind == "Service" {
+		switch e := o.(*api.Event); e.InvolvedObject.Kind {
+		case "Service":
 			st.Events = append(st.Events, e)
+		case "Ingress":
+			ingressEvents = append(ingressEvents, e)
 		}
 	}
 	set, _ := l.cfg.Settled() // the controllers start once settled
@@ -99,6 +103,7 @@ func (l *Leader) reconcileWorkloads(ctx context.Context, now time.Time) {
 	if !ch.Empty() {
 		l.commitChanges(ctx, ch, now)
 	}
+	l.reconcileIngresses(ctx, st.Nodes, ingressEvents, now)
 	// Schedule on every pass, so pending pods are not held up while a big
 	// rollout keeps the controllers busy; pods created just now are bound
 	// on the next pass, and a binding that raced a change fails its

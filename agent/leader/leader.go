@@ -80,9 +80,11 @@ type Leader struct {
 	// leading is true while this node leads and has caught up with the
 	// log (after its barrier): only then do controllers run.
 	leading atomic.Bool
+	// ingress is the ingress stage's memory between passes.
+	ingress ingressMemo
 }
 
 // New returns the leader's duties; it does no I/O.
 func New(cfg Config) *Leader {
-	return &Leader{cfg: cfg, log: cfg.Logger}
+	return &Leader{cfg: cfg, log: cfg.Logger, ingress: ingressMemo{conflicts: routeConflicts}}
 }

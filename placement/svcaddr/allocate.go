@@ -91,7 +91,7 @@ func Allocate(cfg Config, services []*api.Service, nodeAddrs []netip.Addr) []Dec
 	a := newAllocation(cfg, services)
 	a.claim()
 	a.allocate()
-	a.loadBalancers(ingressOf(nodeAddrs))
+	a.loadBalancers(LoadBalancerIngress(nodeAddrs))
 	var out []Decision
 	for _, w := range a.work {
 		if w.out == nil && len(w.warnings) == 0 {
@@ -364,9 +364,9 @@ func (a *allocation) lbConflict(s, self *api.Service) string {
 	return ""
 }
 
-// ingressOf turns node addresses into a sorted, duplicate-free ingress
-// list.
-func ingressOf(addrs []netip.Addr) []api.LoadBalancerIngress {
+// LoadBalancerIngress turns node addresses into a sorted, duplicate-free
+// load-balancer ingress list (of Services and Ingresses), nil for none.
+func LoadBalancerIngress(addrs []netip.Addr) []api.LoadBalancerIngress {
 	sorted := slices.Clone(addrs)
 	sorted = slices.DeleteFunc(sorted, func(a netip.Addr) bool { return !a.IsValid() })
 	slices.SortFunc(sorted, netip.Addr.Compare)

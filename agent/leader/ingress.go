@@ -1,0 +1,187 @@
+package leader
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/shoal-dev/shoal/api"
+	"github.com/shoal-dev/shoal/netsvc/ingress/route"
+	"github.com/shoal-dev/shoal/placement/controller"
+	"github.com/shoal-dev/shoal/placement/svcaddr"
+)
+
+// The ingress stage keeps, for every Ingress that Shoal's proxy serves,
+// status.loadBalancer.ingress equal to the Ready nodes' addresses (every
+// agent serves every Ingress), and turns the routing table's conflicts
+// into Warning Events on the losing Ingress. It never writes an Ingress
+// of another controller's class.
+
+// IngressEventComponent is the source component of the Events the
+// ingress stage writes; it deletes them when their Ingress is gone.
+const IngressEventComponent = "ingress-controller"
+
+// ReasonRuleConflict is the reason of the Warning Event on an Ingress
+// whose rule lost to another Ingress's for the same host and path.
+const ReasonRuleConflict = "RuleConflict"
+
+// IngressEventRepeat is how often a conflict that still holds raises its
+// Event's count; passes in between write nothing.
+const IngressEventRepeat = controller.ServiceEventRepeat
+
+// IngressEventTTL is how long an Event of the ingress stage stays after
+// its conflict stopped holding.
+const IngressEventTTL = controller.ServiceEventTTL
+
+// conflictsFunc returns the rule conflicts among the Ingresses of in.
+type conflictsFunc func(route.Input) []route.Conflict
+
+// ingressState is what one pass of the ingress stage reads.
+type ingressState struct {
+	now       time.Time
+	ingresses []*api.Ingress
+	classes   []*api.IngressClass
+	nodes     []*api.Node
+	// events are the Events about Ingresses (any component).
+	events []*api.Event
+	// conflicts are the routing table's conflicts among ingresses.
+	conflicts []route.Conflict
+}
+
+// planIngresses computes the writes of one pass: status writes of the
+// Ingresses whose addresses changed, and Event creates, updates and
+// deletes.
+func planIngresses(st ingressState) controller.Changes {
+	var ch controller.Changes
+	want := svcaddr.LoadBalancerIngress(svcaddr.ReadyNodeAddresses(st.nodes))
+	live := make(map[string]bool, len(st.ingresses))
+	byKey := make(map[api.Key]*api.Ingress, len(st.ingresses))
+	for _, ing := range st.ingresses {
+		live[ing.UID] = true
+		byKey[api.KeyOf(ing)] = ing
+		if !ownsIngress(ing, st.classes) || slices.Equal(ing.Status.LoadBalancer.Ingress, want) {
+			continue
+		}
+		cp := api.DeepCopy(ing)
+		cp.Status.LoadBalancer.Ingress = slices.Clone(want)
+		ch.Statuses = append(ch.Statuses, cp)
+	}
+
+	existing := map[api.Key]*api.Event{}
+	for _, e := range st.events {
+		if e.InvolvedObject.Kind != "Ingress" || e.Source.Component != IngressEventComponent {
+			continue
+		}
+		if !live[e.InvolvedObject.UID] {
+			ch.Deletes = append(ch.Deletes, controller.Delete{Key: api.KeyOf(e), UID: e.UID})
+			continue
+		}
+		existing[api.KeyOf(e)] = e
+	}
+	now := st.now.UTC()
+	done := map[api.Key]bool{}
+	for _, c := range st.conflicts {
+		loser := byKey[c.Loser]
+		if loser == nil || !ownsIngress(loser, st.classes) {
+			continue
+		}
+		msg := conflictMessage(c)
+		key := ingressEventKey(loser, ReasonRuleConflict, msg)
+		if done[key] {
+			continue
+		}
+		done[key] = true
+		old := existing[key]
+		delete(existing, key)
+		switch {
+		case old == nil:
+			ch.Creates = append(ch.Creates, newIngressEvent(key, loser, msg, now))
+		case old.LastTimestamp == nil || now.Sub(*old.LastTimestamp) >= IngressEventRepeat:
+			e := api.DeepCopy(old)
+			e.Count++
+			e.LastTimestamp = &now
+			ch.Updates = append(ch.Updates, e)
+		}
+	}
+	// What is left no longer holds: delete it once it is old enough.
+	for _, k := range sortedEventKeys(existing) {
+		e := existing[k]
+		if e.LastTimestamp == nil || now.Sub(*e.LastTimestamp) > IngressEventTTL {
+			ch.Deletes = append(ch.Deletes, controller.Delete{Key: k, UID: e.UID})
+		}
+	}
+	return ch
+}
+
+// conflictMessage says which rule lost and to whom.
+func conflictMessage(c route.Conflict) string {
+	winner := c.Winner.Namespace + "/" + c.Winner.Name
+	if c.Host == "" && c.Path == "" && c.PathType == "" {
+		return fmt.Sprintf("spec.defaultBackend is ignored: Ingress %s's default backend takes requests that match no rule (it is older, or first by namespace/name)", winner)
+	}
+	host := "every host"
+	if c.Host != "" {
+		host = fmt.Sprintf("host %q", c.Host)
+	}
+	return fmt.Sprintf("the rule for %s, path %q (%s) is ignored: Ingress %s routes the same host and path (it is older, or first by namespace/name)", host, c.Path, c.PathType, winner)
+}
+
+// ingressEventKey names the Event of one warning about ing: the same
+// warning about the same Ingress is one Event, whose count rises.
+func ingressEventKey(ing *api.Ingress, reason, msg string) api.Key {
+	h := sha256.Sum256([]byte(ing.UID + "\x00" + reason + "\x00" + msg))
+	return api.Key{Kind: "Event", Namespace: ing.Namespace, Name: ing.Name + "." + hex.EncodeToString(h[:6])}
+}
+
+func newIngressEvent(key api.Key, ing *api.Ingress, msg string, now time.Time) *api.Event {
+	obj, err := api.New("Event")
+	if err != nil {
+		panic(err) // registered in api
+	}
+	e := obj.(*api.Event)
+	e.Name, e.Namespace, e.ResourceVersion = key.Name, key.Namespace, "0"
+	e.InvolvedObject = api.ObjectReference{Kind: "Ingress", Namespace: ing.Namespace, Name: ing.Name, UID: ing.UID}
+	e.Type, e.Reason, e.Message, e.Count = api.EventWarning, ReasonRuleConflict, msg, 1
+	first, last := now, now
+	e.FirstTimestamp, e.LastTimestamp = &first, &last
+	e.Source = api.EventSource{Component: IngressEventComponent}
+	return e
+}
+
+func sortedEventKeys(m map[api.Key]*api.Event) []api.Key {
+	keys := make([]api.Key, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b api.Key) int { return strings.Compare(a.String(), b.String()) })
+	return keys
+}
+
+// ownsIngress reports whether Shoal's proxy serves ing: ingressClassName
+// "shoal", a class whose controller is api.IngressController, or no class
+// unless a default IngressClass exists and none of the defaults is ours.
+// It follows route.Owns, which the routing table uses.
+func ownsIngress(ing *api.Ingress, classes []*api.IngressClass) bool {
+	if n := ing.Spec.IngressClassName; n != nil && *n != "" {
+		if *n == api.IngressClassShoal {
+			return true
+		}
+		for _, c := range classes {
+			if c.Name == *n {
+				return c.Spec.Controller == api.IngressController
+			}
+		}
+		return false
+	}
+	defaults, ours := 0, false
+	for _, c := range classes {
+		if c.Annotations[api.AnnotationDefaultIngressClass] == "true" {
+			defaults++
+			ours = ours || c.Spec.Controller == api.IngressController
+		}
+	}
+	return defaults == 0 || ours
+}

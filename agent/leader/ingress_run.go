@@ -1,0 +1,73 @@
+package leader
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shoal-dev/shoal/api"
+	"github.com/shoal-dev/shoal/netsvc/ingress/route"
+)
+
+// ingressMemo keeps the last conflicts between passes: they depend only
+// on the Ingresses and IngressClasses, which change far less often than
+// the pods and nodes that wake the controllers.
+type ingressMemo struct {
+	// conflicts computes the conflicts (routeConflicts; a fake in tests).
+	conflicts conflictsFunc
+	// version names the Ingresses and IngressClasses last computed from.
+	version string
+	// last are the conflicts computed then.
+	last []route.Conflict
+}
+
+// routeConflicts returns the conflicts of the routing table the ingress
+// proxies build from the same Ingresses. Conflicts depend only on the
+// Ingresses and classes, so no services or pods are passed.
+func routeConflicts(in route.Input) []route.Conflict {
+	_, c := route.Build(in)
+	return c
+}
+
+// reconcileIngresses runs one pass of the ingress stage and commits what
+// it decides (see planIngresses).
+func (l *Leader) reconcileIngresses(ctx context.Context, nodes []*api.Node, events []*api.Event, now time.Time) {
+	st := ingressState{
+		now:       now,
+		ingresses: listAll[*api.Ingress](l.cfg.View, "Ingress"),
+		classes:   listAll[*api.IngressClass](l.cfg.View, "IngressClass"),
+		nodes:     nodes,
+		events:    events,
+	}
+	if len(st.ingresses) == 0 && len(events) == 0 {
+		return
+	}
+	st.conflicts = l.ingress.conflictsOf(st.ingresses, st.classes)
+	if ch := planIngresses(st); !ch.Empty() {
+		l.commitChanges(ctx, ch, now)
+	}
+}
+
+// conflictsOf returns the conflicts among ingresses, computed again only
+// when an Ingress's spec or an IngressClass changed since the last pass.
+func (m *ingressMemo) conflictsOf(ingresses []*api.Ingress, classes []*api.IngressClass) []route.Conflict {
+	if m.conflicts == nil || len(ingresses) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	for _, o := range ingresses {
+		// The generation changes with the spec, not with the status this
+		// stage writes; the uid tells a re-created Ingress apart.
+		b.WriteString(o.Namespace + "/" + o.Name + "/" + o.UID + "@" + strconv.FormatInt(o.Generation, 10) + " ")
+	}
+	b.WriteString("| ")
+	for _, o := range classes {
+		b.WriteString(o.Name + "@" + o.ResourceVersion + " ")
+	}
+	if v := b.String(); v != m.version {
+		m.last = m.conflicts(route.Input{Ingresses: ingresses, IngressClasses: classes})
+		m.version = v
+	}
+	return m.last
+}
