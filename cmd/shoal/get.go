@@ -168,9 +168,12 @@ func listOf(objs []api.Object) map[string]any {
 	return map[string]any{"apiVersion": "v1", "kind": "List", "items": objs}
 }
 
-// describeObject prints one object for humans: services their own way
-// (with their endpoints), every other kind with describe.
+// describeObject prints one object for humans: services and ingresses
+// their own way (with their endpoints), every other kind with describe.
 func describeObject(ctx context.Context, w io.Writer, c *client.Client, obj api.Object) error {
+	if ing, ok := obj.(*api.Ingress); ok {
+		return describeIngress(w, ing, backendLookup(ctx, c, ing.Namespace))
+	}
 	svc, ok := obj.(*api.Service)
 	if !ok {
 		return describe(w, obj)

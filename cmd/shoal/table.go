@@ -19,7 +19,7 @@ type column struct {
 
 // withoutStatus are the kinds whose tables follow kubectl's and have no
 // STATUS column.
-var withoutStatus = map[string]bool{"Service": true, "Endpoints": true}
+var withoutStatus = map[string]bool{"Service": true, "Endpoints": true, "Ingress": true, "IngressClass": true}
 
 // printTable prints objects as a table: NAME, STATUS (except for the
 // kinds in withoutStatus), then kind-specific columns, AGE last. -A adds
@@ -197,17 +197,9 @@ func kindColumns(kind string) []column {
 	case "Endpoints":
 		return endpointsColumns()
 	case "Ingress":
-		return []column{{header: "HOSTS", cell: func(o api.Object) string {
-			var hs []string
-			for _, r := range o.(*api.Ingress).Spec.Rules {
-				h := r.Host
-				if h == "" {
-					h = "*"
-				}
-				hs = append(hs, h)
-			}
-			return orNone(strings.Join(hs, ","))
-		}}}
+		return ingressColumns()
+	case "IngressClass":
+		return ingressClassColumns()
 	case "ConfigMap":
 		return []column{{header: "DATA", cell: func(o api.Object) string {
 			c := o.(*api.ConfigMap)
