@@ -66,7 +66,10 @@
 //     "/../../etc" is "/etc", "/admin%2F.." is itself (not "/");
 //   - a path that ends in '/' (or in a "." or ".." segment) keeps one
 //     trailing slash: "/foo/." is "/foo/";
-//   - letter case is kept; ';' and '\' are ordinary characters.
+//   - a segment that is "." or ".." before a ';' counts as "." or "..":
+//     servlet containers read "/public/..;x/admin" as "/admin", so the
+//     router does too; otherwise ';' and '\' are ordinary characters;
+//   - letter case is kept.
 //
 // Rule paths are plain text: they are normalised the same way without
 // decoding ('%' in a rule is a literal "%", matched by a request's

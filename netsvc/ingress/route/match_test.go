@@ -232,6 +232,7 @@ func TestMatchNormalisation(t *testing.T) {
 		{"encoded slash is no separator", "/admin%2F..", "404"},
 		{"encoded slash does not fake a prefix", "/public%2Fx", "404"},
 		{"encoded slash keeps its segment", "/public/a%2Fb", "public"},
+		{"dotdot with servlet parameters", "/public/..;x/admin", "admin"},
 		{"double slash", "//admin", "admin"},
 		{"double slash inside", "/public//x", "public"},
 		{"dot segment", "/./admin/./x", "admin"},

@@ -7,8 +7,8 @@ package route
 // CleanPath returns the normalised form of a request's escaped path, the
 // form Match compares with rule paths: percent-escapes decoded except an
 // encoded '/' (kept as "%2F") and '%' itself (kept as "%25"), empty, "."
-// and ".." segments resolved without ever going above the root, the
-// trailing slash kept. ok is false for a path that does not start with
+// and ".." segments (also ".;x" and "..;x") resolved without ever going
+// above the root, the trailing slash kept. ok is false for a path that does not start with
 // '/' or holds a bad percent-escape; such a request matches nothing.
 func CleanPath(escaped string) (clean string, ok bool) {
 	b, ok := cleanPath(nil, escaped, true)
@@ -52,7 +52,14 @@ func cleanPath(dst []byte, p string, decode bool) ([]byte, bool) {
 		if dst, ok = appendSegment(dst, p[i+1:j], decode); !ok {
 			return dst[:base], false
 		}
-		switch seg := dst[mark+1:]; {
+		seg := dst[mark+1:]
+		for k, c := range seg {
+			if c == ';' { // "..;jsessionid=1" is ".." to Tomcat and Jetty
+				seg = seg[:k]
+				break
+			}
+		}
+		switch {
 		case len(seg) == 0, len(seg) == 1 && seg[0] == '.':
 			dst, trailing = dst[:mark], true
 		case len(seg) == 2 && seg[0] == '.' && seg[1] == '.':
