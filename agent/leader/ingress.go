@@ -62,7 +62,7 @@ func planIngresses(st ingressState) controller.Changes {
 	for _, ing := range st.ingresses {
 		live[ing.UID] = true
 		byKey[api.KeyOf(ing)] = ing
-		if !ownsIngress(ing, st.classes) || slices.Equal(ing.Status.LoadBalancer.Ingress, want) {
+		if !route.Owns(ing, st.classes) || slices.Equal(ing.Status.LoadBalancer.Ingress, want) {
 			continue
 		}
 		cp := api.DeepCopy(ing)
@@ -85,7 +85,7 @@ func planIngresses(st ingressState) controller.Changes {
 	done := map[api.Key]bool{}
 	for _, c := range st.conflicts {
 		loser := byKey[c.Loser]
-		if loser == nil || !ownsIngress(loser, st.classes) {
+		if loser == nil || !route.Owns(loser, st.classes) {
 			continue
 		}
 		msg := conflictMessage(c)
@@ -158,30 +158,4 @@ func sortedEventKeys(m map[api.Key]*api.Event) []api.Key {
 	}
 	slices.SortFunc(keys, func(a, b api.Key) int { return strings.Compare(a.String(), b.String()) })
 	return keys
-}
-
-// ownsIngress reports whether Shoal's proxy serves ing: ingressClassName
-// "shoal", a class whose controller is api.IngressController, or no class
-// unless a default IngressClass exists and none of the defaults is ours.
-// It follows route.Owns, which the routing table uses.
-func ownsIngress(ing *api.Ingress, classes []*api.IngressClass) bool {
-	if n := ing.Spec.IngressClassName; n != nil && *n != "" {
-		if *n == api.IngressClassShoal {
-			return true
-		}
-		for _, c := range classes {
-			if c.Name == *n {
-				return c.Spec.Controller == api.IngressController
-			}
-		}
-		return false
-	}
-	defaults, ours := 0, false
-	for _, c := range classes {
-		if c.Annotations[api.AnnotationDefaultIngressClass] == "true" {
-			defaults++
-			ours = ours || c.Spec.Controller == api.IngressController
-		}
-	}
-	return defaults == 0 || ours
 }

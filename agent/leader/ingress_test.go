@@ -235,38 +235,6 @@ func TestPlanIngressesEvents(t *testing.T) {
 	}
 }
 
-func TestOwnsIngress(t *testing.T) {
-	nginxDefault := testClass("nginx", "k8s.io/ingress-nginx", true)
-	nginx := testClass("nginx", "k8s.io/ingress-nginx", false)
-	public := testClass("public", api.IngressController, false)
-	publicDefault := testClass("public", api.IngressController, true)
-	fakeShoal := testClass("shoal", "k8s.io/ingress-nginx", false)
-	tests := []struct {
-		name    string
-		class   string
-		classes []*api.IngressClass
-		want    bool
-	}{
-		{"no class, no classes", "", nil, true},
-		{"no class, a non-default class of another controller", "", []*api.IngressClass{nginx}, true},
-		{"no class, another controller's default", "", []*api.IngressClass{nginxDefault}, false},
-		{"no class, our default", "", []*api.IngressClass{publicDefault}, true},
-		{"no class, two defaults, one ours", "", []*api.IngressClass{nginxDefault, publicDefault}, true},
-		{"shoal without a class object", "shoal", nil, true},
-		{"shoal whatever its class object says", "shoal", []*api.IngressClass{fakeShoal}, true},
-		{"our controller's class", "public", []*api.IngressClass{public, nginx}, true},
-		{"another controller's class", "nginx", []*api.IngressClass{public, nginx}, false},
-		{"a class that does not exist", "traefik", []*api.IngressClass{public}, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := ownsIngress(testIngress("web", tt.class), tt.classes); got != tt.want {
-				t.Errorf("ownsIngress(class %q) = %t, want %t", tt.class, got, tt.want)
-			}
-		})
-	}
-}
-
 // TestReconcileIngresses runs the stage against a real store: the status
 // is written once and then left alone, a conflict is one Event, and the
 // conflicts are computed again only when an Ingress changes.
