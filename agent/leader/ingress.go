@@ -126,6 +126,9 @@ func conflictMessage(c route.Conflict) string {
 	if c.Host != "" {
 		host = fmt.Sprintf("host %q", c.Host)
 	}
+	if c.Winner == c.Loser {
+		return fmt.Sprintf("the rule for %s, path %q (%s) is ignored: an earlier rule of this Ingress routes the same host and path", host, c.Path, c.PathType)
+	}
 	return fmt.Sprintf("the rule for %s, path %q (%s) is ignored: Ingress %s routes the same host and path (it is older, or first by namespace/name)", host, c.Path, c.PathType, winner)
 }
 

@@ -161,6 +161,8 @@ func TestPlanIngressesEvents(t *testing.T) {
 	}{
 		{name: "a conflict makes a Warning on the loser", conflicts: []route.Conflict{conflict},
 			wantCreates: []string{`the rule for host "app.example.com", path "/api" (Prefix) is ignored: Ingress default/old routes the same host and path (it is older, or first by namespace/name)`}},
+		{name: "a rule that loses to one of its own Ingress", conflicts: []route.Conflict{{Loser: api.KeyOf(young), Winner: api.KeyOf(young), Host: "app.example.com", Path: "/api/", PathType: prefix}},
+			wantCreates: []string{`the rule for host "app.example.com", path "/api/" (Prefix) is ignored: an earlier rule of this Ingress routes the same host and path`}},
 		{name: "a conflict reported twice makes one Event", conflicts: []route.Conflict{conflict, conflict},
 			wantCreates: []string{`the rule for host "app.example.com", path "/api" (Prefix)`}},
 		{name: "every host and the default backend", conflicts: []route.Conflict{second, defBackend},
