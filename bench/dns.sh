@@ -16,7 +16,8 @@
 #     1,000 and with 10,000 services; the 9,000 more are applied 1,000 to a
 #     manifest, timed from the first apply to svc-9999 resolving
 #   - queries/s and latency of A queries over the 10,000-service zone
-#     (dnsperf, same client settings; DUR10K=0 skips it)
+#     (dnsperf, same client settings; DUR10K=0 skips it), and the agent's
+#     CPU time per query in that run (utime+stime from /proc/PID/stat)
 # Memory is read after a 3 s settle, before any load. Traffic stays on
 # loopback. The agent, its data dir and every temp file are removed on
 # exit, also when the run fails or is interrupted.
@@ -141,6 +142,8 @@ manifest() {
 		printf "apiVersion: v1\nkind: Service\nmetadata:\n  name: svc-%d\n  namespace: default\nspec:\n  ports:\n    - name: http\n      port: 80\n      protocol: TCP\n---\n", i } }'
 }
 now() { date +%s.%N; }
+# agent_cpu: the agent's user+system CPU time so far, in clock ticks.
+agent_cpu() { awk '{ print $14 + $15 }' "/proc/$agentpid/stat"; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
 
 read -r rss0 heap0 < <(mem)
@@ -171,16 +174,20 @@ echo "   svc-9999 resolves ${t10k}s after the first apply began"
 read -r rss10 heap10 < <(mem)
 echo "   10,000 services: RSS $rss10 MiB, Go heap in use $heap10 MiB"
 
-qps10=- avg10=- lost10=-
+qps10=- avg10=- lost10=- us10=-
 if [ "$DUR10K" != 0 ]; then
 	awk 'BEGIN { srand(42); for (q = 0; q < 10000; q++) printf "svc-%d.default.svc.cluster.local A\n", int(rand() * 10000) }' >"$tmp/q-10k.txt"
 	echo "== dnsperf A over 10,000 services, ${DUR10K}s (-c $CLIENTS -T $THREADS -q $OUTSTANDING -Q $MAXQPS, 2 s warm-up)"
 	base=(dnsperf -s 127.0.0.1 -p "$DNS_PORT" -d "$tmp/q-10k.txt" -c "$CLIENTS" -T "$THREADS" -q "$OUTSTANDING" -Q "$MAXQPS")
 	"${base[@]}" -l 2 >/dev/null 2>&1 || true
+	cpu0=$(agent_cpu)
 	"${base[@]}" -l "$DUR10K" >"$tmp/10k.run" 2>&1 || { cat "$tmp/10k.run" >&2; exit 1; }
-	read -r qps10 avg10 lost10 < <(awk '/Queries per second:/ { q = $4 } /Average Latency \(s\):/ { a = $4 * 1000 }
-		/Queries lost:/ { l = $4; gsub(/[()]/, "", l) } END { printf "%.0f %.3f %s\n", q, a, l }' "$tmp/10k.run")
-	echo "   $qps10 qps, avg $avg10 ms, lost $lost10"
+	cpu1=$(agent_cpu)
+	read -r qps10 avg10 lost10 us10 < <(awk -v cpu=$((cpu1 - cpu0)) -v hz="$(getconf CLK_TCK)" '
+		/Queries per second:/ { q = $4 } /Average Latency \(s\):/ { a = $4 * 1000 }
+		/Queries completed:/ { n = $3 } /Queries lost:/ { l = $4; gsub(/[()]/, "", l) }
+		END { printf "%.0f %.3f %s %.1f\n", q, a, l, (n > 0 ? cpu / hz * 1e6 / n : 0) }' "$tmp/10k.run")
+	echo "   $qps10 qps, avg $avg10 ms, lost $lost10; the agent used $us10 µs of CPU per query"
 	read -r rss10l heap10l < <(mem)
 	echo "   after the run: RSS $rss10l MiB, Go heap in use $heap10l MiB"
 fi
@@ -206,9 +213,10 @@ sed -n '/^== Summary/,$p' "$tmp/peers.out" | awk '
 		}
 	}'
 echo "-- the agent"
-printf "%-34s %10s %10s %12s %10s\n" "state" "RSS-MiB" "heap-MiB" "to-resolve-s" "A-qps"
-printf "%-34s %10s %10s %12s %10s\n" "idle (0 services)" "$rss0" "$heap0" - -
-printf "%-34s %10s %10s %12s %10s\n" "1,000 services" "$rss1" "$heap1" "$t1k" -
-printf "%-34s %10s %10s %12s %10s\n" "10,000 services" "$rss10" "$heap10" "$t10k" "$qps10"
-[ "$DUR10K" != 0 ] && printf "%-34s %10s %10s %12s %10s\n" "10,000 services, after the A run" "$rss10l" "$heap10l" - -
+row() { printf "%-34s %10s %10s %12s %10s %12s\n" "$@"; }
+row "state" "RSS-MiB" "heap-MiB" "to-resolve-s" "A-qps" "CPU-µs/query"
+row "idle (0 services)" "$rss0" "$heap0" - - -
+row "1,000 services" "$rss1" "$heap1" "$t1k" - -
+row "10,000 services" "$rss10" "$heap10" "$t10k" "$qps10" "$us10"
+if [ "$DUR10K" != 0 ]; then row "10,000 services, after the A run" "$rss10l" "$heap10l" - - -; fi
 echo "(memory 3 s after the names resolve, before load; to-resolve: from the first apply to the last name answering)"
