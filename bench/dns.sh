@@ -25,6 +25,8 @@
 # Env: DNS_PORT=5300 (the agent's listener on 127.0.0.1)
 #      UPSTREAM=127.0.0.20:5310 (the peer script's upstream)
 #      DUR10K=10 (seconds of the 10,000-service dnsperf run)
+#      PERF=1: also sample the agent with `perf record -g` during a second
+#        10,000-service run and print where its time goes
 #      PEERS=path of dns-peers.sh (default ../shared/peers or /work/shared/peers)
 #      DUR, WARM, CLIENTS, THREADS, OUTSTANDING, MAXQPS, LAT_QPS, LAT_DUR
 #      go to dns-peers.sh unchanged (its defaults: DUR=15 WARM=2 ...).
@@ -62,12 +64,13 @@ fi
 dns="127.0.0.1:$DNS_PORT"
 
 tmp="$(mktemp -d /tmp/shoal-bench-dns.XXXXXX)"
-agentpid=""
+agentpid="" dnsperfpid=""
 
 # cleanup stops the agent this run started and removes its files.
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
+	if [ -n "$dnsperfpid" ]; then kill "$dnsperfpid" 2>/dev/null || true; fi
 	if [ -n "$agentpid" ] && kill -0 "$agentpid" 2>/dev/null; then
 		kill -TERM "$agentpid" 2>/dev/null || true
 		for _ in $(seq 50); do kill -0 "$agentpid" 2>/dev/null || break; sleep 0.1; done
@@ -190,6 +193,22 @@ if [ "$DUR10K" != 0 ]; then
 	echo "   $qps10 qps, avg $avg10 ms, lost $lost10; the agent used $us10 µs of CPU per query"
 	read -r rss10l heap10l < <(mem)
 	echo "   after the run: RSS $rss10l MiB, Go heap in use $heap10l MiB"
+	if [ -n "${PERF:-}" ]; then
+		# The agent has no pprof endpoint: sample it with perf (Go keeps
+		# frame pointers) during a second run of the same queries.
+		echo "== perf record -g of the agent during another ${DUR10K}s run; top 25 Go functions by inclusive time (kernel time counts in its callers')"
+		"${base[@]}" -l "$DUR10K" >/dev/null 2>&1 &
+		dnsperfpid=$!
+		sleep 1
+		perf record -q -F 999 -g -p "$agentpid" -o "$tmp/perf.data" -- sleep $((DUR10K > 3 ? DUR10K - 2 : 1)) 2>/dev/null
+		wait "$dnsperfpid" || true
+		echo "   inclusive     self  function"
+		perf report -i "$tmp/perf.data" --children --sort symbol --stdio -g none 2>/dev/null |
+			awk '/%/ && $3 == "[.]" && ++n <= 25 { printf "   %8s %8s  %s\n", $1, $2, $4 }'
+		echo "   top 15 by self time, kernel included:"
+		perf report -i "$tmp/perf.data" --no-children --sort symbol --stdio -g none 2>/dev/null |
+			awk '/%/ && ++n <= 15 { printf "   %8s  %s %s\n", $1, $2, $3 }'
+	fi
 fi
 
 echo
