@@ -9,11 +9,6 @@ import (
 	"github.com/shoal-dev/shoal/netsvc/endpoints"
 )
 
-// AnnotationSSLRedirect on an Ingress, with the value "true", asks the
-// proxy to redirect plain-HTTP requests that match its rules (or its
-// defaultBackend) to HTTPS.
-const AnnotationSSLRedirect = "shoal.dev/ssl-redirect"
-
 // backends makes the Backends of one Build: one per Ingress and service
 // port, shared by every path that names it; endpoints are computed once
 // per service port and shared by every Backend of it.
@@ -66,7 +61,7 @@ func (bs *backends) get(ing *api.Ingress, ib *api.IngressBackend) *Backend {
 	b := &Backend{
 		Ingress:     api.Key{Kind: "Ingress", Namespace: ing.Namespace, Name: ing.Name},
 		Port:        portText(k.port),
-		SSLRedirect: ing.Annotations[AnnotationSSLRedirect] == "true",
+		SSLRedirect: ing.Annotations[api.AnnotationSSLRedirect] == "true",
 	}
 	if ib.Service != nil {
 		b.Service = api.Key{Kind: "Service", Namespace: ing.Namespace, Name: k.service}

@@ -238,7 +238,7 @@ func TestBuildBackends(t *testing.T) {
 		pod("default", "api-1", "api", "10.42.0.20"),
 	}
 	ings := []*api.Ingress{
-		ing("main", annotate(AnnotationSSLRedirect, "true"), rule("a.com",
+		ing("main", annotate(api.AnnotationSSLRedirect, "true"), rule("a.com",
 			pathTo(prefix, "/num", "web", 80),
 			pathTo(prefix, "/name", "web", "http"),
 			pathTo(prefix, "/grpc", "web", "grpc"),
@@ -252,7 +252,7 @@ func TestBuildBackends(t *testing.T) {
 			api.HTTPIngressPath{Path: "/nosvc", PathType: ptr(prefix), Backend: api.IngressBackend{}},
 		)),
 		ing("main", namespace("other"), createdAfter(1), rule("b.com", pathTo(prefix, "/", "web", "http"))),
-		ing("plain", createdAfter(2), annotate(AnnotationSSLRedirect, "True"), rule("c.com", pathTo(prefix, "/", "web", 80))),
+		ing("plain", createdAfter(2), annotate(api.AnnotationSSLRedirect, "True"), rule("c.com", pathTo(prefix, "/", "web", 80))),
 	}
 	tab, conflicts := Build(Input{Ingresses: ings, Services: services, Pods: pods})
 	if len(conflicts) != 0 {
