@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/netip"
 	"sync/atomic"
-	"time"
 
 	"github.com/miekg/dns"
 	"github.com/shoal-dev/shoal/api"
@@ -48,55 +47,12 @@ func (n *Names) Lookup(q dns.Question) (Reply, error) { return n.zone.Load().Loo
 func (n *Names) Zone() *Zone { return n.zone.Load() }
 
 // Run follows the view until ctx ends, rebuilding after each batch of
-// writes (events already queued are taken together). When the watch
-// closes because it fell behind, it watches again and rebuilds.
+// writes to services and pods (view.Follow).
 func (n *Names) Run(ctx context.Context) error {
-	for ctx.Err() == nil {
-		ch := n.v.Watch(ctx, "Service", "Pod")
-		n.rebuild() // whatever changed before the watch started
-		for open := true; open; {
-			select {
-			case <-ctx.Done():
-				return nil
-			case _, ok := <-ch:
-				if !ok {
-					open = false
-					break
-				}
-			drain:
-				for {
-					select {
-					case _, ok := <-ch:
-						if !ok {
-							open = false
-							break drain
-						}
-					default:
-						break drain
-					}
-				}
-				took := n.rebuild()
-				// Under sustained churn a rebuild runs at most a quarter
-				// of the time: the next batch waits three rebuilds' worth
-				// (capped), so a change still shows within ~0.2 s.
-				t := time.NewTimer(min(3*took, maxRebuildPause))
-				select {
-				case <-ctx.Done():
-					t.Stop()
-					return nil
-				case <-t.C:
-				}
-			}
-		}
-	}
-	return nil
+	return view.Follow(ctx, n.v, n.rebuild, "Service", "Pod")
 }
 
-// maxRebuildPause bounds the pause between rebuilds.
-const maxRebuildPause = 150 * time.Millisecond
-
-func (n *Names) rebuild() time.Duration {
-	start := time.Now()
+func (n *Names) rebuild() {
 	idx := n.v.Index()
 	var svcs []*api.Service
 	for _, o := range n.v.List("Service", "", nil) {
@@ -111,7 +67,6 @@ func (n *Names) rebuild() time.Duration {
 		}
 	}
 	n.zone.Store(Build(n.cfg, uint32(idx), svcs, pods))
-	return time.Since(start)
 }
 
 // SearchPath answers from the newest snapshot (see Zone.SearchPath).
