@@ -65,29 +65,19 @@ func drainFor(events <-chan view.Event, d time.Duration) {
 	}
 }
 
-// listAll lists every object of kind in every namespace, typed.
-func listAll[T api.Object](v view.View, kind string) []T {
-	objs := v.List(kind, "", nil)
-	out := make([]T, 0, len(objs))
-	for _, o := range objs {
-		out = append(out, o.(T))
-	}
-	return out
-}
-
 // reconcileWorkloads runs one controller pass and one scheduling pass
 // over this replica and commits what they decide.
 func (l *Leader) reconcileWorkloads(ctx context.Context, now time.Time) {
 	v := l.cfg.View
 	st := &controller.State{
 		Now:          now,
-		Nodes:        listAll[*api.Node](v, "Node"),
-		Deployments:  listAll[*api.Deployment](v, "Deployment"),
-		ReplicaSets:  listAll[*api.ReplicaSet](v, "ReplicaSet"),
-		StatefulSets: listAll[*api.StatefulSet](v, "StatefulSet"),
-		DaemonSets:   listAll[*api.DaemonSet](v, "DaemonSet"),
-		Pods:         listAll[*api.Pod](v, "Pod"),
-		Services:     listAll[*api.Service](v, "Service"),
+		Nodes:        view.All[*api.Node](v, "Node"),
+		Deployments:  view.All[*api.Deployment](v, "Deployment"),
+		ReplicaSets:  view.All[*api.ReplicaSet](v, "ReplicaSet"),
+		StatefulSets: view.All[*api.StatefulSet](v, "StatefulSet"),
+		DaemonSets:   view.All[*api.DaemonSet](v, "DaemonSet"),
+		Pods:         view.All[*api.Pod](v, "Pod"),
+		Services:     view.All[*api.Service](v, "Service"),
 	}
 	var ingressEvents []*api.Event
 	for _, o := range l.cfg.View.List("Event", "", nil) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/shoal-dev/shoal/api"
 	"github.com/shoal-dev/shoal/netsvc/ingress/route"
+	"github.com/shoal-dev/shoal/view"
 )
 
 // ingressMemo keeps the last conflicts between passes: they depend only
@@ -35,8 +36,8 @@ func routeConflicts(in route.Input) []route.Conflict {
 func (l *Leader) reconcileIngresses(ctx context.Context, nodes []*api.Node, events []*api.Event, now time.Time) {
 	st := ingressState{
 		now:       now,
-		ingresses: listAll[*api.Ingress](l.cfg.View, "Ingress"),
-		classes:   listAll[*api.IngressClass](l.cfg.View, "IngressClass"),
+		ingresses: view.All[*api.Ingress](l.cfg.View, "Ingress"),
+		classes:   view.All[*api.IngressClass](l.cfg.View, "IngressClass"),
 		nodes:     nodes,
 		events:    events,
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/shoal-dev/shoal/consensus"
 	"github.com/shoal-dev/shoal/netsvc/ingress/route"
 	"github.com/shoal-dev/shoal/placement/controller"
+	"github.com/shoal-dev/shoal/view"
 )
 
 var t0 = time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC)
@@ -273,7 +274,7 @@ func TestReconcileIngresses(t *testing.T) {
 				evs = append(evs, e)
 			}
 		}
-		l.reconcileIngresses(ctx, listAll[*api.Node](st, "Node"), evs, now)
+		l.reconcileIngresses(ctx, view.All[*api.Node](st, "Node"), evs, now)
 	}
 	rvOf := func(name string) string {
 		o, ok := st.Get("Ingress", "default", name)

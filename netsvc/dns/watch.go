@@ -54,18 +54,7 @@ func (n *Names) Run(ctx context.Context) error {
 
 func (n *Names) rebuild() {
 	idx := n.v.Index()
-	var svcs []*api.Service
-	for _, o := range n.v.List("Service", "", nil) {
-		if s, ok := o.(*api.Service); ok {
-			svcs = append(svcs, s)
-		}
-	}
-	var pods []*api.Pod
-	for _, o := range n.v.List("Pod", "", nil) {
-		if p, ok := o.(*api.Pod); ok {
-			pods = append(pods, p)
-		}
-	}
+	svcs, pods := view.All[*api.Service](n.v, "Service"), view.All[*api.Pod](n.v, "Pod")
 	n.zone.Store(Build(n.cfg, uint32(idx), svcs, pods))
 }
 
