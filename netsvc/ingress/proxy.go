@@ -57,7 +57,16 @@ func New(cfg Config) (*Proxy, error) {
 		Transport:    (*upstream)(p),
 		BufferPool:   bufferPool{},
 		ErrorHandler: p.upstreamError,
-		ErrorLog:     slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelDebug),
+		ModifyResponse: func(resp *http.Response) error {
+			// An HTTP/2 backend may send a length and trailers (gRPC);
+			// an HTTP/1.1 client only gets trailers on a chunked body.
+			if len(resp.Trailer) > 0 {
+				resp.Header.Del("Content-Length")
+				resp.ContentLength = -1
+			}
+			return nil
+		},
+		ErrorLog: slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelDebug),
 	}
 	return p, nil
 }
