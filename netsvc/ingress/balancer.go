@@ -64,8 +64,9 @@ func (b *balancer) swapped(now time.Time, idle time.Duration) {
 	}
 }
 
-// poolOf returns the endpoint states of backend be.
-func (b *balancer) poolOf(be *route.Backend) *pool {
+// poolOf returns the endpoint states of backend be; now (unix nanos)
+// marks them used, so that prune keeps them while the table has them.
+func (b *balancer) poolOf(be *route.Backend, now int64) *pool {
 	pools := b.pools.Load()
 	if p, ok := pools.Load(be); ok {
 		return p.(*pool)
@@ -82,6 +83,7 @@ func (b *balancer) poolOf(be *route.Backend) *pool {
 			e = &endpoint{addr: a, hostport: a.String()}
 			b.endpoints[a] = e
 		}
+		e.lastUsed.Store(now)
 		p.eps[i] = e
 	}
 	b.mu.Unlock()

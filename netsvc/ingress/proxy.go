@@ -118,7 +118,7 @@ func (p *Proxy) serve(rw *respWriter, w http.ResponseWriter, r *http.Request) *r
 		http.Error(rw, "404 page not found: no ingress rule matches this host and path", http.StatusNotFound)
 		return nil
 	}
-	st := &reqState{backend: be, pool: p.bal.poolOf(be)}
+	st := &reqState{backend: be, pool: p.bal.poolOf(be, p.now().UnixNano())}
 	if be.SSLRedirect && r.TLS == nil {
 		http.Redirect(rw, r, "https://"+hostOnly(r.Host)+requestURI(r), http.StatusPermanentRedirect)
 		return st

@@ -3,6 +3,7 @@ package ingress
 import (
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"strings"
 	"testing"
@@ -210,6 +211,14 @@ func TestRefusedEndpointIsEjectedAndRetried(t *testing.T) {
 			t.Fatalf("GET %d while ejected: got %d %q, want 200 good", i, code, body)
 		}
 	}
+	// A new table with the same endpoints keeps the ejection.
+	be = backendFor("svc", be.Endpoints...)
+	tp.SetRoutes(anyHost(be))
+	for i := range 20 {
+		if code, body := do(t, c, newReq(t, "GET", tp.url+"/", "h", nil)); code != 200 || body != "good" {
+			t.Fatalf("GET %d after a table swap: got %d %q, want 200 good", i, code, body)
+		}
+	}
 	if r := retries(); r != 0 {
 		t.Errorf("while ejected: got %v retries, want 0", r)
 	}
@@ -224,7 +233,7 @@ func TestRefusedEndpointIsEjectedAndRetried(t *testing.T) {
 	if r, e := retries(), ejections(); r != 1 || e != 2 {
 		t.Errorf("after ejection ended: got %v retries and %v ejections, want 1 and 2", r, e)
 	}
-	ep := tp.bal.poolOf(be).eps[0]
+	ep := tp.bal.poolOf(be, 0).eps[0]
 	if got, want := time.Duration(ep.ejectedUntil.Load()-clock.UnixNano()), 10*time.Second; got != want {
 		t.Errorf("second ejection lasts %v, want %v", got, want)
 	}
@@ -348,5 +357,49 @@ func TestConfigValidate(t *testing.T) {
 				t.Errorf("got %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestBackendTimeouts(t *testing.T) {
+	block := make(chan struct{})
+	t.Cleanup(func() { close(block) })
+	stuck := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-block:
+		case <-r.Context().Done():
+		}
+	}))
+	stuck.EnableHTTP2 = false
+	stuck.Config.Protocols = new(http.Protocols)
+	stuck.Config.Protocols.SetHTTP1(true)
+	stuck.Config.Protocols.SetUnencryptedHTTP2(true)
+	stuck.Start()
+	t.Cleanup(stuck.Close)
+	for name, proto := range map[string]string{"http/1.1": "", "h2c": "h2c"} {
+		t.Run(name, func(t *testing.T) {
+			be := backendFor("svc", addrOf(t, stuck))
+			be.AppProtocol = proto
+			tp := startProxy(t, Config{ResponseHeaderTimeout: 50 * time.Millisecond}, anyHost(be))
+			if code, body := do(t, client(), newReq(t, "GET", tp.url+"/", "h", nil)); code != 504 {
+				t.Errorf("got %d %q, want 504", code, body)
+			}
+		})
+	}
+}
+
+func TestSwappedPrunesIdleEndpoints(t *testing.T) {
+	now := time.Unix(10000, 0)
+	old := now.Add(-time.Hour).UnixNano()
+	b := newBalancer()
+	addr := func(i int) netip.AddrPort { return netip.AddrPortFrom(netip.MustParseAddr("10.0.0.1"), uint16(i)) }
+	p := b.poolOf(backendFor("svc", addr(1), addr(2), addr(3), addr(4)), old)
+	p.eps[1].inflight.Store(1)
+	p.eps[2].ejectedUntil.Store(now.Add(time.Second).UnixNano())
+	p.eps[3].lastUsed.Store(now.UnixNano())
+	b.swapped(now, 10*time.Minute)
+	for i, want := range []bool{false, true, true, true} {
+		if _, got := b.endpoints[addr(i+1)]; got != want {
+			t.Errorf("endpoint %d (idle, in flight, ejected, recent): kept %v, want %v", i+1, got, want)
+		}
 	}
 }
