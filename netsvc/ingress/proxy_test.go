@@ -1,6 +1,7 @@
 package ingress
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -401,5 +402,38 @@ func TestSwappedPrunesIdleEndpoints(t *testing.T) {
 		if _, got := b.endpoints[addr(i+1)]; got != want {
 			t.Errorf("endpoint %d (idle, in flight, ejected, recent): kept %v, want %v", i+1, got, want)
 		}
+	}
+}
+
+func TestClientGoneIs499(t *testing.T) {
+	arrived := make(chan struct{})
+	block := make(chan struct{})
+	t.Cleanup(func() { close(block) })
+	stuck := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(arrived)
+		select {
+		case <-block:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(stuck.Close)
+	tp := startProxy(t, Config{}, anyHost(backendFor("svc", addrOf(t, stuck))))
+	ctx, cancel := context.WithCancel(context.Background())
+	req := newReq(t, "GET", tp.url+"/", "h", nil).WithContext(ctx)
+	errc := make(chan error, 1)
+	go func() {
+		resp, err := client().Do(req)
+		if err == nil {
+			_ = resp.Body.Close()
+		}
+		errc <- err
+	}()
+	<-arrived
+	cancel()
+	if err := <-errc; err == nil {
+		t.Fatal("got a response, want the request cancelled")
+	}
+	if err := waitFor(func() bool { return testutilCode(tp, "499") == 1 }); err != nil {
+		t.Errorf("requests with code 499: got %v, want 1 (502: %v)", testutilCode(tp, "499"), testutilCode(tp, "502"))
 	}
 }
