@@ -13,8 +13,8 @@ import (
 // of us: its headers are kept, XFF is appended to, and the client is the
 // rightmost XFF address that is not itself a trusted proxy. Any other
 // peer is the client, and what it sent in those headers is replaced.
-// (ReverseProxy in Rewrite mode has already removed X-Forwarded-For,
-// -Host and -Proto from out, and the hop-by-hop headers.)
+// (ReverseProxy in Rewrite mode has already removed Forwarded,
+// X-Forwarded-For, -Host and -Proto from out, and the hop-by-hop headers.)
 func (p *Proxy) forwardHeaders(in *http.Request, out http.Header) {
 	peer := peerAddr(in.RemoteAddr)
 	proto := "http"
@@ -37,6 +37,9 @@ func (p *Proxy) forwardHeaders(in *http.Request, out http.Header) {
 		keepOr(in.Header, out, "X-Forwarded-Proto", proto)
 		keepOr(in.Header, out, "X-Forwarded-Host", in.Host)
 		keepOr(in.Header, out, "X-Forwarded-Port", port)
+		if v := in.Header.Values("Forwarded"); len(v) > 0 {
+			out["Forwarded"] = v
+		}
 		return
 	}
 	out.Set("X-Forwarded-For", peerS)
@@ -44,7 +47,6 @@ func (p *Proxy) forwardHeaders(in *http.Request, out http.Header) {
 	out.Set("X-Forwarded-Proto", proto)
 	out.Set("X-Forwarded-Host", in.Host)
 	out.Set("X-Forwarded-Port", port)
-	out.Del("Forwarded")
 }
 
 // keepOr copies name from in to out, or sets it to def if in lacks it.

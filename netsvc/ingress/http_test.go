@@ -92,10 +92,12 @@ func TestForwardedHeaders(t *testing.T) {
 	}, {
 		name:    "trusted peer: chain appended, client from it",
 		trusted: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
-		in:      map[string]string{"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https", "X-Forwarded-Port": "443"},
+		in: map[string]string{
+			"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https", "X-Forwarded-Port": "443", "Forwarded": "for=203.0.113.7",
+		},
 		want: map[string]string{
 			"X-Forwarded-For": "203.0.113.7, 127.0.0.1", "X-Real-Ip": "203.0.113.7", "X-Forwarded-Proto": "https",
-			"X-Forwarded-Host": "app.example", "X-Forwarded-Port": "443",
+			"X-Forwarded-Host": "app.example", "X-Forwarded-Port": "443", "Forwarded": "for=203.0.113.7",
 		},
 	}, {
 		name:    "trusted chain: trusted hops skipped from the right",

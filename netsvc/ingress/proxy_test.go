@@ -2,6 +2,7 @@ package ingress
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -435,5 +436,48 @@ func TestClientGoneIs499(t *testing.T) {
 	}
 	if err := waitFor(func() bool { return testutilCode(tp, "499") == 1 }); err != nil {
 		t.Errorf("requests with code 499: got %v, want 1 (502: %v)", testutilCode(tp, "499"), testutilCode(tp, "502"))
+	}
+}
+
+func TestLeastOutstanding(t *testing.T) {
+	// A streams a response that stays open; while it does, A has one
+	// request in flight and every new request goes to B.
+	release := make(chan struct{})
+	streaming := make(chan struct{})
+	a := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/stream" {
+			_, _ = io.WriteString(w, "start")
+			http.NewResponseController(w).Flush()
+			close(streaming)
+			<-release
+		}
+		_, _ = io.WriteString(w, "a")
+	}))
+	t.Cleanup(a.Close)
+	t.Cleanup(func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	})
+	b := namedBackend(t, "b")
+	tp := startProxy(t, Config{}, anyHost(backendFor("svc", addrOf(t, a), addrOf(t, b))))
+	c := client()
+	resp, err := c.Do(newReq(t, "GET", tp.url+"/stream", "h", nil)) // round robin starts at A
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-streaming
+	got := map[string]int{}
+	for range 10 {
+		_, body := do(t, c, newReq(t, "GET", tp.url+"/", "h", nil))
+		got[body]++
+	}
+	close(release)
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	if got["b"] != 10 {
+		t.Errorf("while A streams: got %v, want all 10 requests on b", got)
 	}
 }
