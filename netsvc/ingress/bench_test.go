@@ -1,6 +1,7 @@
 package ingress
 
 import (
+	"crypto/tls"
 	"io"
 	"net"
 	"net/http"
@@ -29,9 +30,11 @@ func BenchmarkProxy(b *testing.B) {
 	for _, bc := range []struct{ name, url string }{
 		{"direct", backend.URL + "/"},
 		{"proxy", tp.url + "/"},
+		{"proxy-tls", "https://" + tp.tlsAddr + "/"}, // HTTP/1.1 over TLS, like wrk
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			c := &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 256}}
+			c := &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 256,
+				TLSClientConfig: &tls.Config{ServerName: "app.example", InsecureSkipVerify: true}}}
 			defer c.CloseIdleConnections()
 			b.SetParallelism(32) // 32 × GOMAXPROCS concurrent clients
 			before := conns.Load()
