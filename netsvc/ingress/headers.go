@@ -13,9 +13,10 @@ import (
 // of us: its headers are kept, XFF is appended to, and the client is the
 // rightmost XFF address that is not itself a trusted proxy. Any other
 // peer is the client, and what it sent in those headers is replaced.
+// It returns the client's address, for the access log.
 // (ReverseProxy in Rewrite mode has already removed Forwarded,
 // X-Forwarded-For, -Host and -Proto from out, and the hop-by-hop headers.)
-func (p *Proxy) forwardHeaders(in *http.Request, out http.Header) {
+func (p *Proxy) forwardHeaders(in *http.Request, out http.Header) (client string) {
 	peer := peerAddr(in.RemoteAddr)
 	proto := "http"
 	if in.TLS != nil {
@@ -33,20 +34,22 @@ func (p *Proxy) forwardHeaders(in *http.Request, out http.Header) {
 			xff = strings.Join(prior, ", ") + ", " + peerS
 		}
 		out.Set("X-Forwarded-For", xff)
-		out.Set("X-Real-IP", p.realClient(prior, in.Header.Get("X-Real-IP"), peerS))
+		client = p.realClient(prior, in.Header.Get("X-Real-IP"), peerS)
+		out.Set("X-Real-IP", client)
 		keepOr(in.Header, out, "X-Forwarded-Proto", proto)
 		keepOr(in.Header, out, "X-Forwarded-Host", in.Host)
 		keepOr(in.Header, out, "X-Forwarded-Port", port)
 		if v := in.Header.Values("Forwarded"); len(v) > 0 {
 			out["Forwarded"] = v
 		}
-		return
+		return client
 	}
 	out.Set("X-Forwarded-For", peerS)
 	out.Set("X-Real-IP", peerS)
 	out.Set("X-Forwarded-Proto", proto)
 	out.Set("X-Forwarded-Host", in.Host)
 	out.Set("X-Forwarded-Port", port)
+	return peerS
 }
 
 // keepOr copies name from in to out, or sets it to def if in lacks it.

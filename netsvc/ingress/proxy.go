@@ -95,6 +95,7 @@ type reqState struct {
 	backend  *route.Backend
 	pool     *pool
 	endpoint string
+	client   string // the client's address (behind trusted proxies too)
 }
 
 type stateKey struct{}
@@ -164,7 +165,10 @@ func requestURI(r *http.Request) string {
 func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	pr.Out.URL.Scheme = "http"
 	pr.Out.URL.Host = "backend.invalid"
-	p.forwardHeaders(pr.In, pr.Out.Header)
+	client := p.forwardHeaders(pr.In, pr.Out.Header)
+	if st, ok := pr.In.Context().Value(stateKey{}).(*reqState); ok {
+		st.client = client
+	}
 }
 
 // upstreamError answers a request the backend could not serve.
@@ -197,9 +201,12 @@ func (p *Proxy) finish(rw *respWriter, r *http.Request, st *reqState, d time.Dur
 	if status == 0 {
 		status = http.StatusOK
 	}
-	ing, svc, ep := "", "", ""
+	ing, svc, ep, client := "", "", "", ""
 	if st != nil {
-		ing, svc, ep = st.pool.ingress, st.pool.service, st.endpoint
+		ing, svc, ep, client = st.pool.ingress, st.pool.service, st.endpoint, st.client
+	}
+	if client == "" {
+		client = peerAddr(r.RemoteAddr).String()
 	}
 	p.metrics.observe(ing, svc, status, d)
 	if p.cfg.AccessLog != nil {
@@ -210,7 +217,7 @@ func (p *Proxy) finish(rw *respWriter, r *http.Request, st *reqState, d time.Dur
 			slog.Int("status", status),
 			slog.Int64("bytes", rw.bytes),
 			slog.Float64("duration", d.Seconds()),
-			slog.String("client", r.RemoteAddr),
+			slog.String("client", client),
 			slog.String("ingress", ing),
 			slog.String("service", svc),
 			slog.String("endpoint", ep),
