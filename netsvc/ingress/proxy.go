@@ -120,7 +120,7 @@ func (p *Proxy) serve(rw *respWriter, w http.ResponseWriter, r *http.Request) *r
 		return nil
 	}
 	st := &reqState{backend: be, pool: p.bal.poolOf(be, p.now().UnixNano())}
-	if be.SSLRedirect && r.TLS == nil {
+	if be.SSLRedirect && !p.secure(r) {
 		http.Redirect(rw, r, "https://"+hostOnly(r.Host)+requestURI(r), http.StatusPermanentRedirect)
 		return st
 	}
@@ -138,6 +138,16 @@ func (p *Proxy) serve(rw *respWriter, w http.ResponseWriter, r *http.Request) *r
 	}
 	p.rp.ServeHTTP(rw, r.WithContext(context.WithValue(r.Context(), stateKey{}, st)))
 	return st
+}
+
+// secure reports whether the client reached us over TLS: on our TLS
+// listener, or on the plain one through a trusted proxy that says so
+// (else a load balancer terminating TLS would loop on the redirect).
+func (p *Proxy) secure(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	return p.trusted(peerAddr(r.RemoteAddr)) && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
 }
 
 // hostOnly strips the port from a Host header.

@@ -2,6 +2,7 @@ package ingress
 
 import (
 	"context"
+	"crypto/tls"
 	"io"
 	"log/slog"
 	"net/http"
@@ -285,23 +286,40 @@ func TestSSLRedirect(t *testing.T) {
 	be := backendFor("svc", addrOf(t, namedBackend(t, "ok")))
 	be.SSLRedirect = true
 	tp := startProxy(t, Config{}, anyHost(be))
+	trusting := startProxy(t, Config{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}, anyHost(be))
 	for _, tc := range []struct {
-		name, host, uri, want string
+		name, host, uri, header string
+		trusted                 bool
+		wantCode                int
+		want                    string
 	}{
-		{"plain host", "shop.example", "/cart?item=1&q=%2F", "https://shop.example/cart?item=1&q=%2F"},
-		{"port dropped", "shop.example:8080", "/", "https://shop.example/"},
-		{"path as sent", "shop.example", "/a//b/%2e%2e/c", "https://shop.example/a//b/%2e%2e/c"},
+		{"plain host", "shop.example", "/cart?item=1&q=%2F", "", false, 308, "https://shop.example/cart?item=1&q=%2F"},
+		{"port dropped", "shop.example:8080", "/", "", false, 308, "https://shop.example/"},
+		{"path as sent", "shop.example", "/a//b/%2e%2e/c", "", false, 308, "https://shop.example/a//b/%2e%2e/c"},
+		{"untrusted proxy says https", "shop.example", "/", "X-Forwarded-Proto: https\r\n", false, 308, "https://shop.example/"},
+		{"trusted proxy says https", "shop.example", "/", "X-Forwarded-Proto: https\r\n", true, 200, ""},
+		{"trusted proxy says http", "shop.example", "/", "X-Forwarded-Proto: http\r\n", true, 308, "https://shop.example/"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			resp, err := rawRequest(tp.url[len("http://"):], "GET "+tc.uri+" HTTP/1.1\r\nHost: "+tc.host+"\r\nConnection: close\r\n\r\n")
+			url := tp.url
+			if tc.trusted {
+				url = trusting.url
+			}
+			resp, err := rawRequest(url[len("http://"):], "GET "+tc.uri+" HTTP/1.1\r\nHost: "+tc.host+"\r\n"+tc.header+"Connection: close\r\n\r\n")
 			if err != nil {
 				t.Fatal(err)
 			}
-			if resp.StatusCode != 308 || resp.Header.Get("Location") != tc.want {
-				t.Errorf("got %d Location %q, want 308 %q", resp.StatusCode, resp.Header.Get("Location"), tc.want)
+			if resp.StatusCode != tc.wantCode || resp.Header.Get("Location") != tc.want {
+				t.Errorf("got %d Location %q, want %d %q", resp.StatusCode, resp.Header.Get("Location"), tc.wantCode, tc.want)
 			}
 		})
 	}
+	t.Run("over TLS", func(t *testing.T) {
+		c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{ServerName: "shop.example", InsecureSkipVerify: true}}}
+		if code, body := do(t, c, newReq(t, "GET", "https://"+tp.tlsAddr+"/", "shop.example", nil)); code != 200 {
+			t.Errorf("got %d %q, want 200", code, body)
+		}
+	})
 }
 
 func TestMetricsAndAccessLog(t *testing.T) {
