@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/shoal-dev/shoal/api"
 	"golang.org/x/net/websocket"
 )
@@ -520,6 +521,39 @@ func TestListen(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("got %q, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestRetryByProtocol(t *testing.T) {
+	h2c := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, r.Proto)
+	}))
+	h2c.Config.Protocols = new(http.Protocols)
+	h2c.Config.Protocols.SetUnencryptedHTTP2(true)
+	h2c.Start()
+	t.Cleanup(h2c.Close)
+	tlsBackend := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, r.Proto)
+	}))
+	t.Cleanup(tlsBackend.Close)
+	for _, tc := range []struct {
+		appProtocol string
+		srv         *httptest.Server
+	}{{"h2c", h2c}, {"https", tlsBackend}} {
+		t.Run(tc.appProtocol, func(t *testing.T) {
+			be := backendFor("svc", refusedAddr(t), addrOf(t, tc.srv))
+			be.AppProtocol = tc.appProtocol
+			tp := startProxy(t, Config{}, anyHost(be))
+			tp.now = func() time.Time { return time.Unix(1000, 0) } // the ejection lasts
+			for i := range 4 {
+				if code, body := do(t, client(), newReq(t, "GET", tp.url+"/", "h", nil)); code != 200 {
+					t.Fatalf("GET %d: got %d %q, want 200", i, code, body)
+				}
+			}
+			if got := testutil.ToFloat64(tp.metrics.retries.WithLabelValues("default/ing", "default/svc")); got != 1 {
+				t.Errorf("retries: got %v, want 1", got)
 			}
 		})
 	}
