@@ -125,6 +125,13 @@ type testProxy struct {
 // startProxy runs a Proxy with cfg on plain and TLS loopback listeners.
 func startProxy(t testing.TB, cfg Config, r Routes) *testProxy {
 	t.Helper()
+	return startProxyAt(t, cfg, r, nil)
+}
+
+// startProxyAt is startProxy with the proxy's clock set to now (if not
+// nil) before it serves.
+func startProxyAt(t testing.TB, cfg Config, r Routes, now func() time.Time) *testProxy {
+	t.Helper()
 	tp := &testProxy{reg: prometheus.NewRegistry(), logs: &syncBuffer{}, done: make(chan error, 2)}
 	cfg.Registerer = tp.reg
 	if cfg.Logger == nil {
@@ -133,6 +140,9 @@ func startProxy(t testing.TB, cfg Config, r Routes) *testProxy {
 	p, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if now != nil {
+		p.now = now
 	}
 	if r != nil {
 		p.SetRoutes(r)

@@ -545,8 +545,7 @@ func TestRetryByProtocol(t *testing.T) {
 		t.Run(tc.appProtocol, func(t *testing.T) {
 			be := backendFor("svc", refusedAddr(t), addrOf(t, tc.srv))
 			be.AppProtocol = tc.appProtocol
-			tp := startProxy(t, Config{}, anyHost(be))
-			tp.now = func() time.Time { return time.Unix(1000, 0) } // the ejection lasts
+			tp := startProxyAt(t, Config{}, anyHost(be), func() time.Time { return time.Unix(1000, 0) }) // the ejection lasts
 			for i := range 4 {
 				if code, body := do(t, client(), newReq(t, "GET", tp.url+"/", "h", nil)); code != 200 {
 					t.Fatalf("GET %d: got %d %q, want 200", i, code, body)

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -189,9 +190,9 @@ func (nopCloser) Close() error { return nil }
 func TestRefusedEndpointIsEjectedAndRetried(t *testing.T) {
 	good := namedBackend(t, "good")
 	be := backendFor("svc", refusedAddr(t), addrOf(t, good))
-	tp := startProxy(t, Config{}, anyHost(be))
+	var mu sync.Mutex
 	clock := time.Unix(1000, 0)
-	tp.now = func() time.Time { return clock }
+	tp := startProxyAt(t, Config{}, anyHost(be), func() time.Time { mu.Lock(); defer mu.Unlock(); return clock })
 	c := client()
 
 	// Round robin starts at the refused endpoint: a POST there fails (it
@@ -227,7 +228,9 @@ func TestRefusedEndpointIsEjectedAndRetried(t *testing.T) {
 	}
 	// After the ejection the refused endpoint is tried again: each GET
 	// still succeeds, by a retry, and the endpoint is out for 10 s now.
+	mu.Lock()
 	clock = clock.Add(6 * time.Second)
+	mu.Unlock()
 	for i := range 20 {
 		if code, body := do(t, c, newReq(t, "GET", tp.url+"/", "h", nil)); code != 200 || body != "good" {
 			t.Fatalf("GET %d after the ejection: got %d %q, want 200 good", i, code, body)
@@ -237,7 +240,7 @@ func TestRefusedEndpointIsEjectedAndRetried(t *testing.T) {
 		t.Errorf("after ejection ended: got %v retries and %v ejections, want 1 and 2", r, e)
 	}
 	ep := tp.bal.poolOf(be, 0).eps[0]
-	if got, want := time.Duration(ep.ejectedUntil.Load()-clock.UnixNano()), 10*time.Second; got != want {
+	if got, want := time.Duration(ep.ejectedUntil.Load()-tp.now().UnixNano()), 10*time.Second; got != want {
 		t.Errorf("second ejection lasts %v, want %v", got, want)
 	}
 }
