@@ -73,7 +73,8 @@ func New(cfg Config) (*Proxy, error) {
 
 // SetRoutes swaps in a new routing table atomically: requests already
 // matched finish on their backend, new ones use r. Endpoint state (load,
-// ejections) carries over by address.
+// ejections) carries over by address. A nil r serves 503 again; r must
+// not be a nil pointer.
 func (p *Proxy) SetRoutes(r Routes) {
 	p.routes.Store(&routesBox{r: r})
 	p.bal.swapped(p.now(), 10*time.Minute)
