@@ -34,7 +34,7 @@ func (n *Node) runIngress(ctx context.Context) error {
 	}
 	cfg := ingress.Config{
 		TrustedProxies: c.TrustedProxies,
-		Secrets:        viewSecrets{n.cfg.View},
+		Secrets:        ingress.ViewSecrets{View: n.cfg.View},
 		Registerer:     n.cfg.Registry,
 		Logger:         n.log.With("component", "ingress"),
 	}
@@ -83,16 +83,4 @@ func buildRoutes(v view.View) *route.Table {
 	}
 	t, _ := route.Build(in) // the leader turns conflicts into events
 	return t
-}
-
-// viewSecrets serves TLS Secrets from the replica.
-type viewSecrets struct{ v view.View }
-
-func (s viewSecrets) Secret(key api.Key) (*api.Secret, bool) {
-	o, ok := s.v.Get("Secret", key.Namespace, key.Name)
-	if !ok {
-		return nil, false
-	}
-	sec, ok := o.(*api.Secret)
-	return sec, ok
 }
