@@ -107,6 +107,12 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rw := &respWriter{ResponseWriter: w, req: r}
 	st := p.serve(rw, w, r)
 	p.finish(rw, r, st, time.Since(start))
+	if rw.status == 499 {
+		// The client left (or half-closed) before the backend answered:
+		// close without an answer rather than let net/http send an empty
+		// 200 in our name.
+		panic(http.ErrAbortHandler)
+	}
 }
 
 func (p *Proxy) serve(rw *respWriter, w http.ResponseWriter, r *http.Request) *reqState {
