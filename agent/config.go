@@ -112,6 +112,12 @@ type Config struct {
 	// DNSLog logs every DNS query.
 	DNSLog bool
 
+	// IngressTrustedProxies are the CIDRs (or IPs) of proxies in front of
+	// the ingress whose X-Forwarded-* headers are kept.
+	IngressTrustedProxies []string
+	// IngressAccessLog logs every ingress request.
+	IngressAccessLog bool
+
 	// IngressAddr is the ingress proxy's HTTP listener, "IP:PORT" or
 	// ":PORT" (every address of the node; the flag's default is ":80");
 	// "" turns it off.

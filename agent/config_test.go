@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestConfigValidate(t *testing.T) {
@@ -36,6 +37,11 @@ func TestConfigValidate(t *testing.T) {
 		{"ingress on defaults", func(c *Config) { c.IngressAddr, c.IngressTLSAddr = DefaultIngressAddr, DefaultIngressTLSAddr }, ""},
 		{"ingress on one address", func(c *Config) { c.IngressAddr, c.IngressTLSAddr = "10.0.0.1:8080", "[fd00::1]:8443" }, ""},
 		{"ingress off", func(c *Config) { c.IngressAddr, c.IngressTLSAddr = "", "" }, ""},
+		{"trusted proxies", func(c *Config) { c.IngressTrustedProxies = []string{"10.0.0.0/8", "192.0.2.7"} }, ""},
+		{"trusted proxy not a cidr", func(c *Config) { c.IngressTrustedProxies = []string{"lb.example"} }, `--ingress-trusted-proxies "lb.example": want a CIDR`},
+		{"dns addr without port", func(c *Config) { c.DNSAddr = "10.0.0.1" }, `--dns-addr "10.0.0.1": want IP:PORT`},
+		{"dns forward without resolver", func(c *Config) { c.DNSForward = []string{"corp.internal="} }, `--dns-forward "corp.internal=": want DOMAIN=IP`},
+		{"dns ttl fraction", func(c *Config) { c.DNSTTL = 1500 * time.Millisecond }, `--dns-ttl 1.5s: want whole seconds`},
 		{"ingress addr without port", func(c *Config) { c.IngressAddr = "10.0.0.1" }, `--ingress-addr "10.0.0.1": want IP:PORT, or :PORT for every address`},
 		{"ingress addr host name", func(c *Config) { c.IngressAddr = "localhost:80" }, `--ingress-addr "localhost:80": want IP:PORT`},
 		{"ingress addr port out of range", func(c *Config) { c.IngressAddr = ":65536" }, `--ingress-addr ":65536": want IP:PORT`},

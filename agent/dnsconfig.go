@@ -3,7 +3,6 @@ package agent
 import (
 	"fmt"
 	"net"
-	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -20,10 +19,7 @@ const DefaultDNSAddr = ":53"
 func (c *Config) validateDNS() []error {
 	var errs []error
 	if c.DNSAddr != "" {
-		host, port, err := net.SplitHostPort(c.DNSAddr)
-		p, perr := strconv.Atoi(port)
-		_, aerr := netip.ParseAddr(host)
-		if err != nil || aerr != nil || perr != nil || p < 1 || p > 65535 {
+		if _, err := parseListenAddr(c.DNSAddr); err != nil {
 			errs = append(errs, fmt.Errorf("--dns-addr %q: want IP:PORT (or :PORT for the advertise address, or \"\" for none)", c.DNSAddr))
 		}
 	}

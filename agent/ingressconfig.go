@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+
+	"github.com/shoal-dev/shoal/agent/node"
 )
 
 // Defaults of --ingress-addr and --ingress-tls-addr: ports 80 and 443 on
@@ -54,7 +56,34 @@ func (c *Config) validateIngress() []error {
 		}
 		taken[p] = "the ingress proxy's (" + l.flag + ")"
 	}
+	if _, err := c.trustedProxies(); err != nil {
+		errs = append(errs, err)
+	}
 	return errs
+}
+
+// trustedProxies parses --ingress-trusted-proxies.
+func (c *Config) trustedProxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range c.IngressTrustedProxies {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			a, aerr := netip.ParseAddr(s)
+			if aerr != nil {
+				return nil, fmt.Errorf("--ingress-trusted-proxies %q: want a CIDR such as 10.0.0.0/8 or an IP", s)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}
+
+// ingressConfig is the node side's ingress configuration; Validate must
+// have passed.
+func (c *Config) ingressConfig() node.IngressConfig {
+	trusted, _ := c.trustedProxies()
+	return node.IngressConfig{Addr: c.IngressAddr, TLSAddr: c.IngressTLSAddr, TrustedProxies: trusted, AccessLog: c.IngressAccessLog}
 }
 
 // parseListenAddr parses "IP:PORT" or ":PORT" and returns the port.

@@ -21,6 +21,7 @@ func (a *Agent) newNode() *node.Node {
 		RegistryConfig:      a.cfg.RegistryConfig,
 		RestartBackoff:      a.cfg.RestartBackoff,
 		DNS:                 a.cfg.dnsConfig(),
+		Ingress:             a.cfg.ingressConfig(),
 		Registry:            a.metrics.registry,
 		Logger:              a.logger,
 		Raft:                a.raft,

@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"log/slog"
+	"net/netip"
 	"sync/atomic"
 	"time"
 
@@ -84,6 +85,8 @@ type Config struct {
 	RestartBackoff time.Duration
 	// DNS is how this node serves cluster names.
 	DNS DNSConfig
+	// Ingress is how this node serves HTTP ingress.
+	Ingress IngressConfig
 	// Registry takes the service proxy's and DNS server's metrics.
 	Registry prometheus.Registerer
 	// Logger is the agent's logger.
@@ -93,6 +96,18 @@ type Config struct {
 	Gossip   Gossip
 	View     view.View
 	Proposer Proposer
+}
+
+// IngressConfig is how this node serves HTTP ingress for the cluster.
+type IngressConfig struct {
+	// Addr is the plain-HTTP listener ("IP:PORT" or ":PORT"); "" is off.
+	Addr string
+	// TLSAddr is the HTTPS listener; "" is off.
+	TLSAddr string
+	// TrustedProxies are the networks whose X-Forwarded-* headers are kept.
+	TrustedProxies []netip.Prefix
+	// AccessLog logs every request.
+	AccessLog bool
 }
 
 // Node is the node side of an agent.
