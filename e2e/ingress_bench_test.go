@@ -16,7 +16,9 @@ import (
 // service selecting that pod alone and an Ingress rule routing host
 // ingb-I.bench.test to it: a request for that host is answered once the
 // pod is in the ingress table, and never by another pod, so the
-// measure is not blurred by balancing over the older pods.
+// measure is not blurred by balancing over the older pods. The pods have
+// a readiness probe: without one, Ready only means the container
+// started, and the time until the server listens would be counted too.
 func benchIngressManifest(n int) []byte {
 	var b strings.Builder
 	b.WriteString(`apiVersion: v1
@@ -42,6 +44,9 @@ spec:
         - name: web
           image: shoal.local/testserver:1
           ports: [{name: http, containerPort: 8080}]
+          readinessProbe:
+            httpGet: {path: /readyz, port: 8080}
+            periodSeconds: 1
 `)
 	for i := range n {
 		fmt.Fprintf(&b, `---
