@@ -95,8 +95,8 @@ func (s *Server) scale(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	n, err := strconv.ParseInt(r.URL.Query().Get("replicas"), 10, 32)
-	if err != nil || n < 0 {
-		writeError(w, http.StatusBadRequest, fmt.Errorf("replicas %q: want a whole number ≥ 0", r.URL.Query().Get("replicas")))
+	if err != nil || n < 0 || n > api.MaxReplicas {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("replicas %q: want a whole number from 0 to %d", r.URL.Query().Get("replicas"), api.MaxReplicas))
 		return
 	}
 	replicas := int32(n)
