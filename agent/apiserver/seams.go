@@ -14,11 +14,11 @@ import (
 
 // Proposer commits writes through Raft (the agent's propose.Proposer).
 type Proposer interface {
-	// Propose commits cmd and returns the objects of its result, or an
-	// error: the command's own (wrapping consensus.ErrConflict,
+	// Propose commits cmd and returns the key and resourceVersion of
+	// each object of its result, or an error: the command's own (wrapping consensus.ErrConflict,
 	// ErrNotFound or ErrInvalid) when it failed its checks, or
 	// propose.ErrNoLeader when no leader could be reached.
-	Propose(ctx context.Context, cmd consensus.Command) ([]api.Object, error)
+	Propose(ctx context.Context, cmd consensus.Command) ([]api.Written, error)
 }
 
 // Cluster is membership and Raft as the API sees them.
