@@ -34,6 +34,9 @@ func (s *Server) applyObjects(ctx context.Context, objs []api.Object) ([]api.App
 	if err := s.checkWritable(objs); err != nil {
 		return nil, err
 	}
+	if err := s.checkReplicas(objs); err != nil {
+		return nil, err
+	}
 	for attempt := 1; ; attempt++ {
 		in := copyServices(objs)
 		guarded, err := s.admitServices(ctx, in)
