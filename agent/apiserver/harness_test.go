@@ -73,6 +73,7 @@ func (oneNode) Leave(context.Context) error         { return errors.New("a test 
 func (oneNode) WaitSettled(context.Context) error   { return nil }
 func (oneNode) NodeGrace() time.Duration            { return 40 * time.Second }
 func (oneNode) FenceAfter() time.Duration           { return 80 * time.Second }
+func (oneNode) MaxReplicas() int                    { return 0 }
 func (oneNode) ContainerRuntime() (*runtime.Runtime, error) {
 	return nil, errors.New("no container runtime in tests")
 }

@@ -13,16 +13,20 @@ import (
 // ask for far more pods than the cluster can run: replicasPerPodSlot
 // times the pods its nodes take together, but never less than
 // minReplicaLimit, so that a cluster whose nodes are still joining stays
-// usable. Lowering replicas, or changing other fields of a workload that
-// is already over the limit (the cluster lost nodes), is always allowed.
+// usable; or, when the agent is given --max-replicas, that. Lowering
+// replicas, or changing other fields of a workload that is already over
+// the limit (the cluster lost nodes), is always allowed.
 const (
 	replicasPerPodSlot = 2
 	minReplicaLimit    = 500
 )
 
 // replicaLimit is the most replicas one workload may have in a cluster
-// whose nodes take podCapacity pods together.
-func replicaLimit(podCapacity int64) int64 {
+// whose nodes take podCapacity pods together, or fixed if positive.
+func replicaLimit(podCapacity int64, fixed int) int64 {
+	if fixed > 0 {
+		return min(int64(fixed), api.MaxReplicas)
+	}
 	return min(max(replicasPerPodSlot*podCapacity, minReplicaLimit), api.MaxReplicas)
 }
 
@@ -61,6 +65,7 @@ func (s *Server) checkReplicas(objs []api.Object) error {
 	var errs []error
 	var limit, capacity int64
 	var nodes int
+	fixed := s.cfg.Settings.MaxReplicas()
 	for _, obj := range objs {
 		want, ok := replicasOf(obj)
 		if !ok {
@@ -68,7 +73,7 @@ func (s *Server) checkReplicas(objs []api.Object) error {
 		}
 		if limit == 0 {
 			capacity, nodes = podCapacity(s.cfg.View)
-			limit = replicaLimit(capacity)
+			limit = replicaLimit(capacity, fixed)
 		}
 		if want <= limit {
 			continue
@@ -79,8 +84,11 @@ func (s *Server) checkReplicas(objs []api.Object) error {
 				continue
 			}
 		}
-		errs = append(errs, fmt.Errorf("%s %q: spec.replicas: got %d, want at most %d (%d × the %d pods this cluster's %d nodes can run, at least %d, at most %d); add nodes or ask for fewer",
-			key.Kind, key.Name, want, limit, replicasPerPodSlot, capacity, nodes, minReplicaLimit, api.MaxReplicas))
+		why := fmt.Sprintf("%d × the %d pods this cluster's %d nodes can run, at least %d, at most %d); add nodes or ask for fewer", replicasPerPodSlot, capacity, nodes, minReplicaLimit, api.MaxReplicas)
+		if fixed > 0 {
+			why = "this agent's --max-replicas)"
+		}
+		errs = append(errs, fmt.Errorf("%s %q: spec.replicas: got %d, want at most %d (%s", key.Kind, key.Name, want, limit, why))
 	}
 	if len(errs) > 0 {
 		return badRequest{errors.Join(errs...)}

@@ -70,3 +70,27 @@ func mustDecode(t *testing.T, manifest string) api.Object {
 	}
 	return objs[0]
 }
+
+func TestReplicaLimit(t *testing.T) {
+	tests := []struct {
+		name     string
+		capacity int64
+		fixed    int
+		want     int64
+	}{
+		{"no nodes", 0, 0, 500},
+		{"one node of 110", 110, 0, 500},
+		{"ten nodes of 110", 1100, 0, 2200},
+		{"a hundred nodes of 110", 11000, 0, 10000},
+		{"--max-replicas below", 11000, 50, 50},
+		{"--max-replicas above capacity", 110, 3000, 3000},
+		{"--max-replicas above the ceiling", 110, 20000, 10000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := replicaLimit(tt.capacity, tt.fixed); got != tt.want {
+				t.Errorf("got %d, want %d", got, tt.want)
+			}
+		})
+	}
+}

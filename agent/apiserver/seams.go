@@ -56,6 +56,10 @@ type Settings interface {
 	// its StatefulSet pods: their node is lost only after
 	// max(NodeGrace, FenceAfter).
 	FenceAfter() time.Duration
+	// MaxReplicas is the most replicas a workload may be given through
+	// this API (--max-replicas), or 0 for the limit from the cluster's
+	// pod capacity.
+	MaxReplicas() int
 }
 
 // Runtime is this node's container runtime.
