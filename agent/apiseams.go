@@ -52,6 +52,7 @@ func (s apiSeams) WaitSettled(ctx context.Context) error       { return s.a.wait
 func (s apiSeams) ServiceAddrs() svcaddr.Config                { return s.a.cfg.serviceAddrs() }
 func (s apiSeams) NodeGrace() time.Duration                    { return s.a.cfg.NodeGrace }
 func (s apiSeams) FenceAfter() time.Duration                   { return s.a.cfg.FenceAfter }
+func (s apiSeams) MaxReplicas() int                            { return s.a.cfg.MaxReplicas }
 func (s apiSeams) ContainerRuntime() (*runtime.Runtime, error) { return s.a.node.ContainerRuntime() }
 func (s apiSeams) ApplyLocal(ctx context.Context, cmd []byte) (consensus.ApplyResult, error) {
 	return s.a.proposer.ApplyLocal(ctx, cmd)

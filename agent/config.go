@@ -46,6 +46,10 @@ type Config struct {
 	Memory int64
 	// MaxPods is how many pods this node takes (default 110, as kubelet).
 	MaxPods int
+	// MaxReplicas caps the replicas of a workload written through this
+	// agent's API; 0 (the default) means twice the pods the cluster's
+	// nodes take together, at least 500. Never above api.MaxReplicas.
+	MaxReplicas int
 	// ForceNewCluster restarts the control plane from the local replica.
 	ForceNewCluster bool
 	// LeaveOnTerminate makes SIGTERM a graceful leave.
@@ -257,6 +261,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxPods < 1 || c.MaxPods > 10000 {
 		errs = append(errs, fmt.Errorf("--max-pods %d: must be 1..10000", c.MaxPods))
+	}
+	if c.MaxReplicas < 0 || c.MaxReplicas > api.MaxReplicas {
+		errs = append(errs, fmt.Errorf("--max-replicas %d: must be 0 (from the cluster's pod capacity) to %d", c.MaxReplicas, api.MaxReplicas))
 	}
 	if c.CPU < 0 || c.Memory < 0 {
 		errs = append(errs, errors.New("--cpu and --memory must not be negative"))

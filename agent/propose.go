@@ -18,7 +18,7 @@ var ErrNoLeader = propose.ErrNoLeader
 // Propose commits cmd through Raft: locally if this node leads, otherwise
 // forwarded to the leader over mutual TLS (see propose.Proposer). It is
 // the one way the agent writes.
-func (a *Agent) Propose(ctx context.Context, cmd consensus.Command) ([]api.Object, error) {
+func (a *Agent) Propose(ctx context.Context, cmd consensus.Command) ([]api.Written, error) {
 	return a.proposer.Propose(ctx, cmd)
 }
 

@@ -436,6 +436,13 @@ func splitYAML(data []byte) []inputDoc {
 			docs = append(docs, inputDoc{num: num, err: tooLarge(int64(len(seg.text)))})
 			continue
 		}
+		if err := checkAliases(seg.text); err != nil {
+			if !errors.Is(err, ErrAliasExpansion) {
+				err = yamlError(err, seg.line-1)
+			}
+			docs = append(docs, inputDoc{num: num, err: err})
+			continue
+		}
 		j, err := yamlToJSON(seg.text)
 		if err != nil {
 			// The YAML library leaves out the line number of errors on a

@@ -45,13 +45,14 @@ func Validate(obj Object) error {
 	case *Secret:
 		validateSecret(&e, o)
 	case *Deployment:
+		nameCheck = deploymentNameError
 		validateDeployment(&e, o)
 	case *ReplicaSet:
 		validateReplicas(&e, "spec.replicas", o.Spec.Replicas)
 		validateSelector(&e, "spec.selector", o.Spec.Selector, o.Spec.Template.Labels)
 		validatePodTemplate(&e, "spec.template", &o.Spec.Template, podSpecOptions{workload: true})
 	case *StatefulSet:
-		nameCheck = dnsLabelError
+		nameCheck = statefulSetNameError
 		validateStatefulSet(&e, o)
 	case *DaemonSet:
 		validateDaemonSet(&e, o)

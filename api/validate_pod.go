@@ -80,15 +80,25 @@ func validatePodSpec(e *errs, p string, s *PodSpec, opts podSpecOptions) {
 	}
 	if sc := s.SecurityContext; sc != nil {
 		sp := child(p, "securityContext")
-		nonNegative(e, child(sp, "runAsUser"), sc.RunAsUser)
-		nonNegative(e, child(sp, "runAsGroup"), sc.RunAsGroup)
-		nonNegative(e, child(sp, "fsGroup"), sc.FSGroup)
+		validID(e, child(sp, "runAsUser"), sc.RunAsUser)
+		validID(e, child(sp, "runAsGroup"), sc.RunAsGroup)
+		validID(e, child(sp, "fsGroup"), sc.FSGroup)
 	}
 }
 
-func nonNegative(e *errs, p string, v *int64) {
-	if v != nil && *v < 0 {
+// MaxID is the largest UID or GID a pod may ask for, as in Kubernetes:
+// Linux IDs are 32 bits, and a larger value would wrap around (4294967296
+// is 0, root) where the runtime narrows it.
+const MaxID = 1<<31 - 1
+
+// validID checks a UID or GID.
+func validID(e *errs, p string, v *int64) {
+	switch {
+	case v == nil:
+	case *v < 0:
 		e.add(p, "must be at least 0, got %d", *v)
+	case *v > MaxID:
+		e.add(p, "must be at most %d, got %d (user and group IDs are 31-bit)", MaxID, *v)
 	}
 }
 
@@ -190,8 +200,8 @@ func validateContainer(e *errs, p string, c *Container, init bool, volumes map[s
 	}
 	if sc := c.SecurityContext; sc != nil {
 		sp := child(p, "securityContext")
-		nonNegative(e, child(sp, "runAsUser"), sc.RunAsUser)
-		nonNegative(e, child(sp, "runAsGroup"), sc.RunAsGroup)
+		validID(e, child(sp, "runAsUser"), sc.RunAsUser)
+		validID(e, child(sp, "runAsGroup"), sc.RunAsGroup)
 		if sc.Privileged != nil && *sc.Privileged && sc.AllowPrivilegeEscalation != nil && !*sc.AllowPrivilegeEscalation {
 			e.add(child(sp, "allowPrivilegeEscalation"), "may not be false when privileged is true")
 		}

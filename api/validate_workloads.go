@@ -45,8 +45,12 @@ func validateLabelSelector(e *errs, p string, s *LabelSelector) {
 }
 
 func validateReplicas(e *errs, p string, replicas *int32) {
-	if replicas != nil && *replicas < 0 {
+	switch {
+	case replicas == nil:
+	case *replicas < 0:
 		e.add(p, "must be at least 0, got %d", *replicas)
+	case *replicas > MaxReplicas:
+		e.add(p, "must be at most %d, got %d", MaxReplicas, *replicas)
 	}
 }
 

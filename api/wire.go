@@ -9,9 +9,27 @@ type AppliedObject struct {
 	Kind      string `json:"kind"`
 	Namespace string `json:"namespace,omitempty"`
 	Name      string `json:"name"`
-	// Action is created, configured, unchanged, deleted, evicted or
-	// "not found".
+	// Action is created, configured, unchanged, deleted, evicted,
+	// scaled, cordoned, uncordoned, restarted, rolled back or "not found".
 	Action string `json:"action"`
+	// ResourceVersion is the object's version after the write (for a
+	// delete, its last version); empty when the write did not report it.
+	ResourceVersion string `json:"resourceVersion,omitempty"`
+}
+
+// Written names one object a write committed and the version it
+// committed (for a delete, the last version stored): what a write reports
+// instead of the object, so that the answer stays small however large
+// the objects are.
+type Written struct {
+	Key
+	// ResourceVersion is the object's metadata.resourceVersion.
+	ResourceVersion string `json:"resourceVersion"`
+}
+
+// WrittenOf names obj and its version.
+func WrittenOf(obj Object) Written {
+	return Written{Key: KeyOf(obj), ResourceVersion: obj.GetObjectMeta().ResourceVersion}
 }
 
 // Status is the answer of GET /v1/status.

@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -11,30 +10,29 @@ import (
 	"github.com/shoal-dev/shoal/api"
 )
 
-// postObject sends a POST to path and decodes the object answered.
-func (c *Client) postObject(ctx context.Context, path string, q url.Values) (api.Object, error) {
-	var raw json.RawMessage
-	if err := c.do(ctx, http.MethodPost, path, q, nil, &raw); err != nil {
-		return nil, err
+// postWrite sends a POST that writes one object to path and returns
+// what the server reports: the object's key, the action and the
+// resourceVersion written (writes do not answer with the object; Get it).
+func (c *Client) postWrite(ctx context.Context, path string, q url.Values) (api.AppliedObject, error) {
+	var out struct {
+		Items []api.AppliedObject `json:"items"`
 	}
-	return api.DecodeObject(raw, api.DecodeOptions{Stored: true})
+	if err := c.do(ctx, http.MethodPost, path, q, nil, &out); err != nil {
+		return api.AppliedObject{}, err
+	}
+	if len(out.Items) != 1 {
+		return api.AppliedObject{}, fmt.Errorf("POST %s: got %d objects reported, want 1", path, len(out.Items))
+	}
+	return out.Items[0], nil
 }
 
 // Cordon marks a node unschedulable (or schedulable again with false).
-func (c *Client) Cordon(ctx context.Context, node string, unschedulable bool) (*api.Node, error) {
+func (c *Client) Cordon(ctx context.Context, node string, unschedulable bool) (api.AppliedObject, error) {
 	verb := "cordon"
 	if !unschedulable {
 		verb = "uncordon"
 	}
-	obj, err := c.postObject(ctx, "/v1/nodes/"+url.PathEscape(node)+"/"+verb, nil)
-	if err != nil {
-		return nil, err
-	}
-	n, ok := obj.(*api.Node)
-	if !ok {
-		return nil, fmt.Errorf("%s: got a %T back", verb, obj)
-	}
-	return n, nil
+	return c.postWrite(ctx, "/v1/nodes/"+url.PathEscape(node)+"/"+verb, nil)
 }
 
 // Evict deletes a pod so that its controller replaces it elsewhere.
@@ -43,23 +41,23 @@ func (c *Client) Evict(ctx context.Context, namespace, pod string) error {
 }
 
 // Scale sets the replicas of a Deployment or StatefulSet.
-func (c *Client) Scale(ctx context.Context, resource, namespace, name string, replicas int) (api.Object, error) {
+func (c *Client) Scale(ctx context.Context, resource, namespace, name string, replicas int) (api.AppliedObject, error) {
 	q := nsQuery(namespace)
 	q.Set("replicas", strconv.Itoa(replicas))
-	return c.postObject(ctx, "/v1/"+url.PathEscape(resource)+"/"+url.PathEscape(name)+"/scale", q)
+	return c.postWrite(ctx, "/v1/"+url.PathEscape(resource)+"/"+url.PathEscape(name)+"/scale", q)
 }
 
 // RolloutRestart replaces every pod of a workload through a rollout.
-func (c *Client) RolloutRestart(ctx context.Context, resource, namespace, name string) (api.Object, error) {
-	return c.postObject(ctx, "/v1/"+url.PathEscape(resource)+"/"+url.PathEscape(name)+"/rollout/restart", nsQuery(namespace))
+func (c *Client) RolloutRestart(ctx context.Context, resource, namespace, name string) (api.AppliedObject, error) {
+	return c.postWrite(ctx, "/v1/"+url.PathEscape(resource)+"/"+url.PathEscape(name)+"/rollout/restart", nsQuery(namespace))
 }
 
 // RolloutUndo takes a Deployment back to an earlier revision (0: the
 // previous one).
-func (c *Client) RolloutUndo(ctx context.Context, namespace, name string, toRevision int64) (api.Object, error) {
+func (c *Client) RolloutUndo(ctx context.Context, namespace, name string, toRevision int64) (api.AppliedObject, error) {
 	q := nsQuery(namespace)
 	if toRevision > 0 {
 		q.Set("toRevision", strconv.FormatInt(toRevision, 10))
 	}
-	return c.postObject(ctx, "/v1/deployments/"+url.PathEscape(name)+"/rollout/undo", q)
+	return c.postWrite(ctx, "/v1/deployments/"+url.PathEscape(name)+"/rollout/undo", q)
 }

@@ -108,8 +108,16 @@ func (s *Server) leave(w http.ResponseWriter, r *http.Request) {
 
 // internalApply applies a command forwarded by another agent.
 func (s *Server) internalApply(w http.ResponseWriter, r *http.Request) {
-	body, ok := readBody(w, r)
-	if !ok {
+	// The one size limit of every write (propose.MaxCommand), not the
+	// request limit of user bodies: what a follower may send, the leader
+	// reads.
+	body, err := propose.ReadCommand(r.Body)
+	if err != nil {
+		code := http.StatusBadRequest
+		if errors.Is(err, propose.ErrTooLarge) {
+			code = http.StatusRequestEntityTooLarge
+		}
+		writeError(w, code, err)
 		return
 	}
 	res, err := s.cfg.Cluster.ApplyLocal(r.Context(), body)
@@ -125,12 +133,9 @@ func (s *Server) internalApply(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, err)
 		return
 	}
-	wire, err := propose.ToWire(res)
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, err)
-		return
+	if err := propose.WriteResult(w, res); err != nil {
+		s.log.Debug("answer a forwarded write", "err", err)
 	}
-	writeJSON(w, http.StatusOK, wire)
 }
 
 // internalRemove removes a leaving node from Raft; leader only.

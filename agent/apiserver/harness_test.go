@@ -32,7 +32,7 @@ type storeProposer struct {
 	index uint64
 }
 
-func (p *storeProposer) Propose(_ context.Context, cmd consensus.Command) ([]api.Object, error) {
+func (p *storeProposer) Propose(_ context.Context, cmd consensus.Command) ([]api.Written, error) {
 	data, err := consensus.EncodeCommand(cmd)
 	if err != nil {
 		return nil, err
@@ -41,7 +41,11 @@ func (p *storeProposer) Propose(_ context.Context, cmd consensus.Command) ([]api
 	if err != nil {
 		return nil, err
 	}
-	return res.Objects, res.Err
+	written := make([]api.Written, len(res.Objects))
+	for i, o := range res.Objects {
+		written[i] = api.WrittenOf(o)
+	}
+	return written, res.Err
 }
 
 func (p *storeProposer) apply(data []byte) (consensus.ApplyResult, error) {
@@ -69,6 +73,7 @@ func (oneNode) Leave(context.Context) error         { return errors.New("a test 
 func (oneNode) WaitSettled(context.Context) error   { return nil }
 func (oneNode) NodeGrace() time.Duration            { return 40 * time.Second }
 func (oneNode) FenceAfter() time.Duration           { return 80 * time.Second }
+func (oneNode) MaxReplicas() int                    { return 0 }
 func (oneNode) ContainerRuntime() (*runtime.Runtime, error) {
 	return nil, errors.New("no container runtime in tests")
 }

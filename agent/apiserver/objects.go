@@ -34,6 +34,9 @@ func (s *Server) applyObjects(ctx context.Context, objs []api.Object) ([]api.App
 	if err := s.checkWritable(objs); err != nil {
 		return nil, err
 	}
+	if err := s.checkReplicas(objs); err != nil {
+		return nil, err
+	}
 	for attempt := 1; ; attempt++ {
 		in := copyServices(objs)
 		guarded, err := s.admitServices(ctx, in)
@@ -59,7 +62,7 @@ func (s *Server) commitApply(ctx context.Context, objs []api.Object) ([]api.Appl
 			keepClusterAnnotations(obj.GetObjectMeta(), cur.GetObjectMeta())
 			ao.Action = "configured"
 			if api.SpecEqual(cur, obj) && sameUserMeta(cur.GetObjectMeta(), obj.GetObjectMeta()) {
-				ao.Action = "unchanged"
+				ao.Action, ao.ResourceVersion = "unchanged", cur.GetObjectMeta().ResourceVersion
 			}
 		}
 		if ao.Action != "unchanged" {
@@ -70,8 +73,18 @@ func (s *Server) commitApply(ctx context.Context, objs []api.Object) ([]api.Appl
 	if len(changed) == 0 {
 		return report, nil
 	}
-	if _, err := s.cfg.Proposer.Propose(ctx, consensus.Put{Objects: changed, Mode: consensus.ModeApply, Time: time.Now()}); err != nil {
+	written, err := s.cfg.Proposer.Propose(ctx, consensus.Put{Objects: changed, Mode: consensus.ModeApply, Time: time.Now()})
+	if err != nil {
 		return nil, err
+	}
+	versions := map[api.Key]string{}
+	for _, w := range written {
+		versions[w.Key] = w.ResourceVersion
+	}
+	for i := range report {
+		if rv, ok := versions[api.Key{Kind: report[i].Kind, Namespace: report[i].Namespace, Name: report[i].Name}]; ok {
+			report[i].ResourceVersion = rv
+		}
 	}
 	return report, nil
 }
@@ -123,6 +136,8 @@ func (b badRequest) Unwrap() error { return b.err }
 // statusOf maps an error to an HTTP status.
 func statusOf(err error) int {
 	switch {
+	case errors.Is(err, propose.ErrTooLarge):
+		return http.StatusRequestEntityTooLarge
 	case errors.As(err, new(badRequest)), errors.Is(err, consensus.ErrInvalid):
 		return http.StatusBadRequest
 	case errors.Is(err, consensus.ErrConflict):
@@ -241,8 +256,7 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request) {
 		writeError(w, statusOf(err), err)
 		return
 	}
-	got, _ := s.cfg.View.Get(key.Kind, key.Namespace, key.Name)
-	writeJSON(w, http.StatusOK, map[string]any{"items": report, "object": got})
+	writeJSON(w, http.StatusOK, map[string]any{"items": report})
 }
 
 func (s *Server) deleteOne(w http.ResponseWriter, r *http.Request) {

@@ -35,7 +35,7 @@ func (s *Server) rolloutRestart(w http.ResponseWriter, r *http.Request) {
 		writeError(w, statusOf(err), err)
 		return
 	}
-	writeJSON(w, http.StatusOK, obj)
+	writeWritten(w, obj, "restarted")
 }
 
 // rolloutUndo serves POST /v1/deployments/{name}/rollout/undo[?toRevision=N]:
@@ -73,7 +73,7 @@ func (s *Server) rolloutUndo(w http.ResponseWriter, r *http.Request) {
 		writeError(w, statusOf(err), err)
 		return
 	}
-	writeJSON(w, http.StatusOK, obj)
+	writeWritten(w, obj, "rolled back")
 }
 
 // revisionTemplate finds the pod template of revision `to` of d among its

@@ -14,11 +14,11 @@ import (
 
 // Proposer commits writes through Raft (the agent's propose.Proposer).
 type Proposer interface {
-	// Propose commits cmd and returns the objects of its result, or an
-	// error: the command's own (wrapping consensus.ErrConflict,
+	// Propose commits cmd and returns the key and resourceVersion of
+	// each object of its result, or an error: the command's own (wrapping consensus.ErrConflict,
 	// ErrNotFound or ErrInvalid) when it failed its checks, or
 	// propose.ErrNoLeader when no leader could be reached.
-	Propose(ctx context.Context, cmd consensus.Command) ([]api.Object, error)
+	Propose(ctx context.Context, cmd consensus.Command) ([]api.Written, error)
 }
 
 // Cluster is membership and Raft as the API sees them.
@@ -56,6 +56,10 @@ type Settings interface {
 	// its StatefulSet pods: their node is lost only after
 	// max(NodeGrace, FenceAfter).
 	FenceAfter() time.Duration
+	// MaxReplicas is the most replicas a workload may be given through
+	// this API (--max-replicas), or 0 for the limit from the cluster's
+	// pod capacity.
+	MaxReplicas() int
 }
 
 // Runtime is this node's container runtime.

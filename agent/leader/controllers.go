@@ -110,7 +110,7 @@ func (l *Leader) commitChanges(ctx context.Context, ch controller.Changes, now t
 	for _, o := range ch.Creates {
 		o.GetObjectMeta().ResourceVersion = "0"
 	}
-	l.putBatches(ctx, ch.Creates, consensus.ModeReplace, now)
+	l.createSlowStart(ctx, ch.Creates, now)
 	l.putBatches(ctx, ch.Updates, consensus.ModeReplace, now)
 	l.putBatches(ctx, ch.Statuses, consensus.ModeStatus, now)
 	for start := 0; start < len(ch.Deletes); start += maxBatch {
@@ -128,6 +128,27 @@ func (l *Leader) commitChanges(ctx context.Context, ch controller.Changes, now t
 		_, err := l.cfg.Proposer.Propose(ctx, d)
 		l.logRetry(err)
 	}
+}
+
+// createSlowStart commits creates in batches of 1, 2, 4, 8… up to
+// maxBatch, and stops at the first batch that fails, as the Kubernetes
+// ReplicaSet controller's slow start does: when every create fails (a
+// namespace being deleted, a full disk, a lost leadership) a pass costs a
+// few small commands, not a flood of large ones. The creates left out are
+// computed again by the next pass. It returns how many were committed.
+func (l *Leader) createSlowStart(ctx context.Context, objs []api.Object, now time.Time) int {
+	for start, size := 0, 1; start < len(objs); size = min(2*size, maxBatch) {
+		end := min(start+size, len(objs))
+		if _, err := l.cfg.Proposer.Propose(ctx, consensus.Put{Objects: objs[start:end], Mode: consensus.ModeReplace, Time: now}); err != nil {
+			l.logRetry(err)
+			if left := len(objs) - end; left > 0 {
+				l.log.Debug("creates skipped after a failed batch; retrying on the next pass", "skipped", left)
+			}
+			return start
+		}
+		start = end
+	}
+	return len(objs)
 }
 
 func (l *Leader) putBatches(ctx context.Context, objs []api.Object, mode consensus.PutMode, now time.Time) {

@@ -171,7 +171,7 @@ func conflictMessage(c route.Conflict) string {
 // warning about the same Ingress is one Event, whose count rises.
 func ingressEventKey(ing *api.Ingress, reason, msg string) api.Key {
 	h := sha256.Sum256([]byte(ing.UID + "\x00" + reason + "\x00" + msg))
-	return api.Key{Kind: "Event", Namespace: ing.Namespace, Name: ing.Name + "." + hex.EncodeToString(h[:6])}
+	return api.Key{Kind: "Event", Namespace: ing.Namespace, Name: api.EventName(ing.Name, hex.EncodeToString(h[:6]))}
 }
 
 func newIngressEvent(key api.Key, w ingressWarning, now time.Time) *api.Event {

@@ -26,7 +26,7 @@ type storeProposer struct {
 	index uint64
 }
 
-func (p *storeProposer) Propose(_ context.Context, cmd consensus.Command) ([]api.Object, error) {
+func (p *storeProposer) Propose(_ context.Context, cmd consensus.Command) ([]api.Written, error) {
 	data, err := consensus.EncodeCommand(cmd)
 	if err != nil {
 		return nil, err
@@ -38,7 +38,11 @@ func (p *storeProposer) Propose(_ context.Context, cmd consensus.Command) ([]api
 	if !ok {
 		return nil, errors.New("fsm returned no ApplyResult")
 	}
-	return res.Objects, res.Err
+	written := make([]api.Written, len(res.Objects))
+	for i, o := range res.Objects {
+		written[i] = api.WrittenOf(o)
+	}
+	return written, res.Err
 }
 
 // soleVoter is a Raft node that leads a one-voter cluster.

@@ -43,7 +43,7 @@ type Gossip interface {
 
 // Proposer commits writes through Raft (the agent's propose.Proposer).
 type Proposer interface {
-	Propose(ctx context.Context, cmd consensus.Command) ([]api.Object, error)
+	Propose(ctx context.Context, cmd consensus.Command) ([]api.Written, error)
 }
 
 // Settings are the agreed cluster-wide settings the node side reads.

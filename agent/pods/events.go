@@ -43,7 +43,7 @@ func (r *recorder) record(pod *api.Pod, container, typ, reason, msg string) {
 		return
 	}
 	h := sha256.Sum256([]byte(pod.UID + "\x00" + container + "\x00" + reason + "\x00" + msg))
-	name := pod.Name + "." + hex.EncodeToString(h[:6])
+	name := api.EventName(pod.Name, hex.EncodeToString(h[:6]))
 	// Full precision: describe orders events that share a second.
 	now := time.Now().UTC()
 	r.mu.Lock()

@@ -101,7 +101,11 @@ func applySecurity(cfg *runtime.ContainerConfig, ps *api.PodSecurityContext, cs 
 	if ps != nil {
 		uid, gid = ps.RunAsUser, ps.RunAsGroup
 		if ps.FSGroup != nil {
-			cfg.AdditionalGIDs = []uint32{uint32(*ps.FSGroup)}
+			g, err := checkedID("fsGroup", ps.FSGroup)
+			if err != nil {
+				return err
+			}
+			cfg.AdditionalGIDs = []uint32{*g}
 		}
 	}
 	if cs != nil {
@@ -124,15 +128,30 @@ func applySecurity(cfg *runtime.ContainerConfig, ps *api.PodSecurityContext, cs 
 			return configErrorf("runAsNonRoot is set but runAsUser is %s", describeUID(uid))
 		}
 	}
-	if uid != nil {
-		u := uint32(*uid)
-		cfg.UID = &u
+	// Check the range before narrowing: 4294967296 would become 0, root,
+	// after runAsNonRoot above was satisfied that it is not 0. Validation
+	// refuses such IDs; objects stored before it did reach here.
+	var err error
+	if cfg.UID, err = checkedID("runAsUser", uid); err != nil {
+		return err
 	}
-	if gid != nil {
-		g := uint32(*gid)
-		cfg.GID = &g
+	if cfg.GID, err = checkedID("runAsGroup", gid); err != nil {
+		return err
 	}
 	return nil
+}
+
+// checkedID narrows a UID or GID to 32 bits, refusing one outside
+// 0..api.MaxID. A nil id stays nil.
+func checkedID(field string, id *int64) (*uint32, error) {
+	if id == nil {
+		return nil, nil
+	}
+	if *id < 0 || *id > api.MaxID {
+		return nil, configErrorf("%s %d is outside 0-%d", field, *id, api.MaxID)
+	}
+	v := uint32(*id)
+	return &v, nil
 }
 
 func describeUID(uid *int64) string {

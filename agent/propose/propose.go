@@ -20,9 +20,6 @@ var ErrNoLeader = errors.New("no raft leader reachable (is a majority of voters 
 // Timeout bounds how long a write waits for a leader.
 const Timeout = 15 * time.Second
 
-// maxResult bounds a forwarded result read back from the leader.
-const maxResult = 8 << 20
-
 // Raft is the part of the local Raft node a proposer uses.
 type Raft interface {
 	// IsLeader reports whether this node leads.
@@ -63,20 +60,33 @@ func New(cfg Config) *Proposer {
 // Propose commits cmd through Raft: locally if this node leads, otherwise
 // forwarded to the leader over mutual TLS. It retries across leader changes
 // until ctx ends or Timeout passes. It is the one way the agent
-// writes: it returns the objects of the result (see
-// consensus.ApplyResult.Objects), or an error, which is the command's own
-// when it failed its checks (wrapping consensus.ErrConflict, ErrNotFound or
-// ErrInvalid) and then changed nothing.
-func (p *Proposer) Propose(ctx context.Context, cmd consensus.Command) ([]api.Object, error) {
+// writes: it returns the key and resourceVersion of each object of the
+// result (see consensus.ApplyResult.Objects), never the objects, so the
+// answer is small however large they are; or an error, which is the
+// command's own when it failed its checks (wrapping consensus.ErrConflict,
+// ErrNotFound or ErrInvalid) and then changed nothing. A command that
+// encodes to more than MaxCommand bytes is refused (ErrTooLarge) whether
+// this node leads or not.
+func (p *Proposer) Propose(ctx context.Context, cmd consensus.Command) ([]api.Written, error) {
 	data, err := consensus.EncodeCommand(cmd)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", consensus.ErrInvalid, err)
+	}
+	if err := checkSize(data); err != nil {
+		return nil, err
 	}
 	res, err := p.proposeEncoded(ctx, data)
 	if err != nil {
 		return nil, err
 	}
-	return res.Objects, res.Err
+	return res.written, res.err
+}
+
+// result is what a committed command reports: the objects written and the
+// command's own error.
+type result struct {
+	written []api.Written
+	err     error
 }
 
 // ApplyLocal commits an encoded command on this node, which must lead
@@ -91,7 +101,7 @@ func (p *Proposer) ApplyLocal(ctx context.Context, cmd []byte) (consensus.ApplyR
 
 // proposeEncoded commits an encoded command, retrying across leader
 // changes.
-func (p *Proposer) proposeEncoded(ctx context.Context, cmd []byte) (consensus.ApplyResult, error) {
+func (p *Proposer) proposeEncoded(ctx context.Context, cmd []byte) (result, error) {
 	ctx, cancel := context.WithTimeout(ctx, Timeout)
 	defer cancel()
 	var lastErr error
@@ -103,7 +113,7 @@ func (p *Proposer) proposeEncoded(ctx context.Context, cmd []byte) (consensus.Ap
 		lastErr = err
 		select {
 		case <-ctx.Done():
-			return consensus.ApplyResult{}, fmt.Errorf("%w: %v", ErrNoLeader, lastErr)
+			return result{}, fmt.Errorf("%w: %v", ErrNoLeader, lastErr)
 		case <-time.After(delay):
 		}
 	}
@@ -113,42 +123,52 @@ func (p *Proposer) proposeEncoded(ctx context.Context, cmd []byte) (consensus.Ap
 // leader unreachable, leader changed).
 var errRetry = errors.New("retry")
 
-func (p *Proposer) proposeOnce(ctx context.Context, cmd []byte) (consensus.ApplyResult, error) {
+func (p *Proposer) proposeOnce(ctx context.Context, cmd []byte) (result, error) {
 	if p.cfg.Raft.IsLeader() {
-		return p.ApplyLocal(ctx, cmd)
+		res, err := p.ApplyLocal(ctx, cmd)
+		if err != nil {
+			return result{}, err
+		}
+		return result{written: written(res.Objects), err: res.Err}, nil
 	}
 	leaderID, _ := p.cfg.Raft.Leader()
 	if leaderID == "" {
-		return consensus.ApplyResult{}, fmt.Errorf("%w: leader unknown", errRetry)
+		return result{}, fmt.Errorf("%w: leader unknown", errRetry)
 	}
 	addr, ok := p.cfg.APIAddr(leaderID)
 	if !ok {
-		return consensus.ApplyResult{}, fmt.Errorf("%w: no gossip address for leader %s", errRetry, leaderID)
+		return result{}, fmt.Errorf("%w: no gossip address for leader %s", errRetry, leaderID)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "https://"+addr+"/internal/v1/apply", bytes.NewReader(cmd))
 	if err != nil {
-		return consensus.ApplyResult{}, err
+		return result{}, err
 	}
 	res, err := p.cfg.Client.Do(req)
 	if err != nil {
-		return consensus.ApplyResult{}, fmt.Errorf("%w: forward to leader %s: %v", errRetry, leaderID, err)
+		return result{}, fmt.Errorf("%w: forward to leader %s: %v", errRetry, leaderID, err)
 	}
 	defer res.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(res.Body, maxResult))
 	if err != nil {
-		return consensus.ApplyResult{}, fmt.Errorf("%w: forward to leader %s: %v", errRetry, leaderID, err)
+		return result{}, fmt.Errorf("%w: forward to leader %s: %v", errRetry, leaderID, err)
 	}
 	if res.StatusCode == http.StatusMisdirectedRequest {
-		return consensus.ApplyResult{}, fmt.Errorf("%w: %s is no longer leader", consensus.ErrNotLeader, leaderID)
+		return result{}, fmt.Errorf("%w: %s is no longer leader", consensus.ErrNotLeader, leaderID)
 	}
 	if res.StatusCode != http.StatusOK {
-		return consensus.ApplyResult{}, fmt.Errorf("forward to leader %s: %s", leaderID, ErrorMessage(body, res.Status))
+		return result{}, fmt.Errorf("forward to leader %s: %s", leaderID, ErrorMessage(body, res.Status))
+	}
+	if len(body) >= maxResult {
+		// Only a leader that breaks the result's bound gets here; the
+		// write may have been committed.
+		return result{}, fmt.Errorf("forward to leader %s: result over %d bytes; the write may have been committed", leaderID, maxResult)
 	}
 	var wire WireResult
 	if err := json.Unmarshal(body, &wire); err != nil {
-		return consensus.ApplyResult{}, fmt.Errorf("forward to leader %s: decode result: %w", leaderID, err)
+		return result{}, fmt.Errorf("forward to leader %s: decode result: %w", leaderID, err)
 	}
-	return wire.Result()
+	w, cmdErr := wire.Result()
+	return result{written: w, err: cmdErr}, nil
 }
 
 // ErrorMessage extracts the "error" of an API error body, or falls back

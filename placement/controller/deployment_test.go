@@ -289,7 +289,7 @@ func TestPaused(t *testing.T) {
 	}
 }
 
-func TestThousandReplicasInOnePass(t *testing.T) {
+func TestThousandReplicasInTwoBursts(t *testing.T) {
 	h := newHarness(t).withNodes(10)
 	h.batch, h.checkInputs = 500, false
 	h.put(newDeployment("big", 1000, "v1"))
@@ -298,11 +298,15 @@ func TestThousandReplicasInOnePass(t *testing.T) {
 		t.Fatalf("first pass: got %d creates, want the ReplicaSet (its pods need its uid)", len(first.Creates))
 	}
 	second := h.step()
-	if got := len(second.Creates); got != 1000 {
-		t.Fatalf("second pass: got %d pod creates, want 1000", got)
+	if got := len(second.Creates); got != BurstReplicas {
+		t.Fatalf("second pass: got %d pod creates, want %d (BurstReplicas)", got, BurstReplicas)
+	}
+	third := h.step()
+	if got := len(third.Creates); got != 1000-BurstReplicas {
+		t.Fatalf("third pass: got %d pod creates, want %d", got, 1000-BurstReplicas)
 	}
 	seen := map[string]bool{}
-	for _, o := range second.Creates {
+	for _, o := range append(second.Creates, third.Creates...) {
 		if seen[o.GetObjectMeta().Name] {
 			t.Fatalf("pod name %s created twice", o.GetObjectMeta().Name)
 		}

@@ -8,7 +8,7 @@ import (
 
 // syncReplicaSet makes the pods of one ReplicaSet match its replicas (as
 // the Deployment stage left them in this pass): terminal pods are deleted
-// and replaced, missing pods are created (all of them at once, unbound),
+// and replaced, missing pods are created (unbound, at most BurstReplicas a pass),
 // surplus pods are deleted in order of preference. It writes the status,
 // counted over the pods as they are now.
 func (p *pass) syncReplicaSet(stored *api.ReplicaSet) {
@@ -61,9 +61,17 @@ func (p *pass) syncReplicaSet(stored *api.ReplicaSet) {
 	}
 }
 
-// createReplicas creates n pods for rs, named RS-xxxxx where the suffix
-// comes from the ReplicaSet's uid and the lowest index whose name is free.
+// BurstReplicas is the most pods one ReplicaSet or StatefulSet creates in
+// one pass, as Kubernetes' burstReplicas: a set scaled to thousands fills
+// up over several passes (each a few Raft commands, see the leader's slow
+// start), and the scheduler places each part in between.
+const BurstReplicas = 500
+
+// createReplicas creates n pods for rs (at most BurstReplicas), named
+// RS-xxxxx where the suffix comes from the ReplicaSet's uid and the lowest
+// index whose name is free.
 func (p *pass) createReplicas(rs *api.ReplicaSet, n int) {
+	n = min(n, BurstReplicas)
 	tmpl := encodeTemplate(&rs.Spec.Template)
 	owner := controllerRef("ReplicaSet", &rs.ObjectMeta)
 	for i := 0; n > 0; i++ {

@@ -71,7 +71,7 @@ func (p *pass) syncServices() {
 // raised. It returns the Event's key.
 func (p *pass) serviceEvent(s *api.Service, w svcaddr.Warning, existing map[api.Key]*api.Event) api.Key {
 	h := sha256.Sum256([]byte(s.UID + "\x00" + w.Reason + "\x00" + w.Message))
-	key := api.Key{Kind: "Event", Namespace: s.Namespace, Name: s.Name + "." + hex.EncodeToString(h[:6])}
+	key := api.Key{Kind: "Event", Namespace: s.Namespace, Name: api.EventName(s.Name, hex.EncodeToString(h[:6]))}
 	now := p.now.UTC()
 	if old := existing[key]; old != nil {
 		if old.LastTimestamp != nil && now.Sub(*old.LastTimestamp) < ServiceEventRepeat {

@@ -57,15 +57,17 @@ func (p *pass) syncStatefulSet(ss *api.StatefulSet) {
 		return pod != nil && !gone[ord] && p.isReady(pod)
 	}
 
-	// Create missing replicas, in order.
+	// Create missing replicas, in order, at most BurstReplicas a pass.
 	acted := len(gone) > 0
 	var tmpl templateJSON
 	allHealthy := true
+	created := 0
 	for i := 0; i < replicas; i++ {
 		if byOrd[i] == nil {
-			if ordered && !allHealthy {
+			if ordered && !allHealthy || created == BurstReplicas {
 				break
 			}
+			created++
 			if tmpl == nil {
 				tmpl = encodeTemplate(&ss.Spec.Template)
 			}
