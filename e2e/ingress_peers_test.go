@@ -271,7 +271,7 @@ func treePIDs(pid int) []int {
 		if err != nil {
 			continue
 		}
-		if pp, ok := procStat(p, 3); ok {
+		if pp, ok := procStat(p, 4); ok { // ppid
 			parent[int(pp)] = append(parent[int(pp)], p)
 		}
 	}
