@@ -15,30 +15,7 @@ import (
 
 // benchDNSYAML is a headless service and its StatefulSet, at 0 replicas:
 // the benchmark scales it up one pod at a time.
-const benchDNSYAML = `apiVersion: v1
-kind: Service
-metadata: {name: dnsb}
-spec:
-  clusterIP: None
-  selector: {app: dnsb}
-  ports: [{name: http, port: 8080}]
----
-apiVersion: apps/v1
-kind: StatefulSet
-metadata: {name: dnsb}
-spec:
-  serviceName: dnsb
-  replicas: 0
-  selector: {matchLabels: {app: dnsb}}
-  template:
-    metadata: {labels: {app: dnsb}}
-    spec:
-      terminationGracePeriodSeconds: 1
-      containers:
-        - name: web
-          image: shoal.local/testserver:1
-          ports: [{name: http, containerPort: 8080}]
-`
+var benchDNSYAML = headlessStatefulSetYAML("dnsb", 0, 1)
 
 // BenchmarkDNSReadyToResolvable measures how soon a new pod's name
 // resolves on every node: a StatefulSet behind a headless service is

@@ -20,37 +20,14 @@ import (
 // ClusterIP service web, and a StatefulSet db of two test servers with
 // its governing headless service, so each pod has a name
 // db-N.db.default.svc.cluster.local.
-const dnsYAML = `apiVersion: v1
+var dnsYAML = `apiVersion: v1
 kind: Service
 metadata: {name: web}
 spec:
   selector: {app: web}
   ports: [{name: http, port: 80, targetPort: http}]
 ---
-apiVersion: v1
-kind: Service
-metadata: {name: db}
-spec:
-  clusterIP: None
-  selector: {app: db}
-  ports: [{name: http, port: 8080}]
----
-apiVersion: apps/v1
-kind: StatefulSet
-metadata: {name: db}
-spec:
-  serviceName: db
-  replicas: 2
-  selector: {matchLabels: {app: db}}
-  template:
-    metadata: {labels: {app: db}}
-    spec:
-      terminationGracePeriodSeconds: 5
-      containers:
-        - name: db
-          image: shoal.local/testserver:1
-          ports: [{name: http, containerPort: 8080}]
-`
+` + headlessStatefulSetYAML("db", 2, 5)
 
 // dnsEnv is what TestDNS sets up: three agents whose DNS forwards to the
 // test's upstream, a test server pod and a busybox pod on n1 to resolve
@@ -351,4 +328,34 @@ func ms0(t, ref time.Time) int64 {
 		return 0
 	}
 	return t.Sub(ref).Milliseconds()
+}
+
+// headlessStatefulSetYAML is a headless service NAME (port http 8080) and
+// its StatefulSet of the test image with replicas pods, each given grace
+// seconds to stop.
+func headlessStatefulSetYAML(name string, replicas, grace int) string {
+	return fmt.Sprintf(`apiVersion: v1
+kind: Service
+metadata: {name: %[1]s}
+spec:
+  clusterIP: None
+  selector: {app: %[1]s}
+  ports: [{name: http, port: 8080}]
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: %[1]s}
+spec:
+  serviceName: %[1]s
+  replicas: %[2]d
+  selector: {matchLabels: {app: %[1]s}}
+  template:
+    metadata: {labels: {app: %[1]s}}
+    spec:
+      terminationGracePeriodSeconds: %[3]d
+      containers:
+        - name: %[1]s
+          image: shoal.local/testserver:1
+          ports: [{name: http, containerPort: 8080}]
+`, name, replicas, grace)
 }

@@ -105,6 +105,11 @@ if [ -n "$vip" ]; then
 		echo "== from inside pod $pod, by DNS name: http://web (the node's DNS answers web.default.svc.cluster.local)"
 		"$bin" exec "$pod" -- /testserver get http://web | head -n 8 || true
 	fi
+	echo
+	"$bin" get ingress
+	echo
+	echo "== through the node's ingress (port 80, any node address), Host: app.example.com:"
+	(printf 'GET / HTTP/1.0\r\nHost: app.example.com\r\n\r\n'; sleep 1) | busybox nc -w 3 127.0.0.1 80 | sed -n '/^{/,$p' | head -n 8 || true
 fi
 echo
 "$bin" status

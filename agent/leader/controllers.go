@@ -13,7 +13,7 @@ import (
 )
 
 // workloadKinds are the kinds whose changes wake the controllers.
-var workloadKinds = []string{"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Pod", "Node", "Service", "Ingress", "IngressClass"}
+var workloadKinds = []string{"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Pod", "Node", "Service", "Ingress", "IngressClass", "Secret"}
 
 // controllerDebounce gathers a burst of store events into one pass.
 const controllerDebounce = 20 * time.Millisecond

@@ -28,6 +28,12 @@ const IngressEventComponent = "ingress-controller"
 // whose rule lost to another Ingress's for the same host and path.
 const ReasonRuleConflict = "RuleConflict"
 
+// ReasonBadTLSSecret is the reason of the Warning Event on an Ingress
+// whose spec.tls names a Secret that is missing, not of type
+// kubernetes.io/tls, or does not hold a usable certificate and key: its
+// hosts get the proxy's default certificate.
+const ReasonBadTLSSecret = "BadTLSSecret"
+
 // IngressEventRepeat is how often a conflict that still holds raises its
 // Event's count; passes in between write nothing.
 const IngressEventRepeat = controller.ServiceEventRepeat
@@ -49,6 +55,40 @@ type ingressState struct {
 	events []*api.Event
 	// conflicts are the routing table's conflicts among ingresses.
 	conflicts []route.Conflict
+	// tlsProblems says what is wrong with each Secret an Ingress names in
+	// spec.tls, by namespace/name ("" or absent: nothing).
+	tlsProblems map[api.Key]string
+}
+
+// ingressWarning is one Warning Event the stage keeps on an Ingress.
+type ingressWarning struct {
+	ing         *api.Ingress
+	reason, msg string
+}
+
+// warnings lists the Warnings that hold now: conflicts on the losers, bad
+// TLS Secrets on the Ingresses that name them. Only Shoal's Ingresses get
+// any.
+func (st ingressState) warnings(byKey map[api.Key]*api.Ingress) []ingressWarning {
+	var out []ingressWarning
+	for _, c := range st.conflicts {
+		if loser := byKey[c.Loser]; loser != nil && route.Owns(loser, st.classes) {
+			out = append(out, ingressWarning{loser, ReasonRuleConflict, conflictMessage(c)})
+		}
+	}
+	for _, ing := range st.ingresses {
+		if !route.Owns(ing, st.classes) {
+			continue
+		}
+		for i, t := range ing.Spec.TLS {
+			key := api.Key{Kind: "Secret", Namespace: ing.Namespace, Name: t.SecretName}
+			if p := st.tlsProblems[key]; t.SecretName != "" && p != "" {
+				msg := fmt.Sprintf("spec.tls[%d].secretName %q: %s; hosts %s get the default certificate", i, t.SecretName, p, strings.Join(t.Hosts, ", "))
+				out = append(out, ingressWarning{ing, ReasonBadTLSSecret, msg})
+			}
+		}
+	}
+	return out
 }
 
 // planIngresses computes the writes of one pass: status writes of the
@@ -83,13 +123,8 @@ func planIngresses(st ingressState) controller.Changes {
 	}
 	now := st.now.UTC()
 	done := map[api.Key]bool{}
-	for _, c := range st.conflicts {
-		loser := byKey[c.Loser]
-		if loser == nil || !route.Owns(loser, st.classes) {
-			continue
-		}
-		msg := conflictMessage(c)
-		key := ingressEventKey(loser, ReasonRuleConflict, msg)
+	for _, w := range st.warnings(byKey) {
+		key := ingressEventKey(w.ing, w.reason, w.msg)
 		if done[key] {
 			continue
 		}
@@ -98,7 +133,7 @@ func planIngresses(st ingressState) controller.Changes {
 		delete(existing, key)
 		switch {
 		case old == nil:
-			ch.Creates = append(ch.Creates, newIngressEvent(key, loser, msg, now))
+			ch.Creates = append(ch.Creates, newIngressEvent(key, w, now))
 		case old.LastTimestamp == nil || now.Sub(*old.LastTimestamp) >= IngressEventRepeat:
 			e := api.DeepCopy(old)
 			e.Count++
@@ -139,7 +174,8 @@ func ingressEventKey(ing *api.Ingress, reason, msg string) api.Key {
 	return api.Key{Kind: "Event", Namespace: ing.Namespace, Name: ing.Name + "." + hex.EncodeToString(h[:6])}
 }
 
-func newIngressEvent(key api.Key, ing *api.Ingress, msg string, now time.Time) *api.Event {
+func newIngressEvent(key api.Key, w ingressWarning, now time.Time) *api.Event {
+	ing := w.ing
 	obj, err := api.New("Event")
 	if err != nil {
 		panic(err) // registered in api
@@ -147,7 +183,7 @@ func newIngressEvent(key api.Key, ing *api.Ingress, msg string, now time.Time) *
 	e := obj.(*api.Event)
 	e.Name, e.Namespace, e.ResourceVersion = key.Name, key.Namespace, "0"
 	e.InvolvedObject = api.ObjectReference{Kind: "Ingress", Namespace: ing.Namespace, Name: ing.Name, UID: ing.UID}
-	e.Type, e.Reason, e.Message, e.Count = api.EventWarning, ReasonRuleConflict, msg, 1
+	e.Type, e.Reason, e.Message, e.Count = api.EventWarning, w.reason, w.msg, 1
 	first, last := now, now
 	e.FirstTimestamp, e.LastTimestamp = &first, &last
 	e.Source = api.EventSource{Component: IngressEventComponent}

@@ -2,6 +2,8 @@ package leader
 
 import (
 	"context"
+	"crypto/tls"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -21,7 +23,12 @@ type ingressMemo struct {
 	version string
 	// last are the conflicts computed then.
 	last []route.Conflict
+	// secrets are the TLS Secrets last checked: their resourceVersion
+	// and what is wrong with them ("" for nothing).
+	secrets map[api.Key]checkedSecret
 }
+
+type checkedSecret struct{ version, problem string }
 
 // routeConflicts returns the conflicts of the routing table the ingress
 // proxies build from the same Ingresses. Conflicts depend only on the
@@ -45,6 +52,7 @@ func (l *Leader) reconcileIngresses(ctx context.Context, nodes []*api.Node, even
 		return
 	}
 	st.conflicts = l.ingress.conflictsOf(st.ingresses, st.classes)
+	st.tlsProblems = l.ingress.tlsProblems(l.cfg.View, st.ingresses)
 	if ch := planIngresses(st); !ch.Empty() {
 		l.commitChanges(ctx, ch, now)
 	}
@@ -71,4 +79,49 @@ func (m *ingressMemo) conflictsOf(ingresses []*api.Ingress, classes []*api.Ingre
 		m.version = v
 	}
 	return m.last
+}
+
+// tlsProblems checks every Secret the ingresses name in spec.tls, parsing
+// a Secret's certificate again only when its resourceVersion changed.
+func (m *ingressMemo) tlsProblems(v view.View, ingresses []*api.Ingress) map[api.Key]string {
+	seen := map[api.Key]checkedSecret{}
+	out := map[api.Key]string{}
+	for _, ing := range ingresses {
+		for _, t := range ing.Spec.TLS {
+			key := api.Key{Kind: "Secret", Namespace: ing.Namespace, Name: t.SecretName}
+			if _, ok := seen[key]; ok || t.SecretName == "" {
+				continue
+			}
+			c := checkedSecret{problem: fmt.Sprintf("no such Secret in namespace %s", ing.Namespace)}
+			if o, ok := v.Get("Secret", key.Namespace, key.Name); ok {
+				sec, _ := o.(*api.Secret)
+				c.version = o.GetObjectMeta().ResourceVersion
+				if old, ok := m.secrets[key]; ok && old.version == c.version {
+					c = old
+				} else {
+					c.problem = tlsSecretProblem(sec)
+				}
+			}
+			seen[key] = c
+			if c.problem != "" {
+				out[key] = c.problem
+			}
+		}
+	}
+	m.secrets = seen
+	return out
+}
+
+// tlsSecretProblem says why sec cannot serve TLS, or "".
+func tlsSecretProblem(sec *api.Secret) string {
+	switch {
+	case sec == nil:
+		return "not a Secret"
+	case sec.Type != api.SecretTypeTLS:
+		return fmt.Sprintf("type %q, want %s", sec.Type, api.SecretTypeTLS)
+	}
+	if _, err := tls.X509KeyPair(sec.Data[api.TLSCertKey], sec.Data[api.TLSPrivateKeyKey]); err != nil {
+		return fmt.Sprintf("%s and %s do not make a certificate and key: %v", api.TLSCertKey, api.TLSPrivateKeyKey, err)
+	}
+	return ""
 }

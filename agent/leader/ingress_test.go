@@ -137,7 +137,7 @@ func TestPlanIngressesStatus(t *testing.T) {
 
 func testEvent(ing *api.Ingress, c route.Conflict, count int32, last time.Time) *api.Event {
 	msg := conflictMessage(c)
-	e := newIngressEvent(ingressEventKey(ing, ReasonRuleConflict, msg), ing, msg, last)
+	e := newIngressEvent(ingressEventKey(ing, ReasonRuleConflict, msg), ingressWarning{ing, ReasonRuleConflict, msg}, last)
 	e.UID, e.ResourceVersion, e.Count = "uid-"+e.Name, "7", count
 	first := last.Add(-time.Hour)
 	e.FirstTimestamp = &first

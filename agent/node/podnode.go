@@ -22,12 +22,13 @@ import (
 // errNoRuntime answers runtime requests on a node that runs no pods.
 var errNoRuntime = errors.New("this node runs no container runtime (--runtime none)")
 
-// Run serves cluster DNS and makes this node run the pods assigned to it:
-// containerd (started here if none runs), the pod network from the node's
-// pod CIDR, routes to the other nodes' pod networks, the service data
-// plane, DNS for pods on the bridge and the pod reconciler. s are the
-// cluster's agreed settings: call Run once the agent has adopted them. A
-// node that runs no pods serves DNS only on its host-side address.
+// Run serves cluster DNS and HTTP ingress and makes this node run the
+// pods assigned to it: containerd (started here if none runs), the pod
+// network from the node's pod CIDR, routes to the other nodes' pod
+// networks, the service data plane, DNS for pods on the bridge and the pod
+// reconciler. s are the cluster's agreed settings: call Run once the agent
+// has adopted them. A node that runs no pods serves DNS only on its
+// host-side address, and ingress.
 func (n *Node) Run(ctx context.Context, s Settings) error {
 	dns, err := n.newDNS(s)
 	if err != nil {
@@ -35,6 +36,7 @@ func (n *Node) Run(ctx context.Context, s Settings) error {
 	}
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return n.runDNS(ctx, dns) })
+	g.Go(func() error { return n.runIngress(ctx) })
 	if n.cfg.RunsPods {
 		g.Go(func() error { return n.runPods(ctx, s, dns) })
 	}

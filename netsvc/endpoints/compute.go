@@ -67,7 +67,7 @@ func Compute(svc *api.Service, pods []*api.Pod) *api.Endpoints {
 		if !Selects(svc, pod) {
 			continue
 		}
-		ip, ok := podAddr(pod)
+		ip, ok := PodAddr(pod)
 		if !ok {
 			continue
 		}
@@ -128,9 +128,9 @@ func IsPodReady(pod *api.Pod) bool {
 // IsTerminating reports whether pod's graceful deletion has started.
 func IsTerminating(pod *api.Pod) bool { return pod.DeletionTimestamp != nil }
 
-// podAddr returns pod's IP if the pod can be an endpoint at all: placed on
+// PodAddr returns pod's IP if the pod can be an endpoint at all: placed on
 // a node, with a valid IP, not finished.
-func podAddr(pod *api.Pod) (netip.Addr, bool) {
+func PodAddr(pod *api.Pod) (netip.Addr, bool) {
 	if pod.Spec.NodeName == "" || pod.Status.PodIP == "" {
 		return netip.Addr{}, false
 	}

@@ -130,14 +130,8 @@ func (bs *backends) endpoints(k svcPort) []netip.AddrPort {
 }
 
 func podEndpoint(pod *api.Pod, sp *api.ServicePort) (netip.AddrPort, bool) {
-	if pod.Spec.NodeName == "" || !endpoints.IsPodReady(pod) || endpoints.IsTerminating(pod) {
-		return netip.AddrPort{}, false
-	}
-	if ph := pod.Status.Phase; ph == api.PodSucceeded || ph == api.PodFailed {
-		return netip.AddrPort{}, false
-	}
-	ip, err := netip.ParseAddr(pod.Status.PodIP)
-	if err != nil {
+	ip, ok := endpoints.PodAddr(pod)
+	if !ok || !endpoints.IsPodReady(pod) || endpoints.IsTerminating(pod) {
 		return netip.AddrPort{}, false
 	}
 	port, ok := endpoints.TargetPort(pod, sp)

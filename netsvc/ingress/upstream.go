@@ -1,0 +1,154 @@
+package ingress
+
+import (
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+)
+
+// transports are the keep-alive pools to backends, one per protocol the
+// service port's appProtocol can ask for.
+type transports struct {
+	h1, h2c, tls *http.Transport
+}
+
+func newTransports(cfg Config) *transports {
+	d := &net.Dialer{Timeout: cfg.DialTimeout, KeepAlive: 30 * time.Second}
+	h1 := &http.Transport{
+		Proxy:                 nil, // never an environment proxy: backends are pod IPs
+		DialContext:           d.DialContext,
+		MaxIdleConnsPerHost:   cfg.MaxIdleConnsPerHost,
+		IdleConnTimeout:       90 * time.Second,
+		ResponseHeaderTimeout: cfg.ResponseHeaderTimeout,
+		ExpectContinueTimeout: time.Second,
+		TLSHandshakeTimeout:   cfg.DialTimeout,
+		// The client's Accept-Encoding goes through untouched, and the
+		// response body too: no transparent gzip.
+		DisableCompression: true,
+	}
+	h2c := h1.Clone()
+	h2c.Protocols = new(http.Protocols)
+	h2c.Protocols.SetUnencryptedHTTP2(true)
+	tr := h1.Clone()
+	// Pods serve self-signed certificates as a rule; like other ingress
+	// controllers, the hop inside the cluster is encrypted, not verified.
+	tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"http/1.1"}}
+	return &transports{h1: h1, h2c: h2c, tls: tr}
+}
+
+// pick returns the transport and URL scheme for an appProtocol.
+func (t *transports) pick(appProtocol string) (*http.Transport, string) {
+	switch appProtocol {
+	case "h2c", "kubernetes.io/h2c":
+		return t.h2c, "http"
+	case "https":
+		return t.tls, "https"
+	default:
+		return t.h1, "http"
+	}
+}
+
+func (t *transports) closeIdle() {
+	t.h1.CloseIdleConnections()
+	t.h2c.CloseIdleConnections()
+	t.tls.CloseIdleConnections()
+}
+
+// upstream is the proxy's http.RoundTripper: it picks an endpoint of the
+// request's backend, sends the request there, and on a refused connection
+// ejects the endpoint and, when the request is safe to send again, tries
+// another one.
+type upstream Proxy
+
+func (u *upstream) RoundTrip(req *http.Request) (*http.Response, error) {
+	p := (*Proxy)(u)
+	st := req.Context().Value(stateKey{}).(*reqState)
+	tr, scheme := p.transports.pick(st.backend.AppProtocol)
+	again := retryable(req)
+	var tried []*endpoint
+	for attempt := 0; ; attempt++ {
+		now := p.now()
+		e := st.pool.pick(now.UnixNano(), tried)
+		if e == nil {
+			return nil, errNoEndpoint
+		}
+		tried = append(tried, e)
+		st.endpoint = e.hostport
+		req.URL.Scheme, req.URL.Host = scheme, e.hostport
+		e.lastUsed.Store(now.UnixNano())
+		e.inflight.Add(1)
+		resp, err := tr.RoundTrip(req)
+		if err == nil {
+			e.succeeded()
+			resp.Body = trackBody(resp.Body, e)
+			return resp, nil
+		}
+		e.inflight.Add(-1)
+		if !isDialError(err) {
+			return nil, err
+		}
+		if e.failed(p.now(), p.cfg.EjectBase, p.cfg.EjectMax) {
+			p.metrics.ejections.WithLabelValues(st.pool.ingress, st.pool.service).Inc()
+			p.cfg.Logger.Debug("ingress: endpoint ejected", "endpoint", e.hostport, "service", st.pool.service, "err", err)
+		}
+		if !again || attempt >= p.cfg.Retries || len(tried) >= len(st.pool.eps) || req.Context().Err() != nil {
+			return nil, err
+		}
+		p.metrics.retries.WithLabelValues(st.pool.ingress, st.pool.service).Inc()
+	}
+}
+
+var errNoEndpoint = errors.New("no endpoint left to try")
+
+// retryable reports whether req may be sent again after a failed connect:
+// an idempotent method (RFC 9110 §9.2.2) and no body, so nothing was
+// consumed that could not be replayed.
+func retryable(req *http.Request) bool {
+	switch req.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace, http.MethodPut, http.MethodDelete:
+		return req.Body == nil || req.Body == http.NoBody
+	}
+	return false
+}
+
+// isDialError reports whether err is a failure to connect, so that no
+// byte of the request reached the endpoint.
+func isDialError(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
+// trackBody makes closing the response body end the endpoint's request in
+// flight; it keeps the body writable for upgraded (101) connections, as
+// ReverseProxy requires.
+func trackBody(b io.ReadCloser, e *endpoint) io.ReadCloser {
+	t := tracked{ReadCloser: b, e: e, done: new(atomic.Bool)}
+	if w, ok := b.(io.ReadWriteCloser); ok {
+		return trackedRW{tracked: t, w: w}
+	}
+	return t
+}
+
+type tracked struct {
+	io.ReadCloser
+	e    *endpoint
+	done *atomic.Bool
+}
+
+func (t tracked) Close() error {
+	if t.done.CompareAndSwap(false, true) {
+		t.e.inflight.Add(-1)
+	}
+	return t.ReadCloser.Close()
+}
+
+type trackedRW struct {
+	tracked
+	w io.Writer
+}
+
+func (t trackedRW) Write(b []byte) (int, error) { return t.w.Write(b) }
