@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -222,8 +223,11 @@ func BenchmarkIngressPeers(b *testing.B) {
 	}
 	results := map[string]map[string][]loadResult{"http": {}, "https": {}}
 	for r := range rounds {
+		// Each round starts one target further, so none is always
+		// measured first (or right after the same neighbour).
+		order := append(slices.Clone(targets[r%len(targets):]), targets[:r%len(targets)]...)
 		for _, tr := range []string{"http", "https"} {
-			for _, t := range targets {
+			for _, t := range order {
 				tg, ok := plan[tr][t]
 				if !ok {
 					continue
@@ -240,9 +244,23 @@ func BenchmarkIngressPeers(b *testing.B) {
 	}
 
 	var profiles []string
-	if os.Getenv("SHOAL_BENCH_PERF") != "" && slices.Contains(targets, "shoal") {
+	if os.Getenv("SHOAL_BENCH_PERF") != "" {
+		var sb strings.Builder
+		fmt.Fprintf(&sb, "\nSystem calls and context switches per request of each proxy (perf stat during one more %s run of each):\n", load.dur)
+		fmt.Fprintf(&sb, "%-6s %-8s %9s %12s %14s\n", "proto", "target", "req/s", "syscalls/rq", "ctx-switch/rq")
 		for _, tr := range []string{"http", "https"} {
-			profiles = append(profiles, perfAgent(b, load, a.PID(), plan[tr]["shoal"].url, filepath.Join(dir, "perf-"+tr+".data")))
+			for _, t := range targets {
+				if tg, ok := plan[tr][t]; ok && tg.pids != nil {
+					rps, sys, cs := perfStat(b, load, tg.pids(), tg.url)
+					fmt.Fprintf(&sb, "%-6s %-8s %9.0f %12.2f %14.2f\n", tr, t, rps, sys, cs)
+				}
+			}
+		}
+		profiles = append(profiles, sb.String())
+		if slices.Contains(targets, "shoal") {
+			for _, tr := range []string{"http", "https"} {
+				profiles = append(profiles, perfAgent(b, load, a.PID(), plan[tr]["shoal"].url, filepath.Join(dir, "perf-"+tr+".data")))
+			}
 		}
 	}
 
@@ -272,15 +290,23 @@ type memRow struct {
 	took      time.Duration
 }
 
-// agentMem reads the agent's VmRSS and Go heap in use after a 3 s settle.
+// agentMem reads the agent's VmRSS after a 3 s settle, and the least Go
+// heap in use seen on its /metrics over those 3 s (sampled every 100 ms:
+// the least is close to the live heap after a collection, where one
+// sample lands anywhere in the garbage collector's cycle).
 func agentMem(tb testing.TB, a *testcluster.Agent, state string, took time.Duration) memRow {
 	tb.Helper()
-	time.Sleep(3 * time.Second)
+	heap := int64(-1)
+	for end := time.Now().Add(3 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+		if h := heapInUse(a); h >= 0 && (heap < 0 || h < heap) {
+			heap = h
+		}
+	}
 	rss, err := a.RSS()
 	if err != nil {
 		tb.Fatalf("agent RSS: %v", err)
 	}
-	return memRow{state: state, rss: rss, heap: heapInUse(a), took: took}
+	return memRow{state: state, rss: rss, heap: heap, took: took}
 }
 
 // heapInUse is go_memstats_heap_inuse_bytes from the agent's /metrics,
@@ -314,10 +340,7 @@ func perfAgent(tb testing.TB, load wrkLoad, pid int, url, data string) string {
 	if _, err := exec.LookPath("perf"); err != nil {
 		return "(no perf: install linux-perf for SHOAL_BENCH_PERF)\n"
 	}
-	secs := int(load.dur.Seconds()) - 1
-	if secs < 1 {
-		secs = 1
-	}
+	secs := max(int(load.dur.Seconds())-1, 1)
 	perf := exec.Command("perf", "record", "-q", "-F", "999", "-g", "-p", strconv.Itoa(pid), "-o", data, "--", "sleep", strconv.Itoa(secs))
 	l := load
 	l.warm = 0
@@ -331,6 +354,8 @@ func perfAgent(tb testing.TB, load wrkLoad, pid int, url, data string) string {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "\nperf record -g of the agent during a %s run of %s:\n", load.dur, url)
 	children, _ := exec.Command("perf", "report", "-i", data, "--children", "--sort", "symbol", "--stdio", "-g", "none").Output()
+	sb.WriteString("  where the time goes (inclusive share of the agent's samples):\n")
+	sb.WriteString(perfShares(string(children)))
 	sb.WriteString("  top 30 by inclusive time (children, self, symbol):\n")
 	sb.WriteString(topLines(string(children), 30))
 	self, _ := exec.Command("perf", "report", "-i", data, "--no-children", "--sort", "dso,symbol", "--stdio", "-g", "none").Output()
@@ -338,6 +363,97 @@ func perfAgent(tb testing.TB, load wrkLoad, pid int, url, data string) string {
 	sb.WriteString(topLines(string(self), 25))
 	return sb.String()
 }
+
+// perfStat counts the system calls and context switches of pids during
+// one more wrk run against url and returns its requests/s and both per
+// request.
+func perfStat(tb testing.TB, load wrkLoad, pids []int, url string) (rps, syscalls, switches float64) {
+	tb.Helper()
+	if _, err := exec.LookPath("perf"); err != nil {
+		return 0, 0, 0
+	}
+	secs := max(int(load.dur.Seconds())-1, 1)
+	ps := make([]string, len(pids))
+	for i, p := range pids {
+		ps[i] = strconv.Itoa(p)
+	}
+	stat := exec.Command("perf", "stat", "-x", ",", "-e", "raw_syscalls:sys_enter,context-switches",
+		"-p", strings.Join(ps, ","), "--", "sleep", strconv.Itoa(secs))
+	var out strings.Builder
+	stat.Stderr = &out
+	if err := stat.Start(); err != nil {
+		tb.Fatalf("perf stat: %v", err)
+	}
+	l := load
+	l.warm = 0
+	r := l.run(tb, url, nil)
+	if err := stat.Wait(); err != nil {
+		tb.Logf("perf stat: %v: %s", err, out.String())
+		return r.rps, 0, 0
+	}
+	counts := map[string]float64{}
+	for _, line := range strings.Split(out.String(), "\n") {
+		f := strings.Split(line, ",")
+		if len(f) > 2 {
+			counts[f[2]], _ = strconv.ParseFloat(f[0], 64)
+		}
+	}
+	reqs := r.rps * float64(secs)
+	if reqs == 0 {
+		return r.rps, 0, 0
+	}
+	return r.rps, counts["raw_syscalls:sys_enter"] / reqs, counts["context-switches"] / reqs
+}
+
+// perfGroups are the functions whose inclusive share perfAgent prints,
+// with what each stands for.
+var perfGroups = []struct{ symbol, what string }{
+	{"syscall.Syscall", "system calls (reads and writes on both connections, kernel TCP included)"},
+	{"syscall.RawSyscall6", "raw system calls (epoll and others)"},
+	{"runtime.netpoll", "the network poller"},
+	{"runtime.schedule", "the goroutine scheduler"},
+	{"runtime.futex", "thread sleeps and wake-ups (futex)"},
+	{"runtime.gcBgMarkWorker", "garbage collection, background marking"},
+	{"runtime.mallocgc", "allocation"},
+	{"net/http.(*conn).serve", "the client connection: read request, handler, write response"},
+	{"net/http.(*conn).readRequest", "reading and parsing the client's request"},
+	{"github.com/shoal-dev/shoal/netsvc/ingress.(*Proxy).ServeHTTP", "the proxy's handler (routing, balancing, ReverseProxy)"},
+	{"net/http/httputil.(*ReverseProxy).ServeHTTP", "httputil.ReverseProxy"},
+	{"net/http.(*Transport).roundTrip", "the backend round trip, caller's side"},
+	{"net/http.(*persistConn).readLoop", "the backend connection's reader goroutine"},
+	{"net/http.(*persistConn).writeLoop", "the backend connection's writer goroutine"},
+	{"net/http.(*response).finishRequest", "flushing the response to the client"},
+	{"crypto/tls.(*Conn).Write", "TLS: encrypt and write"},
+	{"crypto/tls.(*Conn).Read", "TLS: read and decrypt"},
+}
+
+// perfShares picks perfGroups' inclusive shares out of a --children
+// perf report.
+func perfShares(report string) string {
+	share := map[string]string{}
+	for _, line := range strings.Split(report, "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 4 && strings.HasSuffix(f[0], "%") {
+			sym := strings.Join(f[3:], " ")
+			sym = strings.TrimSpace(perfTail.ReplaceAllString(sym, ""))
+			if _, seen := share[sym]; !seen {
+				share[sym] = f[0]
+			}
+		}
+	}
+	var sb strings.Builder
+	for _, g := range perfGroups {
+		v, ok := share[g.symbol]
+		if !ok {
+			v = "-"
+		}
+		fmt.Fprintf(&sb, "    %7s  %-62s %s\n", v, g.symbol, g.what)
+	}
+	return sb.String()
+}
+
+// perfTail is perf report's empty trailing columns.
+var perfTail = regexp.MustCompile(`(\s+-)+\s*$`)
 
 // topLines is the first n sample lines (those with a percentage) of a
 // perf report.
@@ -351,7 +467,7 @@ func topLines(report string, n int) string {
 		if t == "" || strings.HasPrefix(t, "#") || !strings.Contains(t, "%") {
 			continue
 		}
-		sb.WriteString("    " + t + "\n")
+		sb.WriteString("    " + perfTail.ReplaceAllString(t, "") + "\n")
 		n--
 	}
 	return sb.String()
@@ -416,7 +532,7 @@ func printIngressTable(load wrkLoad, rounds, backends int, targets []string, res
 }
 
 func printMemTable(rows []memRow) {
-	fmt.Printf("\nThe agent's memory (3 s after each step settles):\n%-34s %9s %10s %12s\n", "state", "RSS-MiB", "heap-MiB", "served-after")
+	fmt.Printf("\nThe agent's memory (VmRSS 3 s after each step; Go heap in use: the least of 30 samples over those 3 s):\n%-34s %9s %10s %12s\n", "state", "RSS-MiB", "heap-MiB", "served-after")
 	for _, r := range rows {
 		heap, took := "-", "-"
 		if r.heap >= 0 {

@@ -10,6 +10,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"math/big"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -463,8 +464,11 @@ func benchURL(scheme string, port int) string {
 // namespace netnsPath, the benchmark host resolving to 127.0.0.1 and
 // the certificate not checked (it is self-signed).
 func statusIn(netnsPath, url string) (string, error) {
-	u := strings.TrimPrefix(strings.TrimPrefix(url, "https://"), "http://")
-	hostPort, _, _ := strings.Cut(u, "/")
+	scheme, rest, _ := strings.Cut(url, "://")
+	hostPort, _, _ := strings.Cut(rest, "/")
+	if _, _, err := net.SplitHostPort(hostPort); err != nil {
+		hostPort = net.JoinHostPort(hostPort, map[string]string{"http": "80", "https": "443"}[scheme])
+	}
 	out, err := hostRun(context.Background(), "nsenter", "--net="+netnsPath, "--",
 		"curl", "-sk", "-o", "/dev/null", "-m", "2", "-w", "%{http_code}",
 		"--resolve", hostPort+":127.0.0.1", url)
