@@ -247,12 +247,12 @@ func BenchmarkIngressPeers(b *testing.B) {
 	if os.Getenv("SHOAL_BENCH_PERF") != "" {
 		var sb strings.Builder
 		fmt.Fprintf(&sb, "\nSystem calls and context switches per request of each proxy (perf stat during one more %s run of each):\n", load.dur)
-		fmt.Fprintf(&sb, "%-6s %-8s %9s %12s %14s\n", "proto", "target", "req/s", "syscalls/rq", "ctx-switch/rq")
+		fmt.Fprintf(&sb, "%-6s %-8s %9s %12s %14s  %s\n", "proto", "target", "req/s", "syscalls/rq", "ctx-switch/rq", "by call")
 		for _, tr := range []string{"http", "https"} {
 			for _, t := range targets {
 				if tg, ok := plan[tr][t]; ok && tg.pids != nil {
-					rps, sys, cs := perfStat(b, load, tg.pids(), tg.url)
-					fmt.Fprintf(&sb, "%-6s %-8s %9.0f %12.2f %14.2f\n", tr, t, rps, sys, cs)
+					pc := perfStat(b, load, tg.pids(), tg.url)
+					fmt.Fprintf(&sb, "%-6s %-8s %9.0f %12.2f %14.2f  %s\n", tr, t, pc.rps, pc.syscalls, pc.switches, pc.detail)
 				}
 			}
 		}
@@ -366,19 +366,25 @@ func perfAgent(tb testing.TB, load wrkLoad, pid int, url, data string) string {
 
 // perfStat counts the system calls and context switches of pids during
 // one more wrk run against url and returns its requests/s and both per
-// request.
-func perfStat(tb testing.TB, load wrkLoad, pids []int, url string) (rps, syscalls, switches float64) {
+// request, the system calls also one by one.
+func perfStat(tb testing.TB, load wrkLoad, pids []int, url string) perfCounts {
 	tb.Helper()
 	if _, err := exec.LookPath("perf"); err != nil {
-		return 0, 0, 0
+		return perfCounts{}
 	}
 	secs := max(int(load.dur.Seconds())-1, 1)
 	ps := make([]string, len(pids))
 	for i, p := range pids {
 		ps[i] = strconv.Itoa(p)
 	}
-	stat := exec.Command("perf", "stat", "-x", ",", "-e", "raw_syscalls:sys_enter,context-switches",
-		"-p", strings.Join(ps, ","), "--", "sleep", strconv.Itoa(secs))
+	args := []string{"stat", "-x", ",", "-e", "raw_syscalls:sys_enter,context-switches"}
+	for _, sc := range perfSyscalls {
+		args = append(args, "-e", "syscalls:sys_enter_"+sc)
+	}
+	// Reads that found nothing to read (EAGAIN), by either call.
+	args = append(args, "-e", "syscalls:sys_exit_read", "--filter", "ret == -11",
+		"-e", "syscalls:sys_exit_recvfrom", "--filter", "ret == -11")
+	stat := exec.Command("perf", append(args, "-p", strings.Join(ps, ","), "--", "sleep", strconv.Itoa(secs))...)
 	var out strings.Builder
 	stat.Stderr = &out
 	if err := stat.Start(); err != nil {
@@ -389,7 +395,7 @@ func perfStat(tb testing.TB, load wrkLoad, pids []int, url string) (rps, syscall
 	r := l.run(tb, url, nil)
 	if err := stat.Wait(); err != nil {
 		tb.Logf("perf stat: %v: %s", err, out.String())
-		return r.rps, 0, 0
+		return perfCounts{rps: r.rps}
 	}
 	counts := map[string]float64{}
 	for _, line := range strings.Split(out.String(), "\n") {
@@ -400,9 +406,28 @@ func perfStat(tb testing.TB, load wrkLoad, pids []int, url string) (rps, syscall
 	}
 	reqs := r.rps * float64(secs)
 	if reqs == 0 {
-		return r.rps, 0, 0
+		return perfCounts{rps: r.rps}
 	}
-	return r.rps, counts["raw_syscalls:sys_enter"] / reqs, counts["context-switches"] / reqs
+	pc := perfCounts{rps: r.rps, syscalls: counts["raw_syscalls:sys_enter"] / reqs, switches: counts["context-switches"] / reqs}
+	var parts []string
+	for _, sc := range perfSyscalls {
+		if v := counts["syscalls:sys_enter_"+sc] / reqs; v >= 0.01 {
+			parts = append(parts, fmt.Sprintf("%s %.2f", sc, v))
+		}
+	}
+	eagain := (counts["syscalls:sys_exit_read"] + counts["syscalls:sys_exit_recvfrom"]) / reqs
+	pc.detail = strings.Join(parts, ", ") + fmt.Sprintf("; EAGAIN reads %.2f", eagain)
+	return pc
+}
+
+// perfSyscalls are the system calls perfStat counts one by one.
+var perfSyscalls = []string{"read", "recvfrom", "recvmsg", "readv", "write", "sendto", "sendmsg", "writev",
+	"epoll_wait", "epoll_pwait", "futex", "nanosleep", "sched_yield", "tgkill", "accept4", "connect", "close"}
+
+// perfCounts is what perfStat measured, per request.
+type perfCounts struct {
+	rps, syscalls, switches float64
+	detail                  string // per system call
 }
 
 // perfGroups are the functions whose inclusive share perfAgent prints,
