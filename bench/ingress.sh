@@ -36,8 +36,11 @@
 #   SHOAL_BENCH_WARM=2s SHOAL_BENCH_THREADS=2 SHOAL_BENCH_CONNS=64
 #   SHOAL_BENCH_BACKENDS=2 SHOAL_BENCH_RULES=1000
 #   SHOAL_BENCH_TARGETS=backend,nginx,caddy,haproxy,shoal
-#   SHOAL_BENCH_PERF=1: also sample the agent with `perf record -g` during
-#     one more run of each transport and print where its time goes
+#   SHOAL_BENCH_PERF=1: after the measured rounds, count each proxy's
+#     system calls (one by one, and reads that found nothing: EAGAIN) and
+#     context switches per request with `perf stat` during one more run of
+#     each, and sample the agent with `perf record -g` during one more run
+#     of each transport and print where its time goes
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin:/usr/sbin:/sbin"
