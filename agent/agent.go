@@ -44,6 +44,8 @@ type Agent struct {
 
 	// node is the node side: pods, pod network, services, fencing.
 	node *node.Node
+	// listeners are the node's host-side DNS and ingress sockets.
+	listeners *node.Listeners
 	// ownSettings are the cluster-wide settings of this agent's own
 	// configuration, fixed at New: what it records as leader of a cluster
 	// that has none yet.
@@ -82,6 +84,14 @@ func (a *Agent) Ready() <-chan struct{} { return a.ready }
 // rejoining with the identity in the data dir — and runs until ctx ends or
 // the node leaves.
 func (a *Agent) Run(ctx context.Context) error {
+	// The host-side DNS and ingress ports first: one the agent cannot
+	// have stops it before it joins, not as a member that then fails.
+	ls, err := node.Bind(a.cfg.dnsConfig(), a.cfg.ingressConfig())
+	if err != nil {
+		return err
+	}
+	defer ls.Close()
+	a.listeners = ls
 	id, peers, bootstrap, err := a.establishIdentity(ctx)
 	if err != nil {
 		return err

@@ -22,6 +22,7 @@ func (a *Agent) newNode() *node.Node {
 		RestartBackoff:      a.cfg.RestartBackoff,
 		DNS:                 a.cfg.dnsConfig(),
 		Ingress:             a.cfg.ingressConfig(),
+		Listeners:           a.listeners,
 		Registry:            a.metrics.registry,
 		Logger:              a.logger,
 		Raft:                a.raft,

@@ -43,7 +43,7 @@ func BenchmarkDNSReadyToResolvable(b *testing.B) {
 	perNode := map[string][]time.Duration{} // per node, per pod
 	for i := range pods {
 		name := fmt.Sprintf("dnsb-%d", i)
-		readyAt, ip := scaleAndWatch(b, first, i+1, name)
+		readyAt, ip := scaleAndWatch(b, first, "dnsb", i+1, name)
 		at := untilResolves(b, c.Agents, name+"."+svcName("dnsb"), ip, 30*time.Second)
 		var worst time.Duration
 		for node, t := range at {
@@ -64,12 +64,13 @@ func BenchmarkDNSReadyToResolvable(b *testing.B) {
 	b.ReportMetric(float64(pctl(every, 0.99))/1e6, "p99-ms")
 }
 
-// scaleAndWatch scales dnsb to replicas and polls a's API every 5 ms
-// until pod name is Ready with an IP; it returns when it first saw that.
-func scaleAndWatch(tb testing.TB, a *testcluster.Agent, replicas int, name string) (time.Time, string) {
+// scaleAndWatch scales StatefulSet sts to replicas and polls a's API
+// every 5 ms until pod name is Ready with an IP; it returns when it first
+// saw that.
+func scaleAndWatch(tb testing.TB, a *testcluster.Agent, sts string, replicas int, name string) (time.Time, string) {
 	tb.Helper()
-	if out, errOut, err := a.CLI("scale", "statefulset/dnsb", "--replicas", fmt.Sprint(replicas)); err != nil {
-		tb.Fatalf("scale statefulset/dnsb --replicas %d: %v: %s%s", replicas, err, out, errOut)
+	if out, errOut, err := a.CLI("scale", "statefulset/"+sts, "--replicas", fmt.Sprint(replicas)); err != nil {
+		tb.Fatalf("scale statefulset/%s --replicas %d: %v: %s%s", sts, replicas, err, out, errOut)
 	}
 	cl := a.Client()
 	deadline := time.Now().Add(2 * time.Minute)

@@ -249,19 +249,30 @@ type traffic struct {
 // HTTP requests to addr over a new connection at a time.
 func startTraffic(t *testing.T, netnsPath, addr string, workers int) *traffic {
 	t.Helper()
+	return startLoad(t, netnsPath, workers, func() answer { return httpOnce(addr, 3*time.Second) })
+}
+
+// startLoad runs workers goroutines, each in netnsPath ("" for the test
+// host's own), each calling do in a loop until stopped.
+func startLoad(t *testing.T, netnsPath string, workers int, do func() answer) *traffic {
+	t.Helper()
 	tr := &traffic{stop: make(chan struct{}), byHost: map[string]int{}, started: time.Now()}
 	for range workers {
 		tr.wg.Add(1)
 		go func() {
 			defer tr.wg.Done()
-			err := netnstest.InNetNS(netnsPath, func() error {
+			inNS := func(f func() error) error { return netnstest.InNetNS(netnsPath, f) }
+			if netnsPath == "" {
+				inNS = func(f func() error) error { return f() }
+			}
+			err := inNS(func() error {
 				for {
 					select {
 					case <-tr.stop:
 						return nil
 					default:
 					}
-					a := httpOnce(addr, 3*time.Second)
+					a := do()
 					tr.mu.Lock()
 					if a.Err != nil {
 						tr.fails = append(tr.fails, fmt.Sprintf("%s after %s: %v (%s)",

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"slices"
@@ -27,25 +28,12 @@ type histogram map[float64]uint64
 // scrapeHistogram reads histogram name from agent a's /metrics; nil when
 // the agent does not expose it.
 func scrapeHistogram(c *testcluster.Cluster, a *testcluster.Agent, name string) (histogram, error) {
-	tok, err := pki.ParseToken(c.Token())
+	body, err := scrapeMetrics(c, a)
 	if err != nil {
 		return nil, err
-	}
-	cl := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: pki.PinnedClientConfig(tok.CAHash)}}
-	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, "https://"+a.APIAddr()+"/metrics", nil)
-	if err != nil {
-		return nil, err
-	}
-	res, err := cl.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("metrics of %s: %w", a.Name, err)
-	}
-	defer func() { _ = res.Body.Close() }()
-	if res.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("metrics of %s: %s", a.Name, res.Status)
 	}
 	var h histogram
-	sc := bufio.NewScanner(res.Body)
+	sc := bufio.NewScanner(strings.NewReader(body))
 	prefix := name + `_bucket{le="`
 	for sc.Scan() {
 		rest, ok := strings.CutPrefix(sc.Text(), prefix)
@@ -67,6 +55,32 @@ func scrapeHistogram(c *testcluster.Cluster, a *testcluster.Agent, name string) 
 		h[bound] = n
 	}
 	return h, sc.Err()
+}
+
+// scrapeMetrics reads agent a's /metrics.
+func scrapeMetrics(c *testcluster.Cluster, a *testcluster.Agent) (string, error) {
+	tok, err := pki.ParseToken(c.Token())
+	if err != nil {
+		return "", err
+	}
+	cl := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: pki.PinnedClientConfig(tok.CAHash)}}
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, "https://"+a.APIAddr()+"/metrics", nil)
+	if err != nil {
+		return "", err
+	}
+	res, err := cl.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("metrics of %s: %w", a.Name, err)
+	}
+	defer func() { _ = res.Body.Close() }()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		return "", fmt.Errorf("metrics of %s: %w", a.Name, err)
+	}
+	if res.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("metrics of %s: %s", a.Name, res.Status)
+	}
+	return string(b), nil
 }
 
 // minus is the histogram of the observations made since before.

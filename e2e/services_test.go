@@ -171,17 +171,24 @@ func newSvcEnv(t *testing.T) *svcEnv {
 // version, one on each of n1, n2 and n3, and returns them.
 func waitWeb(t *testing.T, a *testcluster.Agent, version string) []*api.Pod {
 	t.Helper()
+	return waitSpread(t, a, "web", version)
+}
+
+// waitSpread waits until app runs three Ready pods of version, one on
+// each of n1, n2 and n3, and returns them.
+func waitSpread(t *testing.T, a *testcluster.Agent, app, version string) []*api.Pod {
+	t.Helper()
 	var pods []*api.Pod
 	testcluster.Eventually(t, 120*time.Second, func() error {
-		pods = livePods(t, a, "web")
+		pods = livePods(t, a, app)
 		perNode := spread(pods)
 		for _, p := range pods {
 			if !ready(p) || envOf(p, "VERSION") != version {
-				return fmt.Errorf("web pod %s on %s not Ready at %s: %s", p.Name, p.Spec.NodeName, version, briefStatus(p))
+				return fmt.Errorf("%s pod %s on %s not Ready at %s: %s", app, p.Name, p.Spec.NodeName, version, briefStatus(p))
 			}
 		}
 		if len(pods) != 3 || perNode["n1"] != 1 || perNode["n2"] != 1 || perNode["n3"] != 1 {
-			return fmt.Errorf("web pods per node %v, want one Ready pod on each of n1, n2, n3", perNode)
+			return fmt.Errorf("%s pods per node %v, want one Ready pod on each of n1, n2, n3", app, perNode)
 		}
 		return nil
 	})

@@ -128,13 +128,9 @@ func (n *Node) runDNS(ctx context.Context, d *dnsServer) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return d.names.Run(ctx) })
 	g.Go(func() error { return d.recurse.follow(ctx, n.cfg.Gossip) })
-	if a := n.cfg.DNS.Addr; a != "" {
-		srv, err := dnssvc.Listen(a, d.handler)
-		if err != nil {
-			return fmt.Errorf("dns on --dns-addr %s (--dns-addr \"\" turns it off): %w", a, err)
-		}
+	if srv := n.cfg.Listeners.DNS; srv != nil {
 		n.log.Info("dns serving", "addr", srv.Addr())
-		g.Go(func() error { return srv.Run(ctx) })
+		g.Go(func() error { return srv.Serve(ctx, d.handler) })
 	}
 	return g.Wait()
 }
@@ -142,12 +138,12 @@ func (n *Node) runDNS(ctx context.Context, d *dnsServer) error {
 // servePodDNS serves d to pods on the bridge gateway until ctx ends.
 func (n *Node) servePodDNS(ctx context.Context, d *dnsServer, gateway netip.Addr) error {
 	addr := net.JoinHostPort(gateway.String(), fmt.Sprint(PodDNSPort))
-	srv, err := dnssvc.Listen(addr, d.handler)
+	srv, err := dnssvc.Listen(addr)
 	if err != nil {
 		return fmt.Errorf("dns for pods: %w", err)
 	}
 	n.log.Info("dns serving pods", "addr", srv.Addr())
-	return srv.Run(ctx)
+	return srv.Serve(ctx, d.handler)
 }
 
 // recursionACL says who may have names outside the cluster forwarded:

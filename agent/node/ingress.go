@@ -3,7 +3,6 @@ package node
 import (
 	"context"
 	"fmt"
-	"net"
 
 	"golang.org/x/sync/errgroup"
 
@@ -13,24 +12,14 @@ import (
 	"github.com/shoal-dev/shoal/view"
 )
 
-// runIngress serves HTTP ingress on this node until ctx ends: the routes
-// follow the replica (view.Follow), the listeners are bound first so a
-// port the agent cannot take stops it with a clear error.
+// runIngress serves HTTP ingress on this node's listeners (bound before
+// the agent joined, see Bind) until ctx ends; the routes follow the
+// replica (view.Follow).
 func (n *Node) runIngress(ctx context.Context) error {
 	c := n.cfg.Ingress
-	if c.Addr == "" && c.TLSAddr == "" {
+	plain, secure := n.cfg.Listeners.HTTP, n.cfg.Listeners.HTTPS
+	if plain == nil && secure == nil {
 		return nil
-	}
-	plain, err := listenIngress(c.Addr, "--ingress-addr")
-	if err != nil {
-		return err
-	}
-	secure, err := listenIngress(c.TLSAddr, "--ingress-tls-addr")
-	if err != nil {
-		if plain != nil {
-			_ = plain.Close()
-		}
-		return err
 	}
 	cfg := ingress.Config{
 		TrustedProxies: c.TrustedProxies,
@@ -59,18 +48,6 @@ func (n *Node) runIngress(ctx context.Context) error {
 		g.Go(func() error { return p.ServeTLS(ctx, secure) })
 	}
 	return g.Wait()
-}
-
-// listenIngress binds addr, or returns nil when it is "" (off).
-func listenIngress(addr, flag string) (net.Listener, error) {
-	if addr == "" {
-		return nil, nil
-	}
-	ln, err := ingress.Listen(addr)
-	if err != nil {
-		return nil, fmt.Errorf("ingress on %s %s (%s \"\" turns it off): %w", flag, addr, flag, err)
-	}
-	return ln, nil
 }
 
 // buildRoutes makes the routing table from the replica.

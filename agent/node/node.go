@@ -87,6 +87,9 @@ type Config struct {
 	DNS DNSConfig
 	// Ingress is how this node serves HTTP ingress.
 	Ingress IngressConfig
+	// Listeners are the host-side DNS and ingress sockets (Bind); nil
+	// serves none.
+	Listeners *Listeners
 	// Registry takes the service proxy's and DNS server's metrics.
 	Registry prometheus.Registerer
 	// Logger is the agent's logger.
@@ -128,6 +131,9 @@ type Node struct {
 
 // New returns the node side; it does no I/O.
 func New(cfg Config) *Node {
+	if cfg.Listeners == nil {
+		cfg.Listeners = &Listeners{}
+	}
 	return &Node{cfg: cfg, log: cfg.Logger}
 }
 

@@ -77,13 +77,14 @@ func BenchmarkBuild(b *testing.B) {
 // clients in parallel. ns/op is the inverse of queries per second.
 func BenchmarkServerUDP(b *testing.B) {
 	svcs, pods := benchCluster(1000)
-	s, err := Listen("127.0.0.1:0", NewHandler(Build(testCfg, 1, svcs, pods), Options{}))
+	s, err := Listen("127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
+	h := NewHandler(Build(testCfg, 1, svcs, pods), Options{})
+	go func() { done <- s.Serve(ctx, h) }()
 	defer func() {
 		cancel()
 		if err := <-done; err != nil {

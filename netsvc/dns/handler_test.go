@@ -58,13 +58,13 @@ func TestHandlerRejects(t *testing.T) {
 // startServer serves h on 127.0.0.1 until the test ends.
 func startServer(t *testing.T, h dns.Handler) string {
 	t.Helper()
-	s, err := Listen("127.0.0.1:0", h)
+	s, err := Listen("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
+	go func() { done <- s.Serve(ctx, h) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {

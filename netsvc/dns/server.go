@@ -31,19 +31,20 @@ type Server struct {
 // Listen opens the listeners on addr ("IP:PORT"; port 0 picks a free
 // one, the same for UDP and TCP). TCP is bound first and without
 // SO_REUSEPORT, so a second server on the same address fails here
-// instead of sharing the port.
-func Listen(addr string, h dns.Handler) (*Server, error) {
+// instead of sharing the port. Serve answers on them; Close releases
+// them if they are never served.
+func Listen(addr string) (*Server, error) {
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen dns tcp %s: %w", addr, err)
 	}
 	l = netutil.LimitListener(l, maxTCPConns)
-	s := &Server{h: h, tcp: &dns.Server{Listener: l, Handler: h, ReadTimeout: 5 * time.Second, WriteTimeout: 5 * time.Second, IdleTimeout: func() time.Duration { return 10 * time.Second }}}
+	s := &Server{tcp: &dns.Server{Listener: l, ReadTimeout: 5 * time.Second, WriteTimeout: 5 * time.Second, IdleTimeout: func() time.Duration { return 10 * time.Second }}}
 	lc := net.ListenConfig{Control: reusePort}
 	for range max(1, runtime.GOMAXPROCS(0)) {
 		pc, err := lc.ListenPacket(context.Background(), "udp", l.Addr().String())
 		if err != nil {
-			s.close()
+			s.Close()
 			return nil, fmt.Errorf("listen dns udp %s: %w", l.Addr(), err)
 		}
 		s.udp = append(s.udp, pc.(*net.UDPConn))
@@ -62,8 +63,8 @@ func reusePort(_, _ string, c syscall.RawConn) error {
 	return serr
 }
 
-// close closes the listeners.
-func (s *Server) close() {
+// Close closes the listeners.
+func (s *Server) Close() {
 	_ = s.tcp.Listener.Close()
 	for _, u := range s.udp {
 		_ = u.Close()
@@ -73,8 +74,10 @@ func (s *Server) close() {
 // Addr is the address the server answers on, UDP and TCP.
 func (s *Server) Addr() string { return s.tcp.Listener.Addr().String() }
 
-// Run serves until ctx ends, then shuts the listeners down.
-func (s *Server) Run(ctx context.Context) error {
+// Serve answers queries on the listeners with h until ctx ends, then
+// shuts them down. Call it once.
+func (s *Server) Serve(ctx context.Context, h dns.Handler) error {
+	s.h, s.tcp.Handler = h, h
 	g, gctx := errgroup.WithContext(ctx)
 	started := make(chan struct{})
 	s.tcp.NotifyStartedFunc = func() { close(started) }
@@ -88,7 +91,7 @@ func (s *Server) Run(ctx context.Context) error {
 		g.Go(func() error { return s.serveUDP(c) })
 	}
 	<-gctx.Done()
-	s.close()
+	s.Close()
 	select {
 	case <-started:
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

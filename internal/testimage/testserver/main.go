@@ -7,6 +7,8 @@
 //
 //	/              JSON: hostname, pod IP ($POD_IP, else the first
 //	               non-loopback address), all IPs, environment, the request
+//	               (method, host, path, query, client address, headers);
+//	               every path not listed here answers the same
 //	/healthz       200, or 500 while /tmp/unhealthy exists
 //	/readyz        200, or 500 while /tmp/unready exists
 //	/ready/on      removes /tmp/unready;   /ready/off creates it
@@ -14,6 +16,11 @@
 //	/env           JSON: environment
 //	/exit?code=N   answers, then exits with status N
 //	/alloc?mb=N    allocates, touches and keeps N MiB (for OOM tests)
+//	/ws            WebSocket (RFC 6455): echoes every message back
+//	/events?n=3&every=200ms
+//	               server-sent events: n events, every apart, each
+//	               flushed as it is written; each one's data is JSON
+//	               with its number, the hostname and when it was sent
 //
 // With $UDP_PORT set it also answers every UDP datagram on that port with
 // one JSON line: hostname, pod IP and the client address it saw.
@@ -38,7 +45,11 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"crypto/sha1"
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -46,6 +57,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
@@ -64,7 +76,7 @@ func main() {
 		port = "8080"
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("/{$}", handleInfo)
+	mux.HandleFunc("/", handleInfo)
 	mux.HandleFunc("/healthz", handleFlag("/tmp/unhealthy"))
 	mux.HandleFunc("/readyz", handleFlag("/tmp/unready"))
 	mux.HandleFunc("/ready/{state}", handleToggle("/tmp/unready"))
@@ -72,6 +84,8 @@ func main() {
 	mux.HandleFunc("/env", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, environ()) })
 	mux.HandleFunc("/exit", handleExit)
 	mux.HandleFunc("/alloc", handleAlloc)
+	mux.HandleFunc("/ws", handleWebSocket)
+	mux.HandleFunc("/events", handleEvents)
 	srv := &http.Server{Addr: ":" + port, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	delay, err := shutdownDelay(os.Getenv("SHUTDOWN_DELAY"))
 	if err != nil {
@@ -157,10 +171,12 @@ type info struct {
 }
 
 type request struct {
-	Method     string `json:"method"`
-	Host       string `json:"host"`
-	Path       string `json:"path"`
-	RemoteAddr string `json:"remoteAddr"`
+	Method     string      `json:"method"`
+	Host       string      `json:"host"`
+	Path       string      `json:"path"`
+	Query      string      `json:"query"`
+	RemoteAddr string      `json:"remoteAddr"`
+	Headers    http.Header `json:"headers"`
 }
 
 func handleInfo(w http.ResponseWriter, r *http.Request) {
@@ -175,7 +191,14 @@ func handleInfo(w http.ResponseWriter, r *http.Request) {
 		PodIP:    podIP,
 		IPs:      ips,
 		Env:      environ(),
-		Request:  request{Method: r.Method, Host: r.Host, Path: r.URL.Path, RemoteAddr: r.RemoteAddr},
+		Request: request{
+			Method:     r.Method,
+			Host:       r.Host,
+			Path:       r.URL.EscapedPath(),
+			Query:      r.URL.RawQuery,
+			RemoteAddr: r.RemoteAddr,
+			Headers:    r.Header,
+		},
 	})
 }
 
@@ -291,6 +314,217 @@ func handleAlloc(w http.ResponseWriter, r *http.Request) {
 	}
 	hoardMu.Unlock()
 	writeJSON(w, map[string]int{"allocatedMiB": total})
+}
+
+// wsGUID is the fixed string RFC 6455 appends to Sec-WebSocket-Key.
+const wsGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+// WebSocket opcodes (RFC 6455 section 5.2).
+const (
+	wsText  = 0x1
+	wsClose = 0x8
+	wsPing  = 0x9
+	wsPong  = 0xA
+)
+
+// wsMaxPayload bounds one frame's payload.
+const wsMaxPayload = 1 << 20
+
+// handleWebSocket upgrades to a WebSocket and echoes every data frame
+// (text, binary or continuation, FIN bit kept) until the client closes,
+// answering pings with pongs.
+func handleWebSocket(w http.ResponseWriter, r *http.Request) {
+	if !headerHasToken(r.Header, "Connection", "upgrade") || !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		http.Error(w, "want a WebSocket upgrade (Connection: Upgrade, Upgrade: websocket)", http.StatusBadRequest)
+		return
+	}
+	if v := r.Header.Get("Sec-WebSocket-Version"); v != "13" {
+		w.Header().Set("Sec-WebSocket-Version", "13")
+		http.Error(w, fmt.Sprintf("Sec-WebSocket-Version %q: want 13", v), http.StatusUpgradeRequired)
+		return
+	}
+	key := r.Header.Get("Sec-WebSocket-Key")
+	if key == "" {
+		http.Error(w, "no Sec-WebSocket-Key", http.StatusBadRequest)
+		return
+	}
+	conn, brw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		http.Error(w, "upgrade: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	defer func() { _ = conn.Close() }()
+	fmt.Fprintf(brw, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", wsAccept(key))
+	if err := brw.Flush(); err != nil {
+		return
+	}
+	for {
+		fin, op, payload, err := readFrame(brw.Reader)
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				log.Printf("websocket: %v", err)
+			}
+			return
+		}
+		switch op {
+		case wsPing:
+			err = writeFrame(brw.Writer, true, wsPong, payload)
+		case wsPong:
+		case wsClose:
+			_ = writeFrame(brw.Writer, true, wsClose, payload)
+			_ = brw.Flush()
+			return
+		default:
+			err = writeFrame(brw.Writer, fin, op, payload)
+		}
+		if err == nil {
+			err = brw.Flush()
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// wsAccept is the Sec-WebSocket-Accept answer to key.
+func wsAccept(key string) string {
+	h := sha1.Sum([]byte(key + wsGUID))
+	return base64.StdEncoding.EncodeToString(h[:])
+}
+
+// headerHasToken reports whether a comma-separated header holds token
+// (case-insensitive), as "Connection: keep-alive, Upgrade" does.
+func headerHasToken(h http.Header, name, token string) bool {
+	for _, v := range h.Values(name) {
+		for _, t := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), token) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// readFrame reads one client frame, which must be masked, and returns it
+// unmasked.
+func readFrame(r *bufio.Reader) (fin bool, op byte, payload []byte, err error) {
+	var h [2]byte
+	if _, err := io.ReadFull(r, h[:]); err != nil {
+		return false, 0, nil, err
+	}
+	fin, op = h[0]&0x80 != 0, h[0]&0x0f
+	if h[1]&0x80 == 0 {
+		return false, 0, nil, errors.New("client frame not masked")
+	}
+	n := uint64(h[1] & 0x7f)
+	switch n {
+	case 126:
+		var b [2]byte
+		if _, err := io.ReadFull(r, b[:]); err != nil {
+			return false, 0, nil, err
+		}
+		n = uint64(binary.BigEndian.Uint16(b[:]))
+	case 127:
+		var b [8]byte
+		if _, err := io.ReadFull(r, b[:]); err != nil {
+			return false, 0, nil, err
+		}
+		n = binary.BigEndian.Uint64(b[:])
+	}
+	if n > wsMaxPayload {
+		return false, 0, nil, fmt.Errorf("frame of %d bytes: over the %d limit", n, wsMaxPayload)
+	}
+	var mask [4]byte
+	if _, err := io.ReadFull(r, mask[:]); err != nil {
+		return false, 0, nil, err
+	}
+	payload = make([]byte, n)
+	if _, err := io.ReadFull(r, payload); err != nil {
+		return false, 0, nil, err
+	}
+	for i := range payload {
+		payload[i] ^= mask[i%4]
+	}
+	return fin, op, payload, nil
+}
+
+// writeFrame writes one unmasked server frame.
+func writeFrame(w *bufio.Writer, fin bool, op byte, payload []byte) error {
+	b0 := op
+	if fin {
+		b0 |= 0x80
+	}
+	hdr := []byte{b0}
+	switch n := len(payload); {
+	case n < 126:
+		hdr = append(hdr, byte(n))
+	case n <= 0xffff:
+		hdr = append(hdr, 126)
+		hdr = binary.BigEndian.AppendUint16(hdr, uint16(n))
+	default:
+		hdr = append(hdr, 127)
+		hdr = binary.BigEndian.AppendUint64(hdr, uint64(n))
+	}
+	if _, err := w.Write(hdr); err != nil {
+		return err
+	}
+	_, err := w.Write(payload)
+	return err
+}
+
+// event is the data of one server-sent event from /events.
+type event struct {
+	Seq      int    `json:"seq"`
+	Of       int    `json:"of"`
+	Hostname string `json:"hostname"`
+	// SentUnixNano is the server's clock when it wrote the event.
+	SentUnixNano int64 `json:"sentUnixNano"`
+}
+
+// eventParams reads /events's n (1 to 1000, default 3) and every (0 to
+// 1m, default 200ms).
+func eventParams(q url.Values) (n int, every time.Duration, err error) {
+	n, every = 3, 200*time.Millisecond
+	if s := q.Get("n"); s != "" {
+		if n, err = strconv.Atoi(s); err != nil || n < 1 || n > 1000 {
+			return 0, 0, fmt.Errorf("n=%q: want a number from 1 to 1000", s)
+		}
+	}
+	if s := q.Get("every"); s != "" {
+		if every, err = time.ParseDuration(s); err != nil || every < 0 || every > time.Minute {
+			return 0, 0, fmt.Errorf("every=%q: want a duration from 0 to 1m such as 200ms", s)
+		}
+	}
+	return n, every, nil
+}
+
+// handleEvents streams n server-sent events, every apart, flushing each.
+func handleEvents(w http.ResponseWriter, r *http.Request) {
+	n, every, err := eventParams(r.URL.Query())
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	host, _ := os.Hostname()
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	rc := http.NewResponseController(w)
+	for i := 1; i <= n; i++ {
+		if i > 1 {
+			select {
+			case <-time.After(every):
+			case <-r.Context().Done():
+				return
+			}
+		}
+		b, _ := json.Marshal(event{Seq: i, Of: n, Hostname: host, SentUnixNano: time.Now().UnixNano()})
+		if _, err := fmt.Fprintf(w, "id: %d\ndata: %s\n\n", i, b); err != nil {
+			return
+		}
+		if err := rc.Flush(); err != nil {
+			return
+		}
+	}
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

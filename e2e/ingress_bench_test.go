@@ -1,0 +1,166 @@
+package e2e
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shoal-dev/shoal/internal/testcluster"
+)
+
+// benchIngressManifest is a StatefulSet ingb at 0 replicas (the benchmark
+// scales it up one pod at a time) and, for each of its first n pods, a
+// service selecting that pod alone and an Ingress rule routing host
+// ingb-I.bench.test to it: a request for that host is answered once the
+// pod is in the ingress table, and never by another pod, so the
+// measure is not blurred by balancing over the older pods. The pods have
+// a readiness probe: without one, Ready only means the container
+// started, and the time until the server listens would be counted too.
+func benchIngressManifest(n int) []byte {
+	var b strings.Builder
+	b.WriteString(`apiVersion: v1
+kind: Service
+metadata: {name: ingb}
+spec:
+  clusterIP: None
+  selector: {app: ingb}
+  ports: [{name: http, port: 8080}]
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: ingb}
+spec:
+  serviceName: ingb
+  replicas: 0
+  selector: {matchLabels: {app: ingb}}
+  template:
+    metadata: {labels: {app: ingb}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+        - name: web
+          image: shoal.local/testserver:1
+          ports: [{name: http, containerPort: 8080}]
+          readinessProbe:
+            httpGet: {path: /readyz, port: 8080}
+            periodSeconds: 1
+`)
+	for i := range n {
+		fmt.Fprintf(&b, `---
+apiVersion: v1
+kind: Service
+metadata: {name: ingb-%[1]d}
+spec:
+  selector: {statefulset.kubernetes.io/pod-name: ingb-%[1]d}
+  ports: [{port: 80, targetPort: http}]
+`, i)
+	}
+	b.WriteString(`---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: ingb}
+spec:
+  rules:
+`)
+	for i := range n {
+		fmt.Fprintf(&b, `    - host: ingb-%[1]d.bench.test
+      http:
+        paths: [{path: /, pathType: Prefix, backend: {service: {name: ingb-%[1]d, port: {number: 80}}}}]
+`, i)
+	}
+	return []byte(b.String())
+}
+
+// BenchmarkIngressReadyToTraffic measures how soon a new pod gets
+// traffic through the ingress: a StatefulSet is scaled up one pod at a
+// time, and for each pod the time runs from its Ready condition
+// appearing in the API (polled every 5 ms) until each node's ingress
+// (asked from the test host every 2 ms, Host ingb-I.bench.test, which
+// routes to that pod alone) first answers with the pod's hostname. It
+// runs once whatever b.N (go test ./e2e -run '^$' -bench
+// BenchmarkIngressReadyToTraffic -benchtime 1x) and reports p50 and p99
+// over the pods of the slowest node's time. Settings: SHOAL_BENCH_NODES
+// (3), SHOAL_BENCH_PODS (20).
+func BenchmarkIngressReadyToTraffic(b *testing.B) {
+	nodes := envInt(b, "SHOAL_BENCH_NODES", 3)
+	pods := envInt(b, "SHOAL_BENCH_PODS", 20)
+	c := testcluster.NewNetNS(b)
+	for i := 1; i <= nodes; i++ {
+		c.Add(fmt.Sprintf("n%d", i))
+	}
+	recordState(b, c)
+	importImages(b, c)
+	first := c.Agents[0]
+	applyTB(b, first, benchIngressManifest(pods))
+
+	var every []time.Duration               // per pod: the slowest node
+	perNode := map[string][]time.Duration{} // per node, per pod
+	for i := range pods {
+		name := fmt.Sprintf("ingb-%d", i)
+		readyAt, ip := scaleAndWatch(b, first, "ingb", i+1, name)
+		at := untilIngressAnswers(b, c.Agents, name+".bench.test", name, 30*time.Second)
+		var worst time.Duration
+		for node, t := range at {
+			d := t.Sub(readyAt)
+			perNode[node] = append(perNode[node], d)
+			worst = max(worst, d)
+		}
+		every = append(every, worst)
+		b.Logf("%s (%s): answering through every node's ingress %s after Ready (%s)", name, ip, worst.Round(time.Millisecond), fmtNodeTimes(at, readyAt))
+	}
+	fmt.Printf("\nIngress, %d agents in network namespaces: pod Ready in the API → its first answer through every node's ingress (%d pods, one at a time)\n", nodes, pods)
+	fmt.Printf("every node: p50 %s p99 %s\n", ms(pctl(every, 0.5)), ms(pctl(every, 0.99)))
+	for _, a := range c.Agents {
+		fmt.Printf("  %s: p50 %s p99 %s\n", a.Name, ms(pctl(perNode[a.Name], 0.5)), ms(pctl(perNode[a.Name], 0.99)))
+	}
+	fmt.Println("(the API is polled every 5 ms and the ingresses every 2 ms: that is the resolution)")
+	b.ReportMetric(float64(pctl(every, 0.5))/1e6, "p50-ms")
+	b.ReportMetric(float64(pctl(every, 0.99))/1e6, "p99-ms")
+}
+
+// untilIngressAnswers GETs / with Host host from every agent's ingress
+// every 2 ms until pod answers, and returns when each first did. It
+// fails tb if one does not within timeout.
+func untilIngressAnswers(tb testing.TB, agents []*testcluster.Agent, host, pod string, timeout time.Duration) map[string]time.Time {
+	tb.Helper()
+	var mu sync.Mutex
+	at := map[string]time.Time{}
+	last := map[string]string{}
+	var wg sync.WaitGroup
+	for _, a := range agents {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cl := ingressClient(2 * time.Second)
+			defer cl.CloseIdleConnections()
+			deadline := time.Now().Add(timeout)
+			for time.Now().Before(deadline) {
+				got, err := ingressGet(cl, a.IP, host, "/", http.Header{})
+				answer := fmt.Sprint(err)
+				if err == nil {
+					if got.Hostname == pod {
+						mu.Lock()
+						at[a.Name] = time.Now()
+						mu.Unlock()
+						return
+					}
+					answer = "answered by " + got.Hostname
+				}
+				mu.Lock()
+				last[a.Name] = answer
+				mu.Unlock()
+				time.Sleep(2 * time.Millisecond)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, a := range agents {
+		if at[a.Name].IsZero() {
+			tb.Fatalf("Host %s through %s's ingress: not answered by %s within %s; last: %s", host, a.Name, pod, timeout, last[a.Name])
+		}
+	}
+	return at
+}
