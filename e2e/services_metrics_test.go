@@ -36,6 +36,7 @@ func scrapeHistogram(c *testcluster.Cluster, a *testcluster.Agent, name string) 
 	if err != nil {
 		return nil, err
 	}
+	req.Header.Set("Authorization", "Bearer "+tok.String())
 	res, err := cl.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("metrics of %s: %w", a.Name, err)

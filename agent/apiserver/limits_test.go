@@ -49,7 +49,7 @@ type limitedServer struct {
 	log *syncBuffer
 }
 
-func newLimitedServer(t *testing.T, lim Limits) *limitedServer {
+func newLimitedServer(t testing.TB, lim Limits) *limitedServer {
 	t.Helper()
 	st := consensus.NewStore()
 	p := &storeProposer{fsm: consensus.NewFSM(st, nil)}
