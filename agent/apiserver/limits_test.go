@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -335,23 +336,7 @@ func TestMetricsNeedsToken(t *testing.T) {
 func TestAPIIdleFlood(t *testing.T) {
 	const flood = 500
 	ls := newLimitedServer(t, Limits{MaxConns: 50, HandshakeTimeout: 200 * time.Millisecond})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	_ = ln.Close()
-	ls.s.cfg.Addr = addr
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- ls.s.Run(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("run: %v", err)
-		}
-	}()
-	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: pki.PinnedClientConfig(ls.tok.CAHash)}}
+	addr, hc := ls.run(t)
 	healthz := func() error {
 		res, err := hc.Get("https://" + addr + "/healthz")
 		if err != nil {
@@ -363,7 +348,6 @@ func TestAPIIdleFlood(t *testing.T) {
 		}
 		return nil
 	}
-	waitFor(t, func() bool { return healthz() == nil })
 	hc.CloseIdleConnections()
 
 	conns := make([]net.Conn, 0, flood)
@@ -404,4 +388,123 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatal("condition not met within a minute")
+}
+
+// run serves the real server (Run: TLS, connlimit, timeouts) on a free
+// loopback port until the test ends; it returns the address and a client
+// that trusts the server.
+func (ls *limitedServer) run(t *testing.T) (string, *http.Client) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
+	ls.s.cfg.Addr = addr
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- ls.s.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	})
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: pki.PinnedClientConfig(ls.tok.CAHash)}}
+	waitFor(t, func() bool {
+		res, err := hc.Get("https://" + addr + "/healthz")
+		if err != nil {
+			return false
+		}
+		_ = res.Body.Close()
+		return res.StatusCode == http.StatusOK
+	})
+	return addr, hc
+}
+
+// TestAPITimeouts runs the real server with short timeouts: a request
+// body trickled past ReadTimeout is cut off, an idle keep-alive
+// connection is closed after IdleTimeout, and a watch outlives both read
+// and write timeouts (streaming routes lift them for authenticated
+// callers) and still delivers events.
+func TestAPITimeouts(t *testing.T) {
+	ls := newLimitedServer(t, Limits{ReadTimeout: 300 * time.Millisecond, WriteTimeout: 300 * time.Millisecond, IdleTimeout: 300 * time.Millisecond})
+	addr, hc := ls.run(t)
+	dial := func() *tls.Conn {
+		c, err := tls.Dial("tcp", addr, pki.PinnedClientConfig(ls.tok.CAHash))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = c.Close() })
+		_ = c.SetDeadline(time.Now().Add(time.Minute)) // hang guard
+		return c
+	}
+
+	t.Run("trickled body cut off", func(t *testing.T) {
+		c := dial()
+		const size = 200
+		if _, err := fmt.Fprintf(c, "POST /v1/apply HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Length: %d\r\n\r\n", ls.tok, size); err != nil {
+			t.Fatal(err)
+		}
+		sent := 0
+		for ; sent < size; sent++ {
+			time.Sleep(50 * time.Millisecond)
+			if _, err := c.Write([]byte("#")); err != nil {
+				break
+			}
+		}
+		if sent == size {
+			t.Fatalf("sent all %d bytes a byte per 50 ms: want the server to cut the body off", size)
+		}
+	})
+
+	t.Run("idle keep-alive closed", func(t *testing.T) {
+		c := dial()
+		if _, err := fmt.Fprint(c, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		br := bufio.NewReader(c)
+		res, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		_ = res.Body.Close()
+		if _, err := br.ReadByte(); err != io.EOF {
+			t.Fatalf("idle connection: got %v, want EOF (closed by the server)", err)
+		}
+	})
+
+	t.Run("watch outlives the timeouts", func(t *testing.T) {
+		req, err := http.NewRequest("GET", "https://"+addr+"/v1/watch?kind=ConfigMap", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+ls.tok.String())
+		res, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = res.Body.Close() }()
+		time.Sleep(time.Second) // past both timeouts
+		put, err := http.NewRequest("PUT", "https://"+addr+"/v1/configmaps/late?namespace=default",
+			strings.NewReader(`{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"late","namespace":"default"}}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		put.Header.Set("Authorization", "Bearer "+ls.tok.String())
+		pres, err := hc.Do(put)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = pres.Body.Close()
+		if pres.StatusCode/100 != 2 {
+			t.Fatalf("put: got %s, want 2xx", pres.Status)
+		}
+		line, err := bufio.NewReader(res.Body).ReadString('\n')
+		if err != nil || !strings.Contains(line, `"late"`) {
+			t.Fatalf("watch after the timeouts: got %q, %v; want the event for late", line, err)
+		}
+	})
 }
