@@ -44,16 +44,24 @@ const (
 // Limits bound what one client, authenticated or not, can make the API
 // server hold. Zero fields take the defaults above.
 type Limits struct {
-	MaxConns            int
-	HandshakeTimeout    time.Duration
-	ReadTimeout         time.Duration
-	WriteTimeout        time.Duration
-	IdleTimeout         time.Duration
-	JoinReadTimeout     time.Duration
-	JoinBurst           int
-	JoinEvery           time.Duration
-	MaxWatches          int
-	MaxWatchesPerClient int
+	// MaxConns caps open connections on the API port; beyond it new
+	// ones wait in the kernel's backlog.
+	MaxConns int
+	// HandshakeTimeout bounds each TLS handshake, before net/http sees
+	// the connection.
+	HandshakeTimeout time.Duration
+	// ReadTimeout, WriteTimeout and IdleTimeout are net/http's; streaming
+	// routes lift the first two for authenticated callers.
+	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	// JoinReadTimeout bounds reading a join request's body.
+	JoinReadTimeout time.Duration
+	// JoinBurst join requests per source address at once, then one per
+	// JoinEvery.
+	JoinBurst int
+	JoinEvery time.Duration
+	// MaxWatches caps open watches on the agent, MaxWatchesPerClient
+	// those of one client.
+	MaxWatches, MaxWatchesPerClient int
 }
 
 // withDefaults fills zero fields and refuses negative ones.
