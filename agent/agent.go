@@ -180,6 +180,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		}
 		return nil
 	})
+	g.Go(func() error { return a.runMetricsListener(ctx) })
 	g.Go(func() error { return a.joinGossip(ctx, peers) })
 	g.Go(func() error { return a.leader.RunDuties(ctx) })
 	// The parts that read the cluster-wide settings start once the agent

@@ -130,6 +130,12 @@ type Config struct {
 	// (the flag's default is ":443").
 	IngressTLSAddr string
 
+	// MetricsAddr, "IP:PORT", also serves /metrics over plain HTTP without
+	// a token (for a Prometheus that holds no cluster credential); "" (the
+	// default) serves it only on the API port, to token holders and
+	// agents.
+	MetricsAddr string
+
 	Logger *slog.Logger
 }
 
@@ -280,6 +286,7 @@ func (c *Config) Validate() error {
 	errs = append(errs, c.validateNetwork()...)
 	errs = append(errs, c.validateDNS()...)
 	errs = append(errs, c.validateIngress()...)
+	errs = append(errs, c.validateMetrics()...)
 	if c.Runtime != RuntimeContainerd && c.Runtime != RuntimeNone {
 		errs = append(errs, fmt.Errorf("--runtime %q: want containerd or none", c.Runtime))
 	}
@@ -364,6 +371,9 @@ func (c *Config) ownPorts() []ownPort {
 	ports = append(ports, ownPort{node.PodDNSPort, []string{"TCP", "UDP"}, "the cluster DNS (pods' nameserver)"})
 	if p := c.dnsPort(); p != 0 && p != node.PodDNSPort {
 		ports = append(ports, ownPort{p, []string{"TCP", "UDP"}, "the cluster DNS (--dns-addr)"})
+	}
+	if p := c.metricsPort(); p != 0 {
+		ports = append(ports, ownPort{p, []string{"TCP"}, "the agent's metrics (--metrics-addr)"})
 	}
 	return ports
 }

@@ -8,7 +8,15 @@ import (
 	"time"
 
 	"github.com/hashicorp/raft"
+
+	"github.com/shoal-dev/shoal/internal/connlimit"
 )
+
+// MaxRaftConns caps the Raft port's open connections, handshaking or
+// established. Only the leader (a pool of three plus a pipeline per
+// follower) and candidates dial a node, so members need a few dozen;
+// the cap bounds what strangers can hold.
+const MaxRaftConns = 512
 
 // tlsStream is a raft.StreamLayer over mutual TLS: both ends present node
 // certificates from the cluster CA, so only members speak Raft.
@@ -24,9 +32,12 @@ func newTLSStream(bind string, advertise net.Addr, server, client *tls.Config) (
 	if server.ClientAuth != tls.RequireAndVerifyClientCert {
 		return nil, errors.New("raft transport: server TLS must require client certificates")
 	}
-	ln, err := tls.Listen("tcp", bind, server)
+	// The handshake finishes under a deadline before raft sees the
+	// connection: raft gives each accepted connection a 256 KiB read
+	// buffer, which idle strangers must not get.
+	ln, err := connlimit.Listen(bind, connlimit.Config{TLS: server, MaxConns: MaxRaftConns})
 	if err != nil {
-		return nil, fmt.Errorf("raft listen %s: %w", bind, err)
+		return nil, fmt.Errorf("raft %w", err)
 	}
 	if advertise == nil {
 		advertise = ln.Addr()

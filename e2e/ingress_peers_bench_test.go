@@ -1,11 +1,8 @@
 package e2e
 
 import (
-	"bufio"
-	"crypto/tls"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -170,7 +167,7 @@ func BenchmarkIngressPeers(b *testing.B) {
 	}
 	slices.Sort(podAddrs)
 	var mem []memRow
-	mem = append(mem, agentMem(b, a, "backend, no Ingress", 0))
+	mem = append(mem, agentMem(b, c, a, "backend, no Ingress", 0))
 
 	cert, key, err := benchCert(ingressBenchHost)
 	if err != nil {
@@ -185,7 +182,7 @@ func BenchmarkIngressPeers(b *testing.B) {
 		applyTB(b, a, fillIngresses(0, rules/10))
 		last := fmt.Sprintf("http://fill-%d.%s%s", rules/10-1, ingressBenchHost, ingressBenchPath)
 		waitStatus(b, load.netnsPath, last, "200", 120*time.Second)
-		mem = append(mem, agentMem(b, a, fmt.Sprintf("+ 1 + %d rules (%d Ingresses)", rules, rules/10+1), time.Since(start)))
+		mem = append(mem, agentMem(b, c, a, fmt.Sprintf("+ 1 + %d rules (%d Ingresses)", rules, rules/10+1), time.Since(start)))
 	}
 
 	peers := map[string]*peerProc{}
@@ -237,7 +234,7 @@ func BenchmarkIngressPeers(b *testing.B) {
 			}
 		}
 	}
-	mem = append(mem, agentMem(b, a, "after the load runs", 0))
+	mem = append(mem, agentMem(b, c, a, "after the load runs", 0))
 	peerMem := map[string]int64{}
 	for name, p := range peers {
 		peerMem[name] = rssKiB(p.pids())
@@ -294,11 +291,11 @@ type memRow struct {
 // heap in use seen on its /metrics over those 3 s (sampled every 100 ms:
 // the least is close to the live heap after a collection, where one
 // sample lands anywhere in the garbage collector's cycle).
-func agentMem(tb testing.TB, a *testcluster.Agent, state string, took time.Duration) memRow {
+func agentMem(tb testing.TB, c *testcluster.Cluster, a *testcluster.Agent, state string, took time.Duration) memRow {
 	tb.Helper()
 	heap := int64(-1)
 	for end := time.Now().Add(3 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
-		if h := heapInUse(a); h >= 0 && (heap < 0 || h < heap) {
+		if h := heapInUse(c, a); h >= 0 && (heap < 0 || h < heap) {
 			heap = h
 		}
 	}
@@ -311,25 +308,15 @@ func agentMem(tb testing.TB, a *testcluster.Agent, state string, took time.Durat
 
 // heapInUse is go_memstats_heap_inuse_bytes from the agent's /metrics,
 // -1 when it cannot be read.
-func heapInUse(a *testcluster.Agent) int64 {
-	cl := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
-		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, // the agent's own CA; only a number is read
-	}}
-	res, err := cl.Get("https://" + a.APIAddr() + "/metrics")
+func heapInUse(c *testcluster.Cluster, a *testcluster.Agent) int64 {
+	body, err := scrapeMetrics(c, a)
 	if err != nil {
 		return -1
 	}
-	defer func() { _ = res.Body.Close() }()
-	sc := bufio.NewScanner(res.Body)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "go_memstats_heap_inuse_bytes "); ok {
-			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-			if err == nil {
-				return int64(f)
-			}
-		}
+	if !strings.Contains(body, "go_memstats_heap_inuse_bytes ") {
+		return -1
 	}
-	return -1
+	return int64(counterSum(body, "go_memstats_heap_inuse_bytes"))
 }
 
 // perfAgent samples the agent with `perf record -g` during one more wrk

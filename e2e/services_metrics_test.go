@@ -68,6 +68,7 @@ func scrapeMetrics(c *testcluster.Cluster, a *testcluster.Agent) (string, error)
 	if err != nil {
 		return "", err
 	}
+	req.Header.Set("Authorization", "Bearer "+tok.String())
 	res, err := cl.Do(req)
 	if err != nil {
 		return "", fmt.Errorf("metrics of %s: %w", a.Name, err)

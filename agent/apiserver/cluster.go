@@ -42,9 +42,19 @@ func (s *Server) status(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, s.cfg.Cluster.Status())
 }
 
-// join admits a new node that proves the token's secret.
+// join admits a new node that proves the token's secret. Anyone can
+// call it: it is rate-limited per source address, reads at most
+// maxJoinBody bytes under JoinReadTimeout, and checks the secret before
+// anything costly (signing) and the name before logging it.
 func (s *Server) join(w http.ResponseWriter, r *http.Request) {
-	body, ok := readBody(w, r)
+	if !s.joins.allow(r.RemoteAddr, time.Now()) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(max(1, s.cfg.Limits.JoinEvery.Seconds()))))
+		writeError(w, http.StatusTooManyRequests, fmt.Errorf("too many join requests from %s: at most %d at once, then one per %s", sourceKey(r.RemoteAddr), s.cfg.Limits.JoinBurst, s.cfg.Limits.JoinEvery))
+		return
+	}
+	// A body trickled a byte at a time is cut off at the deadline.
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.cfg.Limits.JoinReadTimeout))
+	body, ok := readBodyLimit(w, r, maxJoinBody)
 	if !ok {
 		return
 	}
@@ -54,17 +64,23 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !s.cfg.Token.SecretMatches(req.Secret) {
-		s.log.Warn("join refused: wrong token", "name", req.Name, "remote", r.RemoteAddr)
+		// The name is the caller's text: log it only once it is known
+		// to be a short DNS label.
+		name := "(invalid)"
+		if api.IsDNSLabel(req.Name) {
+			name = req.Name
+		}
+		s.log.Warn("join refused: wrong token", "name", name, "remote", r.RemoteAddr)
 		writeError(w, http.StatusForbidden, errors.New("wrong token: the secret does not match this cluster's"))
 		return
 	}
 	if !api.IsDNSLabel(req.Name) {
-		writeError(w, http.StatusBadRequest, fmt.Errorf("node name %q: must be a DNS-1123 label", req.Name))
+		writeError(w, http.StatusBadRequest, fmt.Errorf("node name %q: must be a DNS-1123 label", truncate(req.Name, 80)))
 		return
 	}
 	ip := net.ParseIP(req.Addr)
 	if ip == nil {
-		writeError(w, http.StatusBadRequest, fmt.Errorf("address %q: not an IP", req.Addr))
+		writeError(w, http.StatusBadRequest, fmt.Errorf("address %q: not an IP", truncate(req.Addr, 80)))
 		return
 	}
 	if m, ok := s.cfg.Cluster.Member(req.Name); ok && (m.Status == gossip.StatusAlive || m.Status == gossip.StatusSuspect) {

@@ -1,8 +1,12 @@
 package apiserver
 
 import (
+	"bytes"
 	"encoding/json"
+	"net/http/httptest"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/shoal-dev/shoal/api"
 )
@@ -31,5 +35,31 @@ func FuzzAPIRequest(f *testing.F) {
 		var jr JoinRequest
 		_ = json.Unmarshal(body, &jr)
 		_, _ = api.DecodeObject(body, api.DecodeOptions{Stored: true})
+	})
+}
+
+// FuzzJoin sends arbitrary bodies from arbitrary addresses to the real
+// join handler (the one endpoint anyone can call): it never panics,
+// answers one of the statuses it documents, and never echoes the
+// caller's text unbounded.
+func FuzzJoin(f *testing.F) {
+	f.Add("10.0.0.1:1", []byte(`{"name":"n2","secret":"abc","csr":"-----BEGIN CERTIFICATE REQUEST-----","addr":"10.0.0.2"}`))
+	f.Add("[2001:db8::1]:9", []byte(`{"name":"`+strings.Repeat("a", 100)+`","secret":"","addr":"::1"}`))
+	f.Add("garbage", []byte(`{{{`))
+	f.Add("10.0.0.1:1", bytes.Repeat([]byte("x"), 9<<10))
+	ls := newLimitedServer(f, Limits{JoinBurst: 1000, JoinEvery: time.Millisecond})
+	h := ls.s.Handler()
+	allowed := map[int]bool{400: true, 403: true, 409: true, 413: true, 429: true}
+	f.Fuzz(func(t *testing.T, remote string, body []byte) {
+		req := httptest.NewRequest("POST", "/v1/join", bytes.NewReader(body))
+		req.RemoteAddr = remote
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if !allowed[rec.Code] {
+			t.Fatalf("got status %d (%s), want one of 400, 403, 409, 413, 429", rec.Code, truncate(rec.Body.String(), 200))
+		}
+		if rec.Body.Len() > 2048 {
+			t.Fatalf("answer is %d bytes, want at most 2048", rec.Body.Len())
+		}
 	})
 }

@@ -346,6 +346,10 @@ func (s *Server) watch(w http.ResponseWriter, r *http.Request) {
 	flusher, _ := w.(http.Flusher)
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	w.WriteHeader(http.StatusOK)
+	// The client learns at once that its watch was admitted (not 429).
+	if flusher != nil {
+		flusher.Flush()
+	}
 	enc := json.NewEncoder(w)
 	send := func(typ string, obj api.Object) bool {
 		if ns != "" && obj.GetObjectMeta().Namespace != ns {

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/shoal-dev/shoal/internal/connlimit"
 	"github.com/shoal-dev/shoal/pki"
 	"github.com/shoal-dev/shoal/view"
 )
@@ -49,6 +50,8 @@ type Config struct {
 	Registry *prometheus.Registry
 	// Logger is the agent's logger.
 	Logger *slog.Logger
+	// Limits bound what clients can hold; zero fields take defaults.
+	Limits Limits
 
 	View     view.View
 	Proposer Proposer
@@ -64,21 +67,36 @@ type Server struct {
 	srv     *http.Server
 	handler http.Handler
 	metrics *metrics
+	joins   *joinLimiter
+	watches *watchLimiter
 }
 
 // New builds the server and its routes; it does no I/O. It registers the
 // request metrics on cfg.Registry.
 func New(cfg Config) (*Server, error) {
+	lim, err := cfg.Limits.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	cfg.Limits = lim
 	m, err := newMetrics(cfg.Registry)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, metrics: m}
+	s := &Server{
+		cfg: cfg, log: cfg.Logger, metrics: m,
+		joins:   newJoinLimiter(lim.JoinBurst, lim.JoinEvery),
+		watches: newWatchLimiter(lim.MaxWatches, lim.MaxWatchesPerClient),
+	}
 	s.handler = s.routes()
 	s.srv = &http.Server{
 		Handler:           s.handler,
 		TLSConfig:         cfg.TLS,
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       lim.ReadTimeout,
+		WriteTimeout:      lim.WriteTimeout,
+		IdleTimeout:       lim.IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
 		// TLS handshake failures (wrong CA, port scans) are routine.
 		ErrorLog: slog.NewLogLogger(cfg.Logger.With("component", "api").Handler(), slog.LevelDebug),
 	}
@@ -95,24 +113,24 @@ func (s *Server) routes() http.Handler {
 	peer := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, s.instrument(pattern, s.requirePeer(h))) }
 
 	mux.Handle("GET /healthz", s.instrument("GET /healthz", http.HandlerFunc(s.healthz)))
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{}))
+	mux.Handle("GET /metrics", s.requireUser(MetricsHandler(s.cfg.Registry).ServeHTTP))
 	mux.Handle("POST /v1/join", s.instrument("POST /v1/join", http.HandlerFunc(s.join)))
 
 	user("GET /v1/status", s.status)
 	user("POST /v1/apply", s.apply)
 	user("POST /v1/delete", s.deleteManifest)
 	user("POST /v1/leave", s.leave)
-	user("GET /v1/watch", s.watch)
+	user("GET /v1/watch", streaming(s.limitWatches(s.watch)))
 	user("POST /v1/nodes/{name}/cordon", s.cordon(true))
 	user("POST /v1/nodes/{name}/uncordon", s.cordon(false))
 	user("POST /v1/pods/{name}/eviction", s.evict)
 	user("POST /v1/{resource}/{name}/scale", s.scale)
 	user("POST /v1/{resource}/{name}/rollout/restart", s.rolloutRestart)
 	user("POST /v1/{resource}/{name}/rollout/undo", s.rolloutUndo)
-	user("GET /v1/pods/{name}/log", s.podLog)
-	user("POST /v1/pods/{name}/exec", s.podExec)
-	user("POST /v1/images", s.imageImport)
-	user("GET /v1/images", s.imageList)
+	user("GET /v1/pods/{name}/log", streaming(s.podLog))
+	user("POST /v1/pods/{name}/exec", streaming(s.podExec))
+	user("POST /v1/images", streaming(s.imageImport))
+	user("GET /v1/images", streaming(s.imageList))
 	user("GET /v1/{resource}", s.list)
 	user("GET /v1/{resource}/{name}", s.get)
 	user("PUT /v1/{resource}/{name}", s.put)
@@ -129,14 +147,18 @@ func (s *Server) routes() http.Handler {
 
 // Run serves until ctx ends.
 func (s *Server) Run(ctx context.Context) error {
-	ln, err := net.Listen("tcp", s.cfg.Addr)
+	// The handshake finishes under a deadline, and at most MaxConns
+	// connections are open, before net/http sees a connection.
+	ln, err := connlimit.Listen(s.cfg.Addr, connlimit.Config{
+		TLS: s.cfg.TLS, MaxConns: s.cfg.Limits.MaxConns, HandshakeTimeout: s.cfg.Limits.HandshakeTimeout,
+	})
 	if err != nil {
-		return fmt.Errorf("listen %s: %w", s.cfg.Addr, err)
+		return fmt.Errorf("api %w", err)
 	}
 	// Request contexts end with ctx, so open watch streams end too.
 	s.srv.BaseContext = func(net.Listener) context.Context { return ctx }
 	errc := make(chan error, 1)
-	go func() { errc <- s.srv.Serve(tls.NewListener(ln, s.srv.TLSConfig)) }()
+	go func() { errc <- s.srv.Serve(ln) }()
 	s.log.Info("api listening", "addr", s.cfg.Addr)
 	select {
 	case err := <-errc:
@@ -155,6 +177,11 @@ func (s *Server) Run(ctx context.Context) error {
 	return nil
 }
 
+// MetricsHandler serves reg in the Prometheus text format.
+func MetricsHandler(reg *prometheus.Registry) http.Handler {
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+}
+
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain")
 	_, _ = io.WriteString(w, "ok\n")
@@ -162,11 +189,17 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 
 // readBody reads a size-limited request body.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	return readBodyLimit(w, r, maxBody)
+}
+
+// readBodyLimit reads a request body of at most limit bytes; over it the
+// answer is 413.
+func readBodyLimit(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, bool) {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			writeError(w, http.StatusRequestEntityTooLarge, fmt.Errorf("request body over %d bytes", maxBody))
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Errorf("request body over %d bytes", limit))
 		} else {
 			writeError(w, http.StatusBadRequest, fmt.Errorf("read request body: %w", err))
 		}
@@ -185,4 +218,12 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 
 func writeError(w http.ResponseWriter, code int, err error) {
 	writeJSON(w, code, map[string]string{"error": err.Error()})
+}
+
+// truncate cuts caller-supplied text for error messages.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
 }

@@ -118,6 +118,7 @@ cluster; one given such a flag with another value refuses to start.`,
 	f.StringVar(&cfg.IngressTLSAddr, "ingress-tls-addr", agent.DefaultIngressTLSAddr, "HTTPS listener of the ingress proxy, as --ingress-addr")
 	f.StringSliceVar(&cfg.IngressTrustedProxies, "ingress-trusted-proxies", nil, "CIDRs or IPs of load balancers in front of the ingress whose X-Forwarded-For/-Proto/-Host/-Port and X-Real-IP are kept (comma-separated; default: none, such headers from clients are replaced)")
 	f.BoolVar(&cfg.IngressAccessLog, "ingress-access-log", false, "log every ingress request")
+	f.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "IP:PORT of a plain-HTTP listener that serves /metrics without a token (default: none; /metrics on the API port needs the token or a node certificate)")
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	f.BoolVar(&cfg.GossipFast, "gossip-fast", false, "fast gossip failure detection (for tests on loopback)")
 	_ = f.MarkHidden("gossip-fast")
