@@ -45,6 +45,8 @@ type pool struct {
 	next atomic.Uint32
 	// ingress and service are the metric and log labels ("ns/name").
 	ingress, service string
+	// metrics are the metric handles of the backend, set on first use.
+	metrics atomic.Pointer[poolMetrics]
 }
 
 func newBalancer() *balancer {

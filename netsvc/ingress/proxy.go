@@ -229,7 +229,11 @@ func (p *Proxy) finish(rw *respWriter, r *http.Request, st *reqState, d time.Dur
 	if client == "" {
 		client = peerAddr(r.RemoteAddr).String()
 	}
-	p.metrics.observe(ing, svc, status, d)
+	if st != nil {
+		p.metrics.observePool(st.pool, status, d)
+	} else {
+		p.metrics.observe(ing, svc, status, d)
+	}
 	if p.cfg.AccessLog != nil {
 		p.cfg.AccessLog.LogAttrs(r.Context(), slog.LevelInfo, "request",
 			slog.String("method", r.Method),
