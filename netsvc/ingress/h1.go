@@ -88,6 +88,7 @@ func (p *Proxy) exchange(c *bconn, req *http.Request, e *endpoint) (*http.Respon
 	if _, err := c.br.Peek(1); err != nil {
 		return fail(err)
 	}
+	reused := c.reused
 	c.reused = false // a response has begun: never sent again from here
 	var resp *http.Response
 	for n := 0; ; n++ {
@@ -108,6 +109,12 @@ func (p *Proxy) exchange(c *bconn, req *http.Request, e *endpoint) (*http.Respon
 				return fail(err)
 			}
 		}
+	}
+	if reused && resp.StatusCode == http.StatusRequestTimeout {
+		// Some servers say 408 on an idle connection before closing it;
+		// the answer was not to this request.
+		c.reused = true
+		return fail(errors.New("408 on a reused connection"))
 	}
 	if resp.StatusCode == http.StatusSwitchingProtocols {
 		return fail(errors.New("101 switching protocols in answer to a request without Upgrade"))

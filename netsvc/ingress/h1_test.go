@@ -44,6 +44,14 @@ func newTestProxy(t *testing.T, cfg Config) *Proxy {
 	return p
 }
 
+// testEndpoint is an endpoint outside any balancer whose idle
+// connections are closed when the test ends.
+func testEndpoint(t *testing.T, hostport string) *endpoint {
+	e := &endpoint{hostport: hostport}
+	t.Cleanup(func() { e.idle.closeIdle(true) })
+	return e
+}
+
 func getReq(t *testing.T, ctx context.Context, method, addr string) *http.Request {
 	t.Helper()
 	req, err := http.NewRequestWithContext(ctx, method, "http://"+addr+"/x?y=1", nil)
@@ -98,7 +106,7 @@ func TestH1PoolKeepAlive(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s, opened, closed := countingBackend(t, tc.handler)
 			p := newTestProxy(t, Config{})
-			e := &endpoint{hostport: s.Listener.Addr().String()}
+			e := testEndpoint(t, s.Listener.Addr().String())
 			for i := range 3 {
 				resp, err := p.roundTripH1(getReq(t, context.Background(), tc.method, e.hostport), e)
 				if err != nil {
@@ -174,7 +182,7 @@ func answer(c net.Conn, br *bufio.Reader, resp string) bool {
 
 func TestH1PoolFailures(t *testing.T) {
 	const ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
-	var first atomic.Bool
+	var first, first408 atomic.Bool
 	for _, tc := range []struct {
 		name      string
 		serve     func(c net.Conn, br *bufio.Reader)
@@ -184,6 +192,16 @@ func TestH1PoolFailures(t *testing.T) {
 	}{
 		{"stale pooled connection is retried on a new one", func(c net.Conn, br *bufio.Reader) {
 			answer(c, br, ok) // then close, as a backend's idle timeout would
+		}, false, 2, 1},
+		{"408 on a stale pooled connection is retried on a new one", func(c net.Conn, br *bufio.Reader) {
+			if !first408.CompareAndSwap(false, true) {
+				for answer(c, br, ok) {
+				}
+				return
+			}
+			answer(c, br, ok)
+			_, _ = io.WriteString(c, "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
+			_, _ = http.ReadRequest(br) // the proxy's next request, unanswered
 		}, false, 2, 1},
 		{"HTTP/1.0 response is not reused", func(c net.Conn, br *bufio.Reader) {
 			for answer(c, br, "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok") {
@@ -200,7 +218,7 @@ func TestH1PoolFailures(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			addr, conns := rawBackend(t, tc.serve)
 			p := newTestProxy(t, Config{})
-			e := &endpoint{hostport: addr}
+			e := testEndpoint(t, addr)
 			var err error
 			for i := range 2 {
 				var resp *http.Response
@@ -235,7 +253,7 @@ func TestH1ResponseHeaderTimeout(t *testing.T) {
 	})
 	defer close(release)
 	p := newTestProxy(t, Config{ResponseHeaderTimeout: 50 * time.Millisecond})
-	e := &endpoint{hostport: addr}
+	e := testEndpoint(t, addr)
 	_, err := p.roundTripH1(getReq(t, context.Background(), "GET", addr), e)
 	if !isTimeout(err) {
 		t.Fatalf("got error %v, want a timeout", err)
@@ -258,7 +276,7 @@ func TestH1ClientCancel(t *testing.T) {
 	})
 	defer close(release)
 	p := newTestProxy(t, Config{})
-	e := &endpoint{hostport: addr}
+	e := testEndpoint(t, addr)
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { <-got; cancel() }()
 	_, err := p.roundTripH1(getReq(t, ctx, "GET", addr), e)
@@ -277,7 +295,7 @@ func TestH1IdleBounds(t *testing.T) {
 		_, _ = io.WriteString(w, "hello")
 	})
 	p := newTestProxy(t, Config{MaxIdleConnsPerHost: 1})
-	e := &endpoint{hostport: s.Listener.Addr().String()}
+	e := testEndpoint(t, s.Listener.Addr().String())
 	// Two requests in flight at once need two connections; only one
 	// fits in the idle pool afterwards.
 	var resps []*http.Response
