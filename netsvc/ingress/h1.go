@@ -172,7 +172,7 @@ func (b *h1body) release(keep bool) {
 	// stop fails once the client's context has ended: the connection is
 	// being closed by then.
 	if b.stop() && keep {
-		b.e.idle.put(c, b.p.cfg.MaxIdleConnsPerHost, idleConnTimeout, b.p.now())
+		b.e.idle.put(c, b.p.cfg.MaxIdleConnsPerHost, idleConnTimeout, time.Now())
 		return
 	}
 	_ = c.Close() // not reusable; nothing more to read from it
