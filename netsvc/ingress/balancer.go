@@ -22,6 +22,9 @@ type endpoint struct {
 	failures     atomic.Int32
 	// lastUsed (unix nanos) lets prune drop endpoints gone from the table.
 	lastUsed atomic.Int64
+	// idle is the keep-alive connections of the synchronous HTTP/1.1
+	// path to this endpoint.
+	idle idlePool
 }
 
 func (e *endpoint) ejected(now int64) bool { return e.ejectedUntil.Load() > now }
@@ -42,6 +45,8 @@ type pool struct {
 	next atomic.Uint32
 	// ingress and service are the metric and log labels ("ns/name").
 	ingress, service string
+	// metrics are the metric handles of the backend, set on first use.
+	metrics atomic.Pointer[poolMetrics]
 }
 
 func newBalancer() *balancer {
@@ -60,7 +65,17 @@ func (b *balancer) swapped(now time.Time, idle time.Duration) {
 	for a, e := range b.endpoints {
 		if e.lastUsed.Load() < cut && e.inflight.Load() == 0 && !e.ejected(now.UnixNano()) {
 			delete(b.endpoints, a)
+			e.idle.closeIdle(true)
 		}
+	}
+}
+
+// closeIdle closes the idle keep-alive connections of every endpoint.
+func (b *balancer) closeIdle() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, e := range b.endpoints {
+		e.idle.closeIdle(false)
 	}
 }
 

@@ -44,11 +44,14 @@ func (p *Proxy) forwardHeaders(in *http.Request, out http.Header) (client string
 		}
 		return client
 	}
-	out.Set("X-Forwarded-For", peerS)
-	out.Set("X-Real-IP", peerS)
-	out.Set("X-Forwarded-Proto", proto)
-	out.Set("X-Forwarded-Host", in.Host)
-	out.Set("X-Forwarded-Port", port)
+	// One backing array for the five values, the keys already canonical.
+	v := [...]string{peerS, peerS, proto, in.Host, port}
+	vs := v[:]
+	out["X-Forwarded-For"] = vs[0:1:1]
+	out["X-Real-Ip"] = vs[1:2:2]
+	out["X-Forwarded-Proto"] = vs[2:3:3]
+	out["X-Forwarded-Host"] = vs[3:4:4]
+	out["X-Forwarded-Port"] = vs[4:5:5]
 	return peerS
 }
 

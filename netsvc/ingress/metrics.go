@@ -2,7 +2,9 @@ package ingress
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -59,11 +61,64 @@ var codes = func() [600]string {
 	return c
 }()
 
-func (m *metrics) observe(ingress, service string, status int, d time.Duration) {
-	code := "other"
+func codeLabel(status int) string {
 	if status >= 100 && status < 600 {
-		code = codes[status]
+		return codes[status]
 	}
-	m.requests.WithLabelValues(ingress, service, code).Inc()
+	return "other"
+}
+
+// observe records a request that matched no backend.
+func (m *metrics) observe(ingress, service string, status int, d time.Duration) {
+	m.requests.WithLabelValues(ingress, service, codeLabel(status)).Inc()
 	m.duration.WithLabelValues(ingress, service).Observe(d.Seconds())
+}
+
+// poolMetrics are a backend's metric handles, resolved once per backend
+// of a routing table instead of per request.
+type poolMetrics struct {
+	duration prometheus.Observer
+	// codes is a short copy-on-write list of the status codes seen.
+	codes atomic.Pointer[[]codeCounter]
+}
+
+type codeCounter struct {
+	status int
+	c      prometheus.Counter
+}
+
+// maxCachedCodes bounds a backend's cached status codes; rarer ones are
+// looked up per request.
+const maxCachedCodes = 16
+
+// observePool records a request routed to backend pool p.
+func (m *metrics) observePool(p *pool, status int, d time.Duration) {
+	pm := p.metrics.Load()
+	if pm == nil {
+		p.metrics.CompareAndSwap(nil, &poolMetrics{duration: m.duration.WithLabelValues(p.ingress, p.service)})
+		pm = p.metrics.Load()
+	}
+	pm.counter(m, p, status).Inc()
+	pm.duration.Observe(d.Seconds())
+}
+
+func (pm *poolMetrics) counter(m *metrics, p *pool, status int) prometheus.Counter {
+	old := pm.codes.Load()
+	if old != nil {
+		for _, cc := range *old {
+			if cc.status == status {
+				return cc.c
+			}
+		}
+	}
+	c := m.requests.WithLabelValues(p.ingress, p.service, codeLabel(status))
+	if old == nil || len(*old) < maxCachedCodes {
+		var l []codeCounter
+		if old != nil {
+			l = slices.Clone(*old)
+		}
+		l = append(l, codeCounter{status, c})
+		pm.codes.CompareAndSwap(old, &l) // a lost race just looks it up again next time
+	}
+	return c
 }

@@ -25,6 +25,7 @@ type Proxy struct {
 	routes     atomic.Pointer[routesBox]
 	bal        *balancer
 	transports *transports
+	dialer     *net.Dialer // for the synchronous HTTP/1.1 path
 	rp         *httputil.ReverseProxy
 	metrics    *metrics
 	certs      *certs
@@ -46,7 +47,7 @@ func New(cfg Config) (*Proxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Proxy{cfg: cfg, bal: newBalancer(), transports: newTransports(cfg), metrics: m, now: time.Now}
+	p := &Proxy{cfg: cfg, bal: newBalancer(), transports: newTransports(cfg), dialer: newDialer(cfg), metrics: m, now: time.Now}
 	c, err := newCerts(cfg.Secrets, p.currentRoutes, cfg.Logger)
 	if err != nil {
 		return nil, err
@@ -88,7 +89,10 @@ func (p *Proxy) currentRoutes() Routes {
 }
 
 // Close drops the idle keep-alive connections to backends.
-func (p *Proxy) Close() { p.transports.closeIdle() }
+func (p *Proxy) Close() {
+	p.transports.closeIdle()
+	p.bal.closeIdle()
+}
 
 // reqState is what ServeHTTP tells the upstream round tripper about a
 // request, and what the round tripper tells the access log back.
@@ -225,7 +229,11 @@ func (p *Proxy) finish(rw *respWriter, r *http.Request, st *reqState, d time.Dur
 	if client == "" {
 		client = peerAddr(r.RemoteAddr).String()
 	}
-	p.metrics.observe(ing, svc, status, d)
+	if st != nil {
+		p.metrics.observePool(st.pool, status, d)
+	} else {
+		p.metrics.observe(ing, svc, status, d)
+	}
 	if p.cfg.AccessLog != nil {
 		p.cfg.AccessLog.LogAttrs(r.Context(), slog.LevelInfo, "request",
 			slog.String("method", r.Method),

@@ -16,13 +16,19 @@ type transports struct {
 	h1, h2c, tls *http.Transport
 }
 
+// newDialer is the dialer to backends of the transports and the
+// synchronous path.
+func newDialer(cfg Config) *net.Dialer {
+	return &net.Dialer{Timeout: cfg.DialTimeout, KeepAlive: 30 * time.Second}
+}
+
 func newTransports(cfg Config) *transports {
-	d := &net.Dialer{Timeout: cfg.DialTimeout, KeepAlive: 30 * time.Second}
+	d := newDialer(cfg)
 	h1 := &http.Transport{
 		Proxy:                 nil, // never an environment proxy: backends are pod IPs
 		DialContext:           d.DialContext,
 		MaxIdleConnsPerHost:   cfg.MaxIdleConnsPerHost,
-		IdleConnTimeout:       90 * time.Second,
+		IdleConnTimeout:       idleConnTimeout,
 		ResponseHeaderTimeout: cfg.ResponseHeaderTimeout,
 		ExpectContinueTimeout: time.Second,
 		TLSHandshakeTimeout:   cfg.DialTimeout,
@@ -69,6 +75,7 @@ func (u *upstream) RoundTrip(req *http.Request) (*http.Response, error) {
 	st := req.Context().Value(stateKey{}).(*reqState)
 	tr, scheme := p.transports.pick(st.backend.AppProtocol)
 	again := retryable(req)
+	fast := tr == p.transports.h1 && fastPath(req)
 	var tried []*endpoint
 	for attempt := 0; ; attempt++ {
 		now := p.now()
@@ -81,7 +88,13 @@ func (u *upstream) RoundTrip(req *http.Request) (*http.Response, error) {
 		req.URL.Scheme, req.URL.Host = scheme, e.hostport
 		e.lastUsed.Store(now.UnixNano())
 		e.inflight.Add(1)
-		resp, err := tr.RoundTrip(req)
+		var resp *http.Response
+		var err error
+		if fast {
+			resp, err = p.roundTripH1(req, e)
+		} else {
+			resp, err = tr.RoundTrip(req)
+		}
 		if err == nil {
 			e.succeeded()
 			resp.Body = trackBody(resp.Body, e)
