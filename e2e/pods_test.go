@@ -512,6 +512,11 @@ func TestPodProbesAndLimits(t *testing.T) {
 	})
 
 	t.Run("hostPort answers on the node address", func(t *testing.T) {
+		// hostPort breaks the baseline Pod Security level, the default.
+		const privileged = "apiVersion: v1\nkind: Namespace\nmetadata: {name: default, labels: {pod-security.kubernetes.io/enforce: privileged}}\n"
+		if out, stderr, err := n1.CLIWithInput([]byte(privileged), "apply", "-f", "-"); err != nil {
+			t.Fatalf("label the default namespace privileged: %v\n%s%s", err, out, stderr)
+		}
 		applyPod(t, n1, "hostport", "n1", `        - name: web
           image: shoal.local/testserver:1
           ports: [{containerPort: 8080, hostPort: 18080}]
