@@ -98,8 +98,9 @@ func noSymlinks(root, sub string) error {
 // container's wins) onto the runtime config.
 func applySecurity(cfg *runtime.ContainerConfig, ps *api.PodSecurityContext, cs *api.SecurityContext) error {
 	var uid, gid *int64
+	var profile *api.SeccompProfile
 	if ps != nil {
-		uid, gid = ps.RunAsUser, ps.RunAsGroup
+		uid, gid, profile = ps.RunAsUser, ps.RunAsGroup, ps.SeccompProfile
 		if ps.FSGroup != nil {
 			g, err := checkedID("fsGroup", ps.FSGroup)
 			if err != nil {
@@ -124,8 +125,23 @@ func applySecurity(cfg *runtime.ContainerConfig, ps *api.PodSecurityContext, cs 
 		if c := cs.Capabilities; c != nil {
 			cfg.CapAdd, cfg.CapDrop = c.Add, c.Drop
 		}
+		if cs.SeccompProfile != nil {
+			profile = cs.SeccompProfile
+		}
+		// As kubelet: no_new_privs only when asked for; unset allows
+		// escalation.
+		cfg.NoNewPrivileges = cs.AllowPrivilegeEscalation != nil && !*cs.AllowPrivilegeEscalation
 		if cs.RunAsNonRoot != nil && *cs.RunAsNonRoot && (uid == nil || *uid == 0) {
 			return configErrorf("runAsNonRoot is set but runAsUser is %s", describeUID(uid))
+		}
+	}
+	if profile != nil {
+		switch profile.Type {
+		case api.SeccompUnconfined:
+			cfg.SeccompUnconfined = true
+		case api.SeccompRuntimeDefault:
+		default: // validation refuses the others
+			return configErrorf("seccompProfile type %q is not supported (RuntimeDefault or Unconfined)", profile.Type)
 		}
 	}
 	// Check the range before narrowing: 4294967296 would become 0, root,
