@@ -460,7 +460,7 @@ func TestPodProbesAndLimits(t *testing.T) {
           env:
             - name: GREETING
               valueFrom: {configMapKeyRef: {name: conf, key: greeting}}
-          volumeMounts: [{name: conf, mountPath: /etc/app}, {name: scratch, mountPath: /data}]
+          volumeMounts: [{name: conf, mountPath: /etc/app}, {name: scratch, mountPath: /data}, {name: scratch, mountPath: /sub, subPath: deep/dir}]
       securityContext: {fsGroup: 3000}
       volumes:
         - name: conf
@@ -473,6 +473,8 @@ func TestPodProbesAndLimits(t *testing.T) {
 			"echo $GREETING":        "hello\n",
 			"cat /etc/app/app.conf": "x=1",
 			"id -G | tr ' ' '\\n' | grep -x 3000; touch /data/f && stat -c %g /data/f": "3000\n3000\n",
+			// The subPath is the volume's deep/dir, bound by the agent.
+			"[ $(stat -c %i /sub) = $(stat -c %i /data/deep/dir) ] && echo same": "same\n",
 		} {
 			out, stderr, err := n1.CLI("exec", p.Name, "--", "sh", "-c", cmd)
 			if err != nil || out != want {
