@@ -53,6 +53,7 @@ func (s apiSeams) ServiceAddrs() svcaddr.Config                { return s.a.cfg.
 func (s apiSeams) NodeGrace() time.Duration                    { return s.a.cfg.NodeGrace }
 func (s apiSeams) FenceAfter() time.Duration                   { return s.a.cfg.FenceAfter }
 func (s apiSeams) MaxReplicas() int                            { return s.a.cfg.MaxReplicas }
+func (s apiSeams) PodSecurity() api.PodSecurityLevel           { return s.a.cfg.PodSecurity }
 func (s apiSeams) ContainerRuntime() (*runtime.Runtime, error) { return s.a.node.ContainerRuntime() }
 func (s apiSeams) ApplyLocal(ctx context.Context, cmd []byte) (consensus.ApplyResult, error) {
 	return s.a.proposer.ApplyLocal(ctx, cmd)

@@ -50,6 +50,11 @@ type Config struct {
 	// agent's API; 0 (the default) means twice the pods the cluster's
 	// nodes take together, at least 500. Never above api.MaxReplicas.
 	MaxReplicas int
+	// PodSecurity is the Pod Security level (privileged, baseline or
+	// restricted) of namespaces without the
+	// pod-security.kubernetes.io/enforce label, for writes through this
+	// agent's API (default baseline).
+	PodSecurity api.PodSecurityLevel
 	// ForceNewCluster restarts the control plane from the local replica.
 	ForceNewCluster bool
 	// LeaveOnTerminate makes SIGTERM a graceful leave.
@@ -198,6 +203,9 @@ func (c *Config) SetDefaults() {
 	if c.MaxPods == 0 {
 		c.MaxPods = DefaultMaxPods
 	}
+	if c.PodSecurity == "" {
+		c.PodSecurity = api.PodSecurityBaseline
+	}
 	if c.Placement == "" {
 		c.Placement = placement.Spread
 	}
@@ -267,6 +275,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxPods < 1 || c.MaxPods > 10000 {
 		errs = append(errs, fmt.Errorf("--max-pods %d: must be 1..10000", c.MaxPods))
+	}
+	if _, err := api.ParsePodSecurityLevel(string(c.PodSecurity)); err != nil {
+		errs = append(errs, fmt.Errorf("--pod-security: %w", err))
 	}
 	if c.MaxReplicas < 0 || c.MaxReplicas > api.MaxReplicas {
 		errs = append(errs, fmt.Errorf("--max-replicas %d: must be 0 (from the cluster's pod capacity) to %d", c.MaxReplicas, api.MaxReplicas))

@@ -32,6 +32,7 @@ func TestConfigValidate(t *testing.T) {
 		{"max replicas set", func(c *Config) { c.MaxReplicas = 2000 }, ""},
 		{"max replicas negative", func(c *Config) { c.MaxReplicas = -1 }, "--max-replicas -1: must be 0 (from the cluster's pod capacity) to 10000"},
 		{"max replicas over the ceiling", func(c *Config) { c.MaxReplicas = 10001 }, "--max-replicas 10001"},
+		{"pod security level unknown", func(c *Config) { c.PodSecurity = "strict" }, `--pod-security: pod security level "strict": want privileged, baseline or restricted`},
 		{"service CIDR too small", func(c *Config) { c.ServiceCIDR = "10.43.0.0/29" }, "--service-cidr \"10.43.0.0/29\": too small"},
 		{"node-port range reversed", func(c *Config) { c.NodePortRange = "32767-30000" }, "--node-port-range"},
 		{"node-port range out of bounds", func(c *Config) { c.NodePortRange = "0-100" }, "1-65535"},

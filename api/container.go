@@ -155,7 +155,33 @@ type SecurityContext struct {
 	AllowPrivilegeEscalation *bool `json:"allowPrivilegeEscalation,omitempty"`
 	// Capabilities adds or drops Linux capabilities.
 	Capabilities *Capabilities `json:"capabilities,omitempty"`
+	// SeccompProfile is the container's seccomp filter; it overrides the
+	// pod's (default RuntimeDefault).
+	SeccompProfile *SeccompProfile `json:"seccompProfile,omitempty"`
 }
+
+// SeccompProfile chooses a seccomp filter.
+type SeccompProfile struct {
+	// Type is RuntimeDefault or Unconfined (Localhost is not supported).
+	Type SeccompProfileType `json:"type"`
+	// LocalhostProfile names a profile file on the node; refused, as
+	// Localhost profiles are not supported.
+	LocalhostProfile *string `json:"localhostProfile,omitempty"`
+}
+
+// SeccompProfileType is a kind of seccomp profile.
+type SeccompProfileType string
+
+// Seccomp profile types.
+const (
+	// SeccompRuntimeDefault is containerd's default filter, which refuses
+	// system calls a container should not need (mount, kexec_load, ...).
+	SeccompRuntimeDefault SeccompProfileType = "RuntimeDefault"
+	// SeccompUnconfined runs without a filter.
+	SeccompUnconfined SeccompProfileType = "Unconfined"
+	// SeccompLocalhost is a profile file on the node; not supported.
+	SeccompLocalhost SeccompProfileType = "Localhost"
+)
 
 // Capabilities adds and drops Linux capabilities ("NET_ADMIN", or "ALL"
 // to drop), without the CAP_ prefix.

@@ -79,4 +79,7 @@ type PodSecurityContext struct {
 	// FSGroup owns the pod's volumes and is a supplementary group of every
 	// container process.
 	FSGroup *int64 `json:"fsGroup,omitempty"`
+	// SeccompProfile is the seccomp filter of every container that sets
+	// none (default RuntimeDefault).
+	SeccompProfile *SeccompProfile `json:"seccompProfile,omitempty"`
 }

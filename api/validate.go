@@ -32,6 +32,7 @@ func Validate(obj Object) error {
 	switch o := obj.(type) {
 	case *Namespace:
 		nameCheck = dnsLabelError
+		validateNamespaceLabels(&e, o)
 	case *Node:
 		validateNode(&e, o)
 	case *Pod:

@@ -83,6 +83,7 @@ func validatePodSpec(e *errs, p string, s *PodSpec, opts podSpecOptions) {
 		validID(e, child(sp, "runAsUser"), sc.RunAsUser)
 		validID(e, child(sp, "runAsGroup"), sc.RunAsGroup)
 		validID(e, child(sp, "fsGroup"), sc.FSGroup)
+		validateSeccomp(e, child(sp, "seccompProfile"), sc.SeccompProfile)
 	}
 }
 
@@ -205,6 +206,7 @@ func validateContainer(e *errs, p string, c *Container, init bool, volumes map[s
 		if sc.Privileged != nil && *sc.Privileged && sc.AllowPrivilegeEscalation != nil && !*sc.AllowPrivilegeEscalation {
 			e.add(child(sp, "allowPrivilegeEscalation"), "may not be false when privileged is true")
 		}
+		validateSeccomp(e, child(sp, "seccompProfile"), sc.SeccompProfile)
 		if caps := sc.Capabilities; caps != nil {
 			for _, list := range []struct {
 				name string
@@ -217,6 +219,25 @@ func validateContainer(e *errs, p string, c *Container, init bool, volumes map[s
 				}
 			}
 		}
+	}
+}
+
+// validateSeccomp checks a seccomp profile: RuntimeDefault or Unconfined.
+func validateSeccomp(e *errs, p string, sp *SeccompProfile) {
+	if sp == nil {
+		return
+	}
+	switch sp.Type {
+	case SeccompRuntimeDefault, SeccompUnconfined:
+		if sp.LocalhostProfile != nil {
+			e.add(child(p, "localhostProfile"), "only allowed with type Localhost")
+		}
+	case SeccompLocalhost:
+		e.invalid(child(p, "type"), string(sp.Type), "Localhost profiles are not supported; use RuntimeDefault or Unconfined")
+	case "":
+		e.required(child(p, "type"))
+	default:
+		e.invalid(child(p, "type"), string(sp.Type), `want "RuntimeDefault" or "Unconfined"`)
 	}
 }
 

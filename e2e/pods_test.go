@@ -460,7 +460,7 @@ func TestPodProbesAndLimits(t *testing.T) {
           env:
             - name: GREETING
               valueFrom: {configMapKeyRef: {name: conf, key: greeting}}
-          volumeMounts: [{name: conf, mountPath: /etc/app}, {name: scratch, mountPath: /data}]
+          volumeMounts: [{name: conf, mountPath: /etc/app}, {name: scratch, mountPath: /data}, {name: scratch, mountPath: /sub, subPath: deep/dir}]
       securityContext: {fsGroup: 3000}
       volumes:
         - name: conf
@@ -473,6 +473,8 @@ func TestPodProbesAndLimits(t *testing.T) {
 			"echo $GREETING":        "hello\n",
 			"cat /etc/app/app.conf": "x=1",
 			"id -G | tr ' ' '\\n' | grep -x 3000; touch /data/f && stat -c %g /data/f": "3000\n3000\n",
+			// The subPath is the volume's deep/dir, bound by the agent.
+			"[ $(stat -c %i /sub) = $(stat -c %i /data/deep/dir) ] && echo same": "same\n",
 		} {
 			out, stderr, err := n1.CLI("exec", p.Name, "--", "sh", "-c", cmd)
 			if err != nil || out != want {
@@ -511,7 +513,41 @@ func TestPodProbesAndLimits(t *testing.T) {
 		})
 	})
 
+	t.Run("restricted namespace refuses a privileged pod", func(t *testing.T) {
+		const manifest = `apiVersion: v1
+kind: Namespace
+metadata: {name: locked, labels: {pod-security.kubernetes.io/enforce: restricted}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: root, namespace: locked}
+spec:
+  selector: {matchLabels: {app: root}}
+  template:
+    metadata: {labels: {app: root}}
+    spec:
+      containers: [{name: sh, image: shoal.local/busybox:1, securityContext: {privileged: true}}]
+`
+		out, stderr, err := n1.CLIWithInput([]byte(manifest), "apply", "-f", "-")
+		want := `Deployment "root": violates PodSecurity "restricted:latest" in namespace "locked": privileged (container "sh" must not set securityContext.privileged=true)`
+		if err == nil || !strings.Contains(stderr, want) {
+			t.Fatalf("apply: err %v, stderr %q; want an error containing %q (stdout %s)", err, stderr, want, out)
+		}
+		if out, _, err := n1.CLI("get", "deployments", "-n", "locked"); err == nil && strings.Contains(out, "root") {
+			t.Errorf("the refused deployment was stored:\n%s", out)
+		}
+	})
+
 	t.Run("hostPort answers on the node address", func(t *testing.T) {
+		// hostPort breaks the baseline Pod Security level, the default.
+		hostPortPod := fmt.Sprintf(podYAML, "hostport", "n1", "        - name: web\n          image: shoal.local/testserver:1\n          ports: [{containerPort: 8080, hostPort: 18080}]\n")
+		if _, stderr, err := n1.CLIWithInput([]byte(hostPortPod), "apply", "-f", "-"); err == nil || !strings.Contains(stderr, `violates PodSecurity "baseline:latest" in namespace "default": hostPort (port 18080)`) {
+			t.Fatalf("apply under the default baseline level: err %v, stderr %q; want it refused for hostPort", err, stderr)
+		}
+		const privileged = "apiVersion: v1\nkind: Namespace\nmetadata: {name: default, labels: {pod-security.kubernetes.io/enforce: privileged}}\n"
+		if out, stderr, err := n1.CLIWithInput([]byte(privileged), "apply", "-f", "-"); err != nil {
+			t.Fatalf("label the default namespace privileged: %v\n%s%s", err, out, stderr)
+		}
 		applyPod(t, n1, "hostport", "n1", `        - name: web
           image: shoal.local/testserver:1
           ports: [{containerPort: 8080, hostPort: 18080}]

@@ -74,6 +74,7 @@ func (oneNode) WaitSettled(context.Context) error   { return nil }
 func (oneNode) NodeGrace() time.Duration            { return 40 * time.Second }
 func (oneNode) FenceAfter() time.Duration           { return 80 * time.Second }
 func (oneNode) MaxReplicas() int                    { return 0 }
+func (oneNode) PodSecurity() api.PodSecurityLevel   { return api.PodSecurityBaseline }
 func (oneNode) ContainerRuntime() (*runtime.Runtime, error) {
 	return nil, errors.New("no container runtime in tests")
 }

@@ -37,6 +37,9 @@ func (s *Server) applyObjects(ctx context.Context, objs []api.Object) ([]api.App
 	if err := s.checkReplicas(objs); err != nil {
 		return nil, err
 	}
+	if err := s.checkPodSecurity(objs); err != nil {
+		return nil, err
+	}
 	for attempt := 1; ; attempt++ {
 		in := copyServices(objs)
 		guarded, err := s.admitServices(ctx, in)
@@ -140,6 +143,8 @@ func statusOf(err error) int {
 		return http.StatusRequestEntityTooLarge
 	case errors.As(err, new(badRequest)), errors.Is(err, consensus.ErrInvalid):
 		return http.StatusBadRequest
+	case errors.As(err, new(forbidden)):
+		return http.StatusForbidden
 	case errors.Is(err, consensus.ErrConflict):
 		return http.StatusConflict
 	case errors.Is(err, consensus.ErrNotFound):

@@ -60,6 +60,9 @@ type Settings interface {
 	// this API (--max-replicas), or 0 for the limit from the cluster's
 	// pod capacity.
 	MaxReplicas() int
+	// PodSecurity is the Pod Security level of namespaces without the
+	// pod-security.kubernetes.io/enforce label (--pod-security).
+	PodSecurity() api.PodSecurityLevel
 }
 
 // Runtime is this node's container runtime.

@@ -32,7 +32,7 @@ func TestContainerConfigRefusesWrappingIDs(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			pod := &api.Pod{ObjectMeta: api.ObjectMeta{Name: "p", Namespace: "ns", UID: "u"}, Spec: api.PodSpec{SecurityContext: tt.pod}}
 			c := &api.Container{Name: "c", Image: "x", SecurityContext: tt.ctr}
-			cfg, err := containerConfig(pod, c, nil, nil, nil, "")
+			cfg, err := containerConfig(pod, c, nil, nil, nil, "", t.TempDir())
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("got error %v, want one containing %q", err, tt.wantErr)

@@ -1,11 +1,9 @@
 package pods
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/shoal-dev/shoal/agent/runtime"
@@ -16,8 +14,9 @@ import (
 const cpuPeriod = 100000
 
 // containerConfig is the runtime's view of container c of pod: argv, env,
-// mounts, user, capabilities and cgroup limits.
-func containerConfig(pod *api.Pod, c *api.Container, env []string, vols map[string]string, etc []runtime.Mount, netns string) (runtime.ContainerConfig, error) {
+// mounts, user, capabilities and cgroup limits. subPaths are bind-mounted
+// under podDir (see bindSubPath).
+func containerConfig(pod *api.Pod, c *api.Container, env []string, vols map[string]string, etc []runtime.Mount, netns, podDir string) (runtime.ContainerConfig, error) {
 	cfg := runtime.ContainerConfig{
 		ID:         containerID(pod.UID, c.Name),
 		Image:      c.Image,
@@ -35,7 +34,7 @@ func containerConfig(pod *api.Pod, c *api.Container, env []string, vols map[stri
 		},
 	}
 	cfg.Mounts = append(cfg.Mounts, etc...)
-	for _, m := range c.VolumeMounts {
+	for i, m := range c.VolumeMounts {
 		src, ok := vols[m.Name]
 		if !ok {
 			return cfg, configErrorf("volumeMount %q names no volume of the pod", m.Name)
@@ -45,10 +44,12 @@ func containerConfig(pod *api.Pod, c *api.Container, env []string, vols map[stri
 			if filepath.IsAbs(sub) || strings.HasPrefix(sub, "..") {
 				return cfg, configErrorf("volumeMount %q: subPath %q leaves the volume", m.Name, m.SubPath)
 			}
-			if err := noSymlinks(src, sub); err != nil {
+			target := filepath.Join(subPathsDir(podDir), c.Name, strconv.Itoa(i))
+			bound, err := bindSubPath(src, sub, target)
+			if err != nil {
 				return cfg, configErrorf("volumeMount %q: subPath %q: %v", m.Name, m.SubPath, err)
 			}
-			src = filepath.Join(src, sub)
+			src = bound
 		}
 		// ConfigMap and Secret volumes are the agent's to write: the pod
 		// only reads them.
@@ -73,33 +74,13 @@ func readOnlyVolume(pod *api.Pod, name string) bool {
 	return false
 }
 
-// noSymlinks checks that no component of sub below root is a symlink, so
-// a container cannot point a subPath mount outside its volume (the
-// container writes the volume; the agent mounts with root's view).
-func noSymlinks(root, sub string) error {
-	p := root
-	for _, part := range strings.Split(sub, string(filepath.Separator)) {
-		p = filepath.Join(p, part)
-		fi, err := os.Lstat(p)
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil // created by the runtime as a directory
-		}
-		if err != nil {
-			return err
-		}
-		if fi.Mode()&fs.ModeSymlink != 0 {
-			return errors.New("is or passes through a symbolic link")
-		}
-	}
-	return nil
-}
-
 // applySecurity maps the pod's and container's securityContext (the
 // container's wins) onto the runtime config.
 func applySecurity(cfg *runtime.ContainerConfig, ps *api.PodSecurityContext, cs *api.SecurityContext) error {
 	var uid, gid *int64
+	var profile *api.SeccompProfile
 	if ps != nil {
-		uid, gid = ps.RunAsUser, ps.RunAsGroup
+		uid, gid, profile = ps.RunAsUser, ps.RunAsGroup, ps.SeccompProfile
 		if ps.FSGroup != nil {
 			g, err := checkedID("fsGroup", ps.FSGroup)
 			if err != nil {
@@ -124,8 +105,23 @@ func applySecurity(cfg *runtime.ContainerConfig, ps *api.PodSecurityContext, cs 
 		if c := cs.Capabilities; c != nil {
 			cfg.CapAdd, cfg.CapDrop = c.Add, c.Drop
 		}
+		if cs.SeccompProfile != nil {
+			profile = cs.SeccompProfile
+		}
+		// As kubelet: no_new_privs only when asked for; unset allows
+		// escalation.
+		cfg.NoNewPrivileges = cs.AllowPrivilegeEscalation != nil && !*cs.AllowPrivilegeEscalation
 		if cs.RunAsNonRoot != nil && *cs.RunAsNonRoot && (uid == nil || *uid == 0) {
 			return configErrorf("runAsNonRoot is set but runAsUser is %s", describeUID(uid))
+		}
+	}
+	if profile != nil {
+		switch profile.Type {
+		case api.SeccompUnconfined:
+			cfg.SeccompUnconfined = true
+		case api.SeccompRuntimeDefault:
+		default: // validation refuses the others
+			return configErrorf("seccompProfile type %q is not supported (RuntimeDefault or Unconfined)", profile.Type)
 		}
 	}
 	// Check the range before narrowing: 4294967296 would become 0, root,

@@ -423,7 +423,7 @@ func (w *worker) start(ctx context.Context, c *ctr, vols map[string]string) {
 	env, err := resolveEnv(w.m.view, pod, &c.spec, w.sandbox.IP.String(), w.m.cfg.NodeIP)
 	var cfg runtime.ContainerConfig
 	if err == nil {
-		cfg, err = containerConfig(pod, &c.spec, env, vols, w.etc, w.sandbox.NetNSPath)
+		cfg, err = containerConfig(pod, &c.spec, env, vols, w.etc, w.sandbox.NetNSPath, podDir(w.m.cfg.DataDir, w.uid))
 	}
 	if err != nil {
 		fail("CreateContainerConfigError", err)
@@ -519,7 +519,7 @@ func (w *worker) terminate() {
 		errs = append(errs, <-errc)
 	}
 	errs = append(errs, w.m.net.Teardown(ctx, w.uid))
-	errs = append(errs, os.RemoveAll(podDir(w.m.cfg.DataDir, w.uid)))
+	errs = append(errs, removePodDir(podDir(w.m.cfg.DataDir, w.uid)))
 	errs = append(errs, os.RemoveAll(logDir(w.m.cfg.DataDir, pod.Namespace, pod.Name, pod.UID)))
 	if err := errors.Join(errs...); err != nil {
 		w.m.logger.Warn("pod cleanup incomplete; garbage collection retries", "pod", pod.Namespace+"/"+pod.Name, "err", err)

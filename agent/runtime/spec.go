@@ -52,6 +52,14 @@ type ContainerConfig struct {
 	// CapAdd and CapDrop are capability names ("NET_ADMIN" or
 	// "CAP_NET_ADMIN"); CapDrop may hold "ALL".
 	CapAdd, CapDrop []string
+	// SeccompUnconfined runs without a seccomp filter; otherwise an
+	// unprivileged container gets containerd's default filter
+	// (RuntimeDefault). Privileged containers never get one, as in CRI.
+	SeccompUnconfined bool
+	// NoNewPrivileges sets no_new_privs, so setuid binaries and file
+	// capabilities give the process nothing (allowPrivilegeEscalation:
+	// false).
+	NoNewPrivileges bool
 	// MemoryLimit is bytes; 0 means none.
 	MemoryLimit int64
 	// CPUQuota and CPUPeriod are the CFS quota and period in µs; CPUShares
@@ -142,6 +150,7 @@ func (r *Runtime) specOpts(image containerd.Image, cfg *ContainerConfig) []oci.S
 			opts = append(opts, oci.WithAddedCapabilities(add))
 		}
 	}
+	opts = append(opts, securityOpts(cfg)...)
 	if cfg.MemoryLimit > 0 {
 		opts = append(opts, oci.WithMemoryLimit(uint64(cfg.MemoryLimit)))
 	}
