@@ -369,18 +369,18 @@ func (m *Manager) gc(ctx context.Context) {
 			}
 		}
 	}
-	errs = append(errs, removeUnclaimed(filepath.Join(m.cfg.DataDir, "pods"), live, func(n string) string { return n }))
+	errs = append(errs, removeUnclaimed(filepath.Join(m.cfg.DataDir, "pods"), live, func(n string) string { return n }, removePodDir))
 	errs = append(errs, removeUnclaimed(filepath.Join(m.cfg.DataDir, "logs"), live, func(n string) string {
 		return n[strings.LastIndexByte(n, '_')+1:]
-	}))
+	}, os.RemoveAll))
 	if err := errors.Join(errs...); err != nil {
 		m.logger.Warn("garbage collection", "err", err)
 	}
 }
 
 // removeUnclaimed removes the entries of dir whose uid (uidOf their name)
-// is not live.
-func removeUnclaimed(dir string, live map[string]bool, uidOf func(string) string) error {
+// is not live, with remove.
+func removeUnclaimed(dir string, live map[string]bool, uidOf func(string) string, remove func(string) error) error {
 	ents, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
@@ -391,7 +391,7 @@ func removeUnclaimed(dir string, live map[string]bool, uidOf func(string) string
 	var errs []error
 	for _, e := range ents {
 		if !live[uidOf(e.Name())] {
-			errs = append(errs, os.RemoveAll(filepath.Join(dir, e.Name())))
+			errs = append(errs, remove(filepath.Join(dir, e.Name())))
 		}
 	}
 	return errors.Join(errs...)

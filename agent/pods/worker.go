@@ -519,7 +519,7 @@ func (w *worker) terminate() {
 		errs = append(errs, <-errc)
 	}
 	errs = append(errs, w.m.net.Teardown(ctx, w.uid))
-	errs = append(errs, os.RemoveAll(podDir(w.m.cfg.DataDir, w.uid)))
+	errs = append(errs, removePodDir(podDir(w.m.cfg.DataDir, w.uid)))
 	errs = append(errs, os.RemoveAll(logDir(w.m.cfg.DataDir, pod.Namespace, pod.Name, pod.UID)))
 	if err := errors.Join(errs...); err != nil {
 		w.m.logger.Warn("pod cleanup incomplete; garbage collection retries", "pod", pod.Namespace+"/"+pod.Name, "err", err)
