@@ -51,4 +51,3 @@ func TestPodFillsMemoryEmptyDir(t *testing.T) {
 		t.Fatalf("apply a disk emptyDir with sizeLimit: got %v\n%s%s; want it refused naming emptyDir.sizeLimit", err, out, stderr)
 	}
 }
-
