@@ -216,6 +216,9 @@ func (a *Agent) Run(ctx context.Context) error {
 // establishIdentity loads the node's identity from the data dir, or joins
 // a cluster, or makes a new one. bootstrap is true for a new cluster.
 func (a *Agent) establishIdentity(ctx context.Context) (id *identity, peers []string, bootstrap bool, err error) {
+	if err := secureDataDir(a.cfg.DataDir, a.logger); err != nil {
+		return nil, nil, false, err
+	}
 	id, ok, err := loadIdentity(a.cfg.DataDir)
 	if err != nil {
 		return nil, nil, false, err
@@ -226,7 +229,7 @@ func (a *Agent) establishIdentity(ctx context.Context) (id *identity, peers []st
 		if a.cfg.Join != "" {
 			a.logger.Info("data dir already holds a cluster identity; rejoining with it and ignoring --join", "data_dir", a.cfg.DataDir)
 		}
-		peers, err = loadPeers(a.cfg.DataDir)
+		peers, err = loadPeers(a.cfg.DataDir, a.logger)
 		if err != nil {
 			return nil, nil, false, err
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -126,7 +127,7 @@ func saveIdentity(dir string, caCert, caKey, nodeCert, nodeKey []byte, tok pki.T
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := os.MkdirAll(dir, dataDirMode); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
 	files := []struct {
@@ -148,20 +149,11 @@ func saveIdentity(dir string, caCert, caKey, nodeCert, nodeKey []byte, tok pki.T
 	return &identity{CA: ca, TLS: node, Token: tok, GossipKey: gossipKey}, nil
 }
 
-// writeFileAtomic writes data to path through a temporary file and rename.
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, mode); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
-}
-
-// loadPeers reads the gossip addresses this node last saw alive.
-func loadPeers(dir string) ([]string, error) {
+// loadPeers reads the gossip addresses this node last saw alive. A file
+// that does not parse (torn by a crash before writes were atomic, or
+// damaged) is only a hint lost: it is logged and ignored, and the agent
+// rejoins through Raft's peers or --join.
+func loadPeers(dir string, log *slog.Logger) ([]string, error) {
 	b, err := os.ReadFile(filepath.Join(dir, filePeers))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -171,7 +163,9 @@ func loadPeers(dir string) ([]string, error) {
 	}
 	var peers []string
 	if err := json.Unmarshal(b, &peers); err != nil {
-		return nil, fmt.Errorf("peers file %s: %w", filepath.Join(dir, filePeers), err)
+		log.Warn("ignoring the peers file, which does not parse; it is rewritten once gossip finds members",
+			"path", filepath.Join(dir, filePeers), "err", err)
+		return nil, nil
 	}
 	return peers, nil
 }

@@ -111,7 +111,12 @@ func (n *Node) runPodNetwork(ctx context.Context, rt *runtime.Runtime, s Setting
 		Fenced:        n.Fenced,
 		Events:        eventWriter{n},
 		Remove:        n.removePod,
-		Logger:        n.log.With("component", "pods"),
+		// Pods wait for the replica however long it takes, new node or
+		// not: acting on a stale replica restarts deleted pods and
+		// collects new ones, and without quorum there is nothing new to
+		// run anyway.
+		CaughtUp: func(ctx context.Context) bool { return n.awaitCaughtUp(ctx, "pods", true) },
+		Logger:   n.log.With("component", "pods"),
 	}, rt, network, n.cfg.View, n.writePodStatus)
 	n.pods.Store(m)
 	n.routes.Store(routes)

@@ -12,11 +12,6 @@ import (
 
 // Timing of the service data plane on a node.
 const (
-	// caughtUpTimeout bounds the wait for the replica to catch up before
-	// the first service sync: an agent that restarts programs services
-	// only from a replica that has its log applied, so it never removes
-	// rules of services it has not read back yet.
-	caughtUpTimeout = 15 * time.Second
 	// tableResyncInterval is how often the whole nftables table is
 	// rewritten, putting right what someone changed behind Shoal's back.
 	// Incremental syncs in between touch only what changed.
@@ -49,19 +44,7 @@ func (n *Node) waitCaughtUp(ctx context.Context, table *netsvc.Table) bool {
 	if err != nil {
 		n.log.Warn("cannot tell whether the service table exists; treating it as new", "err", err)
 	}
-	for waited := time.Duration(0); ; waited += caughtUpTimeout {
-		if n.cfg.Raft.CaughtUp(ctx, caughtUpTimeout) {
-			return true
-		}
-		if ctx.Err() != nil {
-			return false
-		}
-		if !exists {
-			n.log.Warn("replica not caught up; programming services from what it holds", "waited", caughtUpTimeout)
-			return true
-		}
-		n.log.Warn("replica not caught up; keeping the service rules of before the restart until it is", "waited", waited+caughtUpTimeout)
-	}
+	return n.awaitCaughtUp(ctx, "services", exists)
 }
 
 // runServices keeps this node's service NAT (and the pod network's

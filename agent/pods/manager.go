@@ -49,7 +49,14 @@ type Config struct {
 	// Remove removes from the cluster a Terminating pod this node has
 	// stopped and cleaned up, guarded by its uid; nil leaves it (tests).
 	Remove PodRemover
-	Logger *slog.Logger
+	// CaughtUp blocks until the local replica has applied what the
+	// cluster committed (Raft CaughtUp) and reports true, or false once
+	// ctx ends. The manager neither starts, stops nor garbage-collects
+	// anything before it returns true: after an agent restart the replica
+	// starts from its last snapshot, where a pod deleted since still
+	// exists and a pod created since does not. nil means caught up.
+	CaughtUp func(ctx context.Context) bool
+	Logger   *slog.Logger
 }
 
 // Manager runs the pods assigned to this node.
@@ -90,6 +97,9 @@ func New(cfg Config, rt Runtime, net Network, view View, sink StatusSink) *Manag
 	if cfg.Fenced == nil {
 		cfg.Fenced = func() bool { return false }
 	}
+	if cfg.CaughtUp == nil {
+		cfg.CaughtUp = func(context.Context) bool { return true }
+	}
 	return &Manager{
 		cfg: cfg, rt: rt, net: net, view: view,
 		reporter:  newReporter(sink, cfg.Logger),
@@ -118,12 +128,18 @@ func (m *Manager) Run(ctx context.Context) error {
 }
 
 func (m *Manager) loop(ctx context.Context) {
+	// Until the replica has caught up, running containers run on as they
+	// are and nothing is started, stopped or collected.
+	if !m.cfg.CaughtUp(ctx) {
+		return
+	}
+	m.logger.Info("replica caught up; reconciling pods")
 	events := m.view.Watch(ctx, "Pod", "ConfigMap", "Secret")
 	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()
 	m.sync(ctx)
-	// The first collection waits one interval: a restarted agent's replica
-	// may still be catching up, and a pod missing from it is not gone.
+	// The first collection waits one interval as well, for pods whose
+	// workers are still starting.
 	lastGC, lastRotate := time.Now(), time.Now()
 	for {
 		select {
@@ -356,18 +372,15 @@ func (m *Manager) gc(ctx context.Context) {
 	errs = append(errs, removeUnclaimed(filepath.Join(m.cfg.DataDir, "pods"), live, func(n string) string { return n }, removePodDir))
 	errs = append(errs, removeUnclaimed(filepath.Join(m.cfg.DataDir, "logs"), live, func(n string) string {
 		return n[strings.LastIndexByte(n, '_')+1:]
-	}, nil))
+	}, os.RemoveAll))
 	if err := errors.Join(errs...); err != nil {
 		m.logger.Warn("garbage collection", "err", err)
 	}
 }
 
 // removeUnclaimed removes the entries of dir whose uid (uidOf their name)
-// is not live, with remove (os.RemoveAll if nil).
+// is not live, with remove.
 func removeUnclaimed(dir string, live map[string]bool, uidOf func(string) string, remove func(string) error) error {
-	if remove == nil {
-		remove = os.RemoveAll
-	}
 	ents, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil

@@ -69,6 +69,10 @@ type harness struct {
 	net    *fakeNetwork
 	fenced atomic.Bool
 	stop   func()
+	// view and caughtUp, when set, replace the cluster store as the
+	// manager's view and the always-caught-up replica.
+	view     View
+	caughtUp func(context.Context) bool
 
 	// removed records the pods the node removed from the cluster, and
 	// early the ones it removed while their sandbox or a container of
@@ -93,14 +97,19 @@ func newHarness(t *testing.T) *harness {
 // start runs a Manager, as an agent would.
 func (h *harness) start() {
 	ctx, cancel := context.WithCancel(context.Background())
+	var v View = h.c.store
+	if h.view != nil {
+		v = h.view
+	}
 	m := New(Config{
 		NodeName: "n1", NodeIP: "10.0.0.1", DataDir: h.t.TempDir(), ClusterDomain: "cluster.local", DNSIP: "10.42.0.1",
 		Backoff:    probe.Backoff{Initial: 20 * time.Millisecond, Max: 100 * time.Millisecond, ResetAfter: time.Minute},
 		Fenced:     h.fenced.Load,
 		GCInterval: 100 * time.Millisecond,
 		Remove:     h.remove,
+		CaughtUp:   h.caughtUp,
 		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
-	}, h.rt, h.net, h.c.store, func(_ context.Context, ps []*api.Pod) error {
+	}, h.rt, h.net, v, func(_ context.Context, ps []*api.Pod) error {
 		objs := make([]api.Object, len(ps))
 		for i, p := range ps {
 			objs[i] = p

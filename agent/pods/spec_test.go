@@ -108,7 +108,7 @@ func TestSubPathSwappedAfterCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	pd := filepath.Join(t.TempDir(), "pod")
-	t.Cleanup(func() { _ = unmountSubPaths(pd) })
+	t.Cleanup(func() { _ = unmountUnder(pd) })
 	pod := &api.Pod{ObjectMeta: api.ObjectMeta{Name: "p", Namespace: "ns", UID: "u"},
 		Spec: api.PodSpec{Volumes: []api.Volume{{Name: "v", EmptyDir: &api.EmptyDirVolumeSource{}}}}}
 	c := &api.Container{Name: "c", Image: "x", VolumeMounts: []api.VolumeMount{{Name: "v", MountPath: "/d", SubPath: "data"}}}

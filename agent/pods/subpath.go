@@ -1,12 +1,10 @@
 package pods
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -98,66 +96,4 @@ func bindSubPath(root, sub, target string) (string, error) {
 		return "", fmt.Errorf("bind mount: %w", err)
 	}
 	return target, nil
-}
-
-// unmountSubPaths unmounts every mount under podDir's subPath directory,
-// deepest first, found in /proc/self/mountinfo.
-func unmountSubPaths(podDir string) error {
-	prefix := subPathsDir(podDir) + "/"
-	f, err := os.Open("/proc/self/mountinfo")
-	if err != nil {
-		return err
-	}
-	defer func() { _ = f.Close() }()
-	var points []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) < 5 {
-			continue
-		}
-		if p := unescapeMountinfo(fields[4]); strings.HasPrefix(p, prefix) {
-			points = append(points, p)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return err
-	}
-	slices.SortFunc(points, func(a, b string) int { return len(b) - len(a) })
-	var errs []error
-	for _, p := range points {
-		if err := unix.Unmount(p, unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) {
-			errs = append(errs, fmt.Errorf("unmount %s: %w", p, err))
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// unescapeMountinfo undoes mountinfo's octal escapes (\040 for a space).
-func unescapeMountinfo(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) {
-			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
-}
-
-// removePodDir removes a pod's directory after unmounting its subPath
-// binds; it removes nothing while one remains, as os.RemoveAll would
-// otherwise delete the volume's files through it.
-func removePodDir(dir string) error {
-	if err := unmountSubPaths(dir); err != nil {
-		return fmt.Errorf("pod directory %s kept: %w", dir, err)
-	}
-	return os.RemoveAll(dir)
 }

@@ -26,11 +26,7 @@ func volumes(dataDir string, view View, pod *api.Pod) (map[string]string, error)
 		var err error
 		switch {
 		case v.EmptyDir != nil:
-			dir = filepath.Join(base, "empty-dir", v.Name)
-			err = os.MkdirAll(dir, 0o777)
-			if err == nil {
-				err = os.Chmod(dir, 0o777) // as kubelet: any container user may write
-			}
+			dir, err = emptyDir(base, v)
 		case v.HostPath != nil:
 			dir, err = hostPath(v.HostPath)
 		case v.ConfigMap != nil:
