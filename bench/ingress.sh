@@ -43,6 +43,7 @@
 #     of each transport and print where its time goes
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib/cleanup.sh
 export PATH="$PATH:/usr/local/go/bin:/usr/sbin:/sbin"
 
 if [ "$(id -u)" != 0 ]; then
@@ -81,39 +82,7 @@ cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
 	if [ -n "$created_policy" ]; then rm -f /usr/sbin/policy-rc.d; fi
-	if [ -n "$testpid" ] && kill -0 "$testpid" 2>/dev/null; then
-		kill -TERM -- "-$testpid" 2>/dev/null || true
-		sleep 2
-		kill -KILL -- "-$testpid" 2>/dev/null || true
-	fi
-	local id dir
-	id="$(awk '$1 == "id" {print $2}' "$SHOAL_BENCH_STATE" 2>/dev/null || true)"
-	dir="$(awk '$1 == "dir" {print $2}' "$SHOAL_BENCH_STATE" 2>/dev/null || true)"
-	if [ -n "$id" ]; then
-		# Network-namespace inodes of the agent and of its pods.
-		local inodes=" " f ns pid link
-		for f in /run/netns/shoal-"$id"-* ${dir:+"$dir"/*/netns/*}; do
-			[ "$(stat -f -L -c %T "$f" 2>/dev/null)" = nsfs ] && inodes+="$(stat -L -c %i "$f") "
-		done
-		for _ in 1 2 3; do
-			for pid in /proc/[0-9]*; do
-				link="$(readlink "$pid/ns/net" 2>/dev/null)" || continue
-				link="${link#net:[}"
-				case "$inodes" in *" ${link%]} "*) kill -KILL "${pid#/proc/}" 2>/dev/null || true ;; esac
-			done
-			sleep 0.3
-		done
-		for ns in $(ip netns list | awk '{print $1}' | grep "^shoal-$id-" || true); do
-			ip netns del "$ns" 2>/dev/null || true
-		done
-		ip link del "sh${id}h" 2>/dev/null || true
-	fi
-	if [ -n "$dir" ] && [ -d "$dir" ]; then
-		awk -v d="$dir/" 'index($5, d) == 1 {print $5}' /proc/self/mountinfo | sort -r |
-			while read -r m; do umount -l "$m" 2>/dev/null || true; done
-		rm -rf "$dir"
-	fi
-	rm -f "$SHOAL_BENCH_STATE"
+	cleanup_bench_run
 	exit "$rc"
 }
 trap cleanup EXIT INT TERM

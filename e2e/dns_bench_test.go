@@ -39,12 +39,24 @@ func BenchmarkDNSReadyToResolvable(b *testing.B) {
 	first := c.Agents[0]
 	applyTB(b, first, []byte(benchDNSYAML))
 
+	measureReadyTo(b, c, "dnsb", pods, fmt.Sprintf("DNS, %d agents in network namespaces: pod Ready in the API → its name answered by every node", nodes), "listeners",
+		func(name, ip string) map[string]time.Time {
+			return untilResolves(b, c.Agents, name+"."+svcName("dnsb"), ip, 30*time.Second)
+		})
+}
+
+// measureReadyTo scales StatefulSet sts up one pod at a time (on the
+// first agent of c) and times, for each pod, from its Ready condition in
+// that agent's API to served(pod, ip), which returns when each node first
+// served it. It prints p50 and p99 of the slowest node per pod and per
+// node under title, and reports the former.
+func measureReadyTo(b *testing.B, c *testcluster.Cluster, sts string, pods int, title, polled string, served func(name, ip string) map[string]time.Time) {
 	var every []time.Duration               // per pod: the slowest node
 	perNode := map[string][]time.Duration{} // per node, per pod
 	for i := range pods {
-		name := fmt.Sprintf("dnsb-%d", i)
-		readyAt, ip := scaleAndWatch(b, first, "dnsb", i+1, name)
-		at := untilResolves(b, c.Agents, name+"."+svcName("dnsb"), ip, 30*time.Second)
+		name := fmt.Sprintf("%s-%d", sts, i)
+		readyAt, ip := scaleAndWatch(b, c.Agents[0], sts, i+1, name)
+		at := served(name, ip)
 		var worst time.Duration
 		for node, t := range at {
 			d := t.Sub(readyAt)
@@ -52,14 +64,14 @@ func BenchmarkDNSReadyToResolvable(b *testing.B) {
 			worst = max(worst, d)
 		}
 		every = append(every, worst)
-		b.Logf("%s (%s): resolvable on every node %s after Ready (%s)", name, ip, worst.Round(time.Millisecond), fmtNodeTimes(at, readyAt))
+		b.Logf("%s (%s): served by every node %s after Ready (%s)", name, ip, worst.Round(time.Millisecond), fmtNodeTimes(at, readyAt))
 	}
-	fmt.Printf("\nDNS, %d agents in network namespaces: pod Ready in the API → its name answered by every node (%d pods, one at a time)\n", nodes, pods)
+	fmt.Printf("\n%s (%d pods, one at a time)\n", title, pods)
 	fmt.Printf("every node: p50 %s p99 %s\n", ms(pctl(every, 0.5)), ms(pctl(every, 0.99)))
 	for _, a := range c.Agents {
 		fmt.Printf("  %s: p50 %s p99 %s\n", a.Name, ms(pctl(perNode[a.Name], 0.5)), ms(pctl(perNode[a.Name], 0.99)))
 	}
-	fmt.Println("(the API is polled every 5 ms and the listeners every 2 ms: that is the resolution)")
+	fmt.Printf("(the API is polled every 5 ms and the %s every 2 ms: that is the resolution)\n", polled)
 	b.ReportMetric(float64(pctl(every, 0.5))/1e6, "p50-ms")
 	b.ReportMetric(float64(pctl(every, 0.99))/1e6, "p99-ms")
 }

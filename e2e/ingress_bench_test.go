@@ -96,29 +96,10 @@ func BenchmarkIngressReadyToTraffic(b *testing.B) {
 	first := c.Agents[0]
 	applyTB(b, first, benchIngressManifest(pods))
 
-	var every []time.Duration               // per pod: the slowest node
-	perNode := map[string][]time.Duration{} // per node, per pod
-	for i := range pods {
-		name := fmt.Sprintf("ingb-%d", i)
-		readyAt, ip := scaleAndWatch(b, first, "ingb", i+1, name)
-		at := untilIngressAnswers(b, c.Agents, name+".bench.test", name, 30*time.Second)
-		var worst time.Duration
-		for node, t := range at {
-			d := t.Sub(readyAt)
-			perNode[node] = append(perNode[node], d)
-			worst = max(worst, d)
-		}
-		every = append(every, worst)
-		b.Logf("%s (%s): answering through every node's ingress %s after Ready (%s)", name, ip, worst.Round(time.Millisecond), fmtNodeTimes(at, readyAt))
-	}
-	fmt.Printf("\nIngress, %d agents in network namespaces: pod Ready in the API → its first answer through every node's ingress (%d pods, one at a time)\n", nodes, pods)
-	fmt.Printf("every node: p50 %s p99 %s\n", ms(pctl(every, 0.5)), ms(pctl(every, 0.99)))
-	for _, a := range c.Agents {
-		fmt.Printf("  %s: p50 %s p99 %s\n", a.Name, ms(pctl(perNode[a.Name], 0.5)), ms(pctl(perNode[a.Name], 0.99)))
-	}
-	fmt.Println("(the API is polled every 5 ms and the ingresses every 2 ms: that is the resolution)")
-	b.ReportMetric(float64(pctl(every, 0.5))/1e6, "p50-ms")
-	b.ReportMetric(float64(pctl(every, 0.99))/1e6, "p99-ms")
+	measureReadyTo(b, c, "ingb", pods, fmt.Sprintf("Ingress, %d agents in network namespaces: pod Ready in the API → its first answer through every node's ingress", nodes), "ingresses",
+		func(name, _ string) map[string]time.Time {
+			return untilIngressAnswers(b, c.Agents, name+".bench.test", name, 30*time.Second)
+		})
 }
 
 // untilIngressAnswers GETs / with Host host from every agent's ingress
