@@ -102,39 +102,45 @@ func scaleAndWatch(tb testing.TB, a *testcluster.Agent, sts string, replicas int
 // fails tb if one does not within timeout.
 func untilResolves(tb testing.TB, agents []*testcluster.Agent, name, ip string, timeout time.Duration) map[string]time.Time {
 	tb.Helper()
+	return untilEveryNode(tb, agents, timeout, fmt.Sprintf("A %s: not %s", name, ip), func(a *testcluster.Agent) (bool, string) {
+		r, err := dnsQuery(a.DNSAddr(), name, dns.TypeA, "udp")
+		if err != nil {
+			return false, err.Error()
+		}
+		got := aRecords(r)
+		return len(got) == 1 && got[0] == ip, fmt.Sprintf("%s %v", dns.RcodeToString[r.Rcode], got)
+	})
+}
+
+// untilEveryNode polls probe on every agent in parallel, every 2 ms,
+// until it says ok, and returns when each agent first did; an agent that
+// did not within timeout fails tb with what and its last answer.
+func untilEveryNode(tb testing.TB, agents []*testcluster.Agent, timeout time.Duration, what string, probe func(a *testcluster.Agent) (ok bool, answer string)) map[string]time.Time {
+	tb.Helper()
 	var mu sync.Mutex
 	at := map[string]time.Time{}
 	last := map[string]string{}
 	var wg sync.WaitGroup
 	for _, a := range agents {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			deadline := time.Now().Add(timeout)
-			for time.Now().Before(deadline) {
-				r, err := dnsQuery(a.DNSAddr(), name, dns.TypeA, "udp")
-				answer := fmt.Sprint(err)
-				if err == nil {
-					got := aRecords(r)
-					if len(got) == 1 && got[0] == ip {
-						mu.Lock()
-						at[a.Name] = time.Now()
-						mu.Unlock()
-						return
-					}
-					answer = fmt.Sprintf("%s %v", dns.RcodeToString[r.Rcode], got)
-				}
+		wg.Go(func() {
+			for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
+				ok, answer := probe(a)
 				mu.Lock()
+				if ok {
+					at[a.Name] = time.Now()
+				}
 				last[a.Name] = answer
 				mu.Unlock()
-				time.Sleep(2 * time.Millisecond)
+				if ok {
+					return
+				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	for _, a := range agents {
 		if at[a.Name].IsZero() {
-			tb.Fatalf("A %s at %s: not %s within %s; last answer: %s", name, a.Name, ip, timeout, last[a.Name])
+			tb.Fatalf("%s at %s within %s; last answer: %s", what, a.Name, timeout, last[a.Name])
 		}
 	}
 	return at

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -107,41 +106,16 @@ func BenchmarkIngressReadyToTraffic(b *testing.B) {
 // fails tb if one does not within timeout.
 func untilIngressAnswers(tb testing.TB, agents []*testcluster.Agent, host, pod string, timeout time.Duration) map[string]time.Time {
 	tb.Helper()
-	var mu sync.Mutex
-	at := map[string]time.Time{}
-	last := map[string]string{}
-	var wg sync.WaitGroup
+	clients := map[string]*http.Client{}
 	for _, a := range agents {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			cl := ingressClient(2 * time.Second)
-			defer cl.CloseIdleConnections()
-			deadline := time.Now().Add(timeout)
-			for time.Now().Before(deadline) {
-				got, err := ingressGet(cl, a.IP, host, "/", http.Header{})
-				answer := fmt.Sprint(err)
-				if err == nil {
-					if got.Hostname == pod {
-						mu.Lock()
-						at[a.Name] = time.Now()
-						mu.Unlock()
-						return
-					}
-					answer = "answered by " + got.Hostname
-				}
-				mu.Lock()
-				last[a.Name] = answer
-				mu.Unlock()
-				time.Sleep(2 * time.Millisecond)
-			}
-		}()
+		clients[a.Name] = ingressClient(2 * time.Second)
+		defer clients[a.Name].CloseIdleConnections()
 	}
-	wg.Wait()
-	for _, a := range agents {
-		if at[a.Name].IsZero() {
-			tb.Fatalf("Host %s through %s's ingress: not answered by %s within %s; last: %s", host, a.Name, pod, timeout, last[a.Name])
+	return untilEveryNode(tb, agents, timeout, fmt.Sprintf("Host %s: not answered by %s", host, pod), func(a *testcluster.Agent) (bool, string) {
+		got, err := ingressGet(clients[a.Name], a.IP, host, "/", http.Header{})
+		if err != nil {
+			return false, err.Error()
 		}
-	}
-	return at
+		return got.Hostname == pod, "answered by " + got.Hostname
+	})
 }
