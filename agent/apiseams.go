@@ -23,7 +23,7 @@ func (a *Agent) newAPIServer() (*apiserver.Server, error) {
 		Addr:          net.JoinHostPort(a.cfg.BindAddr, strconv.Itoa(a.cfg.APIPort)),
 		TLS:           a.id.TLS.ServerConfig(),
 		DataDir:       a.cfg.DataDir,
-		Token:         a.id.Token,
+		Credentials:   a.credentials(),
 		CA:            a.id.CA,
 		GossipKey:     a.id.GossipKey,
 		PeerTransport: a.peerClient.Transport,

@@ -63,7 +63,7 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, fmt.Errorf("join request: %w", err))
 		return
 	}
-	if !s.cfg.Token.SecretMatches(req.Secret) {
+	if !s.cfg.Credentials.Join(req.Secret) {
 		// The name is the caller's text: log it only once it is known
 		// to be a short DNS label.
 		name := "(invalid)"

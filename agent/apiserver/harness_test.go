@@ -107,7 +107,7 @@ func testServer(t *testing.T, objs ...api.Object) (*consensus.Store, *apiClient)
 	}
 	n := oneNode{p}
 	s, err := New(Config{
-		Node: "n1", DataDir: t.TempDir(), Token: tok, CA: ca, GossipKey: []byte("k"),
+		Node: "n1", DataDir: t.TempDir(), Credentials: tokenCredentials{tok}, CA: ca, GossipKey: []byte("k"),
 		Registry: prometheus.NewRegistry(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		View: st, Proposer: p, Cluster: n, Settings: n, Runtime: n,
 	})
@@ -147,3 +147,10 @@ func (c *apiClient) do(method, target, body string) (int, []byte) {
 	}
 	return res.StatusCode, b
 }
+
+// tokenCredentials accepts tok's secret as both the admin and the join
+// secret.
+type tokenCredentials struct{ tok pki.Token }
+
+func (c tokenCredentials) Admin(secret string) bool { return c.tok.SecretMatches(secret) }
+func (c tokenCredentials) Join(secret string) bool  { return c.tok.SecretMatches(secret) }

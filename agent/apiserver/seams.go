@@ -21,6 +21,17 @@ type Proposer interface {
 	Propose(ctx context.Context, cmd consensus.Command) ([]api.Written, error)
 }
 
+// Credentials checks the secrets clients present. The agent keeps them
+// current as they are rotated; every node can check them (it holds their
+// hashes in its replica), only voters hold the secrets themselves.
+type Credentials interface {
+	// Admin reports whether secret is the admin credential's secret: the
+	// bearer token of users.
+	Admin(secret string) bool
+	// Join reports whether secret is the current join token's secret.
+	Join(secret string) bool
+}
+
 // Cluster is membership and Raft as the API sees them.
 type Cluster interface {
 	// Status reports members, their gossip health and Raft roles.

@@ -35,9 +35,8 @@ type Config struct {
 	TLS *tls.Config
 	// DataDir is the agent's data dir, where container logs live.
 	DataDir string
-	// Token is the cluster's join token: users present it as a bearer
-	// token, joiners prove its secret.
-	Token pki.Token
+	// Credentials checks users' bearer tokens and joiners' secrets.
+	Credentials Credentials
 	// CA signs joiners' certificates; its certificate and key go to them.
 	CA *pki.CA
 	// GossipKey goes to joiners.
