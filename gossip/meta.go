@@ -51,6 +51,10 @@ type Meta struct {
 	// Runtime is the container runtime the node runs pods with
 	// ("containerd"), empty if it runs none.
 	Runtime string `json:"rt,omitempty"`
+	// CA is the first 16 hex digits of the hash of the CA that issued the
+	// node's certificate: the leader ends a CA rotation once every
+	// member reports the new one.
+	CA string `json:"ca,omitempty"`
 }
 
 // clone returns a copy of m that shares no map with it.

@@ -128,6 +128,7 @@ func (n *NodeTLS) serverConfig(auth tls.ClientAuthType) *tls.Config {
 	// renewal or rotation needs no restart of a listener.
 	return &tls.Config{
 		MinVersion: tls.VersionTLS12,
+		ClientAuth: auth,
 		GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
 			cert, pool := n.current()
 			return &tls.Config{

@@ -14,6 +14,7 @@ import (
 
 	"github.com/shoal-dev/shoal/agent"
 	"github.com/shoal-dev/shoal/api"
+	"github.com/shoal-dev/shoal/pki"
 	"github.com/shoal-dev/shoal/placement"
 )
 
@@ -123,6 +124,7 @@ cluster; one given such a flag with another value refuses to start.`,
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	f.BoolVar(&cfg.GossipFast, "gossip-fast", false, "fast gossip failure detection (for tests on loopback)")
 	_ = f.MarkHidden("gossip-fast")
+	f.DurationVar(&cfg.CertValidity, "cert-validity", pki.DefaultNodeValidity, "how long node certificates this agent signs (as a voter) are valid; nodes renew theirs after two thirds")
 	return cmd
 }
 
