@@ -324,7 +324,7 @@ func (a *Agent) localMeta() (gossip.Meta, error) {
 		MaxPods:    a.cfg.MaxPods,
 		Version:    Version,
 		Runtime:    runtimeName(a.cfg.Runtime),
-		CA:         issuerHash(a.id.TLS.Leaf(), a.id.TLS.Trust())[:caTagLen],
+		CA:         caTag(issuerHash(a.id.TLS.Leaf(), a.id.TLS.Trust())),
 	}, nil
 }
 

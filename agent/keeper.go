@@ -266,7 +266,7 @@ func (a *Agent) renewFromVoters(ctx context.Context, csrPEM []byte) ([]byte, err
 
 // advertiseCA gossips which CA issued this node's certificate.
 func (a *Agent) advertiseCA(hash string) {
-	tag := hash[:min(len(hash), caTagLen)]
+	tag := caTag(hash)
 	if a.gossip.LocalMeta().CA == tag {
 		return
 	}
@@ -278,7 +278,7 @@ func (a *Agent) advertiseCA(hash string) {
 // finishRotation drops the old CA once every Raft member gossips a
 // certificate of the new one.
 func (a *Agent) finishRotation(ctx context.Context, spec *api.ClusterAuthSpec) {
-	tag := spec.SignerCA[:caTagLen]
+	tag := caTag(spec.SignerCA)
 	for name := range a.raftRoles() {
 		m, ok := a.gossip.Member(name)
 		if !ok || m.Meta.CA != tag {
@@ -294,6 +294,9 @@ func (a *Agent) finishRotation(ctx context.Context, spec *api.ClusterAuthSpec) {
 	}
 	a.logger.Info("CA rotation done: every member renewed under the new CA; the old CA is no longer trusted")
 }
+
+// caTag is what nodes gossip of a CA hash.
+func caTag(hash string) string { return hash[:min(len(hash), caTagLen)] }
 
 // issuerHash is the hash of the trusted CA that signed cert, "" if none.
 func issuerHash(cert *x509.Certificate, trust []*x509.Certificate) string {
