@@ -216,3 +216,42 @@ func errString(err error) string {
 	}
 	return err.Error()
 }
+
+// TestCertificateRenewal: node certificates valid for 45 s are renewed
+// before they expire — the voter's by itself, the others' by the voter —
+// and the cluster keeps working after every original certificate has
+// expired.
+func TestCertificateRenewal(t *testing.T) {
+	skipShort(t)
+	c := startCluster(t, 3, "--voters", "1", "--cert-validity", "45s")
+	first := map[string]*pki.NodeTLS{}
+	for _, a := range c.Agents {
+		first[a.Name] = nodeTLS(t, a)
+	}
+	expiry := first["n1"].Leaf().NotAfter
+	for _, id := range first {
+		if id.Leaf().NotAfter.After(expiry) {
+			expiry = id.Leaf().NotAfter
+		}
+	}
+	time.Sleep(time.Until(expiry) + 2*time.Second)
+	for _, a := range c.Agents {
+		now := nodeTLS(t, a).Leaf()
+		if now.SerialNumber.Cmp(first[a.Name].Leaf().SerialNumber) == 0 {
+			t.Errorf("%s: still the first certificate (expired %s), want a renewed one", a.Name, first[a.Name].Leaf().NotAfter.Format(time.TimeOnly))
+		}
+		if !now.NotAfter.After(time.Now()) {
+			t.Errorf("%s: certificate expired at %s, want a valid one", a.Name, now.NotAfter.Format(time.TimeOnly))
+		}
+	}
+	// Writes through a non-voter reach the leader over TLS with renewed
+	// certificates, and replicate back.
+	apply(t, c.Agents[2], []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: after-renewal}\ndata: {a: b}\n"))
+	testcluster.Eventually(t, 10*time.Second, func() error {
+		_, err := c.Agents[1].Client().Get(context.Background(), "configmaps", "default", "after-renewal")
+		return err
+	})
+	if !strings.Contains(c.Agents[1].Log(), "renewed the node certificate") {
+		t.Error("n2's log does not say it renewed its certificate")
+	}
+}
