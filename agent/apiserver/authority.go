@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/shoal-dev/shoal/api"
+	"github.com/shoal-dev/shoal/gossip"
 	"github.com/shoal-dev/shoal/pki"
 )
 
@@ -169,7 +170,8 @@ func (s *Server) renew(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, inRaft := s.cfg.Cluster.RaftRoles()[name]
-	_, inGossip := s.cfg.Cluster.Member(name)
+	m, ok := s.cfg.Cluster.Member(name)
+	inGossip := ok && (m.Status == gossip.StatusAlive || m.Status == gossip.StatusSuspect)
 	if !inRaft && !inGossip {
 		writeError(w, http.StatusForbidden, fmt.Errorf("node %s is not a member", name))
 		return
