@@ -2,16 +2,23 @@ package apiserver
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"maps"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/shoal-dev/shoal/agent/propose"
 	"github.com/shoal-dev/shoal/api"
 	"github.com/shoal-dev/shoal/consensus"
+	"github.com/shoal-dev/shoal/gossip"
 	"github.com/shoal-dev/shoal/pki"
 )
 
@@ -182,5 +189,129 @@ func TestNodeCertificateAttacks(t *testing.T) {
 	}
 	if got := rs.cluster.list(); !slices.Equal(got, []string{"n2"}) {
 		t.Errorf("raft removals: got %v, want [n2]", got)
+	}
+}
+
+// TestForwardedRequestsActAsTheUser: node n1 passes a user's logs and
+// images requests to n2, which runs the pod, under n1's certificate and
+// with the user's Authorization: n2 authorizes them by the user's token
+// (its handlers answer), while the same calls under n1's certificate
+// alone are refused there.
+func TestForwardedRequestsActAsTheUser(t *testing.T) {
+	ca, err := pki.NewCA(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := pki.NewToken(ca)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := newNodeAPI(t, "n2", ca, tok, nil)
+	addr, _ := (&limitedServer{s: target.s, tok: tok}).run(t)
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	apiPort, err := strconv.Atoi(port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	front := newNodeAPI(t, "n1", ca, tok, map[string]gossip.Member{"n2": {Name: "n2", Meta: gossip.Meta{Addr: host, APIPort: apiPort}}})
+	hs := httptest.NewServer(front.s.Handler())
+	t.Cleanup(hs.Close)
+	n1 := nodeClient(t, ca, "n1")
+
+	tests := []struct {
+		name     string
+		client   *http.Client
+		base     string
+		auth     string
+		path     string
+		wantCode int
+		wantMsg  string
+	}{
+		{"logs through n1 as the user", http.DefaultClient, hs.URL, "Bearer " + tok.String(), "/v1/pods/web-2/log", 400, "container c of pod web-2 has not started yet"},
+		{"images through n1 as the user", http.DefaultClient, hs.URL, "Bearer " + tok.String(), "/v1/images?node=n2", 503, "no container runtime in tests"},
+		{"logs through n1 with a wrong token", http.DefaultClient, hs.URL, "Bearer " + tok.CAHash + "-00", "/v1/pods/web-2/log", 401, "unauthorized: wrong token"},
+		{"logs from n2 under n1's certificate alone", n1, "https://" + addr, "", "/v1/pods/web-2/log", 401, "unauthorized"},
+		{"images from n2 under n1's certificate alone", n1, "https://" + addr, "", "/v1/images", 401, "unauthorized"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequest("GET", tt.base+tt.path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.auth != "" {
+				req.Header.Set("Authorization", tt.auth)
+			}
+			res, err := tt.client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, err := io.ReadAll(res.Body)
+			_ = res.Body.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.StatusCode != tt.wantCode || !bytes.Contains(body, []byte(tt.wantMsg)) {
+				t.Fatalf("got %d %s, want %d containing %q", res.StatusCode, body, tt.wantCode, tt.wantMsg)
+			}
+		})
+	}
+}
+
+// authRecorder is a proposer that notes the user Authorization each
+// write was proposed under.
+type authRecorder struct {
+	*storeProposer
+	mu   sync.Mutex
+	seen []string
+}
+
+func (a *authRecorder) Propose(ctx context.Context, cmd consensus.Command) ([]api.Written, error) {
+	a.mu.Lock()
+	a.seen = append(a.seen, propose.Authorization(ctx))
+	a.mu.Unlock()
+	return a.storeProposer.Propose(ctx, cmd)
+}
+
+// TestUserWritesCarryTheCredential: every user write the API proposes
+// goes under the user's Authorization, so a follower forwards it with the
+// user's credential and the leader authorizes it as that user's.
+func TestUserWritesCarryTheCredential(t *testing.T) {
+	st, p := seededStore(t)
+	rec := &authRecorder{storeProposer: p}
+	rs := newRestrictedServer(t)
+	rs.s.cfg.View, rs.s.cfg.Proposer = st, rec
+	hs := httptest.NewServer(rs.s.Handler())
+	t.Cleanup(hs.Close)
+	c := &apiClient{t: t, base: hs.URL, token: rs.tok.String()}
+	writes := []struct{ name, method, path, body string }{
+		{"apply", "POST", "/v1/apply", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"},
+		{"put", "PUT", "/v1/configmaps/b", `{"metadata":{"name":"b"}}`},
+		{"cordon", "POST", "/v1/nodes/n2/cordon", ""},
+		{"delete", "DELETE", "/v1/configmaps/a", ""},
+		{"evict", "POST", "/v1/pods/web-2/eviction", ""},
+	}
+	for _, w := range writes {
+		t.Run(w.name, func(t *testing.T) {
+			rec.mu.Lock()
+			rec.seen = nil
+			rec.mu.Unlock()
+			if code, body := c.do(w.method, w.path, w.body); code != 200 {
+				t.Fatalf("got %d %s, want 200", code, body)
+			}
+			rec.mu.Lock()
+			defer rec.mu.Unlock()
+			if len(rec.seen) == 0 {
+				t.Fatal("nothing proposed")
+			}
+			for _, h := range rec.seen {
+				if h != "Bearer "+rs.tok.String() {
+					t.Fatalf("proposed under Authorization %q, want the user's", h)
+				}
+			}
+		})
 	}
 }

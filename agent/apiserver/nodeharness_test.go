@@ -16,6 +16,7 @@ import (
 
 	"github.com/shoal-dev/shoal/api"
 	"github.com/shoal-dev/shoal/consensus"
+	"github.com/shoal-dev/shoal/gossip"
 	"github.com/shoal-dev/shoal/pki"
 )
 
@@ -97,11 +98,17 @@ func seededStore(t testing.TB) (*consensus.Store, *storeProposer) {
 }
 
 // removals is a one-node cluster that records the Raft removals asked of
-// it.
+// it, with the gossip members given.
 type removals struct {
 	oneNode
+	members map[string]gossip.Member
 	mu      sync.Mutex
 	removed []string
+}
+
+func (r *removals) Member(name string) (gossip.Member, bool) {
+	m, ok := r.members[name]
+	return m, ok
 }
 
 func (r *removals) RemoveServer(name string) error {
@@ -117,8 +124,8 @@ func (r *removals) list() []string {
 	return append([]string(nil), r.removed...)
 }
 
-// restrictedServer is the API of leader n1 over the seeded store, with
-// real TLS, its CA and admin token.
+// restrictedServer is the API of one node over the seeded store, with
+// real TLS, the cluster CA and admin token.
 type restrictedServer struct {
 	s       *Server
 	st      *consensus.Store
@@ -127,9 +134,9 @@ type restrictedServer struct {
 	cluster *removals
 }
 
+// newRestrictedServer is the API of leader n1 with a new CA and token.
 func newRestrictedServer(t testing.TB) *restrictedServer {
 	t.Helper()
-	st, p := seededStore(t)
 	ca, err := pki.NewCA(time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -138,11 +145,21 @@ func newRestrictedServer(t testing.TB) *restrictedServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	nt := nodeTLS(t, ca, "n1")
-	cluster := &removals{oneNode: oneNode{p}}
+	return newNodeAPI(t, "n1", ca, tok, nil)
+}
+
+// newNodeAPI is the API of node name in the cluster of ca and tok, over
+// its own seeded store; it passes requests for other nodes' pods to the
+// members members names (gossip), under its own certificate.
+func newNodeAPI(t testing.TB, name string, ca *pki.CA, tok pki.Token, members map[string]gossip.Member) *restrictedServer {
+	t.Helper()
+	st, p := seededStore(t)
+	nt := nodeTLS(t, ca, name)
+	cluster := &removals{oneNode: oneNode{p}, members: members}
 	s, err := New(Config{
-		Node: "n1", Addr: "127.0.0.1:0", TLS: nt.ServerConfig(), DataDir: t.TempDir(), Credentials: tokenCredentials{tok}, CA: ca, GossipKey: []byte("k"),
-		Registry: prometheus.NewRegistry(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Node: name, Addr: "127.0.0.1:0", TLS: nt.ServerConfig(), DataDir: t.TempDir(), Credentials: tokenCredentials{tok}, CA: ca, GossipKey: []byte("k"),
+		PeerTransport: &http.Transport{TLSClientConfig: nt.ClientConfig()},
+		Registry:      prometheus.NewRegistry(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		View: st, Proposer: p, Cluster: cluster, Settings: cluster, Runtime: cluster,
 	})
 	if err != nil {
