@@ -44,7 +44,9 @@ func (au authority) SignNode(csrPEM []byte, name string, ips []net.IP) ([]byte, 
 // moment ago.
 func (au authority) AdmitNode(ctx context.Context, csrPEM []byte, name string, ips []net.IP, voter bool) ([]byte, error) {
 	a := au.a
-	if a.id.Secrets() == nil {
+	// Only the leader admits: it commits the worker record itself (a
+	// follower's write of ClusterAuth would be a node write, refused).
+	if a.id.Secrets() == nil || !a.raft.IsLeader() {
 		return nil, apiserver.ErrNoCAKey
 	}
 	if err := a.recordWorker(ctx, name, !voter); err != nil {

@@ -90,7 +90,7 @@ func TestRequestErrors(t *testing.T) {
 		code         int
 		errPart      string
 	}{
-		{"no token", "-", http.MethodGet, "/v1/pods", "", 401, "send the cluster token"},
+		{"no token", "-", http.MethodGet, "/v1/pods", "", 401, "send the admin token"},
 		{"wrong token", "SHOAL-1-" + strings.Repeat("ab", 32) + "-0123456789abcdef0123", http.MethodGet, "/v1/pods", "", 401, "wrong token"},
 		{"internal needs a certificate", "", http.MethodPost, "/internal/v1/apply", "{}", 403, "agent certificate required"},
 		{"unknown resource", "", http.MethodGet, "/v1/widgets", "", 404, `unknown resource "widgets"`},

@@ -23,7 +23,8 @@ type Authority interface {
 	// or fails with ErrNoCAKey.
 	SignNode(csrPEM []byte, name string, ips []net.IP) ([]byte, error)
 	// AdmitNode records whether a joining node may become a voter, then
-	// signs its certificate (ErrNoCAKey as SignNode).
+	// signs its certificate; leader only (ErrNoCAKey elsewhere, and the
+	// join goes to the leader).
 	AdmitNode(ctx context.Context, csrPEM []byte, name string, ips []net.IP, voter bool) ([]byte, error)
 	// TrustBundle is the PEM bundle of the CAs nodes trust now.
 	TrustBundle() []byte
@@ -60,19 +61,8 @@ type VoterSecrets struct {
 	AdminToken  string `json:"adminToken"`
 }
 
-// peerName is the node name in the verified client certificate.
-func peerName(r *http.Request) string {
-	if !isPeer(r) {
-		return ""
-	}
-	return r.TLS.VerifiedChains[0][0].Subject.CommonName
-}
-
-// peerCert is the verified client certificate.
+// peerCert is the verified client certificate (requirePeer ensures one).
 func peerCert(r *http.Request) *x509.Certificate {
-	if !isPeer(r) {
-		return nil
-	}
 	return r.TLS.VerifiedChains[0][0]
 }
 
@@ -158,7 +148,7 @@ func (s *Server) caStatus(w http.ResponseWriter, _ *http.Request) {
 // voterSecrets serves GET /internal/v1/secrets: only to a node that is a
 // Raft voter now, and only from a node that holds the secrets.
 func (s *Server) voterSecrets(w http.ResponseWriter, r *http.Request) {
-	name := peerName(r)
+	name, _ := peerNode(r)
 	switch s.cfg.Cluster.RaftRoles()[name] {
 	case api.RoleLeader, api.RoleVoter:
 	default:

@@ -12,9 +12,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/shoal-dev/shoal/agent/propose"
 	"github.com/shoal-dev/shoal/api"
-	"github.com/shoal-dev/shoal/consensus"
 	"github.com/shoal-dev/shoal/gossip"
 )
 
@@ -177,52 +175,6 @@ func (s *Server) leave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"result": "left"})
-}
-
-// internalApply applies a command forwarded by another agent.
-func (s *Server) internalApply(w http.ResponseWriter, r *http.Request) {
-	// The one size limit of every write (propose.MaxCommand), not the
-	// request limit of user bodies: what a follower may send, the leader
-	// reads.
-	body, err := propose.ReadCommand(r.Body)
-	if err != nil {
-		code := http.StatusBadRequest
-		if errors.Is(err, propose.ErrTooLarge) {
-			code = http.StatusRequestEntityTooLarge
-		}
-		writeError(w, code, err)
-		return
-	}
-	res, err := s.cfg.Cluster.ApplyLocal(r.Context(), body)
-	if errors.Is(err, consensus.ErrNotLeader) {
-		writeError(w, http.StatusMisdirectedRequest, err)
-		return
-	}
-	if errors.Is(err, consensus.ErrInvalid) {
-		writeError(w, http.StatusBadRequest, err)
-		return
-	}
-	if err != nil {
-		writeError(w, http.StatusServiceUnavailable, err)
-		return
-	}
-	if err := propose.WriteResult(w, res); err != nil {
-		s.log.Debug("answer a forwarded write", "err", err)
-	}
-}
-
-// internalRemove removes a leaving node from Raft; leader only.
-func (s *Server) internalRemove(w http.ResponseWriter, r *http.Request) {
-	name := r.URL.Query().Get("node")
-	if !s.cfg.Cluster.IsLeader() {
-		writeError(w, http.StatusMisdirectedRequest, consensus.ErrNotLeader)
-		return
-	}
-	if err := s.cfg.Cluster.RemoveServer(name); err != nil {
-		writeError(w, http.StatusInternalServerError, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]string{"removed": name})
 }
 
 // JoinRequest is what a new node sends to POST /v1/join, only after it

@@ -1,6 +1,7 @@
 // Package apiserver is the agent's HTTPS API: the public /v1 REST API for
-// users (bearer token, or an agent's certificate acting for a user),
-// /internal/v1 for agents (mutual TLS: forwarded writes, leave),
+// users (the admin token as bearer token, also when an agent passes a
+// user's request on), /internal/v1 for agents (mutual TLS: forwarded
+// writes, a node's own writes restricted to what it must write, leave),
 // POST /v1/join for joiners (token secret), /healthz and /metrics.
 //
 // It works over narrow interfaces it declares itself (see Config): a

@@ -6,7 +6,9 @@
 // size limit of every write (MaxCommand, checked before a command is
 // applied or forwarded, and by ReadCommand on the leader) and the result,
 // which names the objects written and their resourceVersions, never the
-// objects (WriteResult, WireResult).
+// objects (WriteResult, WireResult). A write proposed for a user
+// (WithAuthorization) is forwarded with the user's Authorization, so the
+// leader authorizes it as the user's; any other is the node's own.
 //
 // It knows nothing of HTTP routing, gossip or the agent: the Raft node,
 // the leader's address and the peer HTTP client are given to it. It must

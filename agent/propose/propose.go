@@ -66,7 +66,8 @@ func New(cfg Config) *Proposer {
 // command's own when it failed its checks (wrapping consensus.ErrConflict,
 // ErrNotFound or ErrInvalid) and then changed nothing. A command that
 // encodes to more than MaxCommand bytes is refused (ErrTooLarge) whether
-// this node leads or not.
+// this node leads or not. A command forwarded under a context from
+// WithAuthorization carries the user's credential to the leader.
 func (p *Proposer) Propose(ctx context.Context, cmd consensus.Command) ([]api.Written, error) {
 	data, err := consensus.EncodeCommand(cmd)
 	if err != nil {
@@ -142,6 +143,11 @@ func (p *Proposer) proposeOnce(ctx context.Context, cmd []byte) (result, error) 
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "https://"+addr+"/internal/v1/apply", bytes.NewReader(cmd))
 	if err != nil {
 		return result{}, err
+	}
+	// A user's write goes with the user's credential; the leader
+	// authorizes it by that, and anything else by this node's certificate.
+	if h := Authorization(ctx); h != "" {
+		req.Header.Set("Authorization", h)
 	}
 	res, err := p.cfg.Client.Do(req)
 	if err != nil {
