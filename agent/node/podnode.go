@@ -11,6 +11,7 @@ import (
 
 	"github.com/shoal-dev/shoal/agent/pods"
 	"github.com/shoal-dev/shoal/agent/probe"
+	"github.com/shoal-dev/shoal/agent/propose"
 	"github.com/shoal-dev/shoal/agent/runtime"
 	"github.com/shoal-dev/shoal/agent/runtime/cni"
 	"github.com/shoal-dev/shoal/api"
@@ -232,7 +233,23 @@ func (e eventWriter) PutEvents(ctx context.Context, evs []*api.Event) error {
 		objs[i] = ev
 	}
 	_, err := e.n.cfg.Proposer.Propose(ctx, consensus.Put{Objects: objs, Mode: consensus.ModeReplace, Time: time.Now()})
-	return err
+	if !errors.Is(err, propose.ErrForbidden) || len(objs) == 1 {
+		return err
+	}
+	// The leader refused the batch: an event about a pod gone meanwhile
+	// (deleted, or now bound elsewhere) is no longer this node's to
+	// write. Write the others one by one and drop the refused.
+	for _, o := range objs {
+		_, err := e.n.cfg.Proposer.Propose(ctx, consensus.Put{Objects: []api.Object{o}, Mode: consensus.ModeReplace, Time: time.Now()})
+		if errors.Is(err, propose.ErrForbidden) {
+			e.n.log.Debug("dropped an event the leader refused", "event", o.GetObjectMeta().Name, "err", err)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (e eventWriter) DeleteEvents(ctx context.Context, keys []api.Key) error {

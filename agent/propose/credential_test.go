@@ -2,8 +2,10 @@ package propose
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -56,5 +58,27 @@ func TestForwardCarriesAuthorization(t *testing.T) {
 				t.Fatalf("leader saw Authorization %q, want one request with %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestRefusedNodeWriteIsErrForbidden: a leader's 403 (node restriction)
+// reaches the caller as ErrForbidden, with the leader's message, so a
+// node can tell a refused write from a failed one.
+func TestRefusedNodeWriteIsErrForbidden(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = w.Write([]byte(`{"error":"node n2 may not write event default/x"}`))
+	}))
+	t.Cleanup(srv.Close)
+	follower := New(Config{
+		Raft:    storeRaft{leader: false},
+		APIAddr: func(string) (string, bool) { return srv.Listener.Addr().String(), true },
+		Client:  srv.Client(),
+	})
+	cm := &api.ConfigMap{TypeMeta: api.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"}, ObjectMeta: api.ObjectMeta{Namespace: "default", Name: "c"}}
+	_, err := follower.Propose(context.Background(), consensus.Put{Objects: []api.Object{cm}, Mode: consensus.ModeApply, Time: time.Now()})
+	if !errors.Is(err, ErrForbidden) || !strings.Contains(err.Error(), "may not write event") {
+		t.Fatalf("got %v, want ErrForbidden with the leader's message", err)
 	}
 }

@@ -120,6 +120,10 @@ func (p *Proposer) proposeEncoded(ctx context.Context, cmd []byte) (result, erro
 	}
 }
 
+// ErrForbidden is returned when the leader refuses a node's own write
+// (node restriction): nothing of the command was written.
+var ErrForbidden = errors.New("refused")
+
 // errRetry marks a forwarding failure worth retrying (leader unknown,
 // leader unreachable, leader changed).
 var errRetry = errors.New("retry")
@@ -160,6 +164,9 @@ func (p *Proposer) proposeOnce(ctx context.Context, cmd []byte) (result, error) 
 	}
 	if res.StatusCode == http.StatusMisdirectedRequest {
 		return result{}, fmt.Errorf("%w: %s is no longer leader", consensus.ErrNotLeader, leaderID)
+	}
+	if res.StatusCode == http.StatusForbidden {
+		return result{}, fmt.Errorf("%w by leader %s: %s", ErrForbidden, leaderID, ErrorMessage(body, res.Status))
 	}
 	if res.StatusCode != http.StatusOK {
 		return result{}, fmt.Errorf("forward to leader %s: %s", leaderID, ErrorMessage(body, res.Status))
