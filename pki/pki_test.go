@@ -3,8 +3,6 @@ package pki
 import (
 	"crypto/tls"
 	"errors"
-	"io"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -58,36 +56,12 @@ func TestSecretMatches(t *testing.T) {
 // address; each connection gets "hello".
 func serve(t *testing.T, ca *CA) string {
 	t.Helper()
-	keyPEM, csrPEM, err := NewKeyAndCSR("n1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	certPEM, err := ca.Sign(csrPEM, "n1", []net.IP{net.IPv4(127, 0, 0, 1)}, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
+	certPEM, keyPEM := nodeCert(t, ca, "n1", time.Hour)
 	node, err := NewNodeTLS(ca, certPEM, keyPEM)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", node.ServerConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				_, _ = io.WriteString(c, "hello")
-			}()
-		}
-	}()
-	return ln.Addr().String()
+	return serveNode(t, node, false)
 }
 
 func TestPinnedClient(t *testing.T) {

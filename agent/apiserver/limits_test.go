@@ -62,18 +62,7 @@ func newLimitedServer(t testing.TB, lim Limits) *limitedServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keyPEM, csrPEM, err := pki.NewKeyAndCSR("n1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	certPEM, err := ca.Sign(csrPEM, "n1", []net.IP{net.IPv4(127, 0, 0, 1)}, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	nt, err := pki.NewNodeTLS(ca, certPEM, keyPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
+	nt := nodeTLS(t, ca, "n1")
 	logs := &syncBuffer{}
 	n := oneNode{p}
 	s, err := New(Config{

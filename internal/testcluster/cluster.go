@@ -107,22 +107,17 @@ func New(t testing.TB, args ...string) *Cluster {
 }
 
 // Token returns the cluster's join token from the first agent's data dir.
-func (c *Cluster) Token() string {
-	c.t.Helper()
-	b, err := os.ReadFile(filepath.Join(c.Agents[0].DataDir, "token"))
-	if err != nil {
-		c.t.Fatalf("read token: %v", err)
-	}
-	return strings.TrimSpace(string(b))
-}
+func (c *Cluster) Token() string { return c.readToken("token") }
 
 // AdminToken returns the cluster's admin token from the first agent's
 // data dir.
-func (c *Cluster) AdminToken() string {
+func (c *Cluster) AdminToken() string { return c.readToken("admin.token") }
+
+func (c *Cluster) readToken(file string) string {
 	c.t.Helper()
-	b, err := os.ReadFile(filepath.Join(c.Agents[0].DataDir, "admin.token"))
+	b, err := os.ReadFile(filepath.Join(c.Agents[0].DataDir, file))
 	if err != nil {
-		c.t.Fatalf("read admin token: %v", err)
+		c.t.Fatalf("read %s: %v", file, err)
 	}
 	return strings.TrimSpace(string(b))
 }
