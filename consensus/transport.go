@@ -88,8 +88,8 @@ func peerName(c net.Conn) string {
 	return st.PeerCertificates[0].Subject.CommonName
 }
 
-func (s *tlsStream) Close() error { return s.ln.Close() }
-func (s *tlsStream) Addr() net.Addr            { return s.advertise }
+func (s *tlsStream) Close() error   { return s.ln.Close() }
+func (s *tlsStream) Addr() net.Addr { return s.advertise }
 
 func (s *tlsStream) Dial(address raft.ServerAddress, timeout time.Duration) (net.Conn, error) {
 	d := &net.Dialer{Timeout: timeout}
