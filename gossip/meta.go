@@ -51,6 +51,10 @@ type Meta struct {
 	// Runtime is the container runtime the node runs pods with
 	// ("containerd"), empty if it runs none.
 	Runtime string `json:"rt,omitempty"`
+	// DiskPressure is true while the node is short of disk space and
+	// evicting pods; the leader turns it into the Node's DiskPressure
+	// condition.
+	DiskPressure bool `json:"dp,omitempty"`
 }
 
 // clone returns a copy of m that shares no map with it.
