@@ -50,6 +50,8 @@ type Threshold struct {
 	Percent float64
 	// Bytes is an absolute amount of free space.
 	Bytes int64
+	// quantity is Bytes as written ("2G"), for String.
+	quantity string
 }
 
 // MinFree is how many bytes must stay free on a filesystem of capacity
@@ -66,7 +68,11 @@ func (t Threshold) String() string {
 	if t.Percent > 0 {
 		return string(t.Signal) + "<" + strconv.FormatFloat(t.Percent, 'f', -1, 64) + "%"
 	}
-	return string(t.Signal) + "<" + api.NewQuantity(t.Bytes, api.BinarySI).String()
+	q := t.quantity
+	if q == "" {
+		q = api.NewQuantity(t.Bytes, api.BinarySI).String()
+	}
+	return string(t.Signal) + "<" + q
 }
 
 // Thresholds are the hard eviction thresholds, at most one per signal.
@@ -169,6 +175,6 @@ func parseThreshold(stmt string) (Threshold, error) {
 	if q.Sign() <= 0 {
 		return Threshold{}, fmt.Errorf("eviction threshold %q: %s must be more than 0", stmt, val)
 	}
-	t.Bytes = q.Value()
+	t.Bytes, t.quantity = q.Value(), q.String()
 	return t, nil
 }
