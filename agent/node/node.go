@@ -83,6 +83,9 @@ type Config struct {
 	// RestartBackoff is the first crash-loop back-off delay; 0 for the
 	// default.
 	RestartBackoff time.Duration
+	// EvictionHard are the disk thresholds below which pods are evicted
+	// (--eviction-hard); Raft's reserve holds whatever they say.
+	EvictionHard pods.Thresholds
 	// DNS is how this node serves cluster names.
 	DNS DNSConfig
 	// Ingress is how this node serves HTTP ingress.
