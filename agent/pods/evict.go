@@ -113,7 +113,7 @@ func (m *Manager) evictPod(ctx context.Context, uid, msg string) bool {
 }
 
 // evictable lists the pods running here that eviction may pick: not
-// stopping, not evicted, as the replica holds them.
+// stopping, not evicted, not finished, as the replica holds them.
 func (m *Manager) evictable() []*api.Pod {
 	m.mu.Lock()
 	ws := make([]*worker, 0, len(m.workers))
@@ -130,7 +130,9 @@ func (m *Manager) evictable() []*api.Pod {
 		if !ok {
 			continue
 		}
-		if p := o.(*api.Pod); p.UID == w.uid {
+		// A pod that has finished is left to its controller, which
+		// deletes it (and so its data) soon.
+		if p := o.(*api.Pod); p.UID == w.uid && p.Status.Phase != api.PodSucceeded && p.Status.Phase != api.PodFailed {
 			out = append(out, p)
 		}
 	}

@@ -18,6 +18,9 @@ const (
 	// free space is back above the thresholds, so that it does not flap
 	// (kubelet's --eviction-pressure-transition-period, 5 m there).
 	evictTransition = 30 * time.Second
+	// evictTimeout bounds the wait for one pod's worker to evict it (it
+	// may be busy pulling an image); the next pod in line is tried then.
+	evictTimeout = 30 * time.Second
 	// nearFactor: while free space is under nearFactor times a
 	// threshold, it is read ten times as often, so a pod writing fast is
 	// caught close to the threshold rather than at a full disk.
@@ -172,7 +175,7 @@ func (e *EvictionMonitor) evict(ctx context.Context, under bool, p pressure, now
 	}
 	evicted := false
 	for _, d := range disks {
-		if msg := overLimit(d); msg != "" && e.m.evictPod(ctx, d.pod.UID, msg) {
+		if msg := overLimit(d); msg != "" && e.evictPod(ctx, d.pod.UID, msg) {
 			e.log.Warn("evicted pod over its local storage limit", "pod", d.pod.Namespace+"/"+d.pod.Name, "used_bytes", d.used())
 			evicted = true
 		}
@@ -181,13 +184,20 @@ func (e *EvictionMonitor) evict(ctx context.Context, under bool, p pressure, now
 		return
 	}
 	for _, d := range rankForEviction(disks) {
-		if e.m.evictPod(ctx, d.pod.UID, pressureMessage(p.threshold(), p.available, d)) {
+		if e.evictPod(ctx, d.pod.UID, pressureMessage(p.threshold(), p.available, d)) {
 			e.lastEvict = now
 			e.log.Warn("evicted pod for disk pressure", "pod", d.pod.Namespace+"/"+d.pod.Name, "used_bytes", d.used(),
 				"signal", p.signal, "seconds_since_pressure", time.Since(e.since).Seconds())
 			return
 		}
 	}
+}
+
+// evictPod evicts one pod, waiting at most evictTimeout.
+func (e *EvictionMonitor) evictPod(ctx context.Context, uid, msg string) bool {
+	ctx, cancel := context.WithTimeout(ctx, evictTimeout)
+	defer cancel()
+	return e.m.evictPod(ctx, uid, msg)
 }
 
 // hasStorageLimit reports whether the pod has a disk emptyDir sizeLimit
