@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	goruntime "runtime"
 	"strconv"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -59,6 +61,15 @@ type Agent struct {
 	ready chan struct{}
 	// leaveReq asks Run to leave the cluster gracefully and stop.
 	leaveReq chan chan error
+
+	// credMu serializes changes of the credentials (keepCredentials,
+	// rotations).
+	credMu sync.Mutex
+	// nextRenewal is when keepCredentials may try a renewal again after
+	// one failed.
+	nextRenewal time.Time
+	// crossNow are the cross certificates the node presents.
+	crossNow []*x509.Certificate
 }
 
 // New checks cfg and returns an agent; it does no I/O.
@@ -192,6 +203,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	})
 	g.Go(func() error { return a.node.RunResourceReporter(ctx) })
 	g.Go(func() error { return a.runPeerRecorder(ctx) })
+	g.Go(func() error { return a.keepCredentials(ctx) })
 	g.Go(func() error {
 		return a.afterSettled(ctx, func(ctx context.Context) error { return a.node.Run(ctx, a.nodeSettings()) })
 	})
@@ -207,8 +219,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		}
 	})
 	if bootstrap {
-		fmt.Fprintf(os.Stdout, "Shoal cluster started. Join other machines with:\n\n  shoal agent --join %s --token %s\n\n",
-			net.JoinHostPort(a.cfg.AdvertiseAddr, strconv.Itoa(a.cfg.APIPort)), id.Token)
+		printJoinCommand(os.Stdout, net.JoinHostPort(a.cfg.AdvertiseAddr, strconv.Itoa(a.cfg.APIPort)), a.cfg.DataDir, id.Secrets())
 	}
 	return g.Wait()
 }
@@ -250,7 +261,7 @@ func (a *Agent) establishIdentity(ctx context.Context) (id *identity, peers []st
 				return nil, nil, false, err
 			}
 		}
-		id, err = saveIdentity(a.cfg.DataDir, []byte(resp.CACert), []byte(resp.CAKey), []byte(resp.NodeCert), keyPEM, tok, resp.GossipKey)
+		id, err = saveIdentity(a.cfg.DataDir, []byte(resp.CACert), []byte(resp.NodeCert), keyPEM, tok.CAHash, resp.GossipKey)
 		if err != nil {
 			return nil, nil, false, fmt.Errorf("save identity: %w", err)
 		}
@@ -271,7 +282,7 @@ func (a *Agent) establishIdentity(ctx context.Context) (id *identity, peers []st
 		if err != nil {
 			return nil, nil, false, err
 		}
-		id, err = newClusterIdentity(a.cfg.DataDir, a.cfg.Name, ips, key)
+		id, err = newClusterIdentity(a.cfg.DataDir, a.cfg.Name, ips, key, a.cfg.CertValidity)
 		if err != nil {
 			return nil, nil, false, fmt.Errorf("new cluster: %w", err)
 		}
@@ -313,6 +324,7 @@ func (a *Agent) localMeta() (gossip.Meta, error) {
 		MaxPods:    a.cfg.MaxPods,
 		Version:    Version,
 		Runtime:    runtimeName(a.cfg.Runtime),
+		CA:         caTag(issuerHash(a.id.TLS.Leaf(), a.id.TLS.Trust())),
 	}, nil
 }
 

@@ -24,7 +24,7 @@ func (a *Agent) newAPIServer() (*apiserver.Server, error) {
 		TLS:           a.id.TLS.ServerConfig(),
 		DataDir:       a.cfg.DataDir,
 		Credentials:   a.credentials(),
-		CA:            a.id.CA,
+		Authority:     authority{a},
 		GossipKey:     a.id.GossipKey,
 		PeerTransport: a.peerClient.Transport,
 		Registry:      a.metrics.registry,

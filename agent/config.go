@@ -14,6 +14,7 @@ import (
 	"github.com/shoal-dev/shoal/agent/node"
 	"github.com/shoal-dev/shoal/agent/pods"
 	"github.com/shoal-dev/shoal/api"
+	"github.com/shoal-dev/shoal/pki"
 	"github.com/shoal-dev/shoal/placement"
 	"github.com/shoal-dev/shoal/placement/svcaddr"
 )
@@ -74,6 +75,10 @@ type Config struct {
 	FenceAfter time.Duration
 	// GossipFast uses short gossip failure-detection timings (tests).
 	GossipFast bool
+	// CertValidity is how long node certificates this agent signs are
+	// valid (0: pki.DefaultNodeValidity); nodes renew theirs once two
+	// thirds of it have passed.
+	CertValidity time.Duration
 
 	// ClusterCIDR is the pod network; the leader gives each node a /24 of
 	// it. It and the next three fields, NodeGrace and FenceAfter are
@@ -183,6 +188,9 @@ func (c *Config) SetDefaults() {
 	}
 	if c.DataDir == "" {
 		c.DataDir = DefaultDataDir
+	}
+	if c.CertValidity == 0 {
+		c.CertValidity = pki.DefaultNodeValidity
 	}
 	if c.BindAddr == "" {
 		c.BindAddr = "0.0.0.0"
@@ -298,6 +306,9 @@ func (c *Config) Validate() error {
 	}
 	if _, err := pods.ParseEvictionHard(c.EvictionHard); err != nil {
 		errs = append(errs, fmt.Errorf("--eviction-hard: %w", err))
+	}
+	if c.CertValidity < 30*time.Second {
+		errs = append(errs, fmt.Errorf("--cert-validity %s: must be at least 30s", c.CertValidity))
 	}
 	if c.MaxReplicas < 0 || c.MaxReplicas > api.MaxReplicas {
 		errs = append(errs, fmt.Errorf("--max-replicas %d: must be 0 (from the cluster's pod capacity) to %d", c.MaxReplicas, api.MaxReplicas))

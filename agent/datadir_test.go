@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shoal-dev/shoal/gossip"
 )
@@ -21,7 +22,7 @@ func restartedAgent(t *testing.T, logs *bytes.Buffer) (*Agent, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := newClusterIdentity(dir, "n1", []net.IP{net.ParseIP("127.0.0.1")}, key); err != nil {
+	if _, err := newClusterIdentity(dir, "n1", []net.IP{net.ParseIP("127.0.0.1")}, key, time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	a, err := New(Config{Name: "n1", DataDir: dir, BindAddr: "127.0.0.1", Logger: slog.New(slog.NewTextHandler(logs, nil))})

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/shoal-dev/shoal/pki"
@@ -18,33 +19,58 @@ import (
 
 // Files under the data dir. Everything secret is mode 0600.
 const (
-	fileCACert    = "ca.crt"
-	fileCAKey     = "ca.key"
-	fileNodeCert  = "node.crt"
-	fileNodeKey   = "node.key"
-	fileToken     = "token"
-	fileGossipKey = "gossip.key"
-	filePeers     = "peers.json"
-	fileSettings  = "settings.json"
-	dirRaft       = "raft"
+	// fileCACert is the bundle of CA certificates the node trusts.
+	fileCACert = "ca.crt"
+	// fileSignerCert and fileCAKey are the signing CA: voters only.
+	fileSignerCert = "signer.crt"
+	fileCAKey      = "ca.key"
+	fileNodeCert   = "node.crt"
+	fileNodeKey    = "node.key"
+	// fileToken and fileAdminToken are the join and admin tokens: voters
+	// only.
+	fileToken      = "token"
+	fileAdminToken = "admin.token"
+	fileGossipKey  = "gossip.key"
+	filePeers      = "peers.json"
+	fileSettings   = "settings.json"
+	dirRaft        = "raft"
 )
 
-// identity is what makes this node a member: the cluster CA (with its key:
-// every agent can admit joiners), the node certificate, the join token and
-// the gossip encryption key.
+// identity is what makes this node a member: its certificate and the CAs
+// it trusts, the gossip encryption key, and on voters the voter secrets.
 type identity struct {
-	CA        *pki.CA
 	TLS       *pki.NodeTLS
-	Token     pki.Token
 	GossipKey []byte
+	// secrets are the voter secrets, nil on a node that holds none.
+	secrets atomic.Pointer[voterSecrets]
 }
+
+// voterSecrets are what only Raft voters hold: the signing CA with its
+// key, the join token and the admin token.
+type voterSecrets struct {
+	Signer *pki.CA
+	Join   pki.Token
+	Admin  pki.Token
+}
+
+// Secrets returns the voter secrets, or nil.
+func (id *identity) Secrets() *voterSecrets { return id.secrets.Load() }
 
 // TokenPath is where an agent keeps the join token inside dataDir.
 func TokenPath(dataDir string) string { return filepath.Join(dataDir, fileToken) }
 
-// ReadToken reads the join token of the agent whose data dir is dataDir.
-func ReadToken(dataDir string) (string, error) {
-	b, err := os.ReadFile(TokenPath(dataDir))
+// ReadToken reads the join token of the agent whose data dir is dataDir
+// (voters only hold one).
+func ReadToken(dataDir string) (string, error) { return readTokenFile(TokenPath(dataDir)) }
+
+// ReadAdminToken reads the admin token of the agent whose data dir is
+// dataDir (voters only hold one).
+func ReadAdminToken(dataDir string) (string, error) {
+	return readTokenFile(filepath.Join(dataDir, fileAdminToken))
+}
+
+func readTokenFile(path string) (string, error) {
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return "", fmt.Errorf("read token: %w", err)
 	}
@@ -65,65 +91,168 @@ func loadIdentity(dir string) (id *identity, ok bool, err error) {
 		return nil, false, fmt.Errorf("read node certificate: %w", err)
 	}
 	var files = map[string][]byte{}
-	for _, name := range []string{fileCACert, fileCAKey, fileNodeKey, fileToken, fileGossipKey} {
+	for _, name := range []string{fileCACert, fileNodeKey, fileGossipKey} {
 		b, err := read(name)
 		if err != nil {
 			return nil, false, fmt.Errorf("data dir %s is incomplete: %w", dir, err)
 		}
 		files[name] = b
 	}
-	ca, err := pki.ParseCA(files[fileCACert], files[fileCAKey])
+	trust, err := pki.ParseCertificates(files[fileCACert])
 	if err != nil {
-		return nil, false, err
+		return nil, false, fmt.Errorf("%s: %w", fileCACert, err)
 	}
-	node, err := pki.NewNodeTLS(ca, certPEM, files[fileNodeKey])
+	node, err := pki.NewNodeTLSTrusting(trust, nil, certPEM, files[fileNodeKey])
 	if err != nil {
-		return nil, false, err
-	}
-	tok, err := pki.ParseToken(string(files[fileToken]))
-	if err != nil {
-		return nil, false, fmt.Errorf("token file: %w", err)
+		// A renewal interrupted between the key and the certificate
+		// (saveNodeCert) left the new certificate in node.crt.next.
+		next, rerr := read(fileNodeCert + ".next")
+		if rerr != nil {
+			return nil, false, err
+		}
+		if node, err = pki.NewNodeTLSTrusting(trust, nil, next, files[fileNodeKey]); err != nil {
+			return nil, false, err
+		}
+		if err := os.Rename(filepath.Join(dir, fileNodeCert+".next"), filepath.Join(dir, fileNodeCert)); err != nil {
+			return nil, false, fmt.Errorf("finish a renewal: %w", err)
+		}
 	}
 	key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(files[fileGossipKey])))
 	if err != nil {
 		return nil, false, fmt.Errorf("gossip key file: %w", err)
 	}
-	return &identity{CA: ca, TLS: node, Token: tok, GossipKey: key}, true, nil
+	id = &identity{TLS: node, GossipKey: key}
+	vs, err := loadVoterSecrets(dir, files[fileCACert])
+	if err != nil {
+		return nil, false, err
+	}
+	id.secrets.Store(vs)
+	return id, true, nil
 }
 
-// newClusterIdentity makes everything a brand-new cluster needs: CA, token,
-// gossip key and this node's certificate, and writes it to dir.
-func newClusterIdentity(dir, name string, ips []net.IP, gossipKey []byte) (*identity, error) {
+// loadVoterSecrets reads the voter secrets from dir, or nil if it holds
+// none. A data dir from before signer.crt existed has the signer in
+// ca.crt.
+func loadVoterSecrets(dir string, bundle []byte) (*voterSecrets, error) {
+	read := func(name string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, name)) }
+	keyPEM, err := read(fileCAKey)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read CA key: %w", err)
+	}
+	certPEM, err := read(fileSignerCert)
+	if errors.Is(err, fs.ErrNotExist) {
+		certPEM = bundle
+	} else if err != nil {
+		return nil, fmt.Errorf("read signer certificate: %w", err)
+	}
+	signer, err := pki.ParseCA(certPEM, keyPEM)
+	if err != nil {
+		return nil, err
+	}
+	vs := &voterSecrets{Signer: signer}
+	for _, t := range []struct {
+		name string
+		into *pki.Token
+	}{{fileToken, &vs.Join}, {fileAdminToken, &vs.Admin}} {
+		s, err := readTokenFile(filepath.Join(dir, t.name))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if *t.into, err = pki.ParseToken(s); err != nil {
+			return nil, fmt.Errorf("%s: %w", t.name, err)
+		}
+	}
+	return vs, nil
+}
+
+// saveVoterSecrets writes the voter secrets to dir.
+func saveVoterSecrets(dir string, vs *voterSecrets) error {
+	files := []struct {
+		name string
+		data []byte
+	}{
+		{fileSignerCert, vs.Signer.CertPEM},
+		{fileCAKey, vs.Signer.KeyPEM},
+		{fileToken, []byte(vs.Join.String() + "\n")},
+		{fileAdminToken, []byte(vs.Admin.String() + "\n")},
+	}
+	for _, f := range files {
+		if err := writeFileAtomic(filepath.Join(dir, f.name), f.data, 0o600); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// removeVoterSecrets deletes the voter secrets from dir.
+func removeVoterSecrets(dir string) error {
+	for _, name := range []string{fileCAKey, fileSignerCert, fileToken, fileAdminToken} {
+		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove %s: %w", name, err)
+		}
+	}
+	return syncDir(dir)
+}
+
+// newClusterIdentity makes everything a brand-new cluster needs: CA, join
+// and admin tokens, gossip key and this node's certificate, and writes it
+// to dir.
+func newClusterIdentity(dir, name string, ips []net.IP, gossipKey []byte, validity time.Duration) (*identity, error) {
 	ca, err := pki.NewCA(time.Now())
 	if err != nil {
 		return nil, err
 	}
-	tok, err := pki.NewToken(ca)
-	if err != nil {
+	vs := &voterSecrets{Signer: ca}
+	if vs.Join, err = pki.NewSecretToken(ca.Hash()); err != nil {
+		return nil, err
+	}
+	if vs.Admin, err = pki.NewSecretToken(ca.Hash()); err != nil {
 		return nil, err
 	}
 	keyPEM, csrPEM, err := pki.NewKeyAndCSR(name)
 	if err != nil {
 		return nil, err
 	}
-	certPEM, err := ca.Sign(csrPEM, name, ips, time.Now())
+	certPEM, err := ca.SignFor(csrPEM, name, ips, time.Now(), validity)
 	if err != nil {
 		return nil, err
 	}
-	return saveIdentity(dir, ca.CertPEM, ca.KeyPEM, certPEM, keyPEM, tok, gossipKey)
+	if err := os.MkdirAll(dir, dataDirMode); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	if err := saveVoterSecrets(dir, vs); err != nil {
+		return nil, err
+	}
+	id, err := saveIdentity(dir, ca.CertPEM, certPEM, keyPEM, ca.Hash(), gossipKey)
+	if err != nil {
+		return nil, err
+	}
+	id.secrets.Store(vs)
+	return id, nil
 }
 
 // saveIdentity writes the identity files (node.crt last, so a crash midway
-// leaves a dir that still counts as new) and returns the identity.
-func saveIdentity(dir string, caCert, caKey, nodeCert, nodeKey []byte, tok pki.Token, gossipKey []byte) (*identity, error) {
-	ca, err := pki.ParseCA(caCert, caKey)
+// leaves a dir that still counts as new) and returns the identity. The
+// trust bundle must hold the CA the joiner pinned (pinnedCA).
+func saveIdentity(dir string, trustPEM, nodeCert, nodeKey []byte, pinnedCA string, gossipKey []byte) (*identity, error) {
+	trust, err := pki.ParseCertificates(trustPEM)
 	if err != nil {
 		return nil, err
 	}
-	if ca.Hash() != tok.CAHash {
-		return nil, errors.New("the CA does not match the token's CA hash")
+	pinned := false
+	for _, c := range trust {
+		pinned = pinned || pki.CertHash(c.Raw) == pinnedCA
 	}
-	node, err := pki.NewNodeTLS(ca, nodeCert, nodeKey)
+	if !pinned {
+		return nil, errors.New("the cluster's CAs do not include the token's CA")
+	}
+	node, err := pki.NewNodeTLSTrusting(trust, nil, nodeCert, nodeKey)
 	if err != nil {
 		return nil, err
 	}
@@ -134,10 +263,8 @@ func saveIdentity(dir string, caCert, caKey, nodeCert, nodeKey []byte, tok pki.T
 		name string
 		data []byte
 	}{
-		{fileCACert, caCert},
-		{fileCAKey, caKey},
+		{fileCACert, trustPEM},
 		{fileNodeKey, nodeKey},
-		{fileToken, []byte(tok.String() + "\n")},
 		{fileGossipKey, []byte(base64.StdEncoding.EncodeToString(gossipKey) + "\n")},
 		{fileNodeCert, nodeCert},
 	}
@@ -146,7 +273,7 @@ func saveIdentity(dir string, caCert, caKey, nodeCert, nodeKey []byte, tok pki.T
 			return nil, err
 		}
 	}
-	return &identity{CA: ca, TLS: node, Token: tok, GossipKey: gossipKey}, nil
+	return &identity{TLS: node, GossipKey: gossipKey}, nil
 }
 
 // loadPeers reads the gossip addresses this node last saw alive. A file

@@ -35,6 +35,14 @@ func (a *Agent) leave(ctx context.Context) error {
 		if err := a.askLeaderToRemove(ctx); err != nil {
 			return err
 		}
+		// Out of Raft, it is no voter: the CA key and tokens stay with
+		// the cluster.
+		if a.id.Secrets() != nil {
+			if err := removeVoterSecrets(a.cfg.DataDir); err != nil {
+				a.logger.Warn("remove the CA key and tokens after leaving", "err", err)
+			}
+			a.id.secrets.Store(nil)
+		}
 	}
 	if err := a.gossip.Leave(5 * time.Second); err != nil {
 		return fmt.Errorf("gossip leave: %w", err)

@@ -47,6 +47,7 @@ func TestKindRegistry(t *testing.T) {
 		"Endpoints":     {"v1", true, false},
 		"Event":         {"v1", true, false},
 		"ClusterConfig": {"shoal.dev/v1", false, false},
+		"ClusterAuth":   {"shoal.dev/v1", false, false},
 	}
 	if got := len(Kinds()); got != len(want) {
 		t.Errorf("len(Kinds()) = %d, want %d", got, len(want))

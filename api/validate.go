@@ -63,6 +63,8 @@ func Validate(obj Object) error {
 		validateIngressClass(&e, o)
 	case *ClusterConfig:
 		validateClusterConfig(&e, o)
+	case *ClusterAuth:
+		validateClusterAuth(&e, o)
 	}
 	validateObjectMeta(&e, "metadata", obj.GetObjectMeta(), k, nameCheck)
 	return e.list.orNil()

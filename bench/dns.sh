@@ -136,7 +136,7 @@ mem() {
 	sleep 3
 	local rss heap
 	rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$agentpid/status")
-	heap=$(curl -sk -H "Authorization: Bearer $(cat "$data/token")" "https://127.0.0.1:$apiport/metrics" | awk '$1 == "go_memstats_heap_inuse_bytes" {print $2}')
+	heap=$(curl -sk -H "Authorization: Bearer $(cat "$data/admin.token")" "https://127.0.0.1:$apiport/metrics" | awk '$1 == "go_memstats_heap_inuse_bytes" {print $2}')
 	awk -v r="$rss" -v h="${heap:-0}" 'BEGIN { printf "%.1f %.1f\n", r / 1024, h / 1048576 }'
 }
 # manifest FROM TO: services svc-FROM..svc-(TO-1).

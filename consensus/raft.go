@@ -169,7 +169,32 @@ func Open(cfg Config, store *Store) (*Node, error) {
 		closeAll()
 		return nil, fmt.Errorf("start raft: %w", err)
 	}
-	return &Node{cfg: cfg, raft: r, fsm: fsm, store: store, logs: logs, trans: trans, logger: logger, lastAtOpen: lastAtOpen}, nil
+	n := &Node{cfg: cfg, raft: r, fsm: fsm, store: store, logs: logs, trans: trans, logger: logger, lastAtOpen: lastAtOpen}
+	allow := n.hearsFrom
+	stream.logger = logger
+	stream.allow.Store(&allow)
+	return n, nil
+}
+
+// hearsFrom reports whether this node accepts Raft connections from the
+// node named name: from the voters of its configuration, or from anyone
+// with a cluster certificate while it has no configuration yet (a new
+// member hears of the cluster from the leader's first request).
+func (n *Node) hearsFrom(name string) bool {
+	f := n.raft.GetConfiguration()
+	if err := f.Error(); err != nil {
+		return false
+	}
+	servers := f.Configuration().Servers
+	if len(servers) == 0 {
+		return true
+	}
+	for _, s := range servers {
+		if string(s.ID) == name && s.Suffrage == raft.Voter {
+			return true
+		}
+	}
+	return false
 }
 
 // Close shuts Raft down (without leaving the configuration).

@@ -4,7 +4,9 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -24,6 +26,10 @@ type tlsStream struct {
 	ln        net.Listener
 	advertise net.Addr
 	client    *tls.Config
+	// allow, once set, decides which peers (by certificate name) may
+	// speak Raft to this node.
+	allow  atomic.Pointer[func(name string) bool]
+	logger *slog.Logger
 }
 
 var _ raft.StreamLayer = (*tlsStream)(nil)
@@ -42,11 +48,47 @@ func newTLSStream(bind string, advertise net.Addr, server, client *tls.Config) (
 	if advertise == nil {
 		advertise = ln.Addr()
 	}
-	return &tlsStream{ln: ln, advertise: advertise, client: client}, nil
+	return &tlsStream{ln: ln, advertise: advertise, client: client, logger: slog.Default()}, nil
 }
 
-func (s *tlsStream) Accept() (net.Conn, error) { return s.ln.Accept() }
-func (s *tlsStream) Close() error              { return s.ln.Close() }
+// Accept hands Raft the next connection from a peer it may hear from:
+// hashicorp/raft follows whoever sends a newer term, so a certificate of
+// the cluster CA is not enough. Only voters send Raft requests (leaders
+// replicate, candidates ask for votes); a node certificate of a worker
+// is refused here, before Raft reads a byte of it.
+func (s *tlsStream) Accept() (net.Conn, error) {
+	for {
+		c, err := s.ln.Accept()
+		if err != nil {
+			return nil, err
+		}
+		allow := s.allow.Load()
+		if allow == nil {
+			return c, nil
+		}
+		name := peerName(c)
+		if (*allow)(name) {
+			return c, nil
+		}
+		s.logger.Warn("refused a Raft connection from a node that is not a voter", "node", name, "remote", c.RemoteAddr())
+		_ = c.Close()
+	}
+}
+
+// peerName is the name in the verified certificate of a TLS connection.
+func peerName(c net.Conn) string {
+	tc, ok := c.(*tls.Conn)
+	if !ok {
+		return ""
+	}
+	st := tc.ConnectionState()
+	if len(st.PeerCertificates) == 0 {
+		return ""
+	}
+	return st.PeerCertificates[0].Subject.CommonName
+}
+
+func (s *tlsStream) Close() error { return s.ln.Close() }
 func (s *tlsStream) Addr() net.Addr            { return s.advertise }
 
 func (s *tlsStream) Dial(address raft.ServerAddress, timeout time.Duration) (net.Conn, error) {

@@ -3,10 +3,13 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/shoal-dev/shoal/api"
 	"github.com/shoal-dev/shoal/internal/testcluster"
 )
 
@@ -173,6 +176,69 @@ func TestFiveAgentsVoterReplacement(t *testing.T) {
 		return nil
 	})
 	t.Logf("voter %s replaced %.1fs after kill -9", victim.Name, time.Since(killed).Seconds())
+	// The promoted node took the CA key over; only voters hold it.
+	testcluster.Eventually(t, 30*time.Second, func() error { return caKeyOnVotersOnly(c, observer) })
+}
+
+// caKeyOnVotersOnly checks that exactly the alive Raft voters (as
+// observer sees them) hold the CA key in their data dir.
+func caKeyOnVotersOnly(c *testcluster.Cluster, observer *testcluster.Agent) error {
+	st, err := status(observer)
+	if err != nil {
+		return err
+	}
+	for _, m := range st.Members {
+		if m.Status != "alive" {
+			continue
+		}
+		_, err := os.Stat(filepath.Join(agentNamed(c, m.Name).DataDir, "ca.key"))
+		voter := m.Raft == api.RoleLeader || m.Raft == api.RoleVoter
+		if (err == nil) != voter {
+			return fmt.Errorf("%s (%s): holds the CA key %v, want %v", m.Name, m.Raft, err == nil, voter)
+		}
+	}
+	return nil
+}
+
+// TestDemotedVoterGivesUpCAKey: of three voters one dies; with two
+// healthy nodes the cluster keeps one voter, and the demoted node deletes
+// the CA key and tokens.
+func TestDemotedVoterGivesUpCAKey(t *testing.T) {
+	skipShort(t)
+	c := startCluster(t, 3, "--voter-grace", "2s")
+	testcluster.Eventually(t, 30*time.Second, func() error {
+		st, err := status(c.Agents[0])
+		if err != nil {
+			return err
+		}
+		if r := roles(st); r["leader"] != 1 || r["voter"] != 2 {
+			return fmt.Errorf("got roles %v, want 1 leader and 2 voters", r)
+		}
+		return caKeyOnVotersOnly(c, c.Agents[0])
+	})
+	st, err := status(c.Agents[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var victim, observer *testcluster.Agent
+	for _, m := range st.Members {
+		if m.Raft == api.RoleVoter && victim == nil {
+			victim = agentNamed(c, m.Name)
+		} else if m.Raft == api.RoleLeader {
+			observer = agentNamed(c, m.Name)
+		}
+	}
+	victim.Kill()
+	testcluster.Eventually(t, 60*time.Second, func() error {
+		st, err := status(observer)
+		if err != nil {
+			return err
+		}
+		if r := roles(st); r["leader"] != 1 || r["voter"] != 0 || r["nonvoter"] != 1 {
+			return fmt.Errorf("got roles %v among alive, want 1 leader and 1 nonvoter", r)
+		}
+		return caKeyOnVotersOnly(c, observer)
+	})
 }
 
 func TestRestartedAgentRejoins(t *testing.T) {

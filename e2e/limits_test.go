@@ -116,7 +116,7 @@ func TestMetricsAddr(t *testing.T) {
 	_ = ln.Close()
 	c := startCluster(t, 1, "--metrics-addr", metricsAddr)
 	a := c.Agents[0]
-	tok, err := pki.ParseToken(c.Token())
+	tok, err := pki.ParseToken(c.AdminToken())
 	if err != nil {
 		t.Fatal(err)
 	}

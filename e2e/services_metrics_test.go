@@ -59,7 +59,7 @@ func scrapeHistogram(c *testcluster.Cluster, a *testcluster.Agent, name string) 
 
 // scrapeMetrics reads agent a's /metrics.
 func scrapeMetrics(c *testcluster.Cluster, a *testcluster.Agent) (string, error) {
-	tok, err := pki.ParseToken(c.Token())
+	tok, err := pki.ParseToken(c.AdminToken())
 	if err != nil {
 		return "", err
 	}

@@ -99,8 +99,8 @@ func TestClusterSettingsAgreed(t *testing.T) {
 	}
 	wantMsg := "--cluster-domain other.local conflicts with the cluster's cluster.local, agreed when the cluster was created; drop the flag or use the cluster's value"
 	expectRefusal(t, n3, wantMsg)
-	if _, err := os.Stat(filepath.Join(n3.DataDir, "token")); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("n3 saved a cluster identity (stat token: %v), want nothing saved", err)
+	if _, err := os.Stat(filepath.Join(n3.DataDir, "node.crt")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("n3 saved a cluster identity (stat node.crt: %v), want nothing saved", err)
 	}
 	st, err := status(n1)
 	if err != nil {

@@ -55,6 +55,10 @@ type Meta struct {
 	// evicting pods; the leader turns it into the Node's DiskPressure
 	// condition.
 	DiskPressure bool `json:"dp,omitempty"`
+	// CA is the first 16 hex digits of the hash of the CA that issued the
+	// node's certificate: the leader ends a CA rotation once every
+	// member reports the new one.
+	CA string `json:"ca,omitempty"`
 }
 
 // clone returns a copy of m that shares no map with it.

@@ -1,6 +1,7 @@
 package pki
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -25,9 +26,17 @@ type CA struct {
 }
 
 const (
-	caValidity   = 10 * 365 * 24 * time.Hour
-	nodeValidity = 5 * 365 * 24 * time.Hour
+	caValidity = 10 * 365 * 24 * time.Hour
+	// DefaultNodeValidity is how long a node certificate is valid; nodes
+	// renew theirs once two thirds of it have passed.
+	DefaultNodeValidity = 7 * 24 * time.Hour
+	// Backdate is how far before its issue a certificate becomes valid,
+	// for clocks a little behind the signer's.
+	Backdate = time.Minute
 )
+
+// RoleNode is the role of node certificates: Subject.OrganizationalUnit.
+const RoleNode = "node"
 
 // NewCA makes a new self-signed ECDSA P-256 cluster CA.
 func NewCA(now time.Time) (*CA, error) {
@@ -39,15 +48,19 @@ func NewCA(now time.Time) (*CA, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Each CA has its own name (the serial's first digits), so that
+	// during a rotation chains through the old and the new CA never mix
+	// them up.
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: "shoal-cluster-ca", Organization: []string{"shoal"}},
+		Subject:               pkix.Name{CommonName: fmt.Sprintf("shoal-cluster-ca-%x", serial.Bytes()[:4]), Organization: []string{"shoal"}},
 		NotBefore:             now.Add(-time.Hour),
 		NotAfter:              now.Add(caValidity),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
 		BasicConstraintsValid: true,
 		IsCA:                  true,
-		MaxPathLenZero:        true,
+		// One level below: the cross certificate of a CA rotation.
+		MaxPathLen: 1,
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
@@ -100,10 +113,17 @@ func (ca *CA) Pool() *x509.CertPool {
 	return p
 }
 
-// Sign issues a certificate for a node named name, valid as both TLS server
-// and client, for the public key in the PEM certificate request csrPEM. The
-// certificate names the node (CN and a DNS SAN) and its IP addresses.
+// Sign issues a node certificate valid for DefaultNodeValidity (see
+// SignFor).
 func (ca *CA) Sign(csrPEM []byte, name string, ips []net.IP, now time.Time) ([]byte, error) {
+	return ca.SignFor(csrPEM, name, ips, now, DefaultNodeValidity)
+}
+
+// SignFor issues a certificate for a node named name, valid as both TLS
+// server and client for validity, for the public key in the PEM
+// certificate request csrPEM. The certificate names the node (CN and a
+// DNS SAN), its role (OU, RoleNode) and its IP addresses.
+func (ca *CA) SignFor(csrPEM []byte, name string, ips []net.IP, now time.Time, validity time.Duration) ([]byte, error) {
 	if ca.Key == nil {
 		return nil, errors.New("sign: this node holds no CA key")
 	}
@@ -124,11 +144,11 @@ func (ca *CA) Sign(csrPEM []byte, name string, ips []net.IP, now time.Time) ([]b
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber: serial,
-		Subject:      pkix.Name{CommonName: name, Organization: []string{"shoal-nodes"}},
+		Subject:      pkix.Name{CommonName: name, Organization: []string{"shoal-nodes"}, OrganizationalUnit: []string{RoleNode}},
 		DNSNames:     []string{name, "localhost"},
-		IPAddresses:  append(ips, net.IPv4(127, 0, 0, 1), net.IPv6loopback),
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(nodeValidity),
+		IPAddresses:  append(append([]net.IP(nil), ips...), net.IPv4(127, 0, 0, 1), net.IPv6loopback),
+		NotBefore:    now.Add(-Backdate),
+		NotAfter:     now.Add(validity),
 		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
 	}
@@ -137,6 +157,92 @@ func (ca *CA) Sign(csrPEM []byte, name string, ips []net.IP, now time.Time) ([]b
 		return nil, fmt.Errorf("sign: %w", err)
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), nil
+}
+
+// CrossSign certifies next's key and name with this CA's key: a client
+// that trusts only this CA then also trusts certificates next issues,
+// through the cross certificate as an intermediate. A CA rotation serves
+// it so that clients pinning the old CA keep working until the old CA is
+// dropped.
+func (ca *CA) CrossSign(next *CA, now time.Time) ([]byte, error) {
+	if ca.Key == nil {
+		return nil, errors.New("cross-sign: this node holds no CA key")
+	}
+	serial, err := randomSerial()
+	if err != nil {
+		return nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial,
+		Subject:               next.Cert.Subject,
+		SubjectKeyId:          next.Cert.SubjectKeyId,
+		NotBefore:             now.Add(-Backdate),
+		NotAfter:              next.Cert.NotAfter,
+		KeyUsage:              next.Cert.KeyUsage,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		MaxPathLenZero:        true,
+	}
+	if tmpl.NotAfter.After(ca.Cert.NotAfter) {
+		tmpl.NotAfter = ca.Cert.NotAfter
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, next.Cert.PublicKey, ca.Key)
+	if err != nil {
+		return nil, fmt.Errorf("cross-sign: %w", err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), nil
+}
+
+// NeedsRenewal reports whether a node certificate should be renewed: a
+// third or less of its lifetime is left.
+func NeedsRenewal(cert *x509.Certificate, now time.Time) bool {
+	lifetime := cert.NotAfter.Sub(cert.NotBefore) - Backdate
+	return cert.NotAfter.Sub(now) < lifetime/3
+}
+
+// RoleOf is the role a certificate carries ("" for none).
+func RoleOf(cert *x509.Certificate) string {
+	if len(cert.Subject.OrganizationalUnit) != 1 {
+		return ""
+	}
+	return cert.Subject.OrganizationalUnit[0]
+}
+
+// ParseCertificates decodes every PEM certificate of a bundle; it fails on
+// anything else in it, and on an empty bundle.
+func ParseCertificates(bundle []byte) ([]*x509.Certificate, error) {
+	var certs []*x509.Certificate
+	for rest := bundle; ; {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			if len(bytes.TrimSpace(rest)) > 0 {
+				return nil, errors.New("certificate bundle: text that is not PEM")
+			}
+			break
+		}
+		if block.Type != "CERTIFICATE" {
+			return nil, fmt.Errorf("certificate bundle: unexpected %s", block.Type)
+		}
+		c, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("certificate bundle: %w", err)
+		}
+		certs = append(certs, c)
+	}
+	if len(certs) == 0 {
+		return nil, errors.New("certificate bundle: no certificate")
+	}
+	return certs, nil
+}
+
+// EncodeCertificates is the PEM bundle of certs.
+func EncodeCertificates(certs []*x509.Certificate) []byte {
+	var b []byte
+	for _, c := range certs {
+		b = append(b, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
+	}
+	return b
 }
 
 // NewKeyAndCSR makes a node key and a certificate request for name.

@@ -70,3 +70,27 @@ func isHex(s string) bool {
 	_, err := hex.DecodeString(s)
 	return err == nil
 }
+
+// SecretHash is the hex SHA-256 of a secret: what the cluster state keeps
+// of it, since every node holds a replica.
+func SecretHash(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// SecretHashMatches reports, in constant time, whether presented is the
+// secret whose SecretHash is hash.
+func SecretHashMatches(hash, presented string) bool {
+	got := SecretHash(presented)
+	return subtle.ConstantTimeCompare([]byte(got), []byte(strings.ToLower(hash))) == 1
+}
+
+// NewSecretToken makes a token pinning the CA whose hash is caHash with a
+// fresh 32-byte random secret.
+func NewSecretToken(caHash string) (Token, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return Token{}, fmt.Errorf("token secret: %w", err)
+	}
+	return Token{CAHash: caHash, Secret: hex.EncodeToString(b)}, nil
+}

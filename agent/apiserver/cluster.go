@@ -1,9 +1,11 @@
 package apiserver
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -58,10 +60,49 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	req, ok := s.checkJoin(w, r, body)
+	if !ok {
+		return
+	}
+	res, err := s.admit(req)
+	if errors.Is(err, ErrNoCAKey) {
+		// Only voters hold the CA key: the leader admits the node.
+		leader := s.leaderName()
+		if leader == "" || leader == s.cfg.Node {
+			writeError(w, http.StatusServiceUnavailable, errors.New("no Raft voter with the CA key is reachable; try again shortly"))
+			return
+		}
+		r.URL.Path = "/internal/v1/join"
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.ContentLength = int64(len(body))
+		s.forward(w, r, leader)
+		return
+	}
+	s.answerJoin(w, req, res, err)
+}
+
+// internalJoin admits a node whose join request another agent (one
+// without the CA key) passed on; the secret is checked again here.
+func (s *Server) internalJoin(w http.ResponseWriter, r *http.Request) {
+	body, ok := readBodyLimit(w, r, maxJoinBody)
+	if !ok {
+		return
+	}
+	req, ok := s.checkJoin(w, r, body)
+	if !ok {
+		return
+	}
+	res, err := s.admit(req)
+	s.answerJoin(w, req, res, err)
+}
+
+// checkJoin decodes a join request and checks the secret (first, before
+// anything costly) and the name and address.
+func (s *Server) checkJoin(w http.ResponseWriter, r *http.Request, body []byte) (JoinRequest, bool) {
 	var req JoinRequest
 	if err := json.Unmarshal(body, &req); err != nil {
 		writeError(w, http.StatusBadRequest, fmt.Errorf("join request: %w", err))
-		return
+		return req, false
 	}
 	if !s.cfg.Credentials.Join(req.Secret) {
 		// The name is the caller's text: log it only once it is known
@@ -72,25 +113,28 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request) {
 		}
 		s.log.Warn("join refused: wrong token", "name", name, "remote", r.RemoteAddr)
 		writeError(w, http.StatusForbidden, errors.New("wrong token: the secret does not match this cluster's"))
-		return
+		return req, false
 	}
 	if !api.IsDNSLabel(req.Name) {
 		writeError(w, http.StatusBadRequest, fmt.Errorf("node name %q: must be a DNS-1123 label", truncate(req.Name, 80)))
-		return
+		return req, false
 	}
-	ip := net.ParseIP(req.Addr)
-	if ip == nil {
+	if net.ParseIP(req.Addr) == nil {
 		writeError(w, http.StatusBadRequest, fmt.Errorf("address %q: not an IP", truncate(req.Addr, 80)))
-		return
+		return req, false
 	}
 	if m, ok := s.cfg.Cluster.Member(req.Name); ok && (m.Status == gossip.StatusAlive || m.Status == gossip.StatusSuspect) {
 		writeError(w, http.StatusConflict, fmt.Errorf("a node named %q is already a member (at %s); choose another --name", req.Name, m.Addr))
-		return
+		return req, false
 	}
-	cert, err := s.cfg.CA.Sign([]byte(req.CSR), req.Name, []net.IP{ip}, time.Now())
+	return req, true
+}
+
+// admit signs the node's certificate and gathers what it needs to join.
+func (s *Server) admit(req JoinRequest) (*JoinResponse, error) {
+	cert, err := s.cfg.Authority.SignNode([]byte(req.CSR), req.Name, []net.IP{net.ParseIP(req.Addr)})
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err)
-		return
+		return nil, err
 	}
 	var peers []string
 	for _, m := range s.cfg.Cluster.Members() {
@@ -102,15 +146,25 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request) {
 	if o, ok := s.cfg.View.Get("ClusterConfig", "", api.ClusterConfigName); ok {
 		settings = &o.(*api.ClusterConfig).Spec
 	}
-	s.log.Info("admitted node", "name", req.Name, "addr", req.Addr)
-	writeJSON(w, http.StatusOK, JoinResponse{
-		CACert:    string(s.cfg.CA.CertPEM),
-		CAKey:     string(s.cfg.CA.KeyPEM),
+	return &JoinResponse{
+		CACert:    string(s.cfg.Authority.TrustBundle()),
 		NodeCert:  string(cert),
 		GossipKey: s.cfg.GossipKey,
 		Peers:     peers,
 		Settings:  settings,
-	})
+	}, nil
+}
+
+func (s *Server) answerJoin(w http.ResponseWriter, req JoinRequest, res *JoinResponse, err error) {
+	switch {
+	case errors.Is(err, ErrNoCAKey):
+		writeError(w, http.StatusServiceUnavailable, err)
+	case err != nil:
+		writeError(w, http.StatusBadRequest, err)
+	default:
+		s.log.Info("admitted node", "name", req.Name, "addr", req.Addr)
+		writeJSON(w, http.StatusOK, res)
+	}
 }
 
 // leave makes this agent leave the cluster and stop.
@@ -183,8 +237,9 @@ type JoinRequest struct {
 // JoinResponse admits a node: its certificate, the cluster CA and gossip
 // key, and gossip addresses of members to join through.
 type JoinResponse struct {
+	// CACert is the PEM bundle of the CAs the cluster trusts; the CA key
+	// never leaves the voters.
 	CACert    string   `json:"caCert"`
-	CAKey     string   `json:"caKey"`
 	NodeCert  string   `json:"nodeCert"`
 	GossipKey []byte   `json:"gossipKey"`
 	Peers     []string `json:"peers"`

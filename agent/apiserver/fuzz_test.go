@@ -2,6 +2,8 @@ package apiserver
 
 import (
 	"bytes"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"net/http/httptest"
 	"strings"
@@ -60,6 +62,36 @@ func FuzzJoin(f *testing.F) {
 		}
 		if rec.Body.Len() > 2048 {
 			t.Fatalf("answer is %d bytes, want at most 2048", rec.Body.Len())
+		}
+	})
+}
+
+// FuzzPeerEndpoints sends arbitrary bodies to the endpoints a node
+// certificate reaches that parse a body of their own (a passed-on join, a
+// certificate renewal): they never panic, answer only the statuses they
+// document, and echo nothing unbounded.
+func FuzzPeerEndpoints(f *testing.F) {
+	f.Add(true, []byte(`{"name":"n2","secret":"abc","csr":"-----BEGIN CERTIFICATE REQUEST-----","addr":"10.0.0.2"}`))
+	f.Add(false, []byte(`{"csr":"-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----"}`))
+	f.Add(false, []byte(`{{{`))
+	f.Add(true, bytes.Repeat([]byte("x"), 9<<10))
+	ls := newLimitedServer(f, Limits{})
+	h := ls.s.Handler()
+	leaf := ls.tls.Leaf()
+	f.Fuzz(func(t *testing.T, join bool, body []byte) {
+		path, allowed := "/internal/v1/renew", map[int]bool{200: true, 400: true, 403: true, 413: true}
+		if join {
+			path, allowed = "/internal/v1/join", map[int]bool{400: true, 403: true, 409: true, 413: true}
+		}
+		req := httptest.NewRequest("POST", path, bytes.NewReader(body))
+		req.TLS = &tls.ConnectionState{VerifiedChains: [][]*x509.Certificate{{leaf}}, PeerCertificates: []*x509.Certificate{leaf}}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if !allowed[rec.Code] {
+			t.Fatalf("%s: got status %d (%s), want one of %v", path, rec.Code, truncate(rec.Body.String(), 200), allowed)
+		}
+		if rec.Body.Len() > 2048 {
+			t.Fatalf("%s: answer is %d bytes, want at most 2048", path, rec.Body.Len())
 		}
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -107,7 +108,7 @@ func testServer(t *testing.T, objs ...api.Object) (*consensus.Store, *apiClient)
 	}
 	n := oneNode{p}
 	s, err := New(Config{
-		Node: "n1", DataDir: t.TempDir(), Credentials: tokenCredentials{tok}, CA: ca, GossipKey: []byte("k"),
+		Node: "n1", DataDir: t.TempDir(), Credentials: tokenCredentials{tok}, Authority: testAuthority{ca}, GossipKey: []byte("k"),
 		Registry: prometheus.NewRegistry(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		View: st, Proposer: p, Cluster: n, Settings: n, Runtime: n,
 	})
@@ -154,3 +155,24 @@ type tokenCredentials struct{ tok pki.Token }
 
 func (c tokenCredentials) Admin(secret string) bool { return c.tok.SecretMatches(secret) }
 func (c tokenCredentials) Join(secret string) bool  { return c.tok.SecretMatches(secret) }
+
+// testAuthority is a voter's Authority over one CA, without rotation.
+type testAuthority struct{ ca *pki.CA }
+
+func (a testAuthority) SignNode(csrPEM []byte, name string, ips []net.IP) ([]byte, error) {
+	return a.ca.Sign(csrPEM, name, ips, time.Now())
+}
+func (a testAuthority) TrustBundle() []byte { return a.ca.CertPEM }
+func (a testAuthority) VoterSecrets() (VoterSecrets, error) {
+	return VoterSecrets{SignerCert: string(a.ca.CertPEM), SignerKey: string(a.ca.KeyPEM)}, nil
+}
+func (a testAuthority) JoinToken() (string, error) { return "", ErrNoCAKey }
+func (a testAuthority) RotateToken(context.Context, bool) (string, error) {
+	return "", errors.New("not in tests")
+}
+func (a testAuthority) RotateCA(context.Context) (api.CAStatus, error) {
+	return api.CAStatus{}, errors.New("not in tests")
+}
+func (a testAuthority) CAStatus() (api.CAStatus, error) {
+	return api.CAStatus{Signer: a.ca.Hash()}, nil
+}

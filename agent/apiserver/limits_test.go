@@ -77,7 +77,7 @@ func newLimitedServer(t testing.TB, lim Limits) *limitedServer {
 	logs := &syncBuffer{}
 	n := oneNode{p}
 	s, err := New(Config{
-		Node: "n1", Addr: "127.0.0.1:0", TLS: nt.ServerConfig(), DataDir: t.TempDir(), Credentials: tokenCredentials{tok}, CA: ca, GossipKey: []byte("k"),
+		Node: "n1", Addr: "127.0.0.1:0", TLS: nt.ServerConfig(), DataDir: t.TempDir(), Credentials: tokenCredentials{tok}, Authority: testAuthority{ca}, GossipKey: []byte("k"),
 		Registry: prometheus.NewRegistry(), Logger: slog.New(slog.NewTextHandler(logs, nil)),
 		View: st, Proposer: p, Cluster: n, Settings: n, Runtime: n, Limits: lim,
 	})

@@ -16,7 +16,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/shoal-dev/shoal/internal/connlimit"
-	"github.com/shoal-dev/shoal/pki"
 	"github.com/shoal-dev/shoal/view"
 )
 
@@ -37,8 +36,8 @@ type Config struct {
 	DataDir string
 	// Credentials checks users' bearer tokens and joiners' secrets.
 	Credentials Credentials
-	// CA signs joiners' certificates; its certificate and key go to them.
-	CA *pki.CA
+	// Authority signs node certificates and rotates credentials.
+	Authority Authority
 	// GossipKey goes to joiners.
 	GossipKey []byte
 	// PeerTransport makes agent-to-agent calls under mutual TLS (requests
@@ -135,6 +134,14 @@ func (s *Server) routes() http.Handler {
 	user("PUT /v1/{resource}/{name}", s.put)
 	user("DELETE /v1/{resource}/{name}", s.deleteOne)
 
+	user("GET /v1/token", s.onLeader(s.joinToken))
+	user("POST /v1/token/rotate", s.onLeader(s.rotateToken))
+	user("GET /v1/ca", s.caStatus)
+	user("POST /v1/ca/rotate", s.onLeader(s.rotateCA))
+
+	peer("POST /internal/v1/join", s.internalJoin)
+	peer("POST /internal/v1/renew", s.renew)
+	peer("GET /internal/v1/secrets", s.voterSecrets)
 	peer("POST /internal/v1/apply", s.internalApply)
 	peer("POST /internal/v1/remove", s.internalRemove)
 

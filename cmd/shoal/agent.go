@@ -14,6 +14,7 @@ import (
 
 	"github.com/shoal-dev/shoal/agent"
 	"github.com/shoal-dev/shoal/api"
+	"github.com/shoal-dev/shoal/pki"
 	"github.com/shoal-dev/shoal/placement"
 )
 
@@ -24,6 +25,7 @@ func newAgentCmd(g *globals) *cobra.Command {
 	var (
 		cfg              agent.Config
 		labels, cpu, mem string
+		tokenFile        string
 		logLevel         string
 		strategy         string
 	)
@@ -44,8 +46,8 @@ cluster; one given such a flag with another value refuses to start.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
 			cfg.DataDir = g.dataDir
-			if cfg.Token == "" {
-				cfg.Token = g.token
+			if cfg.Token, err = joinToken(cfg.Token, tokenFile, g.token); err != nil {
+				return err
 			}
 			if cfg.Labels, err = parseLabels(labels); err != nil {
 				return fmt.Errorf("--labels: %w", err)
@@ -82,7 +84,8 @@ cluster; one given such a flag with another value refuses to start.`,
 	f.StringVar(&cfg.BindAddr, "bind", "0.0.0.0", "IP address to listen on")
 	f.StringVar(&cfg.AdvertiseAddr, "advertise", "", "IP address other nodes reach this one on (default: --bind, or the first global address)")
 	f.StringVar(&cfg.Join, "join", "", "HOST[:PORT] of any agent of the cluster to join")
-	f.StringVar(&cfg.Token, "token", "", "cluster join token (SHOAL-1-...)")
+	f.StringVar(&cfg.Token, "token", "", "cluster join token (SHOAL-1-...); other local users can read a process's arguments, so prefer --token-file or SHOAL_JOIN_TOKEN")
+	f.StringVar(&tokenFile, "token-file", "", "file holding the join token")
 	f.IntVar(&cfg.GossipPort, "gossip-port", agent.DefaultGossipPort, "gossip port (TCP and UDP)")
 	f.IntVar(&cfg.RaftPort, "raft-port", agent.DefaultRaftPort, "Raft port")
 	f.IntVar(&cfg.APIPort, "api-port", agent.DefaultAPIPort, "HTTPS API port")
@@ -124,7 +127,26 @@ cluster; one given such a flag with another value refuses to start.`,
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	f.BoolVar(&cfg.GossipFast, "gossip-fast", false, "fast gossip failure detection (for tests on loopback)")
 	_ = f.MarkHidden("gossip-fast")
+	f.DurationVar(&cfg.CertValidity, "cert-validity", pki.DefaultNodeValidity, "how long node certificates this agent signs (as a voter) are valid; nodes renew theirs after two thirds")
 	return cmd
+}
+
+// joinToken picks the join token: --token, else --token-file, else
+// $SHOAL_JOIN_TOKEN, else the global --token/$SHOAL_TOKEN.
+func joinToken(flag, file, global string) (string, error) {
+	switch {
+	case flag != "":
+		return flag, nil
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", fmt.Errorf("--token-file: %w", err)
+		}
+		return strings.TrimSpace(string(b)), nil
+	case os.Getenv("SHOAL_JOIN_TOKEN") != "":
+		return os.Getenv("SHOAL_JOIN_TOKEN"), nil
+	}
+	return global, nil
 }
 
 func runAgent(cfg agent.Config) error {

@@ -15,22 +15,26 @@ import (
 // connect builds an API client from --server/--token, falling back to the
 // local agent's token file.
 func (g *globals) connect() (*client.Client, error) {
-	server := g.server
-	if server == "" {
-		server = client.DefaultServer
-	}
 	token := g.token
 	if token == "" {
-		t, err := agent.ReadToken(g.dataDir)
+		t, err := agent.ReadAdminToken(g.dataDir)
 		if err != nil {
 			if os.IsNotExist(err) || os.IsPermission(err) {
-				return nil, fmt.Errorf("no token: pass --token or set SHOAL_TOKEN (on a node, `shoal token` prints it; --data-dir %s has none readable)", g.dataDir)
+				return nil, fmt.Errorf("no admin token: pass --token or set SHOAL_TOKEN (Raft voters keep it in their data dir, admin.token; --data-dir %s has none readable)", g.dataDir)
 			}
 			return nil, err
 		}
 		token = t
 	}
-	return client.New(server, token)
+	return client.New(g.serverOrDefault(), token)
+}
+
+// serverOrDefault is --server, or the local agent's API.
+func (g *globals) serverOrDefault() string {
+	if g.server == "" {
+		return client.DefaultServer
+	}
+	return g.server
 }
 
 // call connects to the API and runs fn with a context bounded by timeout.

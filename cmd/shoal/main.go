@@ -44,11 +44,12 @@ func newRoot() *cobra.Command {
 	}
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.server, "server", envOr("SHOAL_ADDR", ""), "API address of any agent (env SHOAL_ADDR; default https://127.0.0.1:7948)")
-	pf.StringVar(&g.token, "token", os.Getenv("SHOAL_TOKEN"), "cluster token (env SHOAL_TOKEN; default: the local agent's token file)")
+	pf.StringVar(&g.token, "token", os.Getenv("SHOAL_TOKEN"), "admin token (env SHOAL_TOKEN; default: the local voter's admin.token file)")
 	pf.StringVar(&g.dataDir, "data-dir", envOr("SHOAL_DATA_DIR", "/var/lib/shoal"), "agent data directory (env SHOAL_DATA_DIR)")
 	root.AddCommand(
 		newAgentCmd(g),
 		newTokenCmd(g),
+		newCACmd(g),
 		newApplyCmd(g),
 		newGetCmd(g),
 		newDescribeCmd(g),

@@ -22,22 +22,6 @@ import (
 // requestTimeout bounds one CLI request.
 const requestTimeout = 60 * time.Second
 
-func newTokenCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "token",
-		Short: "Print the cluster join token of the agent in --data-dir",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			t, err := agent.ReadToken(g.dataDir)
-			if err != nil {
-				return fmt.Errorf("%w (is an agent using --data-dir %s?)", err, g.dataDir)
-			}
-			fmt.Fprintln(cmd.OutOrStdout(), t)
-			return nil
-		},
-	}
-}
-
 func newApplyCmd(g *globals) *cobra.Command {
 	var files []string
 	cmd := &cobra.Command{

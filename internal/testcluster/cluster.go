@@ -116,6 +116,17 @@ func (c *Cluster) Token() string {
 	return strings.TrimSpace(string(b))
 }
 
+// AdminToken returns the cluster's admin token from the first agent's
+// data dir.
+func (c *Cluster) AdminToken() string {
+	c.t.Helper()
+	b, err := os.ReadFile(filepath.Join(c.Agents[0].DataDir, "admin.token"))
+	if err != nil {
+		c.t.Fatalf("read admin token: %v", err)
+	}
+	return strings.TrimSpace(string(b))
+}
+
 // Add starts a new agent: the first bootstraps the cluster, later ones join
 // through the first agent's API with the token. It waits until the agent's
 // API answers and it sees itself in gossip.
@@ -294,7 +305,7 @@ func (a *Agent) Log() string {
 // Client returns an API client for this agent.
 func (a *Agent) Client() *client.Client {
 	a.c.t.Helper()
-	cl, err := client.New(a.APIAddr(), a.c.Token())
+	cl, err := client.New(a.APIAddr(), a.c.AdminToken())
 	if err != nil {
 		a.c.t.Fatal(err)
 	}
@@ -310,7 +321,7 @@ func (a *Agent) WaitReady(timeout time.Duration) {
 		if !a.Running() {
 			a.c.t.Fatalf("agent %s exited: %v\n%s", a.Name, a.exitErr, a.Log())
 		}
-		if _, err := os.Stat(filepath.Join(a.DataDir, "token")); err == nil {
+		if _, err := os.Stat(filepath.Join(a.DataDir, "node.crt")); err == nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			st, err := a.Client().Status(ctx)
 			cancel()
@@ -339,7 +350,7 @@ func (a *Agent) CLI(args ...string) (string, string, error) {
 func (a *Agent) CLIWithInput(stdin []byte, args ...string) (string, string, error) {
 	a.c.t.Helper()
 	cmd := exec.Command(a.c.bin, args...)
-	cmd.Env = append(os.Environ(), "SHOAL_ADDR=https://"+a.APIAddr(), "SHOAL_TOKEN="+a.c.Token())
+	cmd.Env = append(os.Environ(), "SHOAL_ADDR=https://"+a.APIAddr(), "SHOAL_TOKEN="+a.c.AdminToken())
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if stdin != nil {
@@ -456,7 +467,7 @@ func (a *Agent) RSS() (int64, error) {
 func (a *Agent) CLIContext(ctx context.Context, args ...string) (string, error) {
 	a.c.t.Helper()
 	cmd := exec.CommandContext(ctx, a.c.bin, args...)
-	cmd.Env = append(os.Environ(), "SHOAL_ADDR=https://"+a.APIAddr(), "SHOAL_TOKEN="+a.c.Token())
+	cmd.Env = append(os.Environ(), "SHOAL_ADDR=https://"+a.APIAddr(), "SHOAL_TOKEN="+a.c.AdminToken())
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
@@ -466,5 +477,5 @@ func (c *Cluster) Bin() string { return c.bin }
 
 // ClientEnv is the environment a shoal client needs to talk to a.
 func (a *Agent) ClientEnv() []string {
-	return append(os.Environ(), "SHOAL_ADDR=https://"+a.APIAddr(), "SHOAL_TOKEN="+a.c.Token())
+	return append(os.Environ(), "SHOAL_ADDR=https://"+a.APIAddr(), "SHOAL_TOKEN="+a.c.AdminToken())
 }
