@@ -244,6 +244,17 @@ func TestDiskPressureEviction(t *testing.T) {
 	if _, err := os.Stat(vol); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("evicted pod's emptyDir %s: got %v, want it deleted", vol, err)
 	}
+	metrics, err := scrapeMetrics(c, n1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := counterSum(metrics, `shoal_pod_evictions_total{cause="disk-pressure"}`); got < 1 {
+		t.Fatalf("shoal_pod_evictions_total{cause=\"disk-pressure\"} on n1: got %v, want at least 1", got)
+	}
+	// Pressure lasts 30 s past the eviction (the transition period).
+	if got := counterSum(metrics, "shoal_node_disk_pressure"); got != 1 {
+		t.Fatalf("shoal_node_disk_pressure on n1 right after the eviction: got %v, want 1", got)
+	}
 	testcluster.Eventually(t, 30*time.Second, func() error {
 		events, pressure := watch.snapshot()
 		if len(events) == 0 || !strings.Contains(strings.Join(events, "\n"), want) {
@@ -305,6 +316,16 @@ func TestEmptyDirSizeLimitEviction(t *testing.T) {
 	want := `Usage of EmptyDir volume "data" exceeds the limit "8Mi"`
 	if !strings.Contains(victim.Status.Message, want) {
 		t.Fatalf("evicted pod's message: got %q, want one containing %q", victim.Status.Message, want)
+	}
+	metrics, err := scrapeMetrics(c, n1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := counterSum(metrics, `shoal_pod_evictions_total{cause="local-storage-limit"}`); got < 1 {
+		t.Fatalf("shoal_pod_evictions_total{cause=\"local-storage-limit\"}: got %v, want at least 1", got)
+	}
+	if got := counterSum(metrics, "shoal_node_disk_pressure"); got != 0 {
+		t.Fatalf("shoal_node_disk_pressure: got %v, want 0", got)
 	}
 	if _, pressure := watch.snapshot(); slices.Contains(pressure, true) {
 		t.Fatalf("n1 DiskPressure: got %v, want never True (the pod broke its own limit, the node has space)", pressure)

@@ -130,6 +130,8 @@ type Node struct {
 	pods   atomic.Pointer[pods.Manager]
 	routes atomic.Pointer[netsvc.Routes]
 	table  atomic.Pointer[netsvc.Table]
+	// evictions evicts pods under disk pressure, once pods run.
+	evictions atomic.Pointer[pods.EvictionMonitor]
 }
 
 // New returns the node side; it does no I/O.

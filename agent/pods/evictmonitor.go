@@ -44,9 +44,21 @@ type EvictionConfig struct {
 	// called after every reading, so it must be cheap when nothing
 	// changed, and a failed report is retried by the next; nil for none.
 	Report func(ctx context.Context, pressure bool) error
+	// Evicted, if set, is called after each eviction with its cause:
+	// CauseDiskPressure or CauseLimit.
+	Evicted func(cause string)
 	// Logger logs pressure and evictions; nil is the manager's.
 	Logger *slog.Logger
 }
+
+// Eviction causes, for EvictionConfig.Evicted.
+const (
+	// CauseDiskPressure is an eviction because the node ran short of disk.
+	CauseDiskPressure = "disk-pressure"
+	// CauseLimit is an eviction because the pod outgrew its emptyDir
+	// sizeLimit or its ephemeral-storage limits.
+	CauseLimit = "local-storage-limit"
+)
 
 // EvictionMonitor evicts pods before the data dir's disk fills, as
 // kubelet's hard eviction does: it reads the free space of the data
@@ -177,6 +189,7 @@ func (e *EvictionMonitor) evict(ctx context.Context, under bool, p pressure, now
 	for _, d := range disks {
 		if msg := overLimit(d); msg != "" && e.evictPod(ctx, d.pod.UID, msg) {
 			e.log.Warn("evicted pod over its local storage limit", "pod", d.pod.Namespace+"/"+d.pod.Name, "used_bytes", d.used())
+			e.count(CauseLimit)
 			evicted = true
 		}
 	}
@@ -188,8 +201,15 @@ func (e *EvictionMonitor) evict(ctx context.Context, under bool, p pressure, now
 			e.lastEvict = now
 			e.log.Warn("evicted pod for disk pressure", "pod", d.pod.Namespace+"/"+d.pod.Name, "used_bytes", d.used(),
 				"signal", p.signal, "seconds_since_pressure", time.Since(e.since).Seconds())
+			e.count(CauseDiskPressure)
 			return
 		}
+	}
+}
+
+func (e *EvictionMonitor) count(cause string) {
+	if e.cfg.Evicted != nil {
+		e.cfg.Evicted(cause)
 	}
 }
 
