@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"sort"
 	"time"
 
@@ -24,12 +25,69 @@ func (au authority) SignNode(csrPEM []byte, name string, ips []net.IP) ([]byte, 
 	if vs == nil {
 		return nil, apiserver.ErrNoCAKey
 	}
-	// During a CA rotation only the new CA signs: a voter that has not
-	// taken it over yet sends the caller to the leader.
-	if spec, ok := au.a.clusterAuth(); ok && spec.SignerCA != vs.Signer.Hash() {
+	role := pki.RoleNode
+	if spec, ok := au.a.clusterAuth(); ok {
+		// During a CA rotation only the new CA signs: a voter that has
+		// not taken it over yet sends the caller to the leader.
+		if spec.SignerCA != vs.Signer.Hash() {
+			return nil, apiserver.ErrNoCAKey
+		}
+		if spec.IsWorker(name) {
+			role = pki.RoleWorker
+		}
+	}
+	return vs.Signer.SignRole(csrPEM, name, role, ips, time.Now(), au.a.cfg.CertValidity)
+}
+
+// AdmitNode commits whether the node may become a voter before it signs
+// its certificate, so the leader never promotes a worker that joined a
+// moment ago.
+func (au authority) AdmitNode(ctx context.Context, csrPEM []byte, name string, ips []net.IP, voter bool) ([]byte, error) {
+	a := au.a
+	if a.id.Secrets() == nil {
 		return nil, apiserver.ErrNoCAKey
 	}
-	return vs.Signer.SignFor(csrPEM, name, ips, time.Now(), au.a.cfg.CertValidity)
+	if err := a.recordWorker(ctx, name, !voter); err != nil {
+		return nil, err
+	}
+	return au.SignNode(csrPEM, name, ips)
+}
+
+// recordWorker adds name to (or removes it from) the workers of
+// ClusterAuth, retrying on a concurrent write.
+func (a *Agent) recordWorker(ctx context.Context, name string, worker bool) error {
+	for attempt := 0; ; attempt++ {
+		spec, ok := a.clusterAuth()
+		if !ok {
+			if !worker {
+				return nil
+			}
+			// A cluster a few seconds old: its first leader records the
+			// credentials within a second or two.
+			if attempt >= 50 {
+				return errors.New("the cluster's credentials are not recorded yet; try again shortly")
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(200 * time.Millisecond):
+			}
+			continue
+		}
+		if spec.IsWorker(name) == worker {
+			return nil
+		}
+		next := *spec
+		next.Workers = slices.DeleteFunc(slices.Clone(spec.Workers), func(w string) bool { return w == name })
+		if worker {
+			next.Workers = append(next.Workers, name)
+			slices.Sort(next.Workers)
+		}
+		err := a.writeClusterAuth(ctx, next)
+		if err == nil || !errors.Is(err, consensus.ErrConflict) || attempt >= 60 {
+			return err
+		}
+	}
 }
 
 func (au authority) TrustBundle() []byte { return pki.EncodeCertificates(au.a.id.TLS.Trust()) }
@@ -41,24 +99,27 @@ func (au authority) VoterSecrets() (apiserver.VoterSecrets, error) {
 	}
 	return apiserver.VoterSecrets{
 		SignerCert: string(vs.Signer.CertPEM), SignerKey: string(vs.Signer.KeyPEM),
-		JoinToken: vs.Join.String(), AdminToken: vs.Admin.String(),
+		JoinToken: vs.Join.String(), WorkerToken: vs.Worker.String(), AdminToken: vs.Admin.String(),
 	}, nil
 }
 
-func (au authority) JoinToken() (string, error) {
+func (au authority) JoinToken(worker bool) (string, error) {
 	vs := au.a.id.Secrets()
 	if vs == nil {
 		return "", apiserver.ErrNoCAKey
 	}
+	if worker {
+		return vs.Worker.String(), nil
+	}
 	return vs.Join.String(), nil
 }
 
-// RotateToken makes a new join (or admin) secret: the new hash is
+// RotateToken makes a new join, worker join or admin secret: the new hash is
 // committed first, then the leader keeps the secret; other voters take
 // it over from the leader. Members are not touched (they use their
 // certificates); the old token is refused on every node once the write
 // is applied there.
-func (au authority) RotateToken(ctx context.Context, admin bool) (string, error) {
+func (au authority) RotateToken(ctx context.Context, which string) (string, error) {
 	a := au.a
 	a.credMu.Lock()
 	defer a.credMu.Unlock()
@@ -71,10 +132,15 @@ func (au authority) RotateToken(ctx context.Context, admin bool) (string, error)
 		return "", err
 	}
 	next, nspec := *vs, *spec
-	if admin {
+	switch which {
+	case apiserver.TokenAdmin:
 		next.Admin, nspec.AdminSecretSHA256 = tok, pki.SecretHash(tok.Secret)
-	} else {
+	case apiserver.TokenWorker:
+		next.Worker, nspec.WorkerJoinSecretSHA256 = tok, pki.SecretHash(tok.Secret)
+	case apiserver.TokenJoin:
 		next.Join, nspec.JoinSecretSHA256 = tok, pki.SecretHash(tok.Secret)
+	default:
+		return "", fmt.Errorf("no token %q: want join, worker or admin", which)
 	}
 	if err := a.writeClusterAuth(ctx, nspec); err != nil {
 		return "", err
@@ -110,7 +176,7 @@ func (au authority) RotateCA(ctx context.Context) (api.CAStatus, error) {
 	}
 	nvs := *vs
 	nvs.Signer = next
-	nvs.Join.CAHash, nvs.Admin.CAHash = next.Hash(), next.Hash()
+	nvs.Join.CAHash, nvs.Worker.CAHash, nvs.Admin.CAHash = next.Hash(), next.Hash(), next.Hash()
 	nspec := *spec
 	nspec.SignerCA = next.Hash()
 	nspec.TrustedCAs = []string{string(next.CertPEM), string(vs.Signer.CertPEM)}
@@ -122,7 +188,7 @@ func (au authority) RotateCA(ctx context.Context) (api.CAStatus, error) {
 		return api.CAStatus{}, fmt.Errorf("the new CA is committed but this node could not keep its key: %w", err)
 	}
 	st, err := au.CAStatus()
-	st.JoinToken, st.AdminToken = nvs.Join.String(), nvs.Admin.String()
+	st.JoinToken, st.WorkerToken, st.AdminToken = nvs.Join.String(), nvs.Worker.String(), nvs.Admin.String()
 	return st, err
 }
 
@@ -186,6 +252,7 @@ func (a *Agent) writeClusterAuth(ctx context.Context, spec api.ClusterAuthSpec) 
 func secretsMatch(vs *voterSecrets, spec *api.ClusterAuthSpec) bool {
 	return vs.Signer.Hash() == spec.SignerCA &&
 		pki.SecretHashMatches(spec.JoinSecretSHA256, vs.Join.Secret) &&
+		pki.SecretHashMatches(spec.WorkerJoinSecretSHA256, vs.Worker.Secret) &&
 		pki.SecretHashMatches(spec.AdminSecretSHA256, vs.Admin.Secret)
 }
 

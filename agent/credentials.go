@@ -23,12 +23,21 @@ func (c clusterCredentials) Admin(secret string) bool {
 	return vs != nil && vs.Admin.Secret != "" && vs.Admin.SecretMatches(secret)
 }
 
-func (c clusterCredentials) Join(secret string) bool {
+func (c clusterCredentials) Join(secret string) (ok, voter bool) {
 	if spec, ok := c.a.clusterAuth(); ok {
-		return pki.SecretHashMatches(spec.JoinSecretSHA256, secret)
+		if pki.SecretHashMatches(spec.JoinSecretSHA256, secret) {
+			return true, true
+		}
+		return pki.SecretHashMatches(spec.WorkerJoinSecretSHA256, secret), false
 	}
 	vs := c.a.id.Secrets()
-	return vs != nil && vs.Join.SecretMatches(secret)
+	if vs == nil {
+		return false, false
+	}
+	if vs.Join.SecretMatches(secret) {
+		return true, true
+	}
+	return vs.Worker.Secret != "" && vs.Worker.SecretMatches(secret), false
 }
 
 // clusterAuth is the replica's ClusterAuth.

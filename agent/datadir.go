@@ -17,7 +17,7 @@ const (
 )
 
 // secretFiles are the data dir's files whose mode secureDataDir enforces.
-var secretFiles = []string{fileCACert, fileSignerCert, fileCAKey, fileNodeCert, fileNodeCert + ".next", fileNodeKey, fileToken, fileAdminToken, fileGossipKey, filePeers, fileSettings}
+var secretFiles = []string{fileCACert, fileSignerCert, fileCAKey, fileNodeCert, fileNodeCert + ".next", fileNodeKey, fileToken, fileWorkerToken, fileAdminToken, fileGossipKey, filePeers, fileSettings}
 
 // secureDataDir makes dir (creating it if need be) mode 0700 and the
 // identity files in it 0600, whatever they were: an operator's mkdir or

@@ -28,12 +28,13 @@ const (
 	fileNodeKey    = "node.key"
 	// fileToken and fileAdminToken are the join and admin tokens: voters
 	// only.
-	fileToken      = "token"
-	fileAdminToken = "admin.token"
-	fileGossipKey  = "gossip.key"
-	filePeers      = "peers.json"
-	fileSettings   = "settings.json"
-	dirRaft        = "raft"
+	fileToken       = "token"
+	fileWorkerToken = "worker.token"
+	fileAdminToken  = "admin.token"
+	fileGossipKey   = "gossip.key"
+	filePeers       = "peers.json"
+	fileSettings    = "settings.json"
+	dirRaft         = "raft"
 )
 
 // identity is what makes this node a member: its certificate and the CAs
@@ -46,10 +47,11 @@ type identity struct {
 }
 
 // voterSecrets are what only Raft voters hold: the signing CA with its
-// key, the join token and the admin token.
+// key, the join tokens and the admin token.
 type voterSecrets struct {
 	Signer *pki.CA
 	Join   pki.Token
+	Worker pki.Token
 	Admin  pki.Token
 }
 
@@ -62,6 +64,12 @@ func TokenPath(dataDir string) string { return filepath.Join(dataDir, fileToken)
 // ReadToken reads the join token of the agent whose data dir is dataDir
 // (voters only hold one).
 func ReadToken(dataDir string) (string, error) { return readTokenFile(TokenPath(dataDir)) }
+
+// ReadWorkerToken reads the worker join token of the agent whose data dir
+// is dataDir (voters only hold one).
+func ReadWorkerToken(dataDir string) (string, error) {
+	return readTokenFile(filepath.Join(dataDir, fileWorkerToken))
+}
 
 // ReadAdminToken reads the admin token of the agent whose data dir is
 // dataDir (voters only hold one).
@@ -156,7 +164,7 @@ func loadVoterSecrets(dir string, bundle []byte) (*voterSecrets, error) {
 	for _, t := range []struct {
 		name string
 		into *pki.Token
-	}{{fileToken, &vs.Join}, {fileAdminToken, &vs.Admin}} {
+	}{{fileToken, &vs.Join}, {fileWorkerToken, &vs.Worker}, {fileAdminToken, &vs.Admin}} {
 		s, err := readTokenFile(filepath.Join(dir, t.name))
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
@@ -180,6 +188,7 @@ func saveVoterSecrets(dir string, vs *voterSecrets) error {
 		{fileSignerCert, vs.Signer.CertPEM},
 		{fileCAKey, vs.Signer.KeyPEM},
 		{fileToken, []byte(vs.Join.String() + "\n")},
+		{fileWorkerToken, []byte(vs.Worker.String() + "\n")},
 		{fileAdminToken, []byte(vs.Admin.String() + "\n")},
 	}
 	for _, f := range files {
@@ -192,7 +201,7 @@ func saveVoterSecrets(dir string, vs *voterSecrets) error {
 
 // removeVoterSecrets deletes the voter secrets from dir.
 func removeVoterSecrets(dir string) error {
-	for _, name := range []string{fileCAKey, fileSignerCert, fileToken, fileAdminToken} {
+	for _, name := range []string{fileCAKey, fileSignerCert, fileToken, fileWorkerToken, fileAdminToken} {
 		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("remove %s: %w", name, err)
 		}
@@ -210,6 +219,9 @@ func newClusterIdentity(dir, name string, ips []net.IP, gossipKey []byte, validi
 	}
 	vs := &voterSecrets{Signer: ca}
 	if vs.Join, err = pki.NewSecretToken(ca.Hash()); err != nil {
+		return nil, err
+	}
+	if vs.Worker, err = pki.NewSecretToken(ca.Hash()); err != nil {
 		return nil, err
 	}
 	if vs.Admin, err = pki.NewSecretToken(ca.Hash()); err != nil {

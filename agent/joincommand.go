@@ -17,6 +17,7 @@ func printJoinCommand(w io.Writer, apiAddr, dataDir string, vs *voterSecrets) {
 	}
 	fmt.Fprintf(w, "Shoal cluster started. Join other machines with:\n\n  shoal agent --join %s --token %s\n\n", apiAddr, join)
 	fmt.Fprintf(w, "Use the cluster from elsewhere with:\n\n  export SHOAL_ADDR=https://%s SHOAL_TOKEN=%s\n\n", apiAddr, admin)
+	fmt.Fprintf(w, "Machines joined with the worker token (`shoal token --worker`) never become Raft voters, so never hold the CA key.\n")
 	fmt.Fprintf(w, "On this machine (and on every Raft voter) shoal finds the admin token in %s.\n", dataDir)
 }
 

@@ -76,23 +76,29 @@ func (a *Agent) recordClusterAuth(ctx context.Context) {
 	if vs == nil {
 		return
 	}
-	if vs.Admin.Secret == "" {
+	if vs.Admin.Secret == "" || vs.Worker.Secret == "" {
+		// A data dir from before these tokens existed.
 		next := *vs
-		tok, err := pki.NewSecretToken(vs.Signer.Hash())
+		var err error
+		for _, t := range []*pki.Token{&next.Admin, &next.Worker} {
+			if t.Secret == "" && err == nil {
+				*t, err = pki.NewSecretToken(vs.Signer.Hash())
+			}
+		}
 		if err == nil {
-			next.Admin = tok
 			err = a.adoptVoterSecrets(&next)
 		}
 		if err != nil {
-			a.logger.Warn("make an admin token", "err", err)
+			a.logger.Warn("make the admin and worker tokens", "err", err)
 			return
 		}
 		vs = &next
 	}
 	spec := api.ClusterAuthSpec{
-		AdminSecretSHA256: pki.SecretHash(vs.Admin.Secret),
-		JoinSecretSHA256:  pki.SecretHash(vs.Join.Secret),
-		SignerCA:          vs.Signer.Hash(),
+		AdminSecretSHA256:      pki.SecretHash(vs.Admin.Secret),
+		JoinSecretSHA256:       pki.SecretHash(vs.Join.Secret),
+		WorkerJoinSecretSHA256: pki.SecretHash(vs.Worker.Secret),
+		SignerCA:               vs.Signer.Hash(),
 	}
 	for _, c := range a.id.TLS.Trust() {
 		spec.TrustedCAs = append(spec.TrustedCAs, string(pki.EncodeCertificates([]*x509.Certificate{c})))
@@ -187,6 +193,9 @@ func parseVoterSecrets(ws apiserver.VoterSecrets) (*voterSecrets, error) {
 	vs := &voterSecrets{Signer: signer}
 	if vs.Join, err = pki.ParseToken(ws.JoinToken); err != nil {
 		return nil, fmt.Errorf("join token: %w", err)
+	}
+	if vs.Worker, err = pki.ParseToken(ws.WorkerToken); err != nil {
+		return nil, fmt.Errorf("worker join token: %w", err)
 	}
 	if vs.Admin, err = pki.ParseToken(ws.AdminToken); err != nil {
 		return nil, fmt.Errorf("admin token: %w", err)

@@ -2,6 +2,8 @@ package api
 
 import (
 	"encoding/hex"
+	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -31,8 +33,15 @@ type ClusterAuth struct {
 type ClusterAuthSpec struct {
 	// AdminSecretSHA256 is the hex SHA-256 of the admin token's secret.
 	AdminSecretSHA256 string `json:"adminSecretSHA256"`
-	// JoinSecretSHA256 is the hex SHA-256 of the join token's secret.
+	// JoinSecretSHA256 is the hex SHA-256 of the join token's secret:
+	// nodes that join with it may become Raft voters.
 	JoinSecretSHA256 string `json:"joinSecretSHA256"`
+	// WorkerJoinSecretSHA256 is the hex SHA-256 of the worker join
+	// token's secret: nodes that join with it never become voters, so
+	// never hold the CA key.
+	WorkerJoinSecretSHA256 string `json:"workerJoinSecretSHA256"`
+	// Workers are the nodes admitted with the worker join token.
+	Workers []string `json:"workers,omitempty"`
 	// SignerCA is the hash (hex SHA-256 of the DER certificate) of the CA
 	// that signs node certificates now.
 	SignerCA string `json:"signerCA"`
@@ -46,6 +55,9 @@ type ClusterAuthSpec struct {
 	CrossCerts []string `json:"crossCerts,omitempty"`
 }
 
+// IsWorker reports whether node was admitted with the worker join token.
+func (s *ClusterAuthSpec) IsWorker(node string) bool { return slices.Contains(s.Workers, node) }
+
 // Rotating reports whether a CA rotation is under way.
 func (s *ClusterAuthSpec) Rotating() bool { return len(s.TrustedCAs) > 1 }
 
@@ -57,10 +69,16 @@ func validateClusterAuth(e *errs, c *ClusterAuth) {
 	for _, f := range []struct{ path, v string }{
 		{"spec.adminSecretSHA256", s.AdminSecretSHA256},
 		{"spec.joinSecretSHA256", s.JoinSecretSHA256},
+		{"spec.workerJoinSecretSHA256", s.WorkerJoinSecretSHA256},
 		{"spec.signerCA", s.SignerCA},
 	} {
 		if _, err := hex.DecodeString(f.v); err != nil || len(f.v) != 64 {
 			e.add(f.path, "got %s, want 64 hex digits", quote(f.v))
+		}
+	}
+	for i, w := range s.Workers {
+		if !IsDNSLabel(w) {
+			e.add(fmt.Sprintf("spec.workers[%d]", i), "got %s, want a node name", quote(w))
 		}
 	}
 	if len(s.TrustedCAs) == 0 {
@@ -87,8 +105,9 @@ type CAStatus struct {
 	Rotating bool `json:"rotating"`
 	// AdminToken and JoinToken are the tokens pinning the signer, set in
 	// the answer to a rotation (the secrets are unchanged).
-	AdminToken string `json:"adminToken,omitempty"`
-	JoinToken  string `json:"joinToken,omitempty"`
+	AdminToken  string `json:"adminToken,omitempty"`
+	JoinToken   string `json:"joinToken,omitempty"`
+	WorkerToken string `json:"workerToken,omitempty"`
 }
 
 // TokenAnswer carries a token: the answer of GET /v1/token and of a token

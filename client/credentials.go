@@ -8,20 +8,22 @@ import (
 	"github.com/shoal-dev/shoal/api"
 )
 
-// JoinToken asks a voter (through the API) for the join token.
-func (c *Client) JoinToken(ctx context.Context) (string, error) {
+// JoinToken asks a voter (through the API) for the join token, or the
+// worker join token if worker.
+func (c *Client) JoinToken(ctx context.Context, worker bool) (string, error) {
+	q := url.Values{}
+	if worker {
+		q.Set("worker", "true")
+	}
 	var a api.TokenAnswer
-	err := c.do(ctx, http.MethodGet, "/v1/token", nil, nil, &a)
+	err := c.do(ctx, http.MethodGet, "/v1/token", q, nil, &a)
 	return a.Token, err
 }
 
-// RotateToken replaces the join token, or the admin token if admin, and
+// RotateToken replaces a token — "join", "worker" or "admin" — and
 // returns the new one.
-func (c *Client) RotateToken(ctx context.Context, admin bool) (string, error) {
-	q := url.Values{}
-	if admin {
-		q.Set("admin", "true")
-	}
+func (c *Client) RotateToken(ctx context.Context, which string) (string, error) {
+	q := url.Values{"which": {which}}
 	var a api.TokenAnswer
 	err := c.do(ctx, http.MethodPost, "/v1/token/rotate", q, nil, &a)
 	return a.Token, err

@@ -45,6 +45,9 @@ type Member struct {
 	Status          MemberStatus
 	// Since is when Status last changed.
 	Since time.Time
+	// NoVote marks a worker (admitted with the worker join token): it is
+	// never promoted, and does not count towards the desired voters.
+	NoVote bool
 }
 
 // VoterOp is a Raft membership change.
@@ -102,7 +105,9 @@ func DesiredVoters(target, healthy int) int {
 //     demote the surplus, highest ID first, never the leader. While some
 //     voter is unhealthy nothing is demoted: a demotion then could leave the
 //     alive voters short of a quorum.
-//  6. Add every Alive member with a Raft address that is not in the
+//  6. A worker (Member.NoVote) is never promoted and does not count in
+//     rule 3.
+//  7. Add every Alive member with a Raft address that is not in the
 //     configuration as a non-voter; it can be promoted in a later round,
 //     once it is in the configuration.
 //
@@ -152,8 +157,11 @@ func PlanVoters(servers []Server, members []Member, leaderID string, target int,
 
 	healthy := func(id string) bool { return view[id].Status == MemberAlive }
 	nHealthy, nVoters, healthyVoters := 0, 0, 0
-	var candidates []Server // healthy non-voters, by ID
+	var candidates []Server // healthy non-voters that may vote, by ID
 	for _, s := range kept {
+		if view[s.ID].NoVote && !s.Voter {
+			continue
+		}
 		if healthy(s.ID) {
 			nHealthy++
 		}

@@ -66,6 +66,16 @@ func TestDesiredVoters(t *testing.T) {
 	}
 }
 
+// noVote marks the member id a worker.
+func noVote(ms []Member, id string) []Member {
+	for i := range ms {
+		if ms[i].ID == id {
+			ms[i].NoVote = true
+		}
+	}
+	return ms
+}
+
 func TestPlanVoters(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -105,6 +115,10 @@ func TestPlanVoters(t *testing.T) {
 			[]VoterAction{act(OpRemove, "b"), act(OpRemove, "c")}},
 		{"target 5 with 4 healthy left: 3 voters", "ABCDE", with(alive("abcde"), "e", MemberDead, time.Hour), "a", 5,
 			[]VoterAction{act(OpRemove, "e"), act(OpDemote, "d")}},
+		{"a worker is never promoted", "Abcd", noVote(alive("abcd"), "b"), "a", 3, []VoterAction{act(OpPromote, "c"), act(OpPromote, "d")}},
+		{"workers do not count towards voters", "Abc", noVote(alive("abc"), "b"), "a", 3, nil},
+		{"only workers to spare: a dead voter's seat stays empty", "ABCd", noVote(with(alive("abcd"), "c", MemberDead, time.Hour), "d"), "a", 3,
+			[]VoterAction{act(OpRemove, "c"), act(OpDemote, "b")}},
 		{"remove, promote and add in one plan", "ABCd", with(alive("abcdf"), "b", MemberLeft, 0), "a", 3,
 			[]VoterAction{act(OpRemove, "b"), act(OpPromote, "d"), act(OpAddNonvoter, "f")}},
 		{"leader that left is not removed", "ABC", with(alive("abc"), "a", MemberLeft, 0), "a", 3, nil},

@@ -255,3 +255,54 @@ func TestCertificateRenewal(t *testing.T) {
 		t.Error("n2's log does not say it renewed its certificate")
 	}
 }
+
+// TestWorkerTokenNeverVotes: machines joined with the worker join token
+// carry the worker role and are never promoted, while machines joined
+// with the join token fill the voter seats around them.
+func TestWorkerTokenNeverVotes(t *testing.T) {
+	skipShort(t)
+	c := startCluster(t, 1)
+	n1 := c.Agents[0]
+	workerTok, errOut, err := n1.CLI("token", "--worker")
+	if err != nil {
+		t.Fatalf("shoal token --worker: %v: %s", err, errOut)
+	}
+	join := func(name, tok string) *testcluster.Agent {
+		a := c.NewAgent(name, "--join", n1.APIAddr(), "--token", strings.TrimSpace(tok))
+		if err := a.Start(); err != nil {
+			t.Fatal(err)
+		}
+		a.WaitReady(30 * time.Second)
+		return a
+	}
+	w2, w3 := join("w2", workerTok), join("w3", workerTok)
+	n4, n5 := join("n4", c.Token()), join("n5", c.Token())
+	testcluster.Eventually(t, 30*time.Second, func() error {
+		st, err := status(n1)
+		if err != nil {
+			return err
+		}
+		want := map[string]string{"n1": "leader", "w2": "nonvoter", "w3": "nonvoter", "n4": "voter", "n5": "voter"}
+		for _, m := range st.Members {
+			if m.Raft != want[m.Name] {
+				return errors.New(m.Name + " is " + m.Raft + ", want " + want[m.Name])
+			}
+		}
+		for _, a := range []*testcluster.Agent{n1, w2, w3, n4, n5} {
+			_, err := os.Stat(filepath.Join(a.DataDir, "ca.key"))
+			if voter := a == n1 || a == n4 || a == n5; (err == nil) != voter {
+				return errors.New(a.Name + ": holds the CA key " + strconv.FormatBool(err == nil) + ", want " + strconv.FormatBool(voter))
+			}
+		}
+		return nil
+	})
+	for _, a := range []*testcluster.Agent{w2, w3, n4, n5} {
+		want := pki.RoleNode
+		if a == w2 || a == w3 {
+			want = pki.RoleWorker
+		}
+		if got := pki.RoleOf(nodeTLS(t, a).Leaf()); got != want {
+			t.Errorf("%s: certificate role %q, want %q", a.Name, got, want)
+		}
+	}
+}

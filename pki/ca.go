@@ -35,8 +35,13 @@ const (
 	Backdate = time.Minute
 )
 
-// RoleNode is the role of node certificates: Subject.OrganizationalUnit.
-const RoleNode = "node"
+// Roles in node certificates (Subject.OrganizationalUnit): RoleNode may
+// become a Raft voter, RoleWorker (admitted with the worker join token)
+// never does.
+const (
+	RoleNode   = "node"
+	RoleWorker = "worker"
+)
 
 // NewCA makes a new self-signed ECDSA P-256 cluster CA.
 func NewCA(now time.Time) (*CA, error) {
@@ -124,6 +129,11 @@ func (ca *CA) Sign(csrPEM []byte, name string, ips []net.IP, now time.Time) ([]b
 // certificate request csrPEM. The certificate names the node (CN and a
 // DNS SAN), its role (OU, RoleNode) and its IP addresses.
 func (ca *CA) SignFor(csrPEM []byte, name string, ips []net.IP, now time.Time, validity time.Duration) ([]byte, error) {
+	return ca.SignRole(csrPEM, name, RoleNode, ips, now, validity)
+}
+
+// SignRole is SignFor with the role the certificate carries.
+func (ca *CA) SignRole(csrPEM []byte, name, role string, ips []net.IP, now time.Time, validity time.Duration) ([]byte, error) {
 	if ca.Key == nil {
 		return nil, errors.New("sign: this node holds no CA key")
 	}
@@ -144,7 +154,7 @@ func (ca *CA) SignFor(csrPEM []byte, name string, ips []net.IP, now time.Time, v
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber: serial,
-		Subject:      pkix.Name{CommonName: name, Organization: []string{"shoal-nodes"}, OrganizationalUnit: []string{RoleNode}},
+		Subject:      pkix.Name{CommonName: name, Organization: []string{"shoal-nodes"}, OrganizationalUnit: []string{role}},
 		DNSNames:     []string{name, "localhost"},
 		IPAddresses:  append(append([]net.IP(nil), ips...), net.IPv4(127, 0, 0, 1), net.IPv6loopback),
 		NotBefore:    now.Add(-Backdate),

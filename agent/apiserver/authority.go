@@ -22,30 +22,42 @@ type Authority interface {
 	// SignNode signs a node certificate for name with this node's CA key,
 	// or fails with ErrNoCAKey.
 	SignNode(csrPEM []byte, name string, ips []net.IP) ([]byte, error)
+	// AdmitNode records whether a joining node may become a voter, then
+	// signs its certificate (ErrNoCAKey as SignNode).
+	AdmitNode(ctx context.Context, csrPEM []byte, name string, ips []net.IP, voter bool) ([]byte, error)
 	// TrustBundle is the PEM bundle of the CAs nodes trust now.
 	TrustBundle() []byte
 	// VoterSecrets are what a new voter takes over, or ErrNoCAKey.
 	VoterSecrets() (VoterSecrets, error)
-	// JoinToken is the join token, or ErrNoCAKey.
-	JoinToken() (string, error)
-	// RotateToken replaces the join token (or the admin token) and
-	// returns the new one; leader only.
-	RotateToken(ctx context.Context, admin bool) (string, error)
+	// JoinToken is the join token (the worker join token if worker), or
+	// ErrNoCAKey.
+	JoinToken(worker bool) (string, error)
+	// RotateToken replaces a token (TokenJoin, TokenWorker or TokenAdmin)
+	// and returns the new one; leader only.
+	RotateToken(ctx context.Context, which string) (string, error)
 	// RotateCA starts a CA rotation; leader only.
 	RotateCA(ctx context.Context) (api.CAStatus, error)
 	// CAStatus is the state of the cluster's CAs.
 	CAStatus() (api.CAStatus, error)
 }
 
+// The tokens RotateToken replaces.
+const (
+	TokenJoin   = "join"
+	TokenWorker = "worker"
+	TokenAdmin  = "admin"
+)
+
 // ErrNoCAKey is returned by a node that holds no voter secrets.
 var ErrNoCAKey = errors.New("this node holds no CA key (only Raft voters do)")
 
 // VoterSecrets are handed to a node when it becomes a voter.
 type VoterSecrets struct {
-	SignerCert string `json:"signerCert"`
-	SignerKey  string `json:"signerKey"`
-	JoinToken  string `json:"joinToken"`
-	AdminToken string `json:"adminToken"`
+	SignerCert  string `json:"signerCert"`
+	SignerKey   string `json:"signerKey"`
+	JoinToken   string `json:"joinToken"`
+	WorkerToken string `json:"workerToken"`
+	AdminToken  string `json:"adminToken"`
 }
 
 // peerName is the node name in the verified client certificate.
@@ -91,25 +103,30 @@ func (s *Server) onLeader(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// rotateToken serves POST /v1/token/rotate[?admin=true].
+// rotateToken serves POST /v1/token/rotate[?which=join|worker|admin].
 func (s *Server) rotateToken(w http.ResponseWriter, r *http.Request) {
-	admin := r.URL.Query().Get("admin") == "true"
-	tok, err := s.cfg.Authority.RotateToken(r.Context(), admin)
+	which := r.URL.Query().Get("which")
+	switch which {
+	case "":
+		which = TokenJoin
+	case TokenJoin, TokenWorker, TokenAdmin:
+	default:
+		writeError(w, http.StatusBadRequest, fmt.Errorf("which=%q: want join, worker or admin", truncate(which, 40)))
+		return
+	}
+	tok, err := s.cfg.Authority.RotateToken(r.Context(), which)
 	if err != nil {
 		writeError(w, http.StatusServiceUnavailable, fmt.Errorf("rotate token: %w", err))
 		return
-	}
-	which := "join"
-	if admin {
-		which = "admin"
 	}
 	s.log.Info("rotated a token", "token", which)
 	writeJSON(w, http.StatusOK, api.TokenAnswer{Token: tok})
 }
 
-// joinToken serves GET /v1/token: the join token, from a voter.
-func (s *Server) joinToken(w http.ResponseWriter, _ *http.Request) {
-	tok, err := s.cfg.Authority.JoinToken()
+// joinToken serves GET /v1/token[?worker=true]: a join token, from a
+// voter.
+func (s *Server) joinToken(w http.ResponseWriter, r *http.Request) {
+	tok, err := s.cfg.Authority.JoinToken(r.URL.Query().Get("worker") == "true")
 	if err != nil {
 		writeError(w, http.StatusServiceUnavailable, err)
 		return
@@ -165,8 +182,8 @@ func (s *Server) voterSecrets(w http.ResponseWriter, r *http.Request) {
 func (s *Server) renew(w http.ResponseWriter, r *http.Request) {
 	cert := peerCert(r)
 	name := cert.Subject.CommonName
-	if pki.RoleOf(cert) != pki.RoleNode {
-		writeError(w, http.StatusForbidden, fmt.Errorf("certificate of %s has role %q, want %q", name, pki.RoleOf(cert), pki.RoleNode))
+	if role := pki.RoleOf(cert); role != pki.RoleNode && role != pki.RoleWorker {
+		writeError(w, http.StatusForbidden, fmt.Errorf("certificate of %s has role %q, want a node's", name, role))
 		return
 	}
 	_, inRaft := s.cfg.Cluster.RaftRoles()[name]

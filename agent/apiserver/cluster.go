@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -60,11 +61,11 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	req, ok := s.checkJoin(w, r, body)
+	req, voter, ok := s.checkJoin(w, r, body)
 	if !ok {
 		return
 	}
-	res, err := s.admit(req)
+	res, err := s.admit(r.Context(), req, voter)
 	if errors.Is(err, ErrNoCAKey) {
 		// Only voters hold the CA key: the leader admits the node.
 		leader := s.leaderName()
@@ -88,23 +89,24 @@ func (s *Server) internalJoin(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	req, ok := s.checkJoin(w, r, body)
+	req, voter, ok := s.checkJoin(w, r, body)
 	if !ok {
 		return
 	}
-	res, err := s.admit(req)
+	res, err := s.admit(r.Context(), req, voter)
 	s.answerJoin(w, req, res, err)
 }
 
 // checkJoin decodes a join request and checks the secret (first, before
-// anything costly) and the name and address.
-func (s *Server) checkJoin(w http.ResponseWriter, r *http.Request, body []byte) (JoinRequest, bool) {
-	var req JoinRequest
+// anything costly) and the name and address. voter is false for the
+// worker join token.
+func (s *Server) checkJoin(w http.ResponseWriter, r *http.Request, body []byte) (req JoinRequest, voter, ok bool) {
 	if err := json.Unmarshal(body, &req); err != nil {
 		writeError(w, http.StatusBadRequest, fmt.Errorf("join request: %w", err))
-		return req, false
+		return req, false, false
 	}
-	if !s.cfg.Credentials.Join(req.Secret) {
+	ok, voter = s.cfg.Credentials.Join(req.Secret)
+	if !ok {
 		// The name is the caller's text: log it only once it is known
 		// to be a short DNS label.
 		name := "(invalid)"
@@ -113,26 +115,27 @@ func (s *Server) checkJoin(w http.ResponseWriter, r *http.Request, body []byte) 
 		}
 		s.log.Warn("join refused: wrong token", "name", name, "remote", r.RemoteAddr)
 		writeError(w, http.StatusForbidden, errors.New("wrong token: the secret does not match this cluster's"))
-		return req, false
+		return req, false, false
 	}
 	if !api.IsDNSLabel(req.Name) {
 		writeError(w, http.StatusBadRequest, fmt.Errorf("node name %q: must be a DNS-1123 label", truncate(req.Name, 80)))
-		return req, false
+		return req, false, false
 	}
 	if net.ParseIP(req.Addr) == nil {
 		writeError(w, http.StatusBadRequest, fmt.Errorf("address %q: not an IP", truncate(req.Addr, 80)))
-		return req, false
+		return req, false, false
 	}
 	if m, ok := s.cfg.Cluster.Member(req.Name); ok && (m.Status == gossip.StatusAlive || m.Status == gossip.StatusSuspect) {
 		writeError(w, http.StatusConflict, fmt.Errorf("a node named %q is already a member (at %s); choose another --name", req.Name, m.Addr))
-		return req, false
+		return req, false, false
 	}
-	return req, true
+	return req, voter, true
 }
 
-// admit signs the node's certificate and gathers what it needs to join.
-func (s *Server) admit(req JoinRequest) (*JoinResponse, error) {
-	cert, err := s.cfg.Authority.SignNode([]byte(req.CSR), req.Name, []net.IP{net.ParseIP(req.Addr)})
+// admit records whether the node may become a voter, signs its
+// certificate and gathers what it needs to join.
+func (s *Server) admit(ctx context.Context, req JoinRequest, voter bool) (*JoinResponse, error) {
+	cert, err := s.cfg.Authority.AdmitNode(ctx, []byte(req.CSR), req.Name, []net.IP{net.ParseIP(req.Addr)}, voter)
 	if err != nil {
 		return nil, err
 	}

@@ -153,8 +153,8 @@ func (c *apiClient) do(method, target, body string) (int, []byte) {
 // secret.
 type tokenCredentials struct{ tok pki.Token }
 
-func (c tokenCredentials) Admin(secret string) bool { return c.tok.SecretMatches(secret) }
-func (c tokenCredentials) Join(secret string) bool  { return c.tok.SecretMatches(secret) }
+func (c tokenCredentials) Admin(secret string) bool        { return c.tok.SecretMatches(secret) }
+func (c tokenCredentials) Join(secret string) (bool, bool) { return c.tok.SecretMatches(secret), true }
 
 // testAuthority is a voter's Authority over one CA, without rotation.
 type testAuthority struct{ ca *pki.CA }
@@ -166,8 +166,11 @@ func (a testAuthority) TrustBundle() []byte { return a.ca.CertPEM }
 func (a testAuthority) VoterSecrets() (VoterSecrets, error) {
 	return VoterSecrets{SignerCert: string(a.ca.CertPEM), SignerKey: string(a.ca.KeyPEM)}, nil
 }
-func (a testAuthority) JoinToken() (string, error) { return "", ErrNoCAKey }
-func (a testAuthority) RotateToken(context.Context, bool) (string, error) {
+func (a testAuthority) AdmitNode(_ context.Context, csrPEM []byte, name string, ips []net.IP, _ bool) ([]byte, error) {
+	return a.SignNode(csrPEM, name, ips)
+}
+func (a testAuthority) JoinToken(bool) (string, error) { return "", ErrNoCAKey }
+func (a testAuthority) RotateToken(context.Context, string) (string, error) {
 	return "", errors.New("not in tests")
 }
 func (a testAuthority) RotateCA(context.Context) (api.CAStatus, error) {

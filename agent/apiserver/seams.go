@@ -28,8 +28,10 @@ type Credentials interface {
 	// Admin reports whether secret is the admin credential's secret: the
 	// bearer token of users.
 	Admin(secret string) bool
-	// Join reports whether secret is the current join token's secret.
-	Join(secret string) bool
+	// Join reports whether secret is a current join token's secret, and
+	// whether the node may become a Raft voter (not with the worker
+	// join token).
+	Join(secret string) (ok, voter bool)
 }
 
 // Cluster is membership and Raft as the API sees them.

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/shoal-dev/shoal/api"
 	"github.com/shoal-dev/shoal/consensus"
 	"github.com/shoal-dev/shoal/gossip"
 )
@@ -62,6 +63,13 @@ func (l *Leader) reconcileVoters() {
 		return
 	}
 	members := raftMembers(l.cfg.Gossip.Members())
+	if o, ok := l.cfg.View.Get("ClusterAuth", "", api.ClusterAuthName); ok {
+		// Workers (admitted with the worker join token) never vote.
+		auth := &o.(*api.ClusterAuth).Spec
+		for i := range members {
+			members[i].NoVote = auth.IsWorker(members[i].ID)
+		}
+	}
 	for _, act := range consensus.PlanVoters(servers, members, l.cfg.Name, l.cfg.Voters, l.cfg.VoterGrace, time.Now()) {
 		l.log.Info("raft membership change", "op", act.Op, "server", act.ID)
 		if err := l.cfg.Raft.Execute(act); err != nil {

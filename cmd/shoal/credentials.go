@@ -18,12 +18,21 @@ import (
 )
 
 func newTokenCmd(g *globals) *cobra.Command {
+	var worker bool
 	cmd := &cobra.Command{
 		Use:   "token",
 		Short: "Print the cluster join token (from the local voter's data dir, or from the API)",
-		Args:  cobra.NoArgs,
+		Long: `Print the cluster join token, from the local voter's data dir or else
+through the API. A machine joining with it may become a Raft voter and
+then holds the CA key. With --worker, print the worker join token: a
+machine joining with it never becomes a voter.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			t, err := agent.ReadToken(g.dataDir)
+			read := agent.ReadToken
+			if worker {
+				read = agent.ReadWorkerToken
+			}
+			t, err := read(g.dataDir)
 			if err == nil {
 				fmt.Fprintln(cmd.OutOrStdout(), t)
 				return nil
@@ -33,7 +42,7 @@ func newTokenCmd(g *globals) *cobra.Command {
 			}
 			// Only voters keep the join token: ask one through the API.
 			return g.call(cmd, requestTimeout, func(ctx context.Context, c *client.Client) error {
-				t, err := c.JoinToken(ctx)
+				t, err := c.JoinToken(ctx, worker)
 				if err != nil {
 					return fmt.Errorf("no join token in --data-dir %s (only Raft voters keep one), and the API: %w", g.dataDir, err)
 				}
@@ -42,19 +51,29 @@ func newTokenCmd(g *globals) *cobra.Command {
 			})
 		},
 	}
+	cmd.Flags().BoolVar(&worker, "worker", false, "the worker join token: its machines never become Raft voters")
 	cmd.AddCommand(newTokenRotateCmd(g))
 	return cmd
 }
 
 func newTokenRotateCmd(g *globals) *cobra.Command {
-	var admin bool
+	var admin, worker bool
 	cmd := &cobra.Command{
 		Use:   "rotate",
-		Short: "Replace the join token (or with --admin the admin token); members stay up, the old token is refused",
+		Short: "Replace the join token (--worker: the worker join token, --admin: the admin token); members stay up, the old token is refused",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			which := "join"
+			switch {
+			case admin && worker:
+				return errors.New("--admin and --worker: rotate one token at a time")
+			case admin:
+				which = "admin"
+			case worker:
+				which = "worker"
+			}
 			return g.call(cmd, requestTimeout, func(ctx context.Context, c *client.Client) error {
-				t, err := c.RotateToken(ctx, admin)
+				t, err := c.RotateToken(ctx, which)
 				if err != nil {
 					return err
 				}
@@ -64,6 +83,7 @@ func newTokenRotateCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&admin, "admin", false, "rotate the admin token (users' credential) instead of the join token")
+	cmd.Flags().BoolVar(&worker, "worker", false, "rotate the worker join token instead of the join token")
 	return cmd
 }
 
@@ -110,7 +130,7 @@ func newCARotateCmd(g *globals) *cobra.Command {
 			}
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "New CA %s signs from now on; members are renewing their certificates.\n", short(st.Signer))
-			fmt.Fprintf(out, "Tokens pinning the new CA (same secrets; the old ones stop working when the rotation ends):\n  admin: %s\n  join:  %s\n", st.AdminToken, st.JoinToken)
+			fmt.Fprintf(out, "Tokens pinning the new CA (same secrets; the old ones stop working when the rotation ends):\n  admin:  %s\n  join:   %s\n  worker: %s\n", st.AdminToken, st.JoinToken, st.WorkerToken)
 			if wait == 0 {
 				return nil
 			}
