@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/shoal-dev/shoal/agent/node"
+	"github.com/shoal-dev/shoal/agent/pods"
 	"github.com/shoal-dev/shoal/api"
 	"github.com/shoal-dev/shoal/pki"
 	"github.com/shoal-dev/shoal/placement"
@@ -111,6 +112,12 @@ type Config struct {
 	// RestartBackoff is the first crash-loop back-off delay (doubling up
 	// to 5 minutes); 0 means kubelet's 10 s.
 	RestartBackoff time.Duration
+	// EvictionHard are the free-space thresholds below which this node
+	// evicts pods, in kubelet's --eviction-hard syntax (default
+	// "nodefs.available<10%,imagefs.available<15%"); Raft's reserve on
+	// the data dir's filesystem holds whatever they say (see
+	// pods.RaftReserve).
+	EvictionHard string
 
 	// DNSAddr is the host-side DNS listener, "IP:PORT"; an empty IP
 	// (":53", the flag's default) means the advertise address; "" turns
@@ -167,6 +174,7 @@ const (
 	DefaultNodePortRange       = "30000-32767"
 	DefaultContainerdAddress   = "/run/containerd/containerd.sock"
 	DefaultContainerdNamespace = "shoal"
+	DefaultEvictionHard        = pods.DefaultEvictionHard
 	RuntimeContainerd          = "containerd"
 	RuntimeNone                = "none"
 )
@@ -244,9 +252,18 @@ func (c *Config) SetDefaults() {
 	if c.ContainerdNamespace == "" {
 		c.ContainerdNamespace = DefaultContainerdNamespace
 	}
+	if c.EvictionHard == "" {
+		c.EvictionHard = DefaultEvictionHard
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+}
+
+// evictionHard is EvictionHard parsed (Validate has checked it).
+func (c *Config) evictionHard() pods.Thresholds {
+	ts, _ := pods.ParseEvictionHard(c.EvictionHard)
+	return ts
 }
 
 // Validate checks the configuration and names what is wrong.
@@ -286,6 +303,9 @@ func (c *Config) Validate() error {
 	}
 	if _, err := api.ParsePodSecurityLevel(string(c.PodSecurity)); err != nil {
 		errs = append(errs, fmt.Errorf("--pod-security: %w", err))
+	}
+	if _, err := pods.ParseEvictionHard(c.EvictionHard); err != nil {
+		errs = append(errs, fmt.Errorf("--eviction-hard: %w", err))
 	}
 	if c.CertValidity < 30*time.Second {
 		errs = append(errs, fmt.Errorf("--cert-validity %s: must be at least 30s", c.CertValidity))

@@ -20,6 +20,7 @@ func (a *Agent) newNode() *node.Node {
 		InsecureRegistries:  a.cfg.InsecureRegistries,
 		RegistryConfig:      a.cfg.RegistryConfig,
 		RestartBackoff:      a.cfg.RestartBackoff,
+		EvictionHard:        a.cfg.evictionHard(),
 		DNS:                 a.cfg.dnsConfig(),
 		Ingress:             a.cfg.ingressConfig(),
 		Listeners:           a.listeners,

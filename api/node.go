@@ -65,6 +65,10 @@ type NodeConditionType string
 const (
 	// NodeReady is True when the node's agent is healthy and can run pods.
 	NodeReady NodeConditionType = "Ready"
+	// NodeDiskPressure is True while the node's data dir (or its
+	// containerd's) filesystem is short of free space: the node evicts
+	// pods and takes no new ones, as Kubernetes' disk-pressure taint.
+	NodeDiskPressure NodeConditionType = "DiskPressure"
 )
 
 // NodeCondition is one aspect of a node's health.
@@ -132,5 +136,12 @@ func (n *Node) RunsPods() bool { return n.Status.NodeInfo.ContainerRuntimeVersio
 // IsReady reports whether the node's Ready condition is True.
 func (n *Node) IsReady() bool {
 	c := n.Condition(NodeReady)
+	return c != nil && c.Status == ConditionTrue
+}
+
+// HasDiskPressure reports whether the node's DiskPressure condition is
+// True.
+func (n *Node) HasDiskPressure() bool {
+	c := n.Condition(NodeDiskPressure)
 	return c != nil && c.Status == ConditionTrue
 }

@@ -422,12 +422,10 @@ func validateVolume(e *errs, p string, v *Volume) {
 		default:
 			e.add(child(p, "emptyDir.medium"), "unknown medium %s (want \"\" or Memory)", quote(string(s.Medium)))
 		}
-		switch {
-		case s.SizeLimit != nil && s.SizeLimit.Sign() < 0:
+		// With medium: Memory the node caps a tmpfs at sizeLimit; on disk
+		// it evicts the pod once the directory outgrows it (kubelet).
+		if s.SizeLimit != nil && s.SizeLimit.Sign() < 0 {
 			e.add(child(p, "emptyDir.sizeLimit"), "must not be negative, got %s", s.SizeLimit)
-		case s.SizeLimit != nil && s.Medium != StorageMediumMemory:
-			// A node can cap a tmpfs, not a directory on its disk.
-			e.add(child(p, "emptyDir.sizeLimit"), "is enforced only with medium: Memory (a tmpfs of that size); drop it or set medium: Memory")
 		}
 	}
 	if s := v.HostPath; s != nil {

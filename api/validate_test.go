@@ -251,10 +251,14 @@ func TestValidate(t *testing.T) {
 		{"volume names unique", with(validDeployment, func(d *Deployment) {
 			d.Spec.Template.Spec.Volumes = append(d.Spec.Template.Spec.Volumes, Volume{Name: "cache", EmptyDir: &EmptyDirVolumeSource{}})
 		}), []string{`spec.template.spec.volumes[1].name: duplicate volume name "cache"`}},
-		{"disk emptyDir with sizeLimit", with(validDeployment, func(d *Deployment) {
+		{"valid disk emptyDir with sizeLimit (enforced by eviction)", with(validDeployment, func(d *Deployment) {
 			q := MustParseQuantity("1Gi")
 			d.Spec.Template.Spec.Volumes[0].EmptyDir.SizeLimit = &q
-		}), []string{"volumes[0].emptyDir.sizeLimit: is enforced only with medium: Memory"}},
+		}), nil},
+		{"emptyDir sizeLimit negative", with(validDeployment, func(d *Deployment) {
+			q := MustParseQuantity("-1Gi")
+			d.Spec.Template.Spec.Volumes[0].EmptyDir.SizeLimit = &q
+		}), []string{"volumes[0].emptyDir.sizeLimit: must not be negative, got -1Gi"}},
 		{"volume without source", with(validDeployment, func(d *Deployment) { d.Spec.Template.Spec.Volumes[0].EmptyDir = nil }), []string{"spec.template.spec.volumes[0]: must have exactly one of emptyDir, hostPath, configMap, secret or persistentVolumeClaim"}},
 		{"volume with two sources", with(validDeployment, func(d *Deployment) {
 			d.Spec.Template.Spec.Volumes[0].HostPath = &HostPathVolumeSource{Path: "/x"}

@@ -32,7 +32,9 @@ const (
 type EmptyDirVolumeSource struct {
 	// Medium is "" (node disk) or "Memory" (tmpfs).
 	Medium StorageMedium `json:"medium,omitempty"`
-	// SizeLimit caps the directory's size.
+	// SizeLimit caps the directory's size: with medium Memory it is the
+	// tmpfs's size (writes past it fail with ENOSPC); on disk the pod is
+	// evicted once the directory holds more, as kubelet does.
 	SizeLimit *Quantity `json:"sizeLimit,omitempty"`
 }
 

@@ -51,6 +51,10 @@ type Meta struct {
 	// Runtime is the container runtime the node runs pods with
 	// ("containerd"), empty if it runs none.
 	Runtime string `json:"rt,omitempty"`
+	// DiskPressure is true while the node is short of disk space and
+	// evicting pods; the leader turns it into the Node's DiskPressure
+	// condition.
+	DiskPressure bool `json:"dp,omitempty"`
 	// CA is the first 16 hex digits of the hash of the CA that issued the
 	// node's certificate: the leader ends a CA rotation once every
 	// member reports the new one.

@@ -114,13 +114,14 @@ func (s *state) selectorClass(selector map[string]string) *class {
 }
 
 // pinnedClass evaluates the static filters for a pod that may only run on
-// node pin, in constant time: every other node that is ready and not
-// cordoned is counted as not holding the volume.
+// node pin, in constant time: every other node that is ready, not
+// cordoned and without disk pressure is counted as not holding the volume.
 func (s *state) pinnedClass(selector map[string]string, pin string) *class {
 	c := &class{pin: -1, pinned: true, zoneIdx: map[int32]int32{}}
 	c.rejected[notReady] = s.rejected[notReady]
 	c.rejected[cordoned] = s.rejected[cordoned]
-	others := s.rejected[fits] // nodes passing ready and cordon
+	c.rejected[diskPressure] = s.rejected[diskPressure]
+	others := s.rejected[fits] // nodes passing ready, cordon and disk pressure
 	n, ok := s.byName[pin]
 	if ok && s.staticReject[n] == fits {
 		others--

@@ -34,8 +34,9 @@ func zone(z string) nodeOpt {
 	return func(n *NodeInfo) { label(ZoneLabel, z)(n); n.Zone = z }
 }
 
-func notReadyNode() nodeOpt { return func(n *NodeInfo) { n.Ready = false } }
-func cordonedNode() nodeOpt { return func(n *NodeInfo) { n.Unschedulable = true } }
+func notReadyNode() nodeOpt     { return func(n *NodeInfo) { n.Ready = false } }
+func cordonedNode() nodeOpt     { return func(n *NodeInfo) { n.Unschedulable = true } }
+func diskPressureNode() nodeOpt { return func(n *NodeInfo) { n.DiskPressure = true } }
 func maxPods(k int64) nodeOpt {
 	return func(n *NodeInfo) { n.Allocatable.Pods = k }
 }

@@ -18,7 +18,7 @@ type state struct {
 	// zones are the distinct zone names, sorted; zoneOf[i] indexes it.
 	zones  []string
 	zoneOf []int32
-	// staticReject is notReady, cordoned or fits for each node: the
+	// staticReject is notReady, cordoned, diskPressure or fits for each node: the
 	// filters that do not depend on the pod.
 	staticReject []reason
 	// rejected counts nodes by staticReject.
@@ -93,6 +93,8 @@ func indexSnapshot(snap *Snapshot, strategy Strategy) *state {
 			s.staticReject[i] = notReady
 		case n.Unschedulable:
 			s.staticReject[i] = cordoned
+		case n.DiskPressure:
+			s.staticReject[i] = diskPressure
 		}
 		s.rejected[s.staticReject[i]]++
 	}

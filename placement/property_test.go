@@ -97,6 +97,9 @@ func genScenario(t *rapid.T, maxNodes, maxReplicas int) scenario {
 		if rapid.IntRange(0, 9).Draw(t, fmt.Sprintf("cordon%d", i)) == 0 {
 			opts = append(opts, cordonedNode())
 		}
+		if rapid.IntRange(0, 9).Draw(t, fmt.Sprintf("diskpressure%d", i)) == 0 {
+			opts = append(opts, diskPressureNode())
+		}
 		if rapid.IntRange(0, 9).Draw(t, fmt.Sprintf("gossip%d", i)) == 0 {
 			opts = append(opts, freeNow(rapid.SampledFrom(genCPU).Draw(t, "freecpu"), rapid.SampledFrom(genMem).Draw(t, "freemem")))
 		}
@@ -241,6 +244,8 @@ func (m *model) fit(node string, p *api.Pod) reason {
 		return notReady
 	case n.Unschedulable:
 		return cordoned
+	case n.DiskPressure:
+		return diskPressure
 	case pin != "" && pin != node:
 		return volumeElsewhere
 	case !matches(n.Labels, p.Spec.NodeSelector):

@@ -15,6 +15,7 @@ const (
 	// Static filters: they depend only on the node and the pod's shape.
 	notReady
 	cordoned
+	diskPressure
 	volumeElsewhere
 	selectorMismatch
 	// Dynamic filters: they depend on what the node already holds.
@@ -29,6 +30,7 @@ var reasonText = [numReasons]string{
 	fits:               "node(s) fit",
 	notReady:           "node(s) not ready",
 	cordoned:           "node(s) were unschedulable",
+	diskPressure:       "node(s) had disk pressure",
 	volumeElsewhere:    "node(s) didn't hold the pod's volume",
 	selectorMismatch:   "node(s) didn't match nodeSelector",
 	portsTaken:         "node(s) didn't have free ports for the requested pod ports",

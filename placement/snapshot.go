@@ -42,6 +42,10 @@ type NodeInfo struct {
 	Ready bool
 	// Unschedulable is true when the node is cordoned.
 	Unschedulable bool
+	// DiskPressure is true while the node reports disk pressure (its
+	// DiskPressure condition): it takes no new pods, as Kubernetes'
+	// node.kubernetes.io/disk-pressure taint.
+	DiskPressure bool
 	// Allocatable is what pods may request on the node in total.
 	Allocatable Resources
 	// Free, when set, is what the node last reported free by gossip. The
@@ -84,6 +88,7 @@ func NodeInfoFrom(n *api.Node) NodeInfo {
 		Labels:        n.Labels,
 		Ready:         n.IsReady(),
 		Unschedulable: n.Spec.Unschedulable,
+		DiskPressure:  n.HasDiskPressure(),
 		Zone:          n.Labels[ZoneLabel],
 	}
 	if q, ok := get(api.ResourceCPU); ok {

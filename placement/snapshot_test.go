@@ -50,6 +50,28 @@ func TestNodeInfoFrom(t *testing.T) {
 			want: NodeInfo{Name: "c", Unschedulable: true, Allocatable: Resources{Pods: DefaultMaxPods}},
 		},
 		{
+			name: "disk pressure",
+			node: api.Node{
+				ObjectMeta: api.ObjectMeta{Name: "d"},
+				Status: api.NodeStatus{Conditions: []api.NodeCondition{
+					{Type: api.NodeReady, Status: api.ConditionTrue},
+					{Type: api.NodeDiskPressure, Status: api.ConditionTrue},
+				}},
+			},
+			want: NodeInfo{Name: "d", Ready: true, DiskPressure: true, Allocatable: Resources{Pods: DefaultMaxPods}},
+		},
+		{
+			name: "disk pressure over",
+			node: api.Node{
+				ObjectMeta: api.ObjectMeta{Name: "e"},
+				Status: api.NodeStatus{Conditions: []api.NodeCondition{
+					{Type: api.NodeReady, Status: api.ConditionTrue},
+					{Type: api.NodeDiskPressure, Status: api.ConditionFalse},
+				}},
+			},
+			want: NodeInfo{Name: "e", Ready: true, Allocatable: Resources{Pods: DefaultMaxPods}},
+		},
+		{
 			name: "no conditions is not ready",
 			node: api.Node{ObjectMeta: api.ObjectMeta{Name: "d"}},
 			want: NodeInfo{Name: "d", Allocatable: Resources{Pods: DefaultMaxPods}},

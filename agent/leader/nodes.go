@@ -107,12 +107,33 @@ func desiredNode(old *api.Node, m gossip.Member) *api.Node {
 	if c := n.Condition(api.NodeReady); c != nil && c.Status == status && c.Reason == reason {
 		ready.LastTransitionTime = c.LastTransitionTime
 	}
-	n.Status.Conditions = []api.NodeCondition{ready}
+	conds := []api.NodeCondition{ready}
+	if m.Meta.Runtime != "" {
+		conds = append(conds, diskPressure(n.Condition(api.NodeDiskPressure), m.Meta.DiskPressure, time.Now()))
+	}
+	n.Status.Conditions = conds
 
 	if old != nil && api.SameJSON(old.Labels, n.Labels) && api.SameJSON(old.Status, n.Status) {
 		return nil
 	}
 	return n
+}
+
+// diskPressure is the DiskPressure condition of a node that runs pods,
+// from what it gossips; its transition time is kept from prev (the
+// current condition, nil for none) while the status stays, else now.
+func diskPressure(prev *api.NodeCondition, pressure bool, now time.Time) api.NodeCondition {
+	c := api.NodeCondition{Type: api.NodeDiskPressure, Status: api.ConditionFalse, Reason: "AgentHasNoDiskPressure", Message: "agent has no disk pressure"}
+	if pressure {
+		c.Status, c.Reason, c.Message = api.ConditionTrue, "AgentHasDiskPressure", "agent has disk pressure: evicting pods, taking no new ones"
+	}
+	if prev != nil && prev.Status == c.Status && prev.LastTransitionTime != nil {
+		c.LastTransitionTime = prev.LastTransitionTime
+	} else {
+		t := now.UTC().Truncate(time.Second)
+		c.LastTransitionTime = &t
+	}
+	return c
 }
 
 // mergeLabels sets the labels a node gossips about itself over the ones it

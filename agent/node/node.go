@@ -83,6 +83,9 @@ type Config struct {
 	// RestartBackoff is the first crash-loop back-off delay; 0 for the
 	// default.
 	RestartBackoff time.Duration
+	// EvictionHard are the disk thresholds below which pods are evicted
+	// (--eviction-hard); Raft's reserve holds whatever they say.
+	EvictionHard pods.Thresholds
 	// DNS is how this node serves cluster names.
 	DNS DNSConfig
 	// Ingress is how this node serves HTTP ingress.
@@ -127,6 +130,8 @@ type Node struct {
 	pods   atomic.Pointer[pods.Manager]
 	routes atomic.Pointer[netsvc.Routes]
 	table  atomic.Pointer[netsvc.Table]
+	// evictions evicts pods under disk pressure, once pods run.
+	evictions atomic.Pointer[pods.EvictionMonitor]
 }
 
 // New returns the node side; it does no I/O.

@@ -119,11 +119,13 @@ func (n *Node) runPodNetwork(ctx context.Context, rt *runtime.Runtime, s Setting
 		CaughtUp: func(ctx context.Context) bool { return n.awaitCaughtUp(ctx, "pods", true) },
 		Logger:   n.log.With("component", "pods"),
 	}, rt, network, n.cfg.View, n.writePodStatus)
+	evictions := n.newEvictionMonitor(rt, m)
 	n.pods.Store(m)
 	n.routes.Store(routes)
 	n.table.Store(table)
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return m.Run(ctx) })
+	g.Go(func() error { return evictions.Run(ctx) })
 	g.Go(func() error { return n.runRoutes(ctx, routes) })
 	g.Go(func() error { return n.runServices(ctx, table) })
 	g.Go(func() error { return n.servePodDNS(ctx, dns, network.Gateway()) })

@@ -13,6 +13,11 @@
 // without restarting them, and deletes containers and sandboxes that no
 // pod claims.
 //
+// An EvictionMonitor beside the Manager evicts pods before the data dir's
+// disk fills, as kubelet's hard eviction does (--eviction-hard, with a
+// reserve for Raft), and evicts a pod that outgrows its disk emptyDir's
+// sizeLimit or its ephemeral-storage limits.
+//
 // The package never talks to Raft: it reads cluster state through View and
 // writes pod status through a StatusSink.
 package pods

@@ -20,12 +20,10 @@ import (
 // sizeLimit, the kernel's default of half the RAM; its pages are charged to
 // the memory cgroup of the container that writes them either way), so a
 // pod that fills it gets ENOSPC and the node's disk is untouched. A
-// disk-backed emptyDir with a sizeLimit is refused: Shoal cannot cap it.
+// disk-backed emptyDir's sizeLimit is enforced as kubelet does: the
+// EvictionMonitor evicts the pod once the directory holds more.
 func emptyDir(base string, v api.Volume) (string, error) {
 	src := v.EmptyDir
-	if src.Medium != api.StorageMediumMemory && src.SizeLimit != nil {
-		return "", configErrorf("emptyDir %q: sizeLimit is enforced only with medium: Memory (tmpfs); Shoal cannot cap a disk-backed emptyDir, so drop sizeLimit or use medium: Memory", v.Name)
-	}
 	dir := filepath.Join(base, "empty-dir", v.Name)
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return "", err

@@ -79,7 +79,8 @@ func TestEmptyDirSizeLimit(t *testing.T) {
 		wantErr string
 	}{
 		{name: "disk without limit", medium: api.StorageMediumDefault},
-		{name: "disk with limit is refused", medium: api.StorageMediumDefault, limit: "1Gi", wantErr: "sizeLimit is enforced only with medium: Memory"},
+		{name: "disk with limit (enforced by eviction)", medium: api.StorageMediumDefault, limit: "1Gi"},
+		{name: "memory with zero limit is refused", medium: api.StorageMediumMemory, limit: "0", wantErr: "too small for a tmpfs"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -73,6 +73,10 @@ type harness struct {
 	// manager's view and the always-caught-up replica.
 	view     View
 	caughtUp func(context.Context) bool
+	// dataDir, when set, is the manager's data dir (kept across
+	// restarts); m is the running manager.
+	dataDir string
+	m       *Manager
 
 	// removed records the pods the node removed from the cluster, and
 	// early the ones it removed while their sandbox or a container of
@@ -82,8 +86,12 @@ type harness struct {
 	early   []string
 }
 
-func newHarness(t *testing.T) *harness {
-	h := &harness{t: t, c: newMiniCluster(), rt: newFakeRuntime(), net: newFakeNetwork()}
+func newHarness(t *testing.T) *harness { return newHarnessIn(t, "") }
+
+// newHarnessIn is newHarness with the manager's data dir in dataDir ("":
+// a fresh one per start).
+func newHarnessIn(t *testing.T, dataDir string) *harness {
+	h := &harness{t: t, c: newMiniCluster(), rt: newFakeRuntime(), net: newFakeNetwork(), dataDir: dataDir}
 	ns, _ := api.New("Namespace")
 	ns.GetObjectMeta().Name = "default"
 	if err := h.c.put(t, consensus.ModeApply, ns); err != nil {
@@ -101,8 +109,12 @@ func (h *harness) start() {
 	if h.view != nil {
 		v = h.view
 	}
+	dataDir := h.dataDir
+	if dataDir == "" {
+		dataDir = h.t.TempDir()
+	}
 	m := New(Config{
-		NodeName: "n1", NodeIP: "10.0.0.1", DataDir: h.t.TempDir(), ClusterDomain: "cluster.local", DNSIP: "10.42.0.1",
+		NodeName: "n1", NodeIP: "10.0.0.1", DataDir: dataDir, ClusterDomain: "cluster.local", DNSIP: "10.42.0.1",
 		Backoff:    probe.Backoff{Initial: 20 * time.Millisecond, Max: 100 * time.Millisecond, ResetAfter: time.Minute},
 		Fenced:     h.fenced.Load,
 		GCInterval: 100 * time.Millisecond,
@@ -116,6 +128,7 @@ func (h *harness) start() {
 		}
 		return h.c.put(h.t, consensus.ModeStatus, objs...)
 	})
+	h.m = m
 	done := make(chan struct{})
 	go func() { _ = m.Run(ctx); close(done) }()
 	h.stop = func() { cancel(); <-done }

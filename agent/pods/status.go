@@ -12,6 +12,7 @@ func (w *worker) status() api.PodStatus {
 		HostIP:    w.m.cfg.NodeIP,
 		StartTime: timePtr(w.startTime),
 		Message:   w.message,
+		Reason:    w.reason,
 	}
 	if w.sandbox != nil && w.sandbox.IP.IsValid() {
 		st.PodIP = w.sandbox.IP.String()

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/shoal-dev/shoal/agent/probe"
@@ -37,6 +38,7 @@ type worker struct {
 	podCh   chan *api.Pod
 	nudgeCh chan struct{}
 	probeCh chan taggedUpdate
+	evictCh chan evictRequest
 	stopCh  chan struct{}
 	done    chan struct{}
 	cancel  context.CancelFunc
@@ -48,9 +50,14 @@ type worker struct {
 	startTime time.Time
 	// message explains a pod-level problem (sandbox, volumes).
 	message string
-	// failed is set when an init container failed for good.
+	// failed is set when an init container failed for good, or the pod
+	// was evicted.
 	failed bool
-	conds  map[api.PodConditionType]api.PodCondition
+	// evicted is set once the pod is evicted (read by the eviction
+	// monitor); reason is the pod's status reason then.
+	evicted atomic.Bool
+	reason  string
+	conds   map[api.PodConditionType]api.PodCondition
 
 	// grace, if set before stopCh closes, replaces the pod's own grace
 	// period when stopping it; remove says the pod is Terminating and is
@@ -70,6 +77,7 @@ func newWorker(m *Manager, pod *api.Pod) *worker {
 		podCh:   make(chan *api.Pod, 1),
 		nudgeCh: make(chan struct{}, 1),
 		probeCh: make(chan taggedUpdate, 16),
+		evictCh: make(chan evictRequest),
 		stopCh:  make(chan struct{}),
 		done:    make(chan struct{}),
 		conds:   map[api.PodConditionType]api.PodCondition{},
@@ -178,6 +186,9 @@ func (w *worker) run(ctx context.Context) {
 		case <-w.nudgeCh:
 		case t := <-w.probeCh:
 			w.applyProbe(ctx, t)
+		case r := <-w.evictCh:
+			w.evict(ctx, r.message)
+			close(r.done)
 		case <-timer.C:
 		}
 	}
@@ -194,6 +205,11 @@ func (w *worker) restore(ctx context.Context) {
 	}
 	for _, c := range st.Conditions {
 		w.conds[c.Type] = c
+	}
+	if st.Phase == api.PodFailed && st.Reason == ReasonEvicted {
+		// Evicted before the agent restarted: it stays evicted.
+		w.restoreEvicted(ctx)
+		return
 	}
 	if sb, ok := w.m.net.Lookup(w.uid); ok {
 		w.sandbox = &sb

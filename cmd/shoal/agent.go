@@ -113,6 +113,7 @@ cluster; one given such a flag with another value refuses to start.`,
 	f.StringVar(&cfg.Runtime, "runtime", agent.RuntimeContainerd, "containerd, or none for a node that accepts pods but runs nothing (control-plane tests)")
 	_ = f.MarkHidden("runtime")
 	f.DurationVar(&cfg.RestartBackoff, "restart-backoff", 0, "first crash-loop back-off delay, doubling up to 5m (default 10s)")
+	f.StringVar(&cfg.EvictionHard, "eviction-hard", agent.DefaultEvictionHard, "free-space thresholds below which pods are evicted, kubelet syntax: SIGNAL<PERCENT% or SIGNAL<BYTES, comma-separated; signals nodefs.available (the data dir's filesystem) and imagefs.available (containerd's, if another); at least min(512Mi, 20%) stays free on the data dir's filesystem for Raft whatever this says")
 	f.StringVar(&cfg.DNSAddr, "dns-addr", agent.DefaultDNSAddr, "host-side DNS listener IP:PORT (:PORT means the advertise address; \"\" turns it off); pods always get DNS on their bridge gateway")
 	f.DurationVar(&cfg.DNSTTL, "dns-ttl", 5*time.Second, "TTL of cluster DNS records (whole seconds)")
 	f.StringArrayVar(&cfg.DNSUpstreams, "dns-upstream", nil, "IP[:PORT] of a resolver for names outside the cluster (repeatable; default: the host's, from /etc/resolv.conf or systemd-resolved)")

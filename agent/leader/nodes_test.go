@@ -1,0 +1,66 @@
+package leader
+
+import (
+	"testing"
+	"time"
+
+	"github.com/shoal-dev/shoal/api"
+	"github.com/shoal-dev/shoal/gossip"
+)
+
+// TestDesiredNodeDiskPressure checks that a node's gossiped disk pressure
+// becomes its DiskPressure condition, whose transition time moves only
+// when the status does, and that a node running no pods has none.
+func TestDesiredNodeDiskPressure(t *testing.T) {
+	member := func(runtime string, pressure bool) gossip.Member {
+		return gossip.Member{Name: "n1", Status: gossip.StatusAlive, Since: time.Unix(1000, 0),
+			Meta: gossip.Meta{Addr: "10.0.0.1", Runtime: runtime, DiskPressure: pressure}}
+	}
+	first := desiredNode(nil, member("containerd", false))
+	// An old transition, so a new one shows even within the same second.
+	old := time.Unix(1000, 0).UTC()
+	first.Condition(api.NodeDiskPressure).LastTransitionTime = &old
+	tests := []struct {
+		name       string
+		old        *api.Node
+		m          gossip.Member
+		want       api.ConditionStatus // "" for no condition
+		keepsTime  bool
+		wantChange bool
+	}{
+		{"new node without pressure", nil, member("containerd", false), api.ConditionFalse, false, true},
+		{"no change", first, member("containerd", false), api.ConditionFalse, true, false},
+		{"pressure starts", first, member("containerd", true), api.ConditionTrue, false, true},
+		{"node without runtime has no condition", nil, member("", true), "", false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := desiredNode(tt.old, tt.m)
+			if (got != nil) != tt.wantChange {
+				t.Fatalf("changed: got %v, want %v", got != nil, tt.wantChange)
+			}
+			if got == nil {
+				got = tt.old
+			}
+			c := got.Condition(api.NodeDiskPressure)
+			if tt.want == "" {
+				if c != nil {
+					t.Fatalf("DiskPressure condition: got %+v, want none", *c)
+				}
+				return
+			}
+			if c == nil || c.Status != tt.want || c.LastTransitionTime == nil {
+				t.Fatalf("DiskPressure condition: got %+v, want status %s with a time", c, tt.want)
+			}
+			if got.HasDiskPressure() != (tt.want == api.ConditionTrue) {
+				t.Fatalf("HasDiskPressure: got %v, want %v", got.HasDiskPressure(), tt.want == api.ConditionTrue)
+			}
+			if tt.old != nil {
+				prev := tt.old.Condition(api.NodeDiskPressure)
+				if same := prev.LastTransitionTime.Equal(*c.LastTransitionTime); same != tt.keepsTime {
+					t.Fatalf("transition time kept: got %v, want %v", same, tt.keepsTime)
+				}
+			}
+		})
+	}
+}
