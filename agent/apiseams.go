@@ -41,19 +41,34 @@ func (a *Agent) newAPIServer() (*apiserver.Server, error) {
 // and Runtime.
 type apiSeams struct{ a *Agent }
 
-func (s apiSeams) Status() api.Status                          { return s.a.Status() }
-func (s apiSeams) RaftRoles() map[string]string                { return s.a.raftRoles() }
-func (s apiSeams) Member(name string) (gossip.Member, bool)    { return s.a.gossip.Member(name) }
-func (s apiSeams) Members() []gossip.Member                    { return s.a.gossip.Members() }
-func (s apiSeams) IsLeader() bool                              { return s.a.raft.IsLeader() }
-func (s apiSeams) RemoveServer(name string) error              { return s.a.removeServer(name) }
-func (s apiSeams) Leave(ctx context.Context) error             { return s.a.Leave(ctx) }
-func (s apiSeams) WaitSettled(ctx context.Context) error       { return s.a.waitSettled(ctx) }
-func (s apiSeams) ServiceAddrs() svcaddr.Config                { return s.a.cfg.serviceAddrs() }
-func (s apiSeams) NodeGrace() time.Duration                    { return s.a.cfg.NodeGrace }
-func (s apiSeams) FenceAfter() time.Duration                   { return s.a.cfg.FenceAfter }
-func (s apiSeams) MaxReplicas() int                            { return s.a.cfg.MaxReplicas }
-func (s apiSeams) PodSecurity() api.PodSecurityLevel           { return s.a.cfg.PodSecurity }
+func (s apiSeams) Status() api.Status                       { return s.a.Status() }
+func (s apiSeams) RaftRoles() map[string]string             { return s.a.raftRoles() }
+func (s apiSeams) Member(name string) (gossip.Member, bool) { return s.a.gossip.Member(name) }
+func (s apiSeams) Members() []gossip.Member                 { return s.a.gossip.Members() }
+func (s apiSeams) IsLeader() bool                           { return s.a.raft.IsLeader() }
+func (s apiSeams) RemoveServer(name string) error           { return s.a.removeServer(name) }
+func (s apiSeams) Leave(ctx context.Context) error          { return s.a.Leave(ctx) }
+func (s apiSeams) WaitSettled(ctx context.Context) error    { return s.a.waitSettled(ctx) }
+func (s apiSeams) ServiceAddrs() svcaddr.Config             { return s.a.cfg.serviceAddrs() }
+func (s apiSeams) NodeGrace() time.Duration                 { return s.a.cfg.NodeGrace }
+func (s apiSeams) FenceAfter() time.Duration                { return s.a.cfg.FenceAfter }
+
+// MaxReplicas and PodSecurity are the cluster's, once the agent has
+// adopted its settings; its own flags until then (a.cfg changes only
+// before a.settled closes, ownSettings never).
+func (s apiSeams) MaxReplicas() int {
+	if s.a.isSettled() {
+		return s.a.cfg.MaxReplicas
+	}
+	return s.a.ownSettings.MaxReplicas
+}
+
+func (s apiSeams) PodSecurity() api.PodSecurityLevel {
+	if s.a.isSettled() {
+		return s.a.cfg.PodSecurity
+	}
+	return s.a.ownSettings.PodSecurity
+}
 func (s apiSeams) ContainerRuntime() (*runtime.Runtime, error) { return s.a.node.ContainerRuntime() }
 func (s apiSeams) ApplyLocal(ctx context.Context, cmd []byte) (consensus.ApplyResult, error) {
 	return s.a.proposer.ApplyLocal(ctx, cmd)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -83,6 +84,29 @@ var settings = []setting{
 		same:    sameDuration,
 		adopt:   func(c *Config, s *api.ClusterConfigSpec) { c.FenceAfter = time.Duration(s.FenceAfter) },
 	},
+	{
+		flag:    "pod-security",
+		config:  func(c *Config) string { return string(c.PodSecurity) },
+		cluster: func(s *api.ClusterConfigSpec) string { return string(clusterPodSecurity(s)) },
+		same:    func(a, b string) bool { return a == b },
+		adopt:   func(c *Config, s *api.ClusterConfigSpec) { c.PodSecurity = clusterPodSecurity(s) },
+	},
+	{
+		flag:    "max-replicas",
+		config:  func(c *Config) string { return strconv.Itoa(c.MaxReplicas) },
+		cluster: func(s *api.ClusterConfigSpec) string { return strconv.Itoa(s.MaxReplicas) },
+		same:    func(a, b string) bool { return a == b },
+		adopt:   func(c *Config, s *api.ClusterConfigSpec) { c.MaxReplicas = s.MaxReplicas },
+	},
+}
+
+// clusterPodSecurity is the cluster's default Pod Security level; a
+// cluster created before the setting was cluster-wide has baseline.
+func clusterPodSecurity(s *api.ClusterConfigSpec) api.PodSecurityLevel {
+	if s.PodSecurity == "" {
+		return api.PodSecurityBaseline
+	}
+	return s.PodSecurity
 }
 
 // SettingFlags are the flags of the cluster-wide settings, without dashes.
@@ -111,6 +135,8 @@ func clusterSpecOf(c *Config) api.ClusterConfigSpec {
 		NodePortRange: c.NodePortRange,
 		NodeGrace:     api.Duration(c.NodeGrace),
 		FenceAfter:    api.Duration(c.FenceAfter),
+		PodSecurity:   c.PodSecurity,
+		MaxReplicas:   c.MaxReplicas,
 	}
 }
 

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +21,7 @@ func cluster96() *api.ClusterConfigSpec {
 		NodePortRange: "30000-32767",
 		NodeGrace:     api.Duration(5 * time.Second),
 		FenceAfter:    api.Duration(10 * time.Second),
+		PodSecurity:   api.PodSecurityBaseline,
 	}
 }
 
@@ -47,6 +49,17 @@ func TestCheckSettings(t *testing.T) {
 				"--cluster-domain other.local conflicts with the cluster's cluster.local, agreed when the cluster was created; drop the flag or use the cluster's value",
 				"--fence-after 3s conflicts with the cluster's 10s, agreed when the cluster was created; drop the flag or use the cluster's value",
 			},
+		},
+		{
+			name:     "conflicting pod security level",
+			explicit: map[string]string{"pod-security": "privileged"},
+			want:     []string{"--pod-security privileged conflicts with the cluster's baseline, agreed when the cluster was created; drop the flag or use the cluster's value"},
+		},
+		{name: "same pod security level", explicit: map[string]string{"pod-security": "baseline"}},
+		{
+			name:     "conflicting replica cap",
+			explicit: map[string]string{"max-replicas": "20"},
+			want:     []string{"--max-replicas 20 conflicts with the cluster's 0, agreed when the cluster was created; drop the flag or use the cluster's value"},
 		},
 		{
 			name:     "conflicting node port range",
@@ -92,6 +105,10 @@ func setFlag(t *testing.T, c *Config, flag, v string) {
 		c.NodeGrace, err = time.ParseDuration(v)
 	case "fence-after":
 		c.FenceAfter, err = time.ParseDuration(v)
+	case "pod-security":
+		c.PodSecurity = api.PodSecurityLevel(v)
+	case "max-replicas":
+		c.MaxReplicas, err = strconv.Atoi(v)
 	default:
 		t.Fatalf("no setting %q", flag)
 	}
@@ -108,7 +125,7 @@ func TestSettingFlagsAreAgentFlags(t *testing.T) {
 			c.SetDefaults()
 			before := clusterSpecOf(&c)
 			v := map[string]string{"cluster-cidr": "10.50.0.0/16", "service-cidr": "10.60.0.0/16", "cluster-domain": "x.example",
-				"node-port-range": "1000-2000", "node-grace": "1m0s", "fence-after": "2m0s"}[flag]
+				"node-port-range": "1000-2000", "node-grace": "1m0s", "fence-after": "2m0s", "pod-security": "restricted", "max-replicas": "50"}[flag]
 			setFlag(t, &c, flag, v)
 			if clusterSpecOf(&c) == before {
 				t.Errorf("setting --%s %s did not change the cluster spec", flag, v)
@@ -134,7 +151,8 @@ func TestClusterSpecOfIsCanonical(t *testing.T) {
 	c.SetDefaults()
 	got := clusterSpecOf(&c)
 	want := api.ClusterConfigSpec{ClusterCIDR: "10.42.0.0/16", ServiceCIDR: "10.96.0.0/16", ClusterDomain: "cluster.local",
-		NodePortRange: DefaultNodePortRange, NodeGrace: api.Duration(DefaultNodeGrace), FenceAfter: api.Duration(DefaultFenceAfter)}
+		NodePortRange: DefaultNodePortRange, NodeGrace: api.Duration(DefaultNodeGrace), FenceAfter: api.Duration(DefaultFenceAfter),
+		PodSecurity: api.PodSecurityBaseline}
 	if got != want {
 		t.Errorf("got %+v, want %+v", got, want)
 	}

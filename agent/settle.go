@@ -43,7 +43,8 @@ func (a *Agent) settle(ctx context.Context) error {
 	adoptSettings(&a.cfg, cluster)
 	a.logger.Info("cluster settings", "cluster_cidr", cluster.ClusterCIDR, "service_cidr", cluster.ServiceCIDR,
 		"cluster_domain", cluster.ClusterDomain, "node_port_range", cluster.NodePortRange,
-		"node_grace", cluster.NodeGrace.String(), "fence_after", cluster.FenceAfter.String())
+		"node_grace", cluster.NodeGrace.String(), "fence_after", cluster.FenceAfter.String(),
+		"pod_security", clusterPodSecurity(cluster), "max_replicas", cluster.MaxReplicas)
 	close(a.settled)
 	return nil
 }

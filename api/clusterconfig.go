@@ -53,6 +53,13 @@ type ClusterConfigSpec struct {
 	// its StatefulSet pods; the leader waits at least as long before
 	// replacing them (--fence-after).
 	FenceAfter Duration `json:"fenceAfter"`
+	// PodSecurity is the Pod Security level of namespaces without the
+	// pod-security.kubernetes.io/enforce label (--pod-security); empty in
+	// a cluster created before it was cluster-wide, which means baseline.
+	PodSecurity PodSecurityLevel `json:"podSecurity,omitempty"`
+	// MaxReplicas caps the replicas of one workload (--max-replicas); 0
+	// takes the limit from the cluster's pod capacity.
+	MaxReplicas int `json:"maxReplicas,omitempty"`
 }
 
 // Duration is a time.Duration that JSON and YAML write the way Go prints
@@ -129,6 +136,14 @@ func validateClusterConfig(e *errs, c *ClusterConfig) {
 	}
 	if s.NodeGrace < 0 {
 		e.add("spec.nodeGrace", "must not be negative, got %s", s.NodeGrace)
+	}
+	if s.PodSecurity != "" {
+		if _, err := ParsePodSecurityLevel(string(s.PodSecurity)); err != nil {
+			e.add("spec.podSecurity", "%v", err)
+		}
+	}
+	if s.MaxReplicas < 0 || s.MaxReplicas > MaxReplicas {
+		e.add("spec.maxReplicas", "got %d, want 0 to %d", s.MaxReplicas, MaxReplicas)
 	}
 	if s.FenceAfter < 0 {
 		e.add("spec.fenceAfter", "must not be negative, got %s", s.FenceAfter)

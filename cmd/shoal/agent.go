@@ -39,7 +39,8 @@ other machines. With --join HOST[:PORT] --token TOKEN it joins an existing
 cluster. Restarted with the same --data-dir it rejoins by itself.
 
 The cluster-wide settings (--cluster-cidr, --service-cidr, --cluster-domain,
---node-port-range, --node-grace, --fence-after) are recorded when the
+--node-port-range, --node-grace, --fence-after, --pod-security,
+--max-replicas) are recorded when the
 cluster is created. A joining or restarting agent takes them from the
 cluster; one given such a flag with another value refuses to start.`,
 		Args: cobra.NoArgs,
@@ -94,8 +95,8 @@ cluster; one given such a flag with another value refuses to start.`,
 	f.StringVar(&cpu, "cpu", "", "CPU capacity to offer, e.g. 2 or 1500m (default: the machine's)")
 	f.StringVar(&mem, "memory", "", "memory capacity to offer, e.g. 4Gi (default: the machine's)")
 	f.IntVar(&cfg.MaxPods, "max-pods", agent.DefaultMaxPods, "how many pods this node takes")
-	f.StringVar((*string)(&cfg.PodSecurity), "pod-security", string(api.PodSecurityBaseline), "Pod Security level of namespaces without the pod-security.kubernetes.io/enforce label: privileged, baseline or restricted")
-	f.IntVar(&cfg.MaxReplicas, "max-replicas", 0, "most replicas of one workload written through this agent (0: twice the cluster's pod capacity, at least 500; at most 10000)")
+	f.StringVar((*string)(&cfg.PodSecurity), "pod-security", string(api.PodSecurityBaseline), "Pod Security level of namespaces without the pod-security.kubernetes.io/enforce label, cluster-wide: privileged, baseline or restricted")
+	f.IntVar(&cfg.MaxReplicas, "max-replicas", 0, "most replicas of one workload, cluster-wide (0: twice the cluster's pod capacity, at least 500; at most 10000)")
 	f.BoolVar(&cfg.ForceNewCluster, "force-new-cluster", false, "restart the control plane from this node's replica when quorum is lost for good")
 	f.BoolVar(&cfg.LeaveOnTerminate, "leave-on-terminate", false, "leave the cluster gracefully on SIGTERM")
 	f.DurationVar(&cfg.VoterGrace, "voter-grace", agent.DefaultVoterGrace, "how long a voter must be dead before it is replaced")
