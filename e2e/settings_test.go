@@ -22,7 +22,7 @@ import (
 func TestClusterSettingsAgreed(t *testing.T) {
 	skipShort(t)
 	c := testcluster.New(t)
-	n1 := c.Add("n1", "--service-cidr", "10.96.0.0/16", "--cluster-cidr", "10.50.0.0/16")
+	n1 := c.Add("n1", "--service-cidr", "10.96.0.0/16", "--cluster-cidr", "10.50.0.0/16", "--pod-security", "restricted")
 	n2 := c.Add("n2")
 
 	want := api.ClusterConfigSpec{
@@ -32,6 +32,7 @@ func TestClusterSettingsAgreed(t *testing.T) {
 		NodePortRange: "30000-32767",
 		NodeGrace:     api.Duration(5 * time.Second),
 		FenceAfter:    api.Duration(10 * time.Second),
+		PodSecurity:   api.PodSecurityRestricted,
 	}
 	// n2 runs with the cluster's settings, not its own defaults.
 	testcluster.Eventually(t, 20*time.Second, func() error {
