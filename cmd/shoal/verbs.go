@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -106,6 +107,16 @@ func printSettings(w io.Writer, s *api.ClusterConfigSpec) {
 	fmt.Fprintf(tw, "  node port range:\t%s\n", s.NodePortRange)
 	fmt.Fprintf(tw, "  node grace:\t%s\n", s.NodeGrace)
 	fmt.Fprintf(tw, "  fence after:\t%s\n", s.FenceAfter)
+	podSecurity := string(s.PodSecurity)
+	if podSecurity == "" {
+		podSecurity = string(api.PodSecurityBaseline)
+	}
+	fmt.Fprintf(tw, "  pod security:\t%s\n", podSecurity)
+	maxReplicas := "from the pods the nodes take (2x, 500 to 10000)"
+	if s.MaxReplicas > 0 {
+		maxReplicas = strconv.Itoa(s.MaxReplicas)
+	}
+	fmt.Fprintf(tw, "  max replicas:\t%s\n", maxReplicas)
 	_ = tw.Flush()
 }
 
