@@ -159,7 +159,12 @@ func TestRestartedAgentActsOnlyWhenCaughtUp(t *testing.T) {
 	if err := n3.Relaunch(); err != nil {
 		t.Fatalf("relaunch n3: %v", err)
 	}
+	// Until the manager says it waits (or does what it must not, which
+	// check then reports).
 	testcluster.Eventually(t, 90*time.Second, func() error {
+		if startCount("gone") > 1 || containerPID(t, "kept") != keptPID {
+			return nil
+		}
 		log := n3.Log()
 		log = log[strings.LastIndex(log, "=== start"):]
 		for _, line := range strings.Split(log, "\n") {
