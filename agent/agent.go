@@ -127,6 +127,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		Bootstrap:       bootstrap,
 		ForceNewCluster: a.cfg.ForceNewCluster,
 		Logger:          a.logger.With("component", "raft"),
+		OnConnRefused:   a.metrics.raftConnRefused,
 	}, a.store)
 	if err != nil {
 		return err

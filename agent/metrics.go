@@ -13,6 +13,7 @@ type metrics struct {
 	registry     *prometheus.Registry
 	applies      *prometheus.CounterVec
 	applySeconds prometheus.Histogram
+	raftRefused  *prometheus.CounterVec
 }
 
 func newMetrics(a *Agent) *metrics {
@@ -25,11 +26,15 @@ func newMetrics(a *Agent) *metrics {
 			Name: "shoal_raft_apply_duration_seconds", Help: "Time from proposing a command to its commit, on the leader.",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
 		}),
+		raftRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "shoal_raft_connections_refused_total",
+			Help: "Raft port connections closed before Raft saw them, by reason: handshake (failed or too slow) or source (its address held the per-source cap).",
+		}, []string{"reason"}),
 	}
 	m.registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.applies, m.applySeconds,
+		m.applies, m.applySeconds, m.raftRefused,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "shoal_store_objects", Help: "Objects in the local replica of the state store.",
 		}, func() float64 { return float64(a.store.Len()) }),
@@ -54,6 +59,11 @@ func newMetrics(a *Agent) *metrics {
 		}),
 	)
 	return m
+}
+
+// raftConnRefused counts a connection the Raft port refused.
+func (m *metrics) raftConnRefused(reason string) {
+	m.raftRefused.WithLabelValues(reason).Inc()
 }
 
 func (m *metrics) observeApply(d time.Duration, err error) {

@@ -14,6 +14,8 @@ import (
 
 	"github.com/hashicorp/raft"
 	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
+
+	"github.com/shoal-dev/shoal/internal/connlimit"
 )
 
 // ErrNotLeader is returned by Node.Apply on a node that is not the leader;
@@ -40,6 +42,10 @@ type Config struct {
 	// Timings scales Raft's timeouts; zero means hashicorp/raft's defaults.
 	HeartbeatTimeout, ElectionTimeout, LeaderLeaseTimeout time.Duration
 	Logger                                                *slog.Logger
+	// OnConnRefused, if set, is called for every connection the Raft
+	// port closed before Raft saw it (handshake failed or too slow, or
+	// its source held MaxRaftConnsPerSource); metrics count them.
+	OnConnRefused func(reason string)
 }
 
 // Validate checks the configuration.
@@ -108,7 +114,11 @@ func Open(cfg Config, store *Store) (*Node, error) {
 			return nil, fmt.Errorf("raft advertise address: %w", err)
 		}
 	}
-	stream, err := newTLSStream(cfg.BindAddr, advertise, cfg.ServerTLS, cfg.ClientTLS)
+	var onRefuse func(connlimit.Reason)
+	if cfg.OnConnRefused != nil {
+		onRefuse = func(r connlimit.Reason) { cfg.OnConnRefused(string(r)) }
+	}
+	stream, err := newTLSStream(cfg.BindAddr, advertise, cfg.ServerTLS, cfg.ClientTLS, onRefuse)
 	if err != nil {
 		_ = logs.Close()
 		return nil, err

@@ -11,6 +11,12 @@ import (
 const (
 	// DefaultMaxConns caps the API port's open connections.
 	DefaultMaxConns = 1024
+	// DefaultMaxConnsPerSource caps the API port's open connections from
+	// one source address (an IPv6 /64), so 16 hosts are needed to fill
+	// DefaultMaxConns; a connection beyond it is closed when accepted.
+	// A node's peer client (forwarded writes, logs and exec relayed to
+	// another node) stays far below it.
+	DefaultMaxConnsPerSource = 64
 	// DefaultHandshakeTimeout bounds a TLS handshake on the API port.
 	DefaultHandshakeTimeout = 10 * time.Second
 	// DefaultReadTimeout bounds reading a request, headers and body;
@@ -47,6 +53,9 @@ type Limits struct {
 	// MaxConns caps open connections on the API port; beyond it new
 	// ones wait in the kernel's backlog.
 	MaxConns int
+	// MaxConnsPerSource caps the open connections of one source address;
+	// beyond it new ones are closed as soon as they are accepted.
+	MaxConnsPerSource int
 	// HandshakeTimeout bounds each TLS handshake, before net/http sees
 	// the connection.
 	HandshakeTimeout time.Duration
@@ -72,6 +81,7 @@ func (l Limits) withDefaults() (Limits, error) {
 		def  int
 	}{
 		{"max connections", &l.MaxConns, DefaultMaxConns},
+		{"max connections per source", &l.MaxConnsPerSource, DefaultMaxConnsPerSource},
 		{"join burst", &l.JoinBurst, DefaultJoinBurst},
 		{"max watches", &l.MaxWatches, DefaultMaxWatches},
 		{"max watches per client", &l.MaxWatchesPerClient, DefaultMaxWatchesPerClient},

@@ -11,8 +11,9 @@ import (
 
 // metrics are the API's request metrics.
 type metrics struct {
-	requests    *prometheus.CounterVec
-	requestTime *prometheus.HistogramVec
+	requests     *prometheus.CounterVec
+	requestTime  *prometheus.HistogramVec
+	connsRefused *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -24,8 +25,12 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "shoal_api_request_duration_seconds", Help: "API request latency by route.",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 4, 10),
 		}, []string{"route"}),
+		connsRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "shoal_api_connections_refused_total",
+			Help: "API connections closed before any request, by reason: handshake (failed or too slow) or source (its address held the per-source cap).",
+		}, []string{"reason"}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.requestTime} {
+	for _, c := range []prometheus.Collector{m.requests, m.requestTime, m.connsRefused} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register api metrics: %w", err)
 		}

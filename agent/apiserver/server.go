@@ -156,7 +156,9 @@ func (s *Server) Run(ctx context.Context) error {
 	// The handshake finishes under a deadline, and at most MaxConns
 	// connections are open, before net/http sees a connection.
 	ln, err := connlimit.Listen(s.cfg.Addr, connlimit.Config{
-		TLS: s.cfg.TLS, MaxConns: s.cfg.Limits.MaxConns, HandshakeTimeout: s.cfg.Limits.HandshakeTimeout,
+		TLS: s.cfg.TLS, MaxConns: s.cfg.Limits.MaxConns, MaxConnsPerSource: s.cfg.Limits.MaxConnsPerSource,
+		HandshakeTimeout: s.cfg.Limits.HandshakeTimeout,
+		OnRefuse:         func(r connlimit.Reason) { s.metrics.connsRefused.WithLabelValues(string(r)).Inc() },
 	})
 	if err != nil {
 		return fmt.Errorf("api %w", err)

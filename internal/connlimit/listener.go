@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,10 +25,32 @@ type Config struct {
 	// MaxConns caps the connections open at once, handshaking or
 	// established; required, at least 1.
 	MaxConns int
+	// MaxConnsPerSource caps the connections one source holds at once,
+	// handshaking or established, so one address cannot take every slot;
+	// a connection beyond it is closed as soon as it is accepted. A source
+	// is one IPv4 address or one IPv6 /64 (what one host usually gets).
+	// Zero means MaxConns (no cap of its own).
+	MaxConnsPerSource int
 	// HandshakeTimeout bounds each TLS handshake; DefaultHandshakeTimeout
 	// when zero.
 	HandshakeTimeout time.Duration
+	// OnRefuse, when set, is called once per refused connection with
+	// the reason; metrics count them here.
+	OnRefuse func(Reason)
 }
+
+// Reason says why a Listener closed a connection before its server saw
+// it.
+type Reason string
+
+// Reasons passed to Config.OnRefuse.
+const (
+	// RefusedHandshake: the TLS handshake failed or missed its deadline.
+	RefusedHandshake Reason = "handshake"
+	// RefusedSource: the connection's source already held
+	// MaxConnsPerSource connections.
+	RefusedSource Reason = "source"
+)
 
 // Listener accepts TCP connections from an inner listener, at most
 // MaxConns at a time, and hands out only those whose TLS handshake
@@ -44,6 +67,9 @@ type Listener struct {
 	errMu   sync.Mutex
 	err     error
 	refused atomic.Int64
+	sources sourceCounts
+	// bySource counts connections closed for their source's cap.
+	bySource atomic.Int64
 }
 
 var _ net.Listener = (*Listener)(nil)
@@ -59,6 +85,12 @@ func New(inner net.Listener, cfg Config) (*Listener, error) {
 	if cfg.MaxConns < 1 {
 		return nil, fmt.Errorf("connlimit: max connections %d: want at least 1", cfg.MaxConns)
 	}
+	if cfg.MaxConnsPerSource < 0 {
+		return nil, fmt.Errorf("connlimit: max connections per source %d: want a positive number", cfg.MaxConnsPerSource)
+	}
+	if cfg.MaxConnsPerSource == 0 || cfg.MaxConnsPerSource > cfg.MaxConns {
+		cfg.MaxConnsPerSource = cfg.MaxConns
+	}
 	if cfg.HandshakeTimeout < 0 {
 		return nil, fmt.Errorf("connlimit: handshake timeout %s: want a positive duration", cfg.HandshakeTimeout)
 	}
@@ -66,11 +98,12 @@ func New(inner net.Listener, cfg Config) (*Listener, error) {
 		cfg.HandshakeTimeout = DefaultHandshakeTimeout
 	}
 	return &Listener{
-		inner: inner,
-		cfg:   cfg,
-		slots: make(chan struct{}, cfg.MaxConns),
-		ready: make(chan *tls.Conn),
-		done:  make(chan struct{}),
+		inner:   inner,
+		cfg:     cfg,
+		slots:   make(chan struct{}, cfg.MaxConns),
+		ready:   make(chan *tls.Conn),
+		done:    make(chan struct{}),
+		sources: sourceCounts{max: cfg.MaxConnsPerSource, n: map[netip.Addr]int{}},
 	}, nil
 }
 
@@ -116,6 +149,21 @@ func (l *Listener) Addr() net.Addr { return l.inner.Addr() }
 // took longer than the deadline.
 func (l *Listener) Refused() int64 { return l.refused.Load() }
 
+// RefusedBySource counts connections closed at once because their source
+// already held MaxConnsPerSource connections.
+func (l *Listener) RefusedBySource() int64 { return l.bySource.Load() }
+
+func (l *Listener) refuse(r Reason) {
+	if r == RefusedSource {
+		l.bySource.Add(1)
+	} else {
+		l.refused.Add(1)
+	}
+	if l.cfg.OnRefuse != nil {
+		l.cfg.OnRefuse(r)
+	}
+}
+
 func (l *Listener) fail(err error) {
 	l.errMu.Lock()
 	defer l.errMu.Unlock()
@@ -155,7 +203,23 @@ func (l *Listener) acceptLoop() {
 			return
 		}
 		backoff = 5 * time.Millisecond
-		go l.handshake(&slotConn{Conn: c, release: func() { <-l.slots }})
+		src := sourceOf(c.RemoteAddr())
+		if !l.sources.take(src) {
+			// Closed before any TLS work, with a reset rather than a
+			// FIN, so the refused connection costs neither side a
+			// lingering socket.
+			if tc, ok := c.(*net.TCPConn); ok {
+				_ = tc.SetLinger(0)
+			}
+			_ = c.Close()
+			<-l.slots
+			l.refuse(RefusedSource)
+			continue
+		}
+		go l.handshake(&slotConn{Conn: c, release: func() {
+			l.sources.release(src)
+			<-l.slots
+		}})
 	}
 }
 
@@ -167,7 +231,7 @@ func (l *Listener) handshake(raw *slotConn) {
 	err := tc.HandshakeContext(ctx)
 	cancel()
 	if err != nil {
-		l.refused.Add(1)
+		l.refuse(RefusedHandshake)
 		_ = tc.Close()
 		return
 	}

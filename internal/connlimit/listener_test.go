@@ -122,7 +122,16 @@ func dialIdle(t *testing.T, addr string, n int) []net.Conn {
 
 // echo makes one legitimate TLS exchange.
 func echo(addr string, client *tls.Config, timeout time.Duration) error {
+	return echoFrom("", addr, client, timeout)
+}
+
+// echoFrom is echo from source address src (the kernel's choice if "";
+// any 127/8 address is local on Linux).
+func echoFrom(src, addr string, client *tls.Config, timeout time.Duration) error {
 	d := &net.Dialer{Timeout: timeout}
+	if src != "" {
+		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(src)}
+	}
 	c, err := tls.DialWithDialer(d, "tcp", addr, client)
 	if err != nil {
 		return err
@@ -261,6 +270,7 @@ func TestConfigErrors(t *testing.T) {
 		{"no TLS", Config{MaxConns: 1}},
 		{"zero cap", Config{TLS: server}},
 		{"negative timeout", Config{TLS: server, MaxConns: 1, HandshakeTimeout: -time.Second}},
+		{"negative per-source cap", Config{TLS: server, MaxConns: 1, MaxConnsPerSource: -1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := New(raw, tc.cfg); err == nil {
