@@ -112,7 +112,9 @@ func (a *Agent) Run(ctx context.Context) error {
 		Timeout: 20 * time.Second,
 		// Forwarded writes arrive concurrently: keep connections to the
 		// leader open instead of paying a TLS handshake per write.
-		Transport: &http.Transport{TLSClientConfig: id.TLS.ClientConfig(), MaxIdleConnsPerHost: 64},
+		// At most 48 at once to one agent, under its per-source cap
+		// (apiserver.DefaultMaxConnsPerSource): more queue here.
+		Transport: &http.Transport{TLSClientConfig: id.TLS.ClientConfig(), MaxIdleConnsPerHost: 48, MaxConnsPerHost: 48},
 	}
 	a.store = consensus.NewStore()
 	a.metrics = newMetrics(a)
