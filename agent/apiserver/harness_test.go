@@ -98,14 +98,7 @@ func testServer(t *testing.T, objs ...api.Object) (*consensus.Store, *apiClient)
 			t.Fatalf("put: %v", err)
 		}
 	}
-	ca, err := pki.NewCA(time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := pki.NewToken(ca)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ca, tok := newCAAndToken(t)
 	n := oneNode{p}
 	s, err := New(Config{
 		Node: "n1", DataDir: t.TempDir(), Credentials: tokenCredentials{tok}, Authority: testAuthority{ca}, GossipKey: []byte("k"),
@@ -178,4 +171,18 @@ func (a testAuthority) RotateCA(context.Context) (api.CAStatus, error) {
 }
 func (a testAuthority) CAStatus() (api.CAStatus, error) {
 	return api.CAStatus{Signer: a.ca.Hash()}, nil
+}
+
+// newCAAndToken makes a cluster CA and a token pinning it.
+func newCAAndToken(t testing.TB) (*pki.CA, pki.Token) {
+	t.Helper()
+	ca, err := pki.NewCA(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := pki.NewToken(ca)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ca, tok
 }

@@ -198,14 +198,7 @@ func TestNodeCertificateAttacks(t *testing.T) {
 // (its handlers answer), while the same calls under n1's certificate
 // alone are refused there.
 func TestForwardedRequestsActAsTheUser(t *testing.T) {
-	ca, err := pki.NewCA(time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := pki.NewToken(ca)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ca, tok := newCAAndToken(t)
 	target := newNodeAPI(t, "n2", ca, tok, nil)
 	addr, _ := (&limitedServer{s: target.s, tok: tok}).run(t)
 	host, port, err := net.SplitHostPort(addr)

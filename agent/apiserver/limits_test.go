@@ -54,14 +54,7 @@ func newLimitedServer(t testing.TB, lim Limits) *limitedServer {
 	t.Helper()
 	st := consensus.NewStore()
 	p := &storeProposer{fsm: consensus.NewFSM(st, nil)}
-	ca, err := pki.NewCA(time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := pki.NewToken(ca)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ca, tok := newCAAndToken(t)
 	nt := nodeTLS(t, ca, "n1")
 	logs := &syncBuffer{}
 	n := oneNode{p}

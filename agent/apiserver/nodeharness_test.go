@@ -138,14 +138,7 @@ type restrictedServer struct {
 // newRestrictedServer is the API of leader n1 with a new CA and token.
 func newRestrictedServer(t testing.TB) *restrictedServer {
 	t.Helper()
-	ca, err := pki.NewCA(time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := pki.NewToken(ca)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ca, tok := newCAAndToken(t)
 	return newNodeAPI(t, "n1", ca, tok, nil)
 }
 
