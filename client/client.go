@@ -72,6 +72,9 @@ func New(server, token string) (*Client, error) {
 	}, nil
 }
 
+// CloseIdleConnections closes the client's idle keep-alive connections.
+func (c *Client) CloseIdleConnections() { c.http.CloseIdleConnections() }
+
 // do sends a request and decodes a JSON answer into out (if not nil).
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, body []byte, out any) error {
 	res, err := c.send(ctx, method, path, query, body)

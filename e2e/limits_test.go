@@ -29,7 +29,7 @@ func TestIdleConnectionFlood(t *testing.T) {
 	skipShort(t)
 	c := startCluster(t, 1)
 	a := c.Agents[0]
-	tok, err := pki.ParseToken(c.Token())
+	tok, err := pki.ParseToken(c.AdminToken())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -80,7 +80,12 @@ type Cluster struct {
 
 // Agent is one agent process.
 type Agent struct {
-	c          *Cluster
+	c *Cluster
+	// client is the kept API client (see Client), for clientTok.
+	clientMu  sync.Mutex
+	client    *client.Client
+	clientTok string
+
 	Name       string
 	DataDir    string
 	IP         string
@@ -297,13 +302,26 @@ func (a *Agent) Log() string {
 	return string(b)
 }
 
-// Client returns an API client for this agent.
+// Client returns an API client for this agent. It is kept and reused
+// (one pool of connections per agent, as a long-lived client has: the API
+// caps open connections per source address), and replaced when the admin
+// token changed.
 func (a *Agent) Client() *client.Client {
 	a.c.t.Helper()
-	cl, err := client.New(a.APIAddr(), a.c.AdminToken())
+	tok := a.c.AdminToken()
+	a.clientMu.Lock()
+	defer a.clientMu.Unlock()
+	if a.client != nil && a.clientTok == tok {
+		return a.client
+	}
+	cl, err := client.New(a.APIAddr(), tok)
 	if err != nil {
 		a.c.t.Fatal(err)
 	}
+	if a.client != nil {
+		a.client.CloseIdleConnections()
+	}
+	a.client, a.clientTok = cl, tok
 	return cl
 }
 
