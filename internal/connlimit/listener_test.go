@@ -171,15 +171,18 @@ func TestIdleFlood(t *testing.T) {
 
 	// Every idle connection is closed by the server: reads end.
 	var wg sync.WaitGroup
-	var open atomic.Int64
+	var open, closed atomic.Int64
 	for _, c := range conns {
 		wg.Go(func() {
 			// A hang guard, not a timing assertion.
 			_ = c.SetReadDeadline(time.Now().Add(2 * time.Minute))
 			_, err := c.Read(make([]byte, 1))
 			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
+			switch {
+			case errors.As(err, &ne) && ne.Timeout():
 				open.Add(1)
+			case errors.Is(err, io.EOF):
+				closed.Add(1)
 			}
 		})
 	}
@@ -190,8 +193,17 @@ func TestIdleFlood(t *testing.T) {
 	if got := inner.peak.Load(); got > maxConns {
 		t.Errorf("peak open connections: got %d, want at most %d", got, maxConns)
 	}
-	if got := l.Refused(); got < flood {
-		t.Errorf("refused handshakes: got %d, want at least %d", got, flood)
+	// Each connection the listener closed (the client reads EOF) is
+	// counted; the count may trail the EOF a moment, since an expired
+	// handshake context closes the connection before the handshake
+	// returns. A rare connection the kernel resets under load (not EOF) is
+	// not the listener's.
+	want := closed.Load()
+	for deadline := time.Now().Add(10 * time.Second); l.Refused() < want && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := l.Refused(); got < want || want < flood*99/100 {
+		t.Errorf("refused handshakes: got %d for %d connections closed by the listener (of %d), want at least as many, and nearly all closed by it", got, want, flood)
 	}
 	if err := echo(addr, client, time.Minute); err != nil {
 		t.Errorf("legitimate client after the flood: %v", err)
