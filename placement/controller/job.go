@@ -157,10 +157,11 @@ func (p *pass) syncJob(stored *api.Job) {
 			setJobCondition(st, api.JobSuspended, api.ConditionFalse, "JobResumed", "Job resumed", p.now)
 		}
 		want := min(parallelism, completions-succeeded)
+		create := p.backoffOver(jp)
 		if indexed {
-			active = p.syncIndexedPods(j, jp, completions, want)
+			active = p.syncIndexedPods(j, jp, completions, want, create)
 		} else {
-			active = p.syncNonIndexedPods(j, jp, want)
+			active = p.syncNonIndexedPods(j, jp, want, create)
 		}
 	}
 
@@ -182,14 +183,17 @@ func (p *pass) syncJob(stored *api.Job) {
 	}
 }
 
-// syncNonIndexedPods scales the job's active pods to want and returns the
-// ones that stay (created ones included).
-func (p *pass) syncNonIndexedPods(j *api.Job, jp jobPods, want int32) []*api.Pod {
+// syncNonIndexedPods scales the job's active pods to want (creating none
+// unless create) and returns the ones that stay (created ones included).
+func (p *pass) syncNonIndexedPods(j *api.Job, jp jobPods, want int32, create bool) []*api.Pod {
 	active := jp.active
 	if n := int32(len(active)); n > want {
 		ordered := p.byDeletionPreference(active, 0)
 		p.stopJobPods(ordered[:n-want])
 		return ordered[n-want:]
+	}
+	if !create {
+		return active
 	}
 	tmpl := encodeTemplate(&j.Spec.Template)
 	owner := batchRef("Job", &j.ObjectMeta)
@@ -206,8 +210,9 @@ func (p *pass) syncNonIndexedPods(j *api.Job, jp jobPods, want int32) []*api.Pod
 }
 
 // syncIndexedPods keeps at most one active pod per index, and up to want
-// active pods on the lowest indexes that have not succeeded.
-func (p *pass) syncIndexedPods(j *api.Job, jp jobPods, completions, want int32) []*api.Pod {
+// active pods on the lowest indexes that have not succeeded (creating none
+// unless create).
+func (p *pass) syncIndexedPods(j *api.Job, jp jobPods, completions, want int32, create bool) []*api.Pod {
 	var keep, extra []*api.Pod
 	seen := map[int]bool{}
 	for _, pod := range jp.active {
@@ -229,6 +234,9 @@ func (p *pass) syncIndexedPods(j *api.Job, jp jobPods, completions, want int32) 
 		keep = keep[n-want:]
 	}
 	p.stopJobPods(extra)
+	if !create {
+		return keep
+	}
 	tmpl := encodeTemplate(&j.Spec.Template)
 	owner := batchRef("Job", &j.ObjectMeta)
 	for idx := 0; idx < int(completions) && int32(len(keep)) < want; idx++ {

@@ -151,6 +151,8 @@ func TestJobBackoffLimit(t *testing.T) {
 			for range tt.failPods {
 				h.finishPods(h.job("fail"), api.PodFailed, 1)
 				h.settle()
+				h.advance(jobBackoffMax) // past the back-off
+				h.settle()
 			}
 			if tt.restarts > 0 {
 				pod := api.DeepCopy(h.activePods(h.job("fail"))[0])
@@ -173,6 +175,36 @@ func TestJobBackoffLimit(t *testing.T) {
 				t.Errorf("got %d active pods while retrying, want 1", active)
 			}
 		})
+	}
+}
+
+func TestJobFailureBackoff(t *testing.T) {
+	h := newHarness(t).withNodes(1)
+	j := newJob("retry", 1, 1)
+	j.Spec.BackoffLimit = ptr(int32(10))
+	h.put(j)
+	h.settle()
+	// The n-th failure (since the last success) waits 10s·2^(n-1), at
+	// most 6 minutes, after the pod finished before the next pod.
+	wants := []time.Duration{10 * time.Second, 20 * time.Second, 40 * time.Second, 80 * time.Second,
+		160 * time.Second, 320 * time.Second, 6 * time.Minute, 6 * time.Minute}
+	for n, want := range wants {
+		pod := api.DeepCopy(h.activePods(h.job("retry"))[0])
+		finished := h.now
+		pod.Status.Phase = api.PodFailed
+		pod.Status.ContainerStatuses = []api.ContainerStatus{{Name: "main", State: api.ContainerState{
+			Terminated: &api.ContainerStateTerminated{ExitCode: 1, FinishedAt: &finished}}}}
+		h.write(pod, false)
+		h.advance(want - time.Second)
+		h.settle()
+		if got := len(h.activePods(h.job("retry"))); got != 0 {
+			t.Fatalf("failure %d: got %d pods %s after it, want none before %s", n+1, got, want-time.Second, want)
+		}
+		h.advance(time.Second)
+		h.settle()
+		if got := len(h.activePods(h.job("retry"))); got != 1 {
+			t.Fatalf("failure %d: got %d pods %s after it, want 1", n+1, got, want)
+		}
 	}
 }
 
@@ -258,6 +290,8 @@ func TestJobIndexed(t *testing.T) {
 		cp.Status.Phase = map[string]api.PodPhase{"0": api.PodFailed, "1": api.PodSucceeded}[indexOf(pod)]
 		h.write(cp, false)
 	}
+	h.settle()
+	h.advance(jobBackoffBase)
 	h.settle()
 	got = nil
 	for _, pod := range h.activePods(h.job("idx")) {
