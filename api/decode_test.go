@@ -276,8 +276,8 @@ func TestDecodeErrors(t *testing.T) {
 		},
 		{
 			name:  "unknown kind lists the accepted ones",
-			input: "apiVersion: v1\nkind: CronJob\nmetadata: {name: x}\n",
-			want:  []string{`document 1 (CronJob "x"): kind: unknown kind "CronJob" (accepted: ClusterAuth, ClusterConfig, ConfigMap, DaemonSet, Deployment, Endpoints, Event, Ingress, IngressClass, Namespace, Node, Pod, ReplicaSet, Secret, Service, StatefulSet)`},
+			input: "apiVersion: v1\nkind: PodTemplate\nmetadata: {name: x}\n",
+			want:  []string{`document 1 (PodTemplate "x"): kind: unknown kind "PodTemplate" (accepted: ClusterAuth, ClusterConfig, ConfigMap, CronJob, DaemonSet, Deployment, Endpoints, Event, Ingress, IngressClass, Job, Namespace, Node, Pod, ReplicaSet, Secret, Service, StatefulSet)`},
 		},
 		{
 			name:  "missing kind",

@@ -57,6 +57,10 @@ func Default(obj Object) {
 		defaultStatefulSet(&o.Spec)
 	case *DaemonSet:
 		defaultDaemonSet(&o.Spec)
+	case *Job:
+		defaultJobSpec(&o.Spec)
+	case *CronJob:
+		defaultCronJobSpec(&o.Spec)
 	case *Service:
 		defaultService(&o.Spec)
 	case *Secret:

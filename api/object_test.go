@@ -22,8 +22,8 @@ func TestLookupKind(t *testing.T) {
 			}
 		})
 	}
-	if k, ok := LookupKind("cronjobs"); ok {
-		t.Errorf("LookupKind(cronjobs) = %s, want not found", k.Name)
+	if k, ok := LookupKind("podtemplates"); ok {
+		t.Errorf("LookupKind(podtemplates) = %s, want not found", k.Name)
 	}
 }
 
@@ -48,6 +48,8 @@ func TestKindRegistry(t *testing.T) {
 		"Event":         {"v1", true, false},
 		"ClusterConfig": {"shoal.dev/v1", false, false},
 		"ClusterAuth":   {"shoal.dev/v1", false, false},
+		"Job":           {"batch/v1", true, true},
+		"CronJob":       {"batch/v1", true, true},
 	}
 	if got := len(Kinds()); got != len(want) {
 		t.Errorf("len(Kinds()) = %d, want %d", got, len(want))

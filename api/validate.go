@@ -57,6 +57,10 @@ func Validate(obj Object) error {
 		validateStatefulSet(&e, o)
 	case *DaemonSet:
 		validateDaemonSet(&e, o)
+	case *Job:
+		validateJob(&e, o)
+	case *CronJob:
+		validateCronJob(&e, o)
 	case *Ingress:
 		validateIngress(&e, o)
 	case *IngressClass:

@@ -21,6 +21,10 @@ func podSpecOf(obj api.Object) *api.PodSpec {
 		return &o.Spec.Template.Spec
 	case *api.ReplicaSet:
 		return &o.Spec.Template.Spec
+	case *api.Job:
+		return &o.Spec.Template.Spec
+	case *api.CronJob:
+		return &o.Spec.JobTemplate.Spec.Template.Spec
 	}
 	return nil
 }

@@ -75,6 +75,32 @@ spec:
       containers: [{name: agent, image: nginx}]
 `,
 			wantErr: []string{`DaemonSet "agent": violates PodSecurity "restricted:latest" in namespace "prod": allowPrivilegeEscalation != false (container "agent"`}},
+		{name: "default level baseline refuses a privileged job", wantCode: 403,
+			body: `apiVersion: batch/v1
+kind: Job
+metadata: {name: priv}
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: app, image: nginx, securityContext: {privileged: true}}]
+`,
+			wantErr: []string{`Job "priv": violates PodSecurity "baseline:latest" in namespace "default": privileged (container "app"`}},
+		{name: "default level baseline refuses a cronjob with hostPath", wantCode: 403,
+			body: `apiVersion: batch/v1
+kind: CronJob
+metadata: {name: host}
+spec:
+  schedule: "@hourly"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: OnFailure
+          containers: [{name: app, image: nginx}]
+          volumes: [{name: host, hostPath: {path: /}}]
+`,
+			wantErr: []string{`CronJob "host": violates PodSecurity "baseline:latest" in namespace "default": hostPath volumes (volume "host")`}},
 		{name: "default level baseline refuses hostPath", body: podIn("default", "host", "{}", hostPathVolume), wantCode: 403,
 			wantErr: []string{`Deployment "host": violates PodSecurity "baseline:latest" in namespace "default": hostPath volumes (volume "host")`}},
 		{name: "default level baseline refuses a privileged template", body: podIn("default", "priv", privilegedContext, ""), wantCode: 403,
@@ -118,7 +144,7 @@ metadata: {name: odd, labels: {pod-security.kubernetes.io/enforce: strict}}
 				}
 			}
 			if code != 200 {
-				for _, kind := range []string{"Deployment", "DaemonSet"} {
+				for _, kind := range []string{"Deployment", "DaemonSet", "Job", "CronJob"} {
 					if n := len(st.List(kind, "", nil)); n != 0 {
 						t.Errorf("%d %s objects stored, want none", n, kind)
 					}

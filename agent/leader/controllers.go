@@ -13,7 +13,7 @@ import (
 )
 
 // workloadKinds are the kinds whose changes wake the controllers.
-var workloadKinds = []string{"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Pod", "Node", "Service", "Ingress", "IngressClass", "Secret"}
+var workloadKinds = []string{"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Pod", "Node", "Service", "Ingress", "IngressClass", "Secret", "Job", "CronJob"}
 
 // controllerDebounce gathers a burst of store events into one pass.
 const controllerDebounce = 20 * time.Millisecond
@@ -78,6 +78,8 @@ func (l *Leader) reconcileWorkloads(ctx context.Context, now time.Time) {
 		DaemonSets:   view.All[*api.DaemonSet](v, "DaemonSet"),
 		Pods:         view.All[*api.Pod](v, "Pod"),
 		Services:     view.All[*api.Service](v, "Service"),
+		Jobs:         view.All[*api.Job](v, "Job"),
+		CronJobs:     view.All[*api.CronJob](v, "CronJob"),
 	}
 	var ingressEvents []*api.Event
 	for _, o := range l.cfg.View.List("Event", "", nil) {

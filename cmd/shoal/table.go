@@ -19,7 +19,7 @@ type column struct {
 
 // withoutStatus are the kinds whose tables follow kubectl's and have no
 // STATUS column.
-var withoutStatus = map[string]bool{"Service": true, "Endpoints": true, "Ingress": true, "IngressClass": true}
+var withoutStatus = map[string]bool{"Service": true, "Endpoints": true, "Ingress": true, "IngressClass": true, "CronJob": true}
 
 // printTable prints objects as a table: NAME, STATUS (except for the
 // kinds in withoutStatus), then kind-specific columns, AGE last. -A adds
@@ -84,6 +84,8 @@ func statusOf(o api.Object) string {
 		return readiness(o.Status.ReadyReplicas, replicas(o.Spec.Replicas))
 	case *api.DaemonSet:
 		return readiness(o.Status.NumberReady, o.Status.DesiredNumberScheduled)
+	case *api.Job:
+		return jobStatus(o)
 	default:
 		return "Active"
 	}
@@ -200,6 +202,10 @@ func kindColumns(kind string) []column {
 		return ingressColumns()
 	case "IngressClass":
 		return ingressClassColumns()
+	case "Job":
+		return jobColumns(time.Now)
+	case "CronJob":
+		return cronJobColumns()
 	case "ConfigMap":
 		return []column{{header: "DATA", cell: func(o api.Object) string {
 			c := o.(*api.ConfigMap)

@@ -132,6 +132,10 @@ func (h *harness) state() *State {
 			s.Services = append(s.Services, o)
 		case *api.Event:
 			s.Events = append(s.Events, o)
+		case *api.Job:
+			s.Jobs = append(s.Jobs, o)
+		case *api.CronJob:
+			s.CronJobs = append(s.CronJobs, o)
 		}
 	}
 	return s
@@ -225,6 +229,10 @@ func setStatus(dst, src api.Object) {
 		d.Status = api.DeepCopy(src.(*api.Node)).Status
 	case *api.Service:
 		d.Status = api.DeepCopy(src.(*api.Service)).Status
+	case *api.Job:
+		d.Status = api.DeepCopy(src.(*api.Job)).Status
+	case *api.CronJob:
+		d.Status = api.DeepCopy(src.(*api.CronJob)).Status
 	}
 }
 

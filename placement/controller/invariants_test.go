@@ -109,6 +109,8 @@ func (h *harness) checkInvariants(pre metrics) {
 			if u := now.unavailable[k]; u > pre.unavailable[k] && u > limit {
 				h.t.Fatalf("%s: got %d nodes without an available pod (had %d), want at most %d", k, u, pre.unavailable[k], limit)
 			}
+		case *api.Job:
+			h.checkJob(o)
 		case *api.StatefulSet:
 			for _, pod := range h.podsOf(o) {
 				ord, ok := ordinalOf(o.Name, pod.Name)

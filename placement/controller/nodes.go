@@ -81,6 +81,9 @@ func (p *pass) failLostPods() {
 	for _, ds := range p.daemonSets {
 		uids = append(uids, ds.UID)
 	}
+	for _, j := range p.jobs {
+		uids = append(uids, j.UID)
+	}
 	for _, uid := range uids {
 		for _, pod := range p.owned[uid] {
 			if pod.Spec.NodeName != "" && isActive(pod) && p.nodeLost(pod.Spec.NodeName, p.cfg.NodeGrace) {

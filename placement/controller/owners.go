@@ -6,6 +6,7 @@ import "github.com/shoal-dev/shoal/api"
 // controller is of another kind is never collected here.
 var workloadKinds = map[string]bool{
 	"Deployment": true, "ReplicaSet": true, "StatefulSet": true, "DaemonSet": true,
+	"Job": true, "CronJob": true,
 }
 
 // controllerOf returns the owner reference marked controller=true, or nil.
@@ -47,6 +48,7 @@ func (p *pass) collectGarbage() {
 	for _, ds := range p.daemonSets {
 		mark(ds)
 	}
+	p.markBatch(mark)
 	for _, rs := range p.replicaSets {
 		if p.orphaned(rs) {
 			p.remove(rs)

@@ -75,13 +75,13 @@ func TestForeignOwnersAreLeftAlone(t *testing.T) {
 	pod := &api.Pod{
 		TypeMeta: api.TypeMeta{APIVersion: "v1", Kind: "Pod"},
 		ObjectMeta: api.ObjectMeta{Name: "job-x", Namespace: "default",
-			OwnerReferences: []api.OwnerReference{{APIVersion: "batch/v1", Kind: "Job", Name: "x", UID: "gone", Controller: &yes}}},
+			OwnerReferences: []api.OwnerReference{{APIVersion: "example.com/v1", Kind: "Workflow", Name: "x", UID: "gone", Controller: &yes}}},
 	}
 	orphan := api.DeepCopy(pod)
 	orphan.Name, orphan.OwnerReferences[0].Kind = "rs-x", "ReplicaSet"
 	st := &State{Now: t0, Pods: []*api.Pod{pod, orphan}}
 	ch := Reconcile(st, DefaultConfig())
 	if len(ch.Deletes) != 1 || ch.Deletes[0].Key.Name != "rs-x" {
-		t.Errorf("got deletes %v, want only rs-x (a Job is not ours to collect)", ch.Deletes)
+		t.Errorf("got deletes %v, want only rs-x (a Workflow is not ours to collect)", ch.Deletes)
 	}
 }

@@ -46,6 +46,12 @@ func Reconcile(s *State, cfg Config) Changes {
 	for _, ds := range p.daemonSets {
 		p.syncDaemonSet(ds)
 	}
+	for _, cj := range p.cronJobs {
+		p.syncCronJob(cj)
+	}
+	for _, j := range p.jobs {
+		p.syncJob(j)
+	}
 	p.syncServices()
 	return p.changes()
 }
@@ -65,6 +71,12 @@ type pass struct {
 	pods         []*api.Pod
 	services     []*api.Service
 	events       []*api.Event
+
+	// Batch workloads (issue 12).
+	jobs     []*api.Job
+	cronJobs []*api.CronJob
+	// jobsOf lists live Jobs by the uid of their CronJob.
+	jobsOf map[string][]*api.Job
 
 	// live holds the uid of every workload object that is not being
 	// deleted in this pass.
@@ -101,6 +113,8 @@ func newPass(s *State, cfg Config) *pass {
 		pods:         sortedByName(s.Pods),
 		services:     sortedByName(s.Services),
 		events:       sortedByName(s.Events),
+		jobs:         sortedByName(s.Jobs),
+		cronJobs:     sortedByName(s.CronJobs),
 		desiredRS:    map[string]*api.ReplicaSet{},
 		counts:       map[countKey]podCounts{},
 		creates:      map[api.Key]api.Object{},

@@ -34,6 +34,12 @@ type State struct {
 	// Events are the Events about Services (others may be left out; they
 	// are ignored).
 	Events []*api.Event
+
+	// Batch workloads (issue 12).
+	// Jobs are every Job.
+	Jobs []*api.Job
+	// CronJobs are every CronJob.
+	CronJobs []*api.CronJob
 }
 
 // Defaults of Config, matching the agent flags --node-grace and
