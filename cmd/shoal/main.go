@@ -51,6 +51,7 @@ func newRoot() *cobra.Command {
 		newTokenCmd(g),
 		newCACmd(g),
 		newApplyCmd(g),
+		newRunCmd(g),
 		newGetCmd(g),
 		newDescribeCmd(g),
 		newDeleteCmd(g),
