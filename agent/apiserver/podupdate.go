@@ -26,16 +26,16 @@ func (s *Server) checkPodUpdates(objs []api.Object) error {
 		}
 		stored := cur.(*api.Pod)
 		if ref := podController(stored); ref != nil {
-			errs = append(errs, fmt.Errorf("Pod %q is managed by %s %q: change the %s instead", in.Name, ref.Kind, ref.Name, ref.Kind))
+			errs = append(errs, fmt.Errorf("pod %q is managed by %s %q: change the %s instead", in.Name, ref.Kind, ref.Name, ref.Kind))
 			continue
 		}
 		if stored.DeletionTimestamp != nil {
-			errs = append(errs, fmt.Errorf("Pod %q is terminating: apply it again once it is gone", in.Name))
+			errs = append(errs, fmt.Errorf("pod %q is terminating: apply it again once it is gone", in.Name))
 			continue
 		}
 		api.PreparePodUpdate(in, stored)
 		if err := api.PodUpdateError(in, stored); err != nil {
-			errs = append(errs, fmt.Errorf("Pod %q: %w", in.Name, err))
+			errs = append(errs, fmt.Errorf("pod %q: %w", in.Name, err))
 		}
 	}
 	if len(errs) > 0 {
