@@ -40,6 +40,9 @@ func (s *Server) applyObjects(ctx context.Context, objs []api.Object) ([]api.App
 	if err := s.checkPodUpdates(objs); err != nil {
 		return nil, err
 	}
+	if err := s.checkImmutable(objs); err != nil {
+		return nil, err
+	}
 	if err := s.checkPodSecurity(objs); err != nil {
 		return nil, err
 	}
