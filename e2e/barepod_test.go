@@ -29,6 +29,37 @@ spec:
     - {name: EXTRA, value: %[2]q}
 `
 
+// envFromYAML is a ConfigMap, a Secret and a bare pod that prints what
+// envFrom (with a prefix, and an optional source that is missing) and an
+// optional key reference gave it.
+const envFromYAML = `apiVersion: v1
+kind: ConfigMap
+metadata: {name: greet}
+immutable: true
+data: {GREETING: hello-envfrom}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: creds}
+stringData: {PW: s3}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: envpod}
+spec:
+  containers:
+  - name: sh
+    image: shoal.local/busybox:1
+    command: ["sh", "-c", "echo got $CM_GREETING and [$MISSING] and [$PW]; sleep 3600"]
+    envFrom:
+    - {prefix: CM_, configMapRef: {name: greet}}
+    - configMapRef: {name: absent, optional: true}
+    - secretRef: {name: creds}
+    env:
+    - name: MISSING
+      valueFrom: {configMapKeyRef: {name: greet, key: nope, optional: true}}
+`
+
 // TestBarePod applies a Pod no controller owns: the scheduler places it,
 // it serves, applying it again changes nothing, changing more than its
 // image is refused, `shoal run` makes one too, and `delete pod` stops it
@@ -85,6 +116,19 @@ func TestBarePod(t *testing.T) {
 		if _, stderr, err := n1.CLI("run", "quick", "--image", "shoal.local/busybox:1"); err == nil || !strings.Contains(stderr, "already exists") {
 			t.Errorf("second run: got %v %q, want already exists", err, stderr)
 		}
+	})
+
+	t.Run("envFrom with prefix, optional source missing", func(t *testing.T) {
+		if out, stderr, err := n1.CLIWithInput([]byte(envFromYAML), "apply", "-f", "-"); err != nil {
+			t.Fatalf("apply: %v\n%s%s", err, out, stderr)
+		}
+		testcluster.Eventually(t, 60*time.Second, func() error {
+			out, stderr, err := n2.CLI("logs", "envpod")
+			if err != nil || !strings.Contains(out, "got hello-envfrom and [] and [s3]") {
+				return fmt.Errorf("logs envpod: %v\n%s%s", err, out, stderr)
+			}
+			return nil
+		})
 	})
 
 	t.Run("delete pod stops it and nothing recreates it", func(t *testing.T) {
