@@ -12,7 +12,9 @@ import (
 // through its controller, a Terminating pod not at all, and a bare pod
 // only in what api.PodMutableFields names. An input that leaves
 // spec.nodeName out keeps the stored binding (api.PreparePodUpdate), so
-// applying the same manifest again changes nothing.
+// applying the same manifest again changes nothing; an update of a pod
+// not yet bound is guarded by its resourceVersion, so a binding that
+// commits first makes it fail (409) rather than be undone.
 func (s *Server) checkPodUpdates(objs []api.Object) error {
 	var errs []error
 	for _, obj := range objs {
@@ -32,6 +34,11 @@ func (s *Server) checkPodUpdates(objs []api.Object) error {
 		if stored.DeletionTimestamp != nil {
 			errs = append(errs, fmt.Errorf("pod %q is terminating: apply it again once it is gone", in.Name))
 			continue
+		}
+		if stored.Spec.NodeName == "" && in.Spec.NodeName == "" && in.ResourceVersion == "" {
+			// The scheduler may bind it before this write commits; the
+			// write must then fail, not unbind it.
+			in.ResourceVersion = stored.ResourceVersion
 		}
 		api.PreparePodUpdate(in, stored)
 		if err := api.PodUpdateError(in, stored); err != nil {

@@ -43,6 +43,7 @@ func TestBarePodWrites(t *testing.T) {
 		want         string // action, or a substring of the error
 	}{
 		{"create", http.MethodPost, "/v1/apply", barePod("fresh", "busybox:1", ""), 200, "created"},
+		{"image change of an unbound pod", http.MethodPost, "/v1/apply", barePod("fresh", "busybox:3", ""), 200, "configured"},
 		{"re-apply of a bound pod", http.MethodPost, "/v1/apply", barePod("bound", "busybox:1", ""), 200, "unchanged"},
 		{"image change", http.MethodPost, "/v1/apply", barePod("bound", "busybox:2", ""), 200, "configured"},
 		{"command change", http.MethodPost, "/v1/apply", barePod("bound", "busybox:2", "    command: [sleep, '9']\n"), 400,
