@@ -16,4 +16,7 @@ type ConfigMap struct {
 	Data map[string]string `json:"data,omitempty"`
 	// BinaryData holds binary values by key (base64 in JSON).
 	BinaryData map[string][]byte `json:"binaryData,omitempty"`
+	// Immutable, once true, refuses every change to data and binaryData
+	// and to immutable itself; only deleting the ConfigMap remains.
+	Immutable *bool `json:"immutable,omitempty"`
 }

@@ -63,6 +63,12 @@ type Container struct {
 	// SecurityContext holds the container's security settings; they
 	// override the pod's.
 	SecurityContext *SecurityContext `json:"securityContext,omitempty"`
+
+	// Issue 12, envFrom (api/envfrom.go).
+
+	// EnvFrom takes every key of ConfigMaps and Secrets as environment
+	// variables; Env overrides them.
+	EnvFrom []EnvFromSource `json:"envFrom,omitempty"`
 }
 
 // EnvVar is one environment variable.
@@ -93,6 +99,9 @@ type KeySelector struct {
 	Name string `json:"name"`
 	// Key is the key within its data.
 	Key string `json:"key"`
+	// Optional leaves the variable unset when the object or the key is
+	// missing; otherwise the container waits for them.
+	Optional *bool `json:"optional,omitempty"`
 }
 
 // ObjectFieldSelector selects a field of the pod.

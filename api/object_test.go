@@ -34,7 +34,7 @@ func TestKindRegistry(t *testing.T) {
 	}{
 		"Namespace":     {"v1", false, true},
 		"Node":          {"v1", false, false},
-		"Pod":           {"v1", true, false},
+		"Pod":           {"v1", true, true},
 		"Service":       {"v1", true, true},
 		"ConfigMap":     {"v1", true, true},
 		"Secret":        {"v1", true, true},

@@ -3,14 +3,16 @@ package api
 func init() {
 	register(&Kind{
 		Name: "Pod", APIVersion: "v1", Plural: "pods",
-		Aliases: []string{"pod", "po"}, Namespaced: true, UserWritable: false,
+		Aliases: []string{"pod", "po"}, Namespaced: true, UserWritable: true,
 		New: func() Object { return &Pod{} },
 	})
 }
 
 // Pod is a group of containers that run together on one node and share a
 // network namespace. Controllers create pods from workload templates; users
-// do not write them directly.
+// may also apply a bare Pod (one no controller owns), which the scheduler
+// places and nothing recreates once it is deleted (see PodUpdateError for
+// what an apply may change afterwards).
 type Pod struct {
 	TypeMeta   `json:",inline"`
 	ObjectMeta `json:"metadata"`

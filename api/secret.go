@@ -48,4 +48,7 @@ type Secret struct {
 	// moved into Data (replacing the same key there) when the secret is
 	// defaulted, and it is never stored.
 	StringData map[string]string `json:"stringData,omitempty"`
+	// Immutable, once true, refuses every change to type and data and to
+	// immutable itself; only deleting the Secret remains.
+	Immutable *bool `json:"immutable,omitempty"`
 }

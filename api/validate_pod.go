@@ -127,6 +127,7 @@ func validateContainer(e *errs, p string, c *Container, init bool, volumes map[s
 	for i := range c.Env {
 		validateEnvVar(e, index(child(p, "env"), i), &c.Env[i])
 	}
+	validateEnvFrom(e, child(p, "envFrom"), c.EnvFrom)
 	portNames := map[string]bool{}
 	for i, port := range c.Ports {
 		pp := index(child(p, "ports"), i)

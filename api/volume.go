@@ -88,6 +88,9 @@ type ConfigMapVolumeSource struct {
 	Items []KeyToPath `json:"items,omitempty"`
 	// DefaultMode is the files' permission bits (default 0644).
 	DefaultMode *int32 `json:"defaultMode,omitempty"`
+	// Optional mounts an empty directory while the ConfigMap is missing,
+	// and skips missing keys of Items; otherwise the pod waits for them.
+	Optional *bool `json:"optional,omitempty"`
 }
 
 // SecretVolumeSource projects a Secret as files.
@@ -99,6 +102,9 @@ type SecretVolumeSource struct {
 	Items []KeyToPath `json:"items,omitempty"`
 	// DefaultMode is the files' permission bits (default 0644).
 	DefaultMode *int32 `json:"defaultMode,omitempty"`
+	// Optional mounts an empty directory while the Secret is missing,
+	// and skips missing keys of Items; otherwise the pod waits for them.
+	Optional *bool `json:"optional,omitempty"`
 }
 
 // PersistentVolumeClaimVolumeSource mounts a persistent volume claim.

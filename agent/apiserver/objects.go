@@ -37,6 +37,12 @@ func (s *Server) applyObjects(ctx context.Context, objs []api.Object) ([]api.App
 	if err := s.checkReplicas(objs); err != nil {
 		return nil, err
 	}
+	if err := s.checkPodUpdates(objs); err != nil {
+		return nil, err
+	}
+	if err := s.checkImmutable(objs); err != nil {
+		return nil, err
+	}
 	if err := s.checkPodSecurity(objs); err != nil {
 		return nil, err
 	}

@@ -38,6 +38,10 @@ type ctr struct {
 	// startup probe): it explains the exit.
 	killReason string
 
+	// respawn is set when the agent stops the run to start the container
+	// again at once (its image changed), whatever the restart policy.
+	respawn bool
+
 	// run counts runs; probe results carry it so a late result of an
 	// earlier run is ignored.
 	run         int

@@ -1,7 +1,10 @@
 package pods
 
 import (
+	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/shoal-dev/shoal/api"
@@ -18,22 +21,86 @@ func configErrorf(format string, args ...any) error {
 	return &configError{msg: fmt.Sprintf(format, args...)}
 }
 
-// resolveEnv turns a container's env into KEY=VALUE pairs: values,
-// ConfigMap and Secret keys, pod fields. $(VAR) references to earlier
-// variables expand as in Kubernetes; $$ escapes.
+// resolveEnv turns a container's envFrom and env into KEY=VALUE pairs:
+// every key of the envFrom sources (later ones win), then values,
+// ConfigMap and Secret keys and pod fields of env, which override them.
+// $(VAR) references in env values to earlier variables expand as in
+// Kubernetes; $$ escapes. A variable whose optional source is missing is
+// left out.
 func resolveEnv(view View, pod *api.Pod, c *api.Container, podIP, hostIP string) ([]string, error) {
 	vars := map[string]string{}
-	var out []string
+	var names []string
+	set := func(k, v string) {
+		if _, ok := vars[k]; !ok {
+			names = append(names, k)
+		}
+		vars[k] = v
+	}
+	for i, src := range c.EnvFrom {
+		data, err := envFromData(view, pod.Namespace, src)
+		if err != nil {
+			return nil, fmt.Errorf("envFrom[%d]: %w", i, err)
+		}
+		for _, k := range slices.Sorted(maps.Keys(data)) {
+			set(src.Prefix+k, data[k])
+		}
+	}
 	for _, e := range c.Env {
 		v := expand(e.Value, vars)
 		if src := e.ValueFrom; src != nil {
 			var err error
-			if v, err = valueFrom(view, pod, src, podIP, hostIP); err != nil {
+			if v, err = valueFrom(view, pod, src, podIP, hostIP); errors.Is(err, errOptionalMissing) {
+				continue
+			} else if err != nil {
 				return nil, fmt.Errorf("env %s: %w", e.Name, err)
 			}
 		}
-		vars[e.Name] = v
-		out = append(out, e.Name+"="+v)
+		set(e.Name, v)
+	}
+	out := make([]string, 0, len(names))
+	for _, k := range names {
+		out = append(out, k+"="+vars[k])
+	}
+	return out, nil
+}
+
+// errOptionalMissing is the object or key of an optional reference that
+// does not exist: the variable is left out.
+var errOptionalMissing = errors.New("optional reference missing")
+
+// envFromData returns the keys and values of an envFrom source, none if
+// it is optional and missing.
+func envFromData(view View, ns string, src api.EnvFromSource) (map[string]string, error) {
+	out := map[string]string{}
+	switch {
+	case src.ConfigMapRef != nil:
+		o, ok := view.Get("ConfigMap", ns, src.ConfigMapRef.Name)
+		if !ok {
+			if api.IsOptional(src.ConfigMapRef.Optional) {
+				return out, nil
+			}
+			return nil, configErrorf("configmap %q not found", src.ConfigMapRef.Name)
+		}
+		cm := o.(*api.ConfigMap)
+		for k, v := range cm.BinaryData {
+			out[k] = string(v)
+		}
+		maps.Copy(out, cm.Data)
+	case src.SecretRef != nil:
+		o, ok := view.Get("Secret", ns, src.SecretRef.Name)
+		if !ok {
+			if api.IsOptional(src.SecretRef.Optional) {
+				return out, nil
+			}
+			return nil, configErrorf("secret %q not found", src.SecretRef.Name)
+		}
+		s := o.(*api.Secret)
+		maps.Copy(out, s.StringData)
+		for k, v := range s.Data {
+			out[k] = string(v)
+		}
+	default:
+		return nil, configErrorf("envFrom names no source")
 	}
 	return out, nil
 }
@@ -61,6 +128,9 @@ func valueFrom(view View, pod *api.Pod, src *api.EnvVarSource, podIP, hostIP str
 		ref := src.ConfigMapKeyRef
 		o, ok := view.Get("ConfigMap", pod.Namespace, ref.Name)
 		if !ok {
+			if api.IsOptional(ref.Optional) {
+				return "", errOptionalMissing
+			}
 			return "", configErrorf("configmap %q not found", ref.Name)
 		}
 		cm := o.(*api.ConfigMap)
@@ -70,11 +140,17 @@ func valueFrom(view View, pod *api.Pod, src *api.EnvVarSource, podIP, hostIP str
 		if v, ok := cm.BinaryData[ref.Key]; ok {
 			return string(v), nil
 		}
+		if api.IsOptional(ref.Optional) {
+			return "", errOptionalMissing
+		}
 		return "", configErrorf("key %q not found in configmap %q", ref.Key, ref.Name)
 	case src.SecretKeyRef != nil:
 		ref := src.SecretKeyRef
 		o, ok := view.Get("Secret", pod.Namespace, ref.Name)
 		if !ok {
+			if api.IsOptional(ref.Optional) {
+				return "", errOptionalMissing
+			}
 			return "", configErrorf("secret %q not found", ref.Name)
 		}
 		s := o.(*api.Secret)
@@ -83,6 +159,9 @@ func valueFrom(view View, pod *api.Pod, src *api.EnvVarSource, podIP, hostIP str
 		}
 		if v, ok := s.StringData[ref.Key]; ok {
 			return v, nil
+		}
+		if api.IsOptional(ref.Optional) {
+			return "", errOptionalMissing
 		}
 		return "", configErrorf("key %q not found in secret %q", ref.Key, ref.Name)
 	case src.FieldRef != nil:

@@ -101,35 +101,39 @@ func hostPath(h *api.HostPathVolumeSource) (string, error) {
 }
 
 func projectConfigMap(view View, ns string, src *api.ConfigMapVolumeSource, dir string) error {
-	o, ok := view.Get("ConfigMap", ns, src.Name)
-	if !ok {
+	optional := api.IsOptional(src.Optional)
+	data := map[string][]byte{}
+	if o, ok := view.Get("ConfigMap", ns, src.Name); ok {
+		cm := o.(*api.ConfigMap)
+		for k, v := range cm.Data {
+			data[k] = []byte(v)
+		}
+		for k, v := range cm.BinaryData {
+			data[k] = v
+		}
+	} else if !optional {
 		return configErrorf("configmap %q not found", src.Name)
 	}
-	cm := o.(*api.ConfigMap)
-	data := map[string][]byte{}
-	for k, v := range cm.Data {
-		data[k] = []byte(v)
-	}
-	for k, v := range cm.BinaryData {
-		data[k] = v
-	}
-	return project(dir, data, src.Items, src.DefaultMode, 0o644, "configmap "+src.Name)
+	items, data := presentItems(src.Items, data, optional)
+	return project(dir, data, items, src.DefaultMode, 0o644, "configmap "+src.Name)
 }
 
 func projectSecret(view View, ns string, src *api.SecretVolumeSource, dir string) error {
-	o, ok := view.Get("Secret", ns, src.SecretName)
-	if !ok {
+	optional := api.IsOptional(src.Optional)
+	data := map[string][]byte{}
+	if o, ok := view.Get("Secret", ns, src.SecretName); ok {
+		s := o.(*api.Secret)
+		for k, v := range s.StringData {
+			data[k] = []byte(v)
+		}
+		for k, v := range s.Data {
+			data[k] = v
+		}
+	} else if !optional {
 		return configErrorf("secret %q not found", src.SecretName)
 	}
-	s := o.(*api.Secret)
-	data := map[string][]byte{}
-	for k, v := range s.StringData {
-		data[k] = []byte(v)
-	}
-	for k, v := range s.Data {
-		data[k] = v
-	}
-	return project(dir, data, src.Items, src.DefaultMode, 0o644, "secret "+src.SecretName)
+	items, data := presentItems(src.Items, data, optional)
+	return project(dir, data, items, src.DefaultMode, 0o644, "secret "+src.SecretName)
 }
 
 // project writes keys as files into dir (all keys, or only items) and
@@ -265,4 +269,24 @@ func hostname(pod *api.Pod) string {
 		h = strings.TrimRight(h[:63], "-.")
 	}
 	return h
+}
+
+// presentItems drops, for an optional source, the items whose key data
+// lacks, as kubelet skips them; a required source keeps them all (a
+// missing key is then an error). When every item is dropped it returns
+// no data either, so the volume is empty rather than every key.
+func presentItems(items []api.KeyToPath, data map[string][]byte, optional bool) ([]api.KeyToPath, map[string][]byte) {
+	if !optional || len(items) == 0 {
+		return items, data
+	}
+	var out []api.KeyToPath
+	for _, it := range items {
+		if _, ok := data[it.Key]; ok {
+			out = append(out, it)
+		}
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out, data
 }

@@ -182,6 +182,7 @@ func (w *worker) run(ctx context.Context) {
 			}
 			return
 		case p := <-w.podCh:
+			w.takeImages(ctx, p)
 			w.pod = p
 		case <-w.nudgeCh:
 		case t := <-w.probeCh:
@@ -399,6 +400,12 @@ func (w *worker) exited(c *ctr, info runtime.ContainerInfo) {
 	}
 	c.killReason = ""
 	c.waiting = nil
+	if c.respawn {
+		c.respawn = false
+		c.nextStart = time.Now()
+		c.waiting = &api.ContainerStateWaiting{Reason: "ContainerCreating", Message: "restarting with a new image"}
+		return
+	}
 	if !probe.ShouldRestart(w.policyOf(c), info.ExitCode) {
 		return
 	}

@@ -52,6 +52,7 @@ func newRoot() *cobra.Command {
 		newCACmd(g),
 		newApplyCmd(g),
 		newCreateCmd(g),
+		newRunCmd(g),
 		newGetCmd(g),
 		newDescribeCmd(g),
 		newDeleteCmd(g),

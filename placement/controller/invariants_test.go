@@ -323,7 +323,7 @@ func (h *harness) checkStatefulDecisions(ss *api.StatefulSet, ch Changes) {
 	var scaledDown, rolled []int
 	for _, d := range ch.Deletes {
 		pod, ok := h.objs[d.Key].(*api.Pod)
-		if !ok || controllerOf(&pod.ObjectMeta).UID != ss.UID {
+		if !ok || controllerOf(&pod.ObjectMeta) == nil || controllerOf(&pod.ObjectMeta).UID != ss.UID {
 			continue
 		}
 		ord, _ := ordinalOf(ss.Name, pod.Name)

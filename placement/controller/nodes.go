@@ -72,7 +72,9 @@ func (p *pass) expireTerminating() {
 // Failed phase is committed (so a committed state never holds both a lost
 // pod that still counts and its replacement); the DaemonSet keeps its
 // Failed pod until the node is Ready again. StatefulSet pods are left to
-// the StatefulSet stage, which waits for fencing.
+// the StatefulSet stage, which waits for fencing. Bare pods (no
+// controller) are marked Failed too and then left alone: nothing replaces
+// or deletes them, as nothing recreates a bare pod.
 func (p *pass) failLostPods() {
 	var uids []string
 	for _, rs := range p.replicaSets {
@@ -89,6 +91,11 @@ func (p *pass) failLostPods() {
 			if pod.Spec.NodeName != "" && isActive(pod) && p.nodeLost(pod.Spec.NodeName, p.cfg.NodeGrace) {
 				p.failPod(pod)
 			}
+		}
+	}
+	for _, pod := range p.pods {
+		if controllerOf(&pod.ObjectMeta) == nil && pod.Spec.NodeName != "" && isActive(pod) && p.nodeLost(pod.Spec.NodeName, p.cfg.NodeGrace) {
+			p.failPod(pod)
 		}
 	}
 }
