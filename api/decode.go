@@ -241,25 +241,31 @@ func decodeStored(data []byte, kind string) (Object, error) {
 	return obj, nil
 }
 
-// kindNames lists the registered kinds for error messages.
+// kindNames lists the kinds users can apply, for error messages (kinds only
+// the cluster writes, like Node and Event, are left out).
 func kindNames() string {
 	var names []string
 	for _, k := range Kinds() {
-		names = append(names, k.Name)
+		if k.UserWritable {
+			names = append(names, k.Name)
+		}
 	}
 	return strings.Join(names, ", ")
 }
 
-// suggestKind returns the kind a misspelt kind probably meant, or "".
+// suggestKind returns the kind a misspelt kind probably meant, or "": a
+// kind users can apply, or a real Kubernetes kind Shoal does not support.
 func suggestKind(kind string) string {
-	if k, ok := LookupKind(kind); ok {
+	if k, ok := LookupKind(kind); ok && k.UserWritable {
 		return k.Name
 	}
 	var names []string
 	for _, k := range Kinds() {
-		names = append(names, k.Name)
+		if k.UserWritable {
+			names = append(names, k.Name)
+		}
 	}
-	return suggest(kind, names)
+	return suggest(kind, append(names, unsupportedKinds...))
 }
 
 // listItems returns the objects of a document: the items of a List, or the
@@ -325,6 +331,8 @@ func decodeTree(tree any, want *Kind) (obj Object, kind, name string, problems E
 		e.add("kind", "required (one of %s)", kindNames())
 	case want != nil && kind != want.Name:
 		e.add("kind", "got %s, want %q", quote(kind), want.Name)
+	case kinds[kind] == nil && unsupportedKindSet[kind]:
+		e.add("kind", "%s is a Kubernetes kind not supported by Shoal (Shoal accepts: %s)", quote(kind), kindNames())
 	case kinds[kind] == nil:
 		msg := fmt.Sprintf("unknown kind %s (accepted: %s)", quote(kind), kindNames())
 		if alt := suggestKind(kind); alt != "" {
@@ -348,10 +356,8 @@ func decodeTree(tree any, want *Kind) (obj Object, kind, name string, problems E
 		return nil, kind, name, e.list
 	}
 	obj = k.New()
-	checkShape(&e, m, reflect.TypeOf(obj).Elem(), "")
-	if len(e.list) > 0 {
-		return nil, kind, name, e.list
-	}
+	var sh shapeErrs
+	checkShape(&sh, m, reflect.TypeOf(obj).Elem(), "")
 	b, err := json.Marshal(m)
 	if err == nil {
 		dec := json.NewDecoder(bytes.NewReader(b))
@@ -360,6 +366,9 @@ func decodeTree(tree any, want *Kind) (obj Object, kind, name string, problems E
 	}
 	if err != nil {
 		// The shape check should have caught this; report what json says.
+		if len(sh.list) > 0 {
+			return nil, kind, name, sh.list
+		}
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
 			e.add(te.Field, "got %s, want %s", te.Value, te.Type)
@@ -368,16 +377,49 @@ func decodeTree(tree any, want *Kind) (obj Object, kind, name string, problems E
 		}
 		return nil, kind, name, e.list
 	}
+	// The shape check removed what it refused, so validation sees the rest
+	// and every problem of the object comes out in one round.
 	Default(obj)
+	problems = sh.list
 	if err := Validate(obj); err != nil {
 		var list ErrorList
-		if errors.As(err, &list) {
-			return nil, kind, name, list
+		if !errors.As(err, &list) {
+			list = ErrorList{{Detail: err.Error()}}
 		}
-		e.add("", "%s", err)
-		return nil, kind, name, e.list
+		for _, fe := range list {
+			if !shadowed(fe.Field, sh.shadows) {
+				problems = append(problems, fe)
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return nil, kind, name, problems
 	}
 	return obj, kind, name, nil
+}
+
+// shadowed reports whether a validation error about field would repeat a
+// shape problem: it concerns one of the shadow paths, or a field within or
+// around one.
+func shadowed(field string, shadows []string) bool {
+	if field == "" {
+		return false
+	}
+	for _, s := range shadows {
+		if within(field, s) || within(s, field) {
+			return true
+		}
+	}
+	return false
+}
+
+// within reports whether path p is inner or below it.
+func within(p, inner string) bool {
+	if !strings.HasPrefix(p, inner) {
+		return false
+	}
+	rest := p[len(inner):]
+	return rest == "" || rest[0] == '.' || rest[0] == '['
 }
 
 // inputDoc is one non-empty document of the input, parsed to a JSON tree,
