@@ -8,6 +8,7 @@ import (
 	"io"
 	"reflect"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -86,10 +87,20 @@ func (e *DocumentError) Unwrap() error { return e.Err }
 // every registered kind; callers that take user input check
 // Kind.UserWritable.
 func Decode(data []byte) ([]Object, error) {
+	return DecodeChecked(data, nil)
+}
+
+// DecodeChecked is Decode followed by check, in the same round: check gets
+// the objects that decoded cleanly (even if others did not) and returns one
+// error (or nil) for each, e.g. that the object's namespace does not exist.
+// Its errors are reported as Decode's are, as *DocumentErrors naming the
+// object's document, in document order among Decode's own.
+func DecodeChecked(data []byte, check func(objs []Object) []error) ([]Object, error) {
 	var (
-		errs []error
-		objs []Object
-		seen = map[Key]string{}
+		errs   []error
+		objs   []Object
+		places []*DocumentError // where each of objs is, for check's errors
+		seen   = map[Key]string{}
 	)
 	for _, d := range splitInput(data) {
 		fail := func(item int, kind, name string, err error) {
@@ -130,7 +141,18 @@ func Decode(data []byte) ([]Object, error) {
 			}
 			seen[k] = where
 			objs = append(objs, obj)
+			places = append(places, &DocumentError{Document: d.num, Item: item, Kind: kind, Name: name})
 		}
+	}
+	if check != nil && len(objs) > 0 {
+		for i, err := range check(objs) {
+			if err != nil && i < len(places) {
+				de := *places[i]
+				de.Err = err
+				errs = append(errs, &de)
+			}
+		}
+		sortByDocument(errs)
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -139,6 +161,23 @@ func Decode(data []byte) ([]Object, error) {
 		return nil, ErrNoObjects
 	}
 	return objs, nil
+}
+
+// sortByDocument orders *DocumentErrors by document and item, keeping the
+// order of errors about the same one.
+func sortByDocument(errs []error) {
+	pos := func(err error) (int, int) {
+		var de *DocumentError
+		if errors.As(err, &de) {
+			return de.Document, de.Item
+		}
+		return 0, 0
+	}
+	sort.SliceStable(errs, func(i, j int) bool {
+		di, ii := pos(errs[i])
+		dj, ij := pos(errs[j])
+		return di < dj || di == dj && ii < ij
+	})
 }
 
 // DecodeOptions say what DecodeObject expects.
