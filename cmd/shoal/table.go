@@ -19,21 +19,25 @@ type column struct {
 
 // withoutStatus are the kinds whose tables follow kubectl's and have no
 // STATUS column.
-var withoutStatus = map[string]bool{"Service": true, "Endpoints": true, "Ingress": true, "IngressClass": true}
+var withoutStatus = map[string]bool{"Service": true, "Endpoints": true, "Ingress": true, "IngressClass": true, "Pod": true}
 
 // printTable prints objects as a table: NAME, STATUS (except for the
-// kinds in withoutStatus), then kind-specific columns, AGE last. -A adds
-// NAMESPACE after STATUS; -o wide adds the wide columns.
+// kinds in withoutStatus), then kind-specific columns, AGE last unless the
+// kind places it. -A adds NAMESPACE first, as kubectl does; -o wide adds
+// the wide columns.
 func printTable(w io.Writer, kind *api.Kind, objs []api.Object, wide, withNS bool) error {
-	cols := []column{{header: "NAME", cell: func(o api.Object) string { return o.GetObjectMeta().Name }}}
-	if !withoutStatus[kind.Name] {
-		cols = append(cols, column{header: "STATUS", cell: statusOf})
-	}
+	var cols []column
 	if withNS {
 		cols = append(cols, column{header: "NAMESPACE", cell: func(o api.Object) string { return o.GetObjectMeta().Namespace }})
 	}
+	cols = append(cols, column{header: "NAME", cell: func(o api.Object) string { return o.GetObjectMeta().Name }})
+	if !withoutStatus[kind.Name] {
+		cols = append(cols, column{header: "STATUS", cell: statusOf})
+	}
 	cols = append(cols, kindColumns(kind.Name)...)
-	cols = append(cols, column{header: "AGE", cell: func(o api.Object) string { return age(o.GetObjectMeta().CreationTimestamp) }})
+	if !hasColumn(cols, "AGE") { // kinds whose AGE is not last (pods) place it themselves
+		cols = append(cols, column{header: "AGE", cell: func(o api.Object) string { return age(o.GetObjectMeta().CreationTimestamp) }})
+	}
 
 	tw := tabwriter.NewWriter(w, 0, 4, 3, ' ', 0)
 	var hdr []string
@@ -55,6 +59,15 @@ func printTable(w io.Writer, kind *api.Kind, objs []api.Object, wide, withNS boo
 	return tw.Flush()
 }
 
+func hasColumn(cols []column, header string) bool {
+	for _, c := range cols {
+		if c.header == header {
+			return true
+		}
+	}
+	return false
+}
+
 // statusOf is the STATUS cell: Ready/NotReady for nodes, the phase for
 // pods (Terminating once deleted, until gone), Ready/Progressing for workloads, Active otherwise.
 func statusOf(o api.Object) string {
@@ -69,13 +82,7 @@ func statusOf(o api.Object) string {
 		}
 		return s
 	case *api.Pod:
-		if o.DeletionTimestamp != nil {
-			return "Terminating"
-		}
-		if o.Status.Phase == "" {
-			return string(api.PodPending)
-		}
-		return string(o.Status.Phase)
+		return podStatus(o)
 	case *api.Deployment:
 		return readiness(o.Status.ReadyReplicas, replicas(o.Spec.Replicas))
 	case *api.ReplicaSet:
@@ -147,27 +154,7 @@ func kindColumns(kind string) []column {
 			{header: "MESSAGE", cell: func(o api.Object) string { return o.(*api.Event).Message }},
 		}
 	case "Pod":
-		return []column{
-			{header: "READY", cell: func(o api.Object) string {
-				p := o.(*api.Pod)
-				ready := 0
-				for _, cs := range p.Status.ContainerStatuses {
-					if cs.Ready {
-						ready++
-					}
-				}
-				return fmt.Sprintf("%d/%d", ready, len(p.Spec.Containers))
-			}},
-			{header: "RESTARTS", cell: func(o api.Object) string {
-				var n int32
-				for _, cs := range o.(*api.Pod).Status.ContainerStatuses {
-					n += cs.RestartCount
-				}
-				return fmt.Sprint(n)
-			}},
-			{header: "NODE", cell: func(o api.Object) string { return orNone(o.(*api.Pod).Spec.NodeName) }},
-			{header: "IP", wide: true, cell: func(o api.Object) string { return orNone(o.(*api.Pod).Status.PodIP) }},
-		}
+		return podColumns()
 	case "Deployment":
 		return []column{
 			{header: "READY", cell: func(o api.Object) string {
@@ -231,7 +218,12 @@ func age(t *time.Time) string {
 	if t == nil {
 		return "<unknown>"
 	}
-	d := time.Since(*t)
+	return ageAt(*t, time.Now())
+}
+
+// ageAt formats the time from t to now like kubectl: 45s, 12m, 5h, 3d.
+func ageAt(t, now time.Time) string {
+	d := now.Sub(t)
 	switch {
 	case d < 0:
 		return "0s"
