@@ -26,11 +26,17 @@ var withoutStatus = map[string]bool{"Service": true, "Endpoints": true, "Ingress
 // kind places it. -A adds NAMESPACE first, as kubectl does; -o wide adds
 // the wide columns.
 func printTable(w io.Writer, kind *api.Kind, objs []api.Object, wide, withNS bool) error {
+	return printTableAs(w, kind, objs, wide, withNS, "")
+}
+
+// printTableAs is printTable with prefix in front of every name (e.g.
+// "deployment/" when a table of several kinds is printed).
+func printTableAs(w io.Writer, kind *api.Kind, objs []api.Object, wide, withNS bool, prefix string) error {
 	var cols []column
 	if withNS {
 		cols = append(cols, column{header: "NAMESPACE", cell: func(o api.Object) string { return o.GetObjectMeta().Namespace }})
 	}
-	cols = append(cols, column{header: "NAME", cell: func(o api.Object) string { return o.GetObjectMeta().Name }})
+	cols = append(cols, column{header: "NAME", cell: func(o api.Object) string { return prefix + o.GetObjectMeta().Name }})
 	if !withoutStatus[kind.Name] {
 		cols = append(cols, column{header: "STATUS", cell: statusOf})
 	}
