@@ -1,0 +1,158 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shoal-dev/shoal/internal/testcluster"
+)
+
+const kubectlAppYAML = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: shoal.local/testserver:1
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector: {app: web}
+  ports:
+  - port: 80
+`
+
+// kubectlBadYAML has one problem of each class, in four documents.
+const kubectlBadYAML = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      shareProcessNamespace: true
+      containers:
+      - name: web
+        imagee: shoal.local/testserver:1
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: deny
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+  namespace: nowhere
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: api
+spec:
+  ports:
+  - port: 0
+`
+
+// TestKubectlHabits runs the kubectl-style verbs against a real agent: errors
+// of every class in one round, get with several kinds, KIND/NAME and all,
+// the pod columns and the default namespace.
+func TestKubectlHabits(t *testing.T) {
+	skipShort(t)
+	c := startCluster(t, 1)
+	a := c.Agents[0]
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	run := func(args ...string) string {
+		t.Helper()
+		out, errOut, err := a.CLI(args...)
+		if err != nil {
+			t.Fatalf("shoal %s: %v: %s", strings.Join(args, " "), err, errOut)
+		}
+		return out
+	}
+
+	t.Run("every error in one round", func(t *testing.T) {
+		_, errOut, err := a.CLI("apply", "-f", write("bad.yaml", kubectlBadYAML))
+		if err == nil {
+			t.Fatal("apply of a bad file succeeded, want an error")
+		}
+		for _, want := range []string{
+			`document 1 (Deployment "web"): spec.template.spec.shareProcessNamespace: not supported by Shoal`,
+			`document 1 (Deployment "web"): unknown field "spec.template.spec.containers[0].imagee" (did you mean "image"?)`,
+			`document 2 (NetworkPolicy "deny"): kind: "NetworkPolicy" is a Kubernetes kind not supported by Shoal`,
+			`document 3 (ConfigMap "settings"): namespace "nowhere" does not exist`,
+			`document 4 (Service "api"): spec.ports[0].port`,
+		} {
+			if !strings.Contains(errOut, want) {
+				t.Errorf("error does not mention %q; got:\n%s", want, errOut)
+			}
+		}
+	})
+
+	run("apply", "-f", write("app.yaml", kubectlAppYAML))
+	tests := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"several kinds", []string{"get", "deploy,svc"}, []string{"deployment/web", "service/web", "UP-TO-DATE", "CLUSTER-IP"}},
+		{"KIND/NAME", []string{"get", "deploy/web", "svc/web"}, []string{"deployment/web", "service/web"}},
+		{"one KIND/NAME", []string{"get", "svc/web", "-o", "name"}, []string{"service/web"}},
+		{"all", []string{"get", "all"}, []string{"deployment/web", "service/web", "replicaset/web-"}},
+		{"default namespace", []string{"get", "ns"}, []string{"default", "Active"}},
+		{"pod columns", []string{"get", "pods", "-o", "wide"}, []string{"NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// The controllers make the ReplicaSet and the pod soon after the apply.
+			testcluster.Eventually(t, 30*time.Second, func() error {
+				out, errOut, err := a.CLI(tt.args...)
+				if err != nil {
+					return fmt.Errorf("shoal %s: %v: %s", strings.Join(tt.args, " "), err, errOut)
+				}
+				for _, w := range tt.want {
+					if !strings.Contains(out, w) {
+						return fmt.Errorf("shoal %s: output does not contain %q; got:\n%s", strings.Join(tt.args, " "), w, out)
+					}
+				}
+				return nil
+			})
+		})
+	}
+	t.Run("pod header order", func(t *testing.T) {
+		out, errOut, err := a.CLI("get", "pods", "-o", "wide")
+		if err != nil {
+			t.Fatalf("get pods: %v: %s", err, errOut)
+		}
+		if got := strings.Join(strings.Fields(strings.SplitN(out, "\n", 2)[0]), " "); got != "NAME READY STATUS RESTARTS AGE IP NODE" {
+			t.Errorf("got header %q, want %q", got, "NAME READY STATUS RESTARTS AGE IP NODE")
+		}
+	})
+}
