@@ -32,6 +32,11 @@ func printTable(w io.Writer, kind *api.Kind, objs []api.Object, wide, withNS boo
 // printTableAs is printTable with prefix in front of every name (e.g.
 // "deployment/" when a table of several kinds is printed).
 func printTableAs(w io.Writer, kind *api.Kind, objs []api.Object, wide, withNS bool, prefix string) error {
+	return printRows(w, tableColumns(kind, wide, withNS, prefix), objs, true)
+}
+
+// tableColumns are the columns printTableAs shows for kind.
+func tableColumns(kind *api.Kind, wide, withNS bool, prefix string) []column {
 	var cols []column
 	if withNS {
 		cols = append(cols, column{header: "NAMESPACE", cell: func(o api.Object) string { return o.GetObjectMeta().Namespace }})
@@ -44,21 +49,30 @@ func printTableAs(w io.Writer, kind *api.Kind, objs []api.Object, wide, withNS b
 	if !hasColumn(cols, "AGE") { // kinds whose AGE is not last (pods) place it themselves
 		cols = append(cols, column{header: "AGE", cell: func(o api.Object) string { return age(o.GetObjectMeta().CreationTimestamp) }})
 	}
-
-	tw := tabwriter.NewWriter(w, 0, 4, 3, ' ', 0)
-	var hdr []string
+	var shown []column
 	for _, c := range cols {
 		if !c.wide || wide {
-			hdr = append(hdr, c.header)
+			shown = append(shown, c)
 		}
 	}
-	fmt.Fprintln(tw, strings.Join(hdr, "\t"))
+	return shown
+}
+
+// printRows prints objs as rows of cols, aligned, under a header line if
+// header is set.
+func printRows(w io.Writer, cols []column, objs []api.Object, header bool) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 3, ' ', 0)
+	if header {
+		hdr := make([]string, len(cols))
+		for i, c := range cols {
+			hdr[i] = c.header
+		}
+		fmt.Fprintln(tw, strings.Join(hdr, "\t"))
+	}
 	for _, o := range objs {
-		var row []string
-		for _, c := range cols {
-			if !c.wide || wide {
-				row = append(row, c.cell(o))
-			}
+		row := make([]string, len(cols))
+		for i, c := range cols {
+			row[i] = c.cell(o)
 		}
 		fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}
