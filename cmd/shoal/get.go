@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"sort"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -17,8 +20,9 @@ import (
 
 func newGetCmd(g *globals) *cobra.Command {
 	var output, selector string
+	var watch bool
 	cmd := &cobra.Command{
-		Use:   "get KIND[,KIND...]|all [NAME...] | KIND/NAME...",
+		Use:   "get KIND[,KIND...]|all [NAME...] | KIND/NAME... [-w]",
 		Short: "List objects of one or more kinds, or show some",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -31,6 +35,18 @@ func newGetCmd(g *globals) *cobra.Command {
 			default:
 				return fmt.Errorf("-o %q: want wide, json, yaml or name", output)
 			}
+			if watch {
+				if len(targets) != 1 {
+					return fmt.Errorf("-w watches one kind at a time")
+				}
+				c, err := g.connect()
+				if err != nil {
+					return err
+				}
+				ctx, cancel := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+				defer cancel()
+				return g.watchGet(ctx, c, cmd.OutOrStdout(), targets[0], output, selector)
+			}
 			return g.call(cmd, requestTimeout, func(ctx context.Context, c *client.Client) error {
 				if len(targets) == 1 {
 					return g.getOne(ctx, cmd, c, targets[0], output, selector)
@@ -41,6 +57,7 @@ func newGetCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "", "output format: wide, json, yaml or name")
 	cmd.Flags().StringVarP(&selector, "selector", "l", "", "label selector, e.g. app=web,tier!=db")
+	cmd.Flags().BoolVarP(&watch, "watch", "w", false, "after the list, print a row for every change, until interrupted")
 	addNamespaceFlags(cmd, g)
 	return cmd
 }
