@@ -1,8 +1,11 @@
 package e2e
 
 import (
+	"bufio"
+	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -153,6 +156,71 @@ func TestKubectlHabits(t *testing.T) {
 		}
 		if got := strings.Join(strings.Fields(strings.SplitN(out, "\n", 2)[0]), " "); got != "NAME READY STATUS RESTARTS AGE IP NODE" {
 			t.Errorf("got header %q, want %q", got, "NAME READY STATUS RESTARTS AGE IP NODE")
+		}
+	})
+	t.Run("get -w prints the list, then changes", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, c.Bin(), "get", "cm", "-w")
+		cmd.Env = a.ClientEnv()
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			cancel()
+			_ = cmd.Wait()
+		}()
+		lines := make(chan string, 64)
+		go func() {
+			sc := bufio.NewScanner(stdout)
+			for sc.Scan() {
+				lines <- sc.Text()
+			}
+			close(lines)
+		}()
+		next := func(what string) string {
+			t.Helper()
+			select {
+			case l, ok := <-lines:
+				if !ok {
+					t.Fatalf("get -w ended before %s", what)
+				}
+				return l
+			case <-ctx.Done():
+				t.Fatalf("no %s from get -w", what)
+			}
+			return ""
+		}
+		if h := strings.Join(strings.Fields(next("header")), " "); h != "NAME STATUS DATA AGE" {
+			t.Fatalf("got header %q, want %q", h, "NAME STATUS DATA AGE")
+		}
+		// The watch starts after the list: apply until its row shows.
+		for i := 0; ; i++ {
+			run("apply", "-f", write("watched.yaml", fmt.Sprintf("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: watched\ndata:\n  round: %q\n", fmt.Sprint(i))))
+			deadline := time.After(2 * time.Second)
+		wait:
+			for {
+				select {
+				case l := <-lines:
+					f := strings.Fields(l)
+					if len(f) == 0 || f[0] != "watched" {
+						continue // another config map's row
+					}
+					if len(f) < 3 || f[1] != "Active" {
+						t.Fatalf("got row %q, want watched Active ...", l)
+					}
+					return
+				case <-deadline:
+					break wait
+				}
+			}
+			if i == 10 {
+				t.Fatal("get -w printed no row for the applied config map")
+			}
 		}
 	})
 }
