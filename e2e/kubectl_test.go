@@ -130,6 +130,8 @@ func TestKubectlHabits(t *testing.T) {
 		{"one KIND/NAME", []string{"get", "svc/web", "-o", "name"}, []string{"service/web"}},
 		{"all", []string{"get", "all"}, []string{"deployment/web", "service/web", "replicaset/web-"}},
 		{"default namespace", []string{"get", "ns"}, []string{"default", "Active"}},
+		{"rollout history", []string{"rollout", "history", "deploy/web"}, []string{"deployment/web\nREVISION  CHANGE-CAUSE\n1         <none>\n"}},
+		{"rollout history revision", []string{"rollout", "history", "deploy/web", "--revision", "1"}, []string{"Image: shoal.local/testserver:1"}},
 		{"pod columns", []string{"get", "pods", "-o", "wide"}, []string{"NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE"}},
 	}
 	for _, tt := range tests {
