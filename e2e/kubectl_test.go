@@ -151,6 +151,26 @@ func TestKubectlHabits(t *testing.T) {
 			})
 		})
 	}
+	t.Run("label and annotate", func(t *testing.T) {
+		if out := run("label", "deploy", "web", "tier=front"); !strings.Contains(out, "deployment/web labeled") {
+			t.Errorf("label: got %q, want deployment/web labeled", out)
+		}
+		if _, errOut, err := a.CLI("label", "deploy/web", "tier=back"); err == nil || !strings.Contains(errOut, `label "tier" is already "front": pass --overwrite`) {
+			t.Errorf("label without --overwrite: got %v %q, want the conflict named", err, errOut)
+		}
+		run("label", "deploy/web", "tier=back", "--overwrite")
+		run("annotate", "deploy/web", "note=hello world")
+		if out := run("get", "deploy", "-l", "tier=back", "-o", "name"); strings.TrimSpace(out) != "deployment/web" {
+			t.Errorf("get -l tier=back: got %q, want deployment/web", out)
+		}
+		if out := run("get", "deploy/web", "-o", "json"); !strings.Contains(out, `"note": "hello world"`) {
+			t.Errorf("annotation not stored; got:\n%s", out)
+		}
+		run("label", "deploy/web", "tier-")
+		if out, errOut, _ := a.CLI("get", "deploy", "-l", "tier", "-o", "name"); strings.TrimSpace(out) != "" {
+			t.Errorf("get -l tier after tier-: got %q %q, want nothing", out, errOut)
+		}
+	})
 	t.Run("pod header order", func(t *testing.T) {
 		out, errOut, err := a.CLI("get", "pods", "-o", "wide")
 		if err != nil {

@@ -66,6 +66,8 @@ func newRoot() *cobra.Command {
 		newCordonCmd(g, false),
 		newDrainCmd(g),
 		newRolloutCmd(g),
+		newMetadataCmd(g, false),
+		newMetadataCmd(g, true),
 		newLogsCmd(g),
 		newExecCmd(g),
 		newImageCmd(g),
