@@ -181,6 +181,7 @@ func TestKubectlHabits(t *testing.T) {
 		}
 	})
 	t.Run("get -w prints the list, then changes", func(t *testing.T) {
+		run("apply", "-f", write("before.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: before\n"))
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
 		cmd := exec.CommandContext(ctx, c.Bin(), "get", "cm", "-w")
@@ -220,7 +221,8 @@ func TestKubectlHabits(t *testing.T) {
 		if h := strings.Join(strings.Fields(next("header")), " "); h != "NAME STATUS DATA AGE" {
 			t.Fatalf("got header %q, want %q", h, "NAME STATUS DATA AGE")
 		}
-		// The watch starts after the list: apply until its row shows.
+		// The list's row for "before" comes once: the watch does not repeat it.
+		befores := 0
 		for i := 0; ; i++ {
 			run("apply", "-f", write("watched.yaml", fmt.Sprintf("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: watched\ndata:\n  round: %q\n", fmt.Sprint(i))))
 			deadline := time.After(2 * time.Second)
@@ -229,11 +231,17 @@ func TestKubectlHabits(t *testing.T) {
 				select {
 				case l := <-lines:
 					f := strings.Fields(l)
+					if len(f) > 0 && f[0] == "before" {
+						befores++
+					}
 					if len(f) == 0 || f[0] != "watched" {
 						continue // another config map's row
 					}
 					if len(f) < 3 || f[1] != "Active" {
 						t.Fatalf("got row %q, want watched Active ...", l)
+					}
+					if befores != 1 {
+						t.Errorf("got %d rows for config map before, want 1 (from the list)", befores)
 					}
 					return
 				case <-deadline:

@@ -27,8 +27,9 @@ func (f watchFilter) matches(obj api.Object) bool {
 
 // watchGet is `get -w`: the table as it is now, then, as kubectl does, a
 // row for every change to a matching object (added, modified, deleted), in
-// the same columns and without a header, until interrupted. Changes made
-// between the list and the start of the watch may be missed.
+// the same columns and without a header, until interrupted. The watch
+// begins with the current objects, so nothing between the list and the
+// watch is missed; those the list showed unchanged are not printed again.
 func (g *globals) watchGet(ctx context.Context, c *client.Client, w io.Writer, t getTarget, output, selector string) error {
 	var f watchFilter
 	f.names = t.names
@@ -59,10 +60,19 @@ func (g *globals) watchGet(ctx context.Context, c *client.Client, w io.Writer, t
 	if err := print(objs, true); err != nil {
 		return err
 	}
+	// The watch starts with the current objects: skip those the list
+	// printed as they are.
+	listed := map[api.Key]string{}
+	for _, o := range objs {
+		listed[api.KeyOf(o)] = o.GetObjectMeta().ResourceVersion
+	}
 	ns := g.listNamespace(t.kind)
 	var perr error
 	err = c.Watch(ctx, ns, []string{t.kind.Plural}, func(ev api.WatchEvent) bool {
 		if ev.Object.GetTypeMeta().Kind != t.kind.Name || !f.matches(ev.Object) {
+			return true
+		}
+		if rv, ok := listed[api.KeyOf(ev.Object)]; ok && ev.Type != "DELETED" && rv == ev.Object.GetObjectMeta().ResourceVersion {
 			return true
 		}
 		perr = print([]api.Object{ev.Object}, false)
