@@ -15,7 +15,7 @@ import (
 // does: KIND NAME or KIND/NAME, then KEY=VALUE to set and KEY- to remove.
 func parseMetadataArgs(args []string) (kind *api.Kind, name string, changes map[string]*string, err error) {
 	if len(args) == 0 {
-		return nil, "", nil, fmt.Errorf("want KIND NAME KEY=VALUE... or KIND/NAME KEY=VALUE...")
+		return nil, "", nil, fmt.Errorf("want KIND NAME KEY=VALUE (or KIND/NAME KEY=VALUE), then more changes")
 	}
 	var rest []string
 	if k, n, ok := strings.Cut(args[0], "/"); ok {
@@ -23,7 +23,7 @@ func parseMetadataArgs(args []string) (kind *api.Kind, name string, changes map[
 		name, rest = n, args[1:]
 	} else {
 		if len(args) < 2 {
-			return nil, "", nil, fmt.Errorf("want KIND NAME KEY=VALUE...")
+			return nil, "", nil, fmt.Errorf("want KIND NAME KEY=VALUE, or KIND/NAME KEY=VALUE")
 		}
 		kind, err = lookupKind(args[0])
 		name, rest = args[1], args[2:]
