@@ -130,6 +130,8 @@ func TestKubectlHabits(t *testing.T) {
 		{"one KIND/NAME", []string{"get", "svc/web", "-o", "name"}, []string{"service/web"}},
 		{"all", []string{"get", "all"}, []string{"deployment/web", "service/web", "replicaset/web-"}},
 		{"default namespace", []string{"get", "ns"}, []string{"default", "Active"}},
+		{"describe node", []string{"describe", "node", "n1"}, []string{"Capacity:", "Allocatable:", "Non-terminated Pods:", "default", "web-", "Allocated resources:"}},
+		{"describe deployment", []string{"describe", "deploy", "web"}, []string{"Replicas:", "1 desired", "StrategyType:", "web:", "shoal.local/testserver:1", "Conditions:"}},
 		{"rollout history", []string{"rollout", "history", "deploy/web"}, []string{"deployment/web\nREVISION  CHANGE-CAUSE\n1         <none>\n"}},
 		{"rollout history revision", []string{"rollout", "history", "deploy/web", "--revision", "1"}, []string{"Image: shoal.local/testserver:1"}},
 		{"pod columns", []string{"get", "pods", "-o", "wide"}, []string{"NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE"}},

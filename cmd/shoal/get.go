@@ -263,8 +263,17 @@ func listOf(objs []api.Object) map[string]any {
 // describeObject prints one object for humans: services and ingresses
 // their own way (with their endpoints), every other kind with describe.
 func describeObject(ctx context.Context, w io.Writer, c *client.Client, obj api.Object) error {
-	if ing, ok := obj.(*api.Ingress); ok {
-		return describeIngress(w, ing, backendLookup(ctx, c, ing.Namespace))
+	switch o := obj.(type) {
+	case *api.Ingress:
+		return describeIngress(w, o, backendLookup(ctx, c, o.Namespace))
+	case *api.Deployment:
+		return describeDeployment(w, o)
+	case *api.Node:
+		pods, err := listPods(ctx, c, "", "")
+		if err != nil {
+			return fmt.Errorf("pods of node %s: %w", o.Name, err)
+		}
+		return describeNode(w, o, pods)
 	}
 	svc, ok := obj.(*api.Service)
 	if !ok {
