@@ -134,7 +134,7 @@ func TestDecodeUnsupportedAndTypos(t *testing.T) {
 		{
 			name:  "unsupported Kubernetes kind",
 			input: withDoc1("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny}\n"),
-			want:  []string{`document 2 (NetworkPolicy "deny"): kind: "NetworkPolicy" is a Kubernetes kind not supported by Shoal (Shoal accepts: ConfigMap, DaemonSet, Deployment, `},
+			want:  []string{`document 2 (NetworkPolicy "deny"): kind: "NetworkPolicy" is a Kubernetes kind not supported by Shoal (Shoal accepts: ConfigMap, `, `Deployment`},
 		},
 		{
 			name:    "unknown kind lists only kinds users apply",
@@ -184,10 +184,10 @@ func TestDecodeUnsupportedAndTypos(t *testing.T) {
 		},
 		{
 			name:  "errors of several documents in one round",
-			input: podDeployment("      tolerationz: []\n", "") + "---\napiVersion: v1\nkind: Job\nmetadata: {name: j}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {}\n",
+			input: podDeployment("      tolerationz: []\n", "") + "---\napiVersion: v1\nkind: Widget\nmetadata: {name: j}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {}\n",
 			want: []string{
 				`document 1 (Deployment "web"): unknown field "spec.template.spec.tolerationz"`,
-				`document 2 (Job "j"): kind: `,
+				`document 2 (Widget "j"): kind: `,
 				`document 3 (Service "s"): spec.ports: required`,
 			},
 		},
