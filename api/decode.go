@@ -8,6 +8,7 @@ import (
 	"io"
 	"reflect"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -86,10 +87,20 @@ func (e *DocumentError) Unwrap() error { return e.Err }
 // every registered kind; callers that take user input check
 // Kind.UserWritable.
 func Decode(data []byte) ([]Object, error) {
+	return DecodeChecked(data, nil)
+}
+
+// DecodeChecked is Decode followed by check, in the same round: check gets
+// the objects that decoded cleanly (even if others did not) and returns one
+// error (or nil) for each, e.g. that the object's namespace does not exist.
+// Its errors are reported as Decode's are, as *DocumentErrors naming the
+// object's document, in document order among Decode's own.
+func DecodeChecked(data []byte, check func(objs []Object) []error) ([]Object, error) {
 	var (
-		errs []error
-		objs []Object
-		seen = map[Key]string{}
+		errs   []error
+		objs   []Object
+		places []*DocumentError // where each of objs is, for check's errors
+		seen   = map[Key]string{}
 	)
 	for _, d := range splitInput(data) {
 		fail := func(item int, kind, name string, err error) {
@@ -130,7 +141,18 @@ func Decode(data []byte) ([]Object, error) {
 			}
 			seen[k] = where
 			objs = append(objs, obj)
+			places = append(places, &DocumentError{Document: d.num, Item: item, Kind: kind, Name: name})
 		}
+	}
+	if check != nil && len(objs) > 0 {
+		for i, err := range check(objs) {
+			if err != nil && i < len(places) {
+				de := *places[i]
+				de.Err = err
+				errs = append(errs, &de)
+			}
+		}
+		sortByDocument(errs)
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -139,6 +161,23 @@ func Decode(data []byte) ([]Object, error) {
 		return nil, ErrNoObjects
 	}
 	return objs, nil
+}
+
+// sortByDocument orders *DocumentErrors by document and item, keeping the
+// order of errors about the same one.
+func sortByDocument(errs []error) {
+	pos := func(err error) (int, int) {
+		var de *DocumentError
+		if errors.As(err, &de) {
+			return de.Document, de.Item
+		}
+		return 0, 0
+	}
+	sort.SliceStable(errs, func(i, j int) bool {
+		di, ii := pos(errs[i])
+		dj, ij := pos(errs[j])
+		return di < dj || di == dj && ii < ij
+	})
 }
 
 // DecodeOptions say what DecodeObject expects.
@@ -241,25 +280,31 @@ func decodeStored(data []byte, kind string) (Object, error) {
 	return obj, nil
 }
 
-// kindNames lists the registered kinds for error messages.
+// kindNames lists the kinds users can apply, for error messages (kinds only
+// the cluster writes, like Node and Event, are left out).
 func kindNames() string {
 	var names []string
 	for _, k := range Kinds() {
-		names = append(names, k.Name)
+		if k.UserWritable {
+			names = append(names, k.Name)
+		}
 	}
 	return strings.Join(names, ", ")
 }
 
-// suggestKind returns the kind a misspelt kind probably meant, or "".
+// suggestKind returns the kind a misspelt kind probably meant, or "": a
+// kind users can apply, or a real Kubernetes kind Shoal does not support.
 func suggestKind(kind string) string {
-	if k, ok := LookupKind(kind); ok {
+	if k, ok := LookupKind(kind); ok && k.UserWritable {
 		return k.Name
 	}
 	var names []string
 	for _, k := range Kinds() {
-		names = append(names, k.Name)
+		if k.UserWritable {
+			names = append(names, k.Name)
+		}
 	}
-	return suggest(kind, names)
+	return suggest(kind, append(names, unsupportedKinds...))
 }
 
 // listItems returns the objects of a document: the items of a List, or the
@@ -325,6 +370,8 @@ func decodeTree(tree any, want *Kind) (obj Object, kind, name string, problems E
 		e.add("kind", "required (one of %s)", kindNames())
 	case want != nil && kind != want.Name:
 		e.add("kind", "got %s, want %q", quote(kind), want.Name)
+	case kinds[kind] == nil && unsupportedKindSet[kind]:
+		e.add("kind", "%s is a Kubernetes kind not supported by Shoal (Shoal accepts: %s)", quote(kind), kindNames())
 	case kinds[kind] == nil:
 		msg := fmt.Sprintf("unknown kind %s (accepted: %s)", quote(kind), kindNames())
 		if alt := suggestKind(kind); alt != "" {
@@ -348,10 +395,8 @@ func decodeTree(tree any, want *Kind) (obj Object, kind, name string, problems E
 		return nil, kind, name, e.list
 	}
 	obj = k.New()
-	checkShape(&e, m, reflect.TypeOf(obj).Elem(), "")
-	if len(e.list) > 0 {
-		return nil, kind, name, e.list
-	}
+	var sh shapeErrs
+	checkShape(&sh, m, reflect.TypeOf(obj).Elem(), "")
 	b, err := json.Marshal(m)
 	if err == nil {
 		dec := json.NewDecoder(bytes.NewReader(b))
@@ -360,6 +405,9 @@ func decodeTree(tree any, want *Kind) (obj Object, kind, name string, problems E
 	}
 	if err != nil {
 		// The shape check should have caught this; report what json says.
+		if len(sh.list) > 0 {
+			return nil, kind, name, sh.list
+		}
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
 			e.add(te.Field, "got %s, want %s", te.Value, te.Type)
@@ -368,16 +416,49 @@ func decodeTree(tree any, want *Kind) (obj Object, kind, name string, problems E
 		}
 		return nil, kind, name, e.list
 	}
+	// The shape check removed what it refused, so validation sees the rest
+	// and every problem of the object comes out in one round.
 	Default(obj)
+	problems = sh.list
 	if err := Validate(obj); err != nil {
 		var list ErrorList
-		if errors.As(err, &list) {
-			return nil, kind, name, list
+		if !errors.As(err, &list) {
+			list = ErrorList{{Detail: err.Error()}}
 		}
-		e.add("", "%s", err)
-		return nil, kind, name, e.list
+		for _, fe := range list {
+			if !shadowed(fe.Field, sh.shadows) {
+				problems = append(problems, fe)
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return nil, kind, name, problems
 	}
 	return obj, kind, name, nil
+}
+
+// shadowed reports whether a validation error about field would repeat a
+// shape problem: it concerns one of the shadow paths, or a field within or
+// around one.
+func shadowed(field string, shadows []string) bool {
+	if field == "" {
+		return false
+	}
+	for _, s := range shadows {
+		if within(field, s) || within(s, field) {
+			return true
+		}
+	}
+	return false
+}
+
+// within reports whether path p is inner or below it.
+func within(p, inner string) bool {
+	if !strings.HasPrefix(p, inner) {
+		return false
+	}
+	rest := p[len(inner):]
+	return rest == "" || rest[0] == '.' || rest[0] == '['
 }
 
 // inputDoc is one non-empty document of the input, parsed to a JSON tree,

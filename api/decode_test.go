@@ -257,7 +257,7 @@ func TestDecodeErrors(t *testing.T) {
 		{
 			name:  "ingressclass parameters are not supported",
 			input: "apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: external}\nspec:\n  controller: shoal.dev/ingress\n  parameters: {kind: IngressParameters, name: external}\n",
-			want:  []string{`document 1 (IngressClass "external"): unknown field "spec.parameters"`},
+			want:  []string{`document 1 (IngressClass "external"): spec.parameters: not supported by Shoal (a Kubernetes IngressClassSpec field)`},
 		},
 		{
 			name:  "ingressclass without controller",
@@ -267,7 +267,7 @@ func TestDecodeErrors(t *testing.T) {
 		{
 			name:  "ingress resource backend is not supported",
 			input: "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: web}\nspec:\n  defaultBackend:\n    resource: {kind: StorageBucket, name: static}\n",
-			want:  []string{`document 1 (Ingress "web"): unknown field "spec.defaultBackend.resource"`},
+			want:  []string{`document 1 (Ingress "web"): spec.defaultBackend.resource: not supported by Shoal (a Kubernetes IngressBackend field)`},
 		},
 		{
 			name:  "unknown kind",
@@ -276,8 +276,8 @@ func TestDecodeErrors(t *testing.T) {
 		},
 		{
 			name:  "unknown kind lists the accepted ones",
-			input: "apiVersion: v1\nkind: PodTemplate\nmetadata: {name: x}\n",
-			want:  []string{`document 1 (PodTemplate "x"): kind: unknown kind "PodTemplate" (accepted: ClusterAuth, ClusterConfig, ConfigMap, CronJob, DaemonSet, Deployment, Endpoints, Event, Ingress, IngressClass, Job, Namespace, Node, Pod, ReplicaSet, Secret, Service, StatefulSet)`},
+			input: "apiVersion: v1\nkind: Widget\nmetadata: {name: x}\n",
+			want:  []string{`document 1 (Widget "x"): kind: unknown kind "Widget" (accepted: ConfigMap, `, `Deployment`, `Service`},
 		},
 		{
 			name:  "missing kind",

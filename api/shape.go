@@ -80,11 +80,32 @@ func addFields(f *structFields, t reflect.Type) {
 	}
 }
 
+// shapeErrs collects the shape check's problems, and the paths they concern
+// so validation can leave those paths alone.
+type shapeErrs struct {
+	errs
+	// shadows are the paths of fields the check found bad or dropped, and
+	// of the fields suggested for typos: validation errors about them would
+	// only repeat what the shape check said.
+	shadows []string
+}
+
 // checkShape reports every way v does not fit t, with paths below path.
-func checkShape(e *errs, v any, t reflect.Type, path string) {
+// It removes unknown fields, and values of the wrong type, from the tree,
+// so what is left still decodes and validates and all problems of an object
+// come out at once. It returns true if v itself is unusable and the caller
+// should remove it.
+func checkShape(e *shapeErrs, v any, t reflect.Type, path string) (drop bool) {
 	if v == nil {
-		return // null leaves the field unset, as in encoding/json
+		return false // null leaves the field unset, as in encoding/json
 	}
+	n := len(e.list)
+	defer func() {
+		if drop || len(e.list) > n && !isContainer(t) {
+			drop = true
+			e.shadows = append(e.shadows, path)
+		}
+	}()
 	if t == timeType {
 		var tm time.Time
 		s, ok := v.(string)
@@ -93,7 +114,7 @@ func checkShape(e *errs, v any, t reflect.Type, path string) {
 		} else if err := tm.UnmarshalJSON([]byte(strconv.Quote(s))); err != nil {
 			e.add(path, "invalid time %s: want RFC 3339, like \"2025-01-02T15:04:05Z\"", quote(s))
 		}
-		return
+		return false
 	}
 	if reflect.PointerTo(t).Implements(unmarshalerType) {
 		b, err := json.Marshal(v)
@@ -103,38 +124,39 @@ func checkShape(e *errs, v any, t reflect.Type, path string) {
 		if err != nil {
 			e.add(path, "%s", err)
 		}
-		return
+		return false
 	}
 	switch t.Kind() {
 	case reflect.Pointer:
-		checkShape(e, v, t.Elem(), path)
+		return checkShape(e, v, t.Elem(), path)
 	case reflect.Struct:
 		m, ok := v.(map[string]any)
 		if !ok {
 			e.add(path, "got %s, want an object", describe(v))
-			return
+			return true
 		}
 		fields := fieldsOf(t)
 		for _, k := range sortedKeys(m) {
 			ft, ok := fields.types[k]
 			if !ok {
-				msg := fmt.Sprintf("unknown field %q", child(path, k))
-				if s := suggest(k, fields.names); s != "" {
-					msg += fmt.Sprintf(" (did you mean %q?)", s)
-				}
-				e.list = append(e.list, &FieldError{Detail: msg})
+				unknownField(e, t, path, k, fields.names)
+				delete(m, k)
 				continue
 			}
-			checkShape(e, m[k], ft, child(path, k))
+			if checkShape(e, m[k], ft, child(path, k)) {
+				delete(m, k)
+			}
 		}
 	case reflect.Map:
 		m, ok := v.(map[string]any)
 		if !ok {
 			e.add(path, "got %s, want an object", describe(v))
-			return
+			return true
 		}
 		for _, k := range sortedKeys(m) {
-			checkShape(e, m[k], t.Elem(), key(path, k))
+			if checkShape(e, m[k], t.Elem(), key(path, k)) {
+				delete(m, k)
+			}
 		}
 	case reflect.Slice:
 		if t.Elem().Kind() == reflect.Uint8 {
@@ -144,15 +166,17 @@ func checkShape(e *errs, v any, t reflect.Type, path string) {
 			} else if _, err := base64.StdEncoding.DecodeString(s); err != nil {
 				e.add(path, "invalid base64 (plain text goes in stringData): %v", err)
 			}
-			return
+			return false
 		}
 		l, ok := v.([]any)
 		if !ok {
 			e.add(path, "got %s, want a list", describe(v))
-			return
+			return true
 		}
 		for i, item := range l {
-			checkShape(e, item, t.Elem(), index(path, i))
+			if checkShape(e, item, t.Elem(), index(path, i)) {
+				l[i] = nil
+			}
 		}
 	case reflect.String:
 		if _, ok := v.(string); !ok {
@@ -171,7 +195,7 @@ func checkShape(e *errs, v any, t reflect.Type, path string) {
 		n, ok := v.(json.Number)
 		if !ok {
 			e.add(path, "got %s, want an integer", describe(v))
-			return
+			return false
 		}
 		if _, err := strconv.ParseInt(string(n), 10, t.Bits()); err != nil {
 			if isRangeError(err) {
@@ -184,7 +208,7 @@ func checkShape(e *errs, v any, t reflect.Type, path string) {
 		n, ok := v.(json.Number)
 		if !ok {
 			e.add(path, "got %s, want an integer", describe(v))
-			return
+			return false
 		}
 		if _, err := strconv.ParseUint(string(n), 10, t.Bits()); err != nil {
 			e.add(path, "got %s, want an integer from 0 to %d", describe(v), uint64(1)<<t.Bits()-1)
@@ -193,7 +217,7 @@ func checkShape(e *errs, v any, t reflect.Type, path string) {
 		n, ok := v.(json.Number)
 		if !ok {
 			e.add(path, "got %s, want a number", describe(v))
-			return
+			return false
 		}
 		if _, err := strconv.ParseFloat(string(n), t.Bits()); err != nil {
 			e.add(path, "%s is out of range", n)
@@ -202,6 +226,43 @@ func checkShape(e *errs, v any, t reflect.Type, path string) {
 	default:
 		e.add(path, "cannot decode into %s", t)
 	}
+	return false
+}
+
+// isContainer reports whether t holds other fields (a struct, map or list,
+// or a pointer to one): a problem inside it does not make it unusable.
+func isContainer(t reflect.Type) bool {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == timeType || reflect.PointerTo(t).Implements(unmarshalerType) {
+		return false
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return true
+	case reflect.Slice:
+		return t.Elem().Kind() != reflect.Uint8
+	}
+	return false
+}
+
+// unknownField reports field k of the struct type t that Shoal does not
+// have: a real Kubernetes field Shoal does not support, or a typo, with the
+// closest field (supported or not) as a suggestion.
+func unknownField(e *shapeErrs, t reflect.Type, path, k string, names []string) {
+	p := child(path, k)
+	e.shadows = append(e.shadows, p)
+	if isUnsupportedField(t.Name(), k) {
+		e.add(p, "not supported by Shoal (a Kubernetes %s field)", t.Name())
+		return
+	}
+	msg := fmt.Sprintf("unknown field %q", p)
+	if s := suggest(k, append(append([]string(nil), names...), unsupportedFieldsOf(t.Name())...)); s != "" {
+		msg += fmt.Sprintf(" (did you mean %q?)", s)
+		e.shadows = append(e.shadows, child(path, s))
+	}
+	e.list = append(e.list, &FieldError{Detail: msg})
 }
 
 func isRangeError(err error) bool {

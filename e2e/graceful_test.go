@@ -97,7 +97,7 @@ func terminatingPods(t *testing.T, a *testcluster.Agent) []string {
 	}
 	var names []string
 	for _, line := range strings.Split(out, "\n") {
-		if f := strings.Fields(line); len(f) > 1 && f[1] == "Terminating" {
+		if f := strings.Fields(line); len(f) > 2 && f[2] == "Terminating" {
 			names = append(names, f[0])
 		}
 	}

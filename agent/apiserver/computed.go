@@ -29,6 +29,9 @@ func listObjects(v view.View, kind, namespace string, selector map[string]string
 	if c, ok := computedKinds[kind]; ok {
 		return c.list(v, namespace, selector)
 	}
+	if kind == "Namespace" {
+		return withDefaultNamespace(v.List(kind, namespace, selector), selector)
+	}
 	return v.List(kind, namespace, selector)
 }
 
@@ -36,6 +39,9 @@ func listObjects(v view.View, kind, namespace string, selector map[string]string
 func getObject(v view.View, kind, namespace, name string) (api.Object, bool) {
 	if c, ok := computedKinds[kind]; ok {
 		return c.get(v, namespace, name)
+	}
+	if kind == "Namespace" {
+		return getNamespace(v, name)
 	}
 	return v.Get(kind, namespace, name)
 }

@@ -16,7 +16,7 @@ import (
 // apply takes a manifest (YAML or JSON, one or more objects) and applies
 // all of it in one Raft command, or nothing.
 func (s *Server) apply(w http.ResponseWriter, r *http.Request) {
-	objs, ok := readManifest(w, r)
+	objs, ok := readManifest(w, r, s.writableProblems)
 	if !ok {
 		return
 	}
@@ -101,28 +101,11 @@ func (s *Server) commitApply(ctx context.Context, objs []api.Object) ([]api.Appl
 // checkWritable refuses kinds users may not write and objects in
 // namespaces that do not exist (and are not created in the same request).
 func (s *Server) checkWritable(objs []api.Object) error {
-	creating := map[string]bool{}
-	for _, obj := range objs {
-		if obj.GetTypeMeta().Kind == "Namespace" {
-			creating[obj.GetObjectMeta().Name] = true
-		}
-	}
 	var errs []error
-	for i, obj := range objs {
-		k, err := api.KindOf(obj)
+	for i, err := range s.writableProblems(objs) {
 		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		key := api.KeyOf(obj)
-		if !k.UserWritable {
-			errs = append(errs, fmt.Errorf("object %d (%s %q): %s objects are managed by the cluster and cannot be applied", i+1, k.Name, key.Name, k.Name))
-			continue
-		}
-		if ns := key.Namespace; k.Namespaced && ns != "default" && !creating[ns] {
-			if _, ok := s.cfg.View.Get("Namespace", "", ns); !ok {
-				errs = append(errs, fmt.Errorf("object %d (%s %q): namespace %q does not exist (apply a Namespace first, or in the same file)", i+1, k.Name, key.Name, ns))
-			}
+			key := api.KeyOf(objs[i])
+			errs = append(errs, fmt.Errorf("object %d (%s %q): %w", i+1, key.Kind, key.Name, err))
 		}
 	}
 	if len(errs) > 0 {
@@ -300,7 +283,7 @@ func (s *Server) deleteOne(w http.ResponseWriter, r *http.Request) {
 // deleteManifest deletes the objects a manifest names; objects already
 // gone are reported, not errors.
 func (s *Server) deleteManifest(w http.ResponseWriter, r *http.Request) {
-	objs, ok := readManifest(w, r)
+	objs, ok := readManifest(w, r, s.writableProblems)
 	if !ok {
 		return
 	}
@@ -431,13 +414,14 @@ func (s *Server) withNamespaceContents(keys []api.Key) []api.Key {
 }
 
 // readManifest reads and decodes a manifest body, answering 400 with every
-// problem if it does not decode.
-func readManifest(w http.ResponseWriter, r *http.Request) ([]api.Object, bool) {
+// problem if it does not decode or check refuses an object (all problems in
+// one answer, each naming its document).
+func readManifest(w http.ResponseWriter, r *http.Request, check func([]api.Object) []error) ([]api.Object, bool) {
 	body, ok := readBody(w, r)
 	if !ok {
 		return nil, false
 	}
-	objs, err := api.Decode(body)
+	objs, err := api.DecodeChecked(body, check)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err)
 		return nil, false

@@ -125,6 +125,7 @@ func (s *Server) routes() http.Handler {
 	user("POST /v1/{resource}/{name}/scale", s.scale)
 	user("POST /v1/{resource}/{name}/rollout/restart", s.rolloutRestart)
 	user("POST /v1/{resource}/{name}/rollout/undo", s.rolloutUndo)
+	user("POST /v1/{resource}/{name}/metadata", s.patchMetadata)
 	user("GET /v1/pods/{name}/log", streaming(s.podLog))
 	user("POST /v1/pods/{name}/exec", streaming(s.podExec))
 	user("POST /v1/images", streaming(s.imageImport))

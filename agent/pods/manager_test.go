@@ -337,6 +337,9 @@ func TestManagerInitContainersAndNever(t *testing.T) {
 		}
 		return nil
 	})
+	if cs := p.Status.ContainerStatuses; len(cs) != 1 || cs[0].State.Waiting == nil || cs[0].State.Waiting.Reason != "PodInitializing" {
+		t.Errorf("main container state while initializing: got %+v, want waiting PodInitializing", cs)
+	}
 	if _, ok := h.rt.running()[containerID(p.UID, "main")]; ok {
 		t.Fatal("main started before init finished")
 	}

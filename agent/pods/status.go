@@ -27,7 +27,12 @@ func (w *worker) status() api.PodStatus {
 	}
 	ready := initialized && len(w.ctrs) > 0
 	for _, c := range w.ctrs {
-		st.ContainerStatuses = append(st.ContainerStatuses, c.status())
+		cs := c.status()
+		if !initialized && cs.State.Waiting != nil && cs.State.Waiting.Reason == "ContainerCreating" {
+			// As the kubelet says: waiting for the init containers.
+			cs.State.Waiting = &api.ContainerStateWaiting{Reason: "PodInitializing"}
+		}
+		st.ContainerStatuses = append(st.ContainerStatuses, cs)
 		if !c.ready || !c.running {
 			ready = false
 		}

@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"sort"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -17,12 +20,13 @@ import (
 
 func newGetCmd(g *globals) *cobra.Command {
 	var output, selector string
+	var watch bool
 	cmd := &cobra.Command{
-		Use:   "get KIND [NAME]",
-		Short: "List objects of a kind, or show one",
-		Args:  cobra.RangeArgs(1, 2),
+		Use:   "get KIND[,KIND...]|all [NAME...] | KIND/NAME... [-w]",
+		Short: "List objects of one or more kinds, or show some",
+		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			kind, err := lookupKind(args[0])
+			targets, err := parseGetArgs(args)
 			if err != nil {
 				return err
 			}
@@ -31,39 +35,127 @@ func newGetCmd(g *globals) *cobra.Command {
 			default:
 				return fmt.Errorf("-o %q: want wide, json, yaml or name", output)
 			}
-			return g.call(cmd, requestTimeout, func(ctx context.Context, c *client.Client) error {
-				out := cmd.OutOrStdout()
-				if len(args) == 2 {
-					obj, err := c.Get(ctx, kind.Plural, g.objectNamespace(kind.Namespaced), args[1])
-					if err != nil {
-						return err
-					}
-					return printObjects(out, kind, []api.Object{obj}, output, false, true)
+			if watch {
+				if len(targets) != 1 {
+					return fmt.Errorf("-w watches one kind at a time")
 				}
-				ns := g.objectNamespace(kind.Namespaced)
-				if g.allNS {
-					ns = ""
-				}
-				objs, err := c.List(ctx, kind.Plural, ns, selector)
+				c, err := g.connect()
 				if err != nil {
 					return err
 				}
-				if len(objs) == 0 && output == "" || len(objs) == 0 && output == "wide" {
-					if kind.Namespaced && !g.allNS {
-						fmt.Fprintf(cmd.ErrOrStderr(), "No %s found in namespace %s.\n", kind.Plural, ns)
-					} else {
-						fmt.Fprintf(cmd.ErrOrStderr(), "No %s found.\n", kind.Plural)
-					}
-					return nil
+				ctx, cancel := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+				defer cancel()
+				return g.watchGet(ctx, c, cmd.OutOrStdout(), targets[0], output, selector)
+			}
+			return g.call(cmd, requestTimeout, func(ctx context.Context, c *client.Client) error {
+				if len(targets) == 1 {
+					return g.getOne(ctx, cmd, c, targets[0], output, selector)
 				}
-				return printObjects(out, kind, objs, output, g.allNS && kind.Namespaced, false)
+				return g.getMany(ctx, cmd, c, targets, output, selector)
 			})
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "", "output format: wide, json, yaml or name")
 	cmd.Flags().StringVarP(&selector, "selector", "l", "", "label selector, e.g. app=web,tier!=db")
+	cmd.Flags().BoolVarP(&watch, "watch", "w", false, "after the list, print a row for every change, until interrupted")
 	addNamespaceFlags(cmd, g)
 	return cmd
+}
+
+// getOne prints the objects of one kind: the named ones, or all.
+func (g *globals) getOne(ctx context.Context, cmd *cobra.Command, c *client.Client, t getTarget, output, selector string) error {
+	kind, out := t.kind, cmd.OutOrStdout()
+	if len(t.names) > 0 {
+		objs, err := g.fetch(ctx, c, t, selector)
+		if err != nil {
+			return err
+		}
+		return printObjects(out, kind, objs, output, false, len(objs) == 1)
+	}
+	ns := g.listNamespace(kind)
+	objs, err := g.fetch(ctx, c, t, selector)
+	if err != nil {
+		return err
+	}
+	if len(objs) == 0 && (output == "" || output == "wide") {
+		if kind.Namespaced && !g.allNS {
+			fmt.Fprintf(cmd.ErrOrStderr(), "No %s found in namespace %s.\n", kind.Plural, ns)
+		} else {
+			fmt.Fprintf(cmd.ErrOrStderr(), "No %s found.\n", kind.Plural)
+		}
+		return nil
+	}
+	return printObjects(out, kind, objs, output, g.allNS && kind.Namespaced, false)
+}
+
+// getMany prints the objects of several kinds as kubectl does: a table per
+// kind that has any, names written KIND/NAME; one List for json or yaml.
+func (g *globals) getMany(ctx context.Context, cmd *cobra.Command, c *client.Client, targets []getTarget, output, selector string) error {
+	out := cmd.OutOrStdout()
+	var all []api.Object
+	printed := false
+	for _, t := range targets {
+		objs, err := g.fetch(ctx, c, t, selector)
+		if err != nil {
+			return err
+		}
+		if len(objs) == 0 {
+			continue
+		}
+		switch output {
+		case "json", "yaml":
+			all = append(all, objs...)
+			continue
+		case "name":
+			if err := printObjects(out, t.kind, objs, output, false, false); err != nil {
+				return err
+			}
+			continue
+		}
+		if printed {
+			fmt.Fprintln(out)
+		}
+		printed = true
+		if err := printTableAs(out, t.kind, objs, output == "wide", g.allNS && t.kind.Namespaced, strings.ToLower(t.kind.Name)+"/"); err != nil {
+			return err
+		}
+	}
+	switch {
+	case output == "json" || output == "yaml":
+		return printObjects(out, nil, all, output, false, false)
+	case !printed && output != "name":
+		if g.allNS {
+			fmt.Fprintln(cmd.ErrOrStderr(), "No resources found.")
+		} else {
+			fmt.Fprintf(cmd.ErrOrStderr(), "No resources found in namespace %s.\n", g.objectNamespace(true))
+		}
+	}
+	return nil
+}
+
+// listNamespace is the namespace get lists kind in: "" for every namespace.
+func (g *globals) listNamespace(kind *api.Kind) string {
+	if g.allNS {
+		return ""
+	}
+	return g.objectNamespace(kind.Namespaced)
+}
+
+// fetch reads a target's objects: the named ones (an error if one is
+// missing), or those the selector matches.
+func (g *globals) fetch(ctx context.Context, c *client.Client, t getTarget, selector string) ([]api.Object, error) {
+	if len(t.names) == 0 {
+		return c.List(ctx, t.kind.Plural, g.listNamespace(t.kind), selector)
+	}
+	var objs []api.Object
+	for _, name := range t.names {
+		obj, err := c.Get(ctx, t.kind.Plural, g.objectNamespace(t.kind.Namespaced), name)
+		if err != nil {
+			return nil, err
+		}
+		objs = append(objs, obj)
+	}
+	return objs, nil
 }
 
 func newDescribeCmd(g *globals) *cobra.Command {
@@ -171,8 +263,17 @@ func listOf(objs []api.Object) map[string]any {
 // describeObject prints one object for humans: services and ingresses
 // their own way (with their endpoints), every other kind with describe.
 func describeObject(ctx context.Context, w io.Writer, c *client.Client, obj api.Object) error {
-	if ing, ok := obj.(*api.Ingress); ok {
-		return describeIngress(w, ing, backendLookup(ctx, c, ing.Namespace))
+	switch o := obj.(type) {
+	case *api.Ingress:
+		return describeIngress(w, o, backendLookup(ctx, c, o.Namespace))
+	case *api.Deployment:
+		return describeDeployment(w, o)
+	case *api.Node:
+		pods, err := listPods(ctx, c, "", "")
+		if err != nil {
+			return fmt.Errorf("pods of node %s: %w", o.Name, err)
+		}
+		return describeNode(w, o, pods)
 	}
 	svc, ok := obj.(*api.Service)
 	if !ok {

@@ -7,6 +7,8 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/shoal-dev/shoal/agent"
 )
 
 func main() {
@@ -41,7 +43,10 @@ func newRoot() *cobra.Command {
 		Short:         "Shoal: a peer-to-peer, masterless container orchestrator",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// --version, as kubectl users type it; the version verb says the same.
+		Version: agent.Version,
 	}
+	root.SetVersionTemplate("shoal {{.Version}}\n")
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.server, "server", envOr("SHOAL_ADDR", ""), "API address of any agent (env SHOAL_ADDR; default https://127.0.0.1:7948)")
 	pf.StringVar(&g.token, "token", os.Getenv("SHOAL_TOKEN"), "admin token (env SHOAL_TOKEN; default: the local voter's admin.token file)")
@@ -63,6 +68,8 @@ func newRoot() *cobra.Command {
 		newCordonCmd(g, false),
 		newDrainCmd(g),
 		newRolloutCmd(g),
+		newMetadataCmd(g, false),
+		newMetadataCmd(g, true),
 		newLogsCmd(g),
 		newExecCmd(g),
 		newImageCmd(g),

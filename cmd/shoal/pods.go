@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -18,10 +20,12 @@ import (
 
 func newLogsCmd(g *globals) *cobra.Command {
 	var o client.LogOptions
+	var selector string
+	var prefix bool
 	cmd := &cobra.Command{
-		Use:   "logs POD [-c CONTAINER] [-f] [--previous] [--tail N]",
+		Use:   "logs POD|TYPE/NAME|-l SELECTOR [-c CONTAINER] [-f] [--previous] [--tail N] [--prefix]",
 		Short: "Print a container's output, from whichever node runs it",
-		Args:  cobra.ExactArgs(1),
+		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.Tail < -1 {
 				return fmt.Errorf("--tail %d: want a number of lines, or -1 for all", o.Tail)
@@ -37,7 +41,12 @@ func newLogsCmd(g *globals) *cobra.Command {
 				ctx, tcancel = context.WithTimeout(ctx, 5*time.Minute)
 				defer tcancel()
 			}
-			return c.Logs(ctx, g.objectNamespace(true), args[0], o, cmd.OutOrStdout())
+			ns := g.objectNamespace(true)
+			pods, err := logPods(ctx, c, ns, args, selector)
+			if err != nil {
+				return err
+			}
+			return streamLogs(ctx, c, ns, pods, o, prefix, cmd.OutOrStdout())
 		},
 	}
 	f := cmd.Flags()
@@ -45,8 +54,55 @@ func newLogsCmd(g *globals) *cobra.Command {
 	f.BoolVarP(&o.Follow, "follow", "f", false, "keep streaming new output")
 	f.BoolVarP(&o.Previous, "previous", "p", false, "the output of the previous run of a restarted container")
 	f.IntVar(&o.Tail, "tail", -1, "only the last N lines (-1: all)")
+	f.StringVarP(&selector, "selector", "l", "", "every pod this label selector matches, e.g. app=web")
+	f.BoolVar(&prefix, "prefix", false, "start each line with [pod/NAME] (or [pod/NAME/CONTAINER] with -c)")
 	addNamespaceFlags(cmd, g)
 	return cmd
+}
+
+// streamLogs copies the output of pods to out: one after the other, or all
+// at once with -f, whole lines at a time.
+func streamLogs(ctx context.Context, c *client.Client, ns string, pods []string, o client.LogOptions, prefix bool, out io.Writer) error {
+	if len(pods) == 1 && !prefix {
+		return c.Logs(ctx, ns, pods[0], o, out)
+	}
+	var mu sync.Mutex
+	one := func(pod string) error {
+		lw := &lineWriter{mu: &mu, out: out}
+		if prefix {
+			lw.prefix = "[pod/" + pod + "] "
+			if o.Container != "" {
+				lw.prefix = "[pod/" + pod + "/" + o.Container + "] "
+			}
+		}
+		err := c.Logs(ctx, ns, pod, o, lw)
+		if ferr := lw.Flush(); err == nil {
+			err = ferr
+		}
+		if err != nil {
+			return fmt.Errorf("pod %s: %w", pod, err)
+		}
+		return nil
+	}
+	if !o.Follow {
+		for _, p := range pods {
+			if err := one(p); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	errs := make([]error, len(pods))
+	var wg sync.WaitGroup
+	for i, p := range pods {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = one(p)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 func newExecCmd(g *globals) *cobra.Command {

@@ -156,8 +156,8 @@ func TestEndpointsTable(t *testing.T) {
 	if err := printTable(&b, kind, []api.Object{ep}, false, true); err != nil {
 		t.Fatal(err)
 	}
-	want := "NAME   NAMESPACE   ENDPOINTS                       AGE\n" +
-		"web    prod        10.42.1.5:8080,10.42.2.7:8080   <unknown>\n"
+	want := "NAMESPACE   NAME   ENDPOINTS                       AGE\n" +
+		"prod        web    10.42.1.5:8080,10.42.2.7:8080   <unknown>\n"
 	if b.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
 	}

@@ -19,40 +19,73 @@ type column struct {
 
 // withoutStatus are the kinds whose tables follow kubectl's and have no
 // STATUS column.
-var withoutStatus = map[string]bool{"Service": true, "Endpoints": true, "Ingress": true, "IngressClass": true, "CronJob": true}
+var withoutStatus = map[string]bool{"Service": true, "Endpoints": true, "Ingress": true, "IngressClass": true, "CronJob": true, "Pod": true}
 
 // printTable prints objects as a table: NAME, STATUS (except for the
-// kinds in withoutStatus), then kind-specific columns, AGE last. -A adds
-// NAMESPACE after STATUS; -o wide adds the wide columns.
+// kinds in withoutStatus), then kind-specific columns, AGE last unless the
+// kind places it. -A adds NAMESPACE first, as kubectl does; -o wide adds
+// the wide columns.
 func printTable(w io.Writer, kind *api.Kind, objs []api.Object, wide, withNS bool) error {
-	cols := []column{{header: "NAME", cell: func(o api.Object) string { return o.GetObjectMeta().Name }}}
-	if !withoutStatus[kind.Name] {
-		cols = append(cols, column{header: "STATUS", cell: statusOf})
-	}
+	return printTableAs(w, kind, objs, wide, withNS, "")
+}
+
+// printTableAs is printTable with prefix in front of every name (e.g.
+// "deployment/" when a table of several kinds is printed).
+func printTableAs(w io.Writer, kind *api.Kind, objs []api.Object, wide, withNS bool, prefix string) error {
+	return printRows(w, tableColumns(kind, wide, withNS, prefix), objs, true)
+}
+
+// tableColumns are the columns printTableAs shows for kind.
+func tableColumns(kind *api.Kind, wide, withNS bool, prefix string) []column {
+	var cols []column
 	if withNS {
 		cols = append(cols, column{header: "NAMESPACE", cell: func(o api.Object) string { return o.GetObjectMeta().Namespace }})
 	}
+	cols = append(cols, column{header: "NAME", cell: func(o api.Object) string { return prefix + o.GetObjectMeta().Name }})
+	if !withoutStatus[kind.Name] {
+		cols = append(cols, column{header: "STATUS", cell: statusOf})
+	}
 	cols = append(cols, kindColumns(kind.Name)...)
-	cols = append(cols, column{header: "AGE", cell: func(o api.Object) string { return age(o.GetObjectMeta().CreationTimestamp) }})
-
-	tw := tabwriter.NewWriter(w, 0, 4, 3, ' ', 0)
-	var hdr []string
+	if !hasColumn(cols, "AGE") { // kinds whose AGE is not last (pods) place it themselves
+		cols = append(cols, column{header: "AGE", cell: func(o api.Object) string { return age(o.GetObjectMeta().CreationTimestamp) }})
+	}
+	var shown []column
 	for _, c := range cols {
 		if !c.wide || wide {
-			hdr = append(hdr, c.header)
+			shown = append(shown, c)
 		}
 	}
-	fmt.Fprintln(tw, strings.Join(hdr, "\t"))
+	return shown
+}
+
+// printRows prints objs as rows of cols, aligned, under a header line if
+// header is set.
+func printRows(w io.Writer, cols []column, objs []api.Object, header bool) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 3, ' ', 0)
+	if header {
+		hdr := make([]string, len(cols))
+		for i, c := range cols {
+			hdr[i] = c.header
+		}
+		fmt.Fprintln(tw, strings.Join(hdr, "\t"))
+	}
 	for _, o := range objs {
-		var row []string
-		for _, c := range cols {
-			if !c.wide || wide {
-				row = append(row, c.cell(o))
-			}
+		row := make([]string, len(cols))
+		for i, c := range cols {
+			row[i] = c.cell(o)
 		}
 		fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}
 	return tw.Flush()
+}
+
+func hasColumn(cols []column, header string) bool {
+	for _, c := range cols {
+		if c.header == header {
+			return true
+		}
+	}
+	return false
 }
 
 // statusOf is the STATUS cell: Ready/NotReady for nodes, the phase for
@@ -69,13 +102,7 @@ func statusOf(o api.Object) string {
 		}
 		return s
 	case *api.Pod:
-		if o.DeletionTimestamp != nil {
-			return "Terminating"
-		}
-		if o.Status.Phase == "" {
-			return string(api.PodPending)
-		}
-		return string(o.Status.Phase)
+		return podStatus(o)
 	case *api.Deployment:
 		return readiness(o.Status.ReadyReplicas, replicas(o.Spec.Replicas))
 	case *api.ReplicaSet:
@@ -149,27 +176,7 @@ func kindColumns(kind string) []column {
 			{header: "MESSAGE", cell: func(o api.Object) string { return o.(*api.Event).Message }},
 		}
 	case "Pod":
-		return []column{
-			{header: "READY", cell: func(o api.Object) string {
-				p := o.(*api.Pod)
-				ready := 0
-				for _, cs := range p.Status.ContainerStatuses {
-					if cs.Ready {
-						ready++
-					}
-				}
-				return fmt.Sprintf("%d/%d", ready, len(p.Spec.Containers))
-			}},
-			{header: "RESTARTS", cell: func(o api.Object) string {
-				var n int32
-				for _, cs := range o.(*api.Pod).Status.ContainerStatuses {
-					n += cs.RestartCount
-				}
-				return fmt.Sprint(n)
-			}},
-			{header: "NODE", cell: func(o api.Object) string { return orNone(o.(*api.Pod).Spec.NodeName) }},
-			{header: "IP", wide: true, cell: func(o api.Object) string { return orNone(o.(*api.Pod).Status.PodIP) }},
-		}
+		return podColumns()
 	case "Deployment":
 		return []column{
 			{header: "READY", cell: func(o api.Object) string {
@@ -237,7 +244,12 @@ func age(t *time.Time) string {
 	if t == nil {
 		return "<unknown>"
 	}
-	d := time.Since(*t)
+	return ageAt(*t, time.Now())
+}
+
+// ageAt formats the time from t to now like kubectl: 45s, 12m, 5h, 3d.
+func ageAt(t, now time.Time) string {
+	d := now.Sub(t)
 	switch {
 	case d < 0:
 		return "0s"

@@ -155,8 +155,8 @@ func ownedByKind(o api.Object, kind string) bool {
 
 func newRolloutCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "rollout (status|restart|undo) KIND/NAME",
-		Short: "Follow, restart or undo the rollout of a workload",
+		Use:   "rollout (status|restart|undo|history) KIND/NAME",
+		Short: "Follow, restart, undo or list the rollouts of a workload",
 	}
 	var timeout time.Duration
 	status := &cobra.Command{
@@ -215,7 +215,7 @@ func newRolloutCmd(g *globals) *cobra.Command {
 		},
 	}
 	undo.Flags().Int64Var(&toRevision, "to-revision", 0, "revision to go back to (default: the previous one)")
-	for _, sub := range []*cobra.Command{status, restart, undo} {
+	for _, sub := range []*cobra.Command{status, restart, undo, newRolloutHistoryCmd(g)} {
 		addNamespaceFlags(sub, g)
 		cmd.AddCommand(sub)
 	}
