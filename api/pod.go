@@ -68,6 +68,12 @@ type PodSpec struct {
 	Volumes []Volume `json:"volumes,omitempty"`
 	// SecurityContext holds pod-wide security settings.
 	SecurityContext *PodSecurityContext `json:"securityContext,omitempty"`
+
+	// Scheduling (issue 12).
+
+	// Tolerations let the pod onto nodes with matching taints (see
+	// api/taint.go).
+	Tolerations []Toleration `json:"tolerations,omitempty"`
 }
 
 // PodSecurityContext holds security settings for every container of a pod.
