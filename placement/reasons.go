@@ -18,6 +18,7 @@ const (
 	diskPressure
 	volumeElsewhere
 	selectorMismatch
+	untoleratedTaint
 	// Dynamic filters: they depend on what the node already holds.
 	portsTaken
 	tooManyPods
@@ -33,6 +34,7 @@ var reasonText = [numReasons]string{
 	diskPressure:       "node(s) had disk pressure",
 	volumeElsewhere:    "node(s) didn't hold the pod's volume",
 	selectorMismatch:   "node(s) didn't match nodeSelector",
+	untoleratedTaint:   "node(s) had untolerated taint(s)",
 	portsTaken:         "node(s) didn't have free ports for the requested pod ports",
 	tooManyPods:        "too many pods",
 	insufficientCPU:    "insufficient cpu",

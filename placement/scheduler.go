@@ -93,7 +93,11 @@ func (s *state) place(pod *api.Pod) Decision {
 	p := &podInfo{
 		req:   PodRequests(pod),
 		ports: hostPorts(pod),
-		class: s.classFor(pod.Spec.NodeSelector, pod.Annotations[api.AnnotationVolumeNode]),
+		class: s.classFor(classSpec{
+			selector:    pod.Spec.NodeSelector,
+			pin:         pod.Annotations[api.AnnotationVolumeNode],
+			tolerations: pod.Spec.Tolerations,
+		}),
 		owner: s.ownerFor(ownerKey(pod)),
 		hash:  podHash(pod),
 	}
@@ -106,7 +110,18 @@ func (s *state) place(pod *api.Pod) Decision {
 		}
 	}
 	n := int32(-1)
+	if c := p.class; c.avoided > 0 && c.avoided < c.size {
+		// PreferNoSchedule: try the nodes without such taints first.
+		p.class = s.classFor(classSpec{
+			selector:    pod.Spec.NodeSelector,
+			tolerations: pod.Spec.Tolerations,
+			strict:      true,
+		})
+		n = s.rank(p, s.viewOf(p.owner, p.class))
+		p.class = c
+	}
 	switch {
+	case n >= 0:
 	case p.class.size == 0:
 	case p.class.pinned:
 		if s.fit(p.class.pin, p) == fits {

@@ -1,0 +1,70 @@
+package placement
+
+import (
+	"strings"
+
+	"github.com/shoal-dev/shoal/api"
+)
+
+// classSpec is what decides a pod's static filters: its nodeSelector, the
+// node holding its volume, its tolerations, and whether PreferNoSchedule
+// taints it does not tolerate are treated as hard (the first, preferred
+// attempt) or ignored (the fallback).
+type classSpec struct {
+	selector    map[string]string
+	pin         string
+	tolerations []api.Toleration
+	strict      bool
+}
+
+// key names the spec for the class cache: equal keys give equal classes.
+func (cs classSpec) key() string {
+	base := classKey(cs.selector, cs.pin)
+	if len(cs.tolerations) == 0 && !cs.strict {
+		return base
+	}
+	var b strings.Builder
+	b.WriteString(base)
+	for _, t := range cs.tolerations {
+		b.WriteByte(3)
+		b.WriteString(t.Key)
+		b.WriteByte(0)
+		b.WriteString(string(t.Operator))
+		b.WriteByte(0)
+		b.WriteString(t.Value)
+		b.WriteByte(0)
+		b.WriteString(string(t.Effect))
+	}
+	if cs.strict {
+		b.WriteString("\x04strict")
+	}
+	return b.String()
+}
+
+// taintReject reports whether node n keeps a pod with these tolerations
+// off: a NoSchedule or NoExecute taint it does not tolerate, or, when
+// strict, a PreferNoSchedule one.
+func taintReject(n *NodeInfo, tolerations []api.Toleration, strict bool) bool {
+	for i := range n.Taints {
+		t := &n.Taints[i]
+		if t.Effect == api.TaintPreferNoSchedule && !strict {
+			continue
+		}
+		if api.Tolerating(tolerations, t) == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// prefersAvoiding reports whether node n has a PreferNoSchedule taint the
+// tolerations do not tolerate.
+func prefersAvoiding(n *NodeInfo, tolerations []api.Toleration) bool {
+	for i := range n.Taints {
+		t := &n.Taints[i]
+		if t.Effect == api.TaintPreferNoSchedule && api.Tolerating(tolerations, t) == nil {
+			return true
+		}
+	}
+	return false
+}
