@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 func TestDecodeTolerations(t *testing.T) {
@@ -135,5 +136,88 @@ func TestTaintString(t *testing.T) {
 		if got := tt.taint.String(); got != tt.want {
 			t.Errorf("got %q, want %q", got, tt.want)
 		}
+	}
+}
+
+func TestParseTaintChange(t *testing.T) {
+	tests := []struct {
+		arg     string
+		want    TaintChange
+		wantErr string
+	}{
+		{"dedicated=gpu:NoSchedule", TaintChange{Taint: Taint{Key: "dedicated", Value: "gpu", Effect: TaintNoSchedule}}, ""},
+		{"example.com/x:NoExecute", TaintChange{Taint: Taint{Key: "example.com/x", Effect: TaintNoExecute}}, ""},
+		{"dedicated:NoSchedule-", TaintChange{Taint: Taint{Key: "dedicated", Effect: TaintNoSchedule}, Remove: true}, ""},
+		{"dedicated=gpu:NoSchedule-", TaintChange{Taint: Taint{Key: "dedicated", Effect: TaintNoSchedule}, Remove: true}, ""},
+		{"dedicated-", TaintChange{Taint: Taint{Key: "dedicated"}, Remove: true}, ""},
+		{"dedicated=gpu", TaintChange{}, `taint "dedicated=gpu": effect required`},
+		{"=gpu:NoSchedule", TaintChange{}, `taint "=gpu:NoSchedule": want key=value:Effect`},
+		{"a:Never", TaintChange{}, `taint "a:Never": unknown effect "Never"`},
+		{"a b:NoSchedule", TaintChange{}, `taint "a b:NoSchedule": key "a b"`},
+		{"a=x y:NoSchedule", TaintChange{}, `taint "a=x y:NoSchedule": value "x y"`},
+		{"a:-", TaintChange{}, `taint "a:-": empty effect`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.arg, func(t *testing.T) {
+			got, err := ParseTaintChange(tt.arg)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("got error %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("got error %v, want nil", err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("change (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestApplyTaintChanges(t *testing.T) {
+	gpu := Taint{Key: "dedicated", Value: "gpu", Effect: TaintNoSchedule}
+	exec := Taint{Key: "dedicated", Value: "gpu", Effect: TaintNoExecute}
+	soft := Taint{Key: "soft", Effect: TaintPreferNoSchedule}
+	add := func(t Taint) TaintChange { return TaintChange{Taint: t} }
+	del := func(key string, effect TaintEffect) TaintChange {
+		return TaintChange{Taint: Taint{Key: key, Effect: effect}, Remove: true}
+	}
+	tests := []struct {
+		name    string
+		have    []Taint
+		changes []TaintChange
+		want    []Taint
+		wantErr string
+	}{
+		{"add", nil, []TaintChange{add(gpu)}, []Taint{gpu}, ""},
+		{"add replaces same key and effect", []Taint{gpu}, []TaintChange{add(Taint{Key: "dedicated", Value: "cpu", Effect: TaintNoSchedule})},
+			[]Taint{{Key: "dedicated", Value: "cpu", Effect: TaintNoSchedule}}, ""},
+		{"add keeps other effect", []Taint{gpu}, []TaintChange{add(exec)}, []Taint{gpu, exec}, ""},
+		{"remove one effect", []Taint{gpu, exec, soft}, []TaintChange{del("dedicated", TaintNoExecute)}, []Taint{gpu, soft}, ""},
+		{"remove every effect of key", []Taint{gpu, exec, soft}, []TaintChange{del("dedicated", "")}, []Taint{soft}, ""},
+		{"remove missing", []Taint{soft}, []TaintChange{del("dedicated", TaintNoSchedule)}, nil, `taint "dedicated:NoSchedule" not found`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			have := append([]Taint(nil), tt.have...)
+			got, err := ApplyTaintChanges(have, tt.changes)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("got error %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("got error %v, want nil", err)
+			}
+			if diff := cmp.Diff(tt.want, got, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("taints (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.have, have); diff != "" {
+				t.Errorf("input modified (-before +after):\n%s", diff)
+			}
+		})
 	}
 }
