@@ -60,6 +60,7 @@ func newRoot() *cobra.Command {
 		newCordonCmd(g, true),
 		newCordonCmd(g, false),
 		newDrainCmd(g),
+		newTaintCmd(g),
 		newRolloutCmd(g),
 		newLogsCmd(g),
 		newExecCmd(g),
