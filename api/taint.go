@@ -1,5 +1,7 @@
 package api
 
+import "time"
+
 // TaintEffect is what a node taint does to pods that do not tolerate it.
 type TaintEffect string
 
@@ -39,6 +41,9 @@ type Taint struct {
 	Value string `json:"value,omitempty"`
 	// Effect is NoSchedule, PreferNoSchedule or NoExecute.
 	Effect TaintEffect `json:"effect"`
+	// TimeAdded is when a NoExecute taint was added (set by the API); a
+	// toleration's tolerationSeconds count from it.
+	TimeAdded *time.Time `json:"timeAdded,omitempty"`
 }
 
 // TolerationOperator says how a toleration matches a taint's value.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/shoal-dev/shoal/api"
 	"github.com/shoal-dev/shoal/consensus"
@@ -33,6 +34,12 @@ func (s *Server) taint(w http.ResponseWriter, r *http.Request) {
 		taints, err := api.ApplyTaintChanges(n.Spec.Taints, changes)
 		if err != nil {
 			return fmt.Errorf("node %s: %w", n.Name, err)
+		}
+		now := time.Now().UTC().Truncate(time.Second)
+		for i := range taints {
+			if taints[i].Effect == api.TaintNoExecute && taints[i].TimeAdded == nil {
+				taints[i].TimeAdded = &now
+			}
 		}
 		n.Spec.Taints = taints
 		return api.Validate(n)

@@ -52,8 +52,13 @@ func TestTaintEndpoint(t *testing.T) {
 			}
 			cur, _ := st.Get("Node", "", "n2")
 			got := cur.(*api.Node).Spec.Taints
-			if diff := cmp.Diff(s.want, got, cmpopts.EquateEmpty()); diff != "" {
+			if diff := cmp.Diff(s.want, got, cmpopts.EquateEmpty(), cmpopts.IgnoreFields(api.Taint{}, "TimeAdded")); diff != "" {
 				t.Errorf("stored taints (-want +got):\n%s", diff)
+			}
+			for _, tn := range got {
+				if (tn.TimeAdded != nil) != (tn.Effect == api.TaintNoExecute) {
+					t.Errorf("taint %s: got timeAdded %v, want it set only for NoExecute", tn, tn.TimeAdded)
+				}
 			}
 		})
 	}
