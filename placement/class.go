@@ -93,7 +93,7 @@ func (s *state) selectorClass(cs classSpec) *class {
 	}
 	byZone := make([][]int32, len(s.zones))
 	for i := range s.nodes {
-		r := s.staticReject[i]
+		r := s.staticRejectFor(int32(i), cs.tolerations)
 		if r == fits && !matches(s.nodes[i].Labels, cs.selector) {
 			r = selectorMismatch
 		}
@@ -133,8 +133,12 @@ func (s *state) pinnedClass(cs classSpec) *class {
 	c.rejected[diskPressure] = s.rejected[diskPressure]
 	others := s.rejected[fits] // nodes passing ready, cordon and disk pressure
 	n, ok := s.byName[pin]
-	if ok && s.staticReject[n] == fits {
-		others--
+	if ok && s.staticRejectFor(n, cs.tolerations) == fits {
+		if s.staticReject[n] == fits {
+			others--
+		} else {
+			c.rejected[cordoned]-- // cordoned, but the pod tolerates it
+		}
 		switch {
 		case !matches(s.nodes[n].Labels, selector):
 			c.rejected[selectorMismatch] = 1

@@ -68,3 +68,21 @@ func prefersAvoiding(n *NodeInfo, tolerations []api.Toleration) bool {
 	}
 	return false
 }
+
+// unschedulableTaint is the taint a cordoned node behaves as having.
+var unschedulableTaint = api.Taint{Key: api.TaintNodeUnschedulable, Effect: api.TaintNoSchedule}
+
+// staticRejectFor is node i's static reason for a pod with these
+// tolerations: the pod-independent one, except that a cordoned node
+// takes a pod that tolerates node.kubernetes.io/unschedulable:NoSchedule,
+// as Kubernetes' cordon is that taint.
+func (s *state) staticRejectFor(i int32, tolerations []api.Toleration) reason {
+	r := s.staticReject[i]
+	if r != cordoned || api.Tolerating(tolerations, &unschedulableTaint) == nil {
+		return r
+	}
+	if s.nodes[i].DiskPressure {
+		return diskPressure
+	}
+	return fits
+}

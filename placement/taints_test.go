@@ -48,6 +48,12 @@ func TestTaintFilter(t *testing.T) {
 		{"volume node tainted", newCluster().node("a", "1", "1Gi").node("b", "1", "1Gi", gpu), pod("p", volumeOn("b")),
 			"0/2 nodes are available: 1 node(s) didn't hold the pod's volume, 1 node(s) had untolerated taint(s)"},
 		{"volume node tainted and tolerated", newCluster().node("a", "1", "1Gi").node("b", "1", "1Gi", gpu), pod("p", volumeOn("b"), tolerate("dedicated", "", "gpu", "")), "b"},
+		{"cordon tolerated as the unschedulable taint", newCluster().node("a", "1", "1Gi", cordonedNode()), pod("p", tolerate(api.TaintNodeUnschedulable, api.TolerationExists, "", api.TaintNoSchedule)), "a"},
+		{"cordon tolerated, disk pressure still counts", newCluster().node("a", "1", "1Gi", cordonedNode(), diskPressureNode()), pod("p", tolerate("", api.TolerationExists, "", "")),
+			"0/1 nodes are available: 1 node(s) had disk pressure"},
+		{"cordon tolerated on the volume node", newCluster().node("a", "1", "1Gi").node("b", "1", "1Gi", cordonedNode()), pod("p", volumeOn("b"), tolerate(api.TaintNodeUnschedulable, api.TolerationExists, "", "")), "b"},
+		{"cordon not tolerated by another key", newCluster().node("a", "1", "1Gi", cordonedNode()), pod("p", tolerate("other", api.TolerationExists, "", "")),
+			"0/1 nodes are available: 1 node(s) were unschedulable"},
 		{"tolerated node still needs room", newCluster().node("a", "1", "1Gi", gpu), pod("p", requests("2", ""), tolerate("dedicated", "", "gpu", "")),
 			"0/1 nodes are available: 1 insufficient cpu"},
 	}
