@@ -74,6 +74,9 @@ type PodSpec struct {
 	// Tolerations let the pod onto nodes with matching taints (see
 	// api/taint.go).
 	Tolerations []Toleration `json:"tolerations,omitempty"`
+	// Affinity constrains the nodes the pod may run on (see
+	// api/affinity.go: nodeAffinity required terms).
+	Affinity *Affinity `json:"affinity,omitempty"`
 }
 
 // PodSecurityContext holds security settings for every container of a pod.

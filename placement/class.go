@@ -97,6 +97,9 @@ func (s *state) selectorClass(cs classSpec) *class {
 		if r == fits && !matches(s.nodes[i].Labels, cs.selector) {
 			r = selectorMismatch
 		}
+		if r == fits && cs.affinity != nil && !cs.affinity.Matches(s.nodes[i].Name, s.nodes[i].Labels) {
+			r = affinityMismatch
+		}
 		if r == fits && taintReject(&s.nodes[i], cs.tolerations, cs.strict) {
 			r = untoleratedTaint
 		}
@@ -142,6 +145,8 @@ func (s *state) pinnedClass(cs classSpec) *class {
 		switch {
 		case !matches(s.nodes[n].Labels, selector):
 			c.rejected[selectorMismatch] = 1
+		case cs.affinity != nil && !cs.affinity.Matches(s.nodes[n].Name, s.nodes[n].Labels):
+			c.rejected[affinityMismatch] = 1
 		case taintReject(&s.nodes[n], cs.tolerations, false):
 			c.rejected[untoleratedTaint] = 1
 		default:

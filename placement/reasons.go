@@ -18,6 +18,7 @@ const (
 	diskPressure
 	volumeElsewhere
 	selectorMismatch
+	affinityMismatch
 	untoleratedTaint
 	// Dynamic filters: they depend on what the node already holds.
 	portsTaken
@@ -34,6 +35,7 @@ var reasonText = [numReasons]string{
 	diskPressure:       "node(s) had disk pressure",
 	volumeElsewhere:    "node(s) didn't hold the pod's volume",
 	selectorMismatch:   "node(s) didn't match nodeSelector",
+	affinityMismatch:   "node(s) didn't match Pod's node affinity",
 	untoleratedTaint:   "node(s) had untolerated taint(s)",
 	portsTaken:         "node(s) didn't have free ports for the requested pod ports",
 	tooManyPods:        "too many pods",

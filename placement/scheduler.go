@@ -97,6 +97,7 @@ func (s *state) place(pod *api.Pod) Decision {
 			selector:    pod.Spec.NodeSelector,
 			pin:         pod.Annotations[api.AnnotationVolumeNode],
 			tolerations: pod.Spec.Tolerations,
+			affinity:    pod.Spec.RequiredNodeSelector(),
 		}),
 		owner: s.ownerFor(ownerKey(pod)),
 		hash:  podHash(pod),
@@ -116,6 +117,7 @@ func (s *state) place(pod *api.Pod) Decision {
 			selector:    pod.Spec.NodeSelector,
 			tolerations: pod.Spec.Tolerations,
 			strict:      true,
+			affinity:    pod.Spec.RequiredNodeSelector(),
 		})
 		n = s.rank(p, s.viewOf(p.owner, p.class))
 		p.class = c

@@ -15,12 +15,14 @@ type classSpec struct {
 	pin         string
 	tolerations []api.Toleration
 	strict      bool
+	// affinity is the pod's required node affinity, or nil.
+	affinity *api.NodeSelector
 }
 
 // key names the spec for the class cache: equal keys give equal classes.
 func (cs classSpec) key() string {
 	base := classKey(cs.selector, cs.pin)
-	if len(cs.tolerations) == 0 && !cs.strict {
+	if len(cs.tolerations) == 0 && !cs.strict && cs.affinity == nil {
 		return base
 	}
 	var b strings.Builder
@@ -37,6 +39,9 @@ func (cs classSpec) key() string {
 	}
 	if cs.strict {
 		b.WriteString("\x04strict")
+	}
+	if cs.affinity != nil {
+		writeNodeSelector(&b, cs.affinity)
 	}
 	return b.String()
 }
@@ -85,4 +90,24 @@ func (s *state) staticRejectFor(i int32, tolerations []api.Toleration) reason {
 		return diskPressure
 	}
 	return fits
+}
+
+// writeNodeSelector encodes a required node affinity for a class key.
+func writeNodeSelector(b *strings.Builder, ns *api.NodeSelector) {
+	for _, t := range ns.NodeSelectorTerms {
+		b.WriteByte(5)
+		for _, list := range [][]api.NodeSelectorRequirement{t.MatchExpressions, t.MatchFields} {
+			b.WriteByte(6)
+			for _, r := range list {
+				b.WriteByte(7)
+				b.WriteString(r.Key)
+				b.WriteByte(0)
+				b.WriteString(string(r.Operator))
+				for _, v := range r.Values {
+					b.WriteByte(0)
+					b.WriteString(v)
+				}
+			}
+		}
+	}
 }

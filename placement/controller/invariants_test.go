@@ -51,7 +51,7 @@ func (h *harness) measure() metrics {
 func (h *harness) eligibleNodes(ds *api.DaemonSet) []*api.Node {
 	var out []*api.Node
 	for _, k := range h.keys() {
-		if n, ok := h.objs[k].(*api.Node); ok && selectorMatches(ds.Spec.Template.Spec.NodeSelector, n.Labels) && toleratesNode(n, ds.Spec.Template.Spec.Tolerations) {
+		if n, ok := h.objs[k].(*api.Node); ok && selectorMatches(ds.Spec.Template.Spec.NodeSelector, n.Labels) && toleratesNode(n, ds.Spec.Template.Spec.Tolerations) && affinityMatches(n, &ds.Spec.Template.Spec) {
 			out = append(out, n)
 		}
 	}

@@ -97,3 +97,10 @@ func toleratesNode(n *api.Node, tolerations []api.Toleration) bool {
 	}
 	return true
 }
+
+// affinityMatches reports whether n meets the pod spec's required node
+// affinity (if any).
+func affinityMatches(n *api.Node, spec *api.PodSpec) bool {
+	req := spec.RequiredNodeSelector()
+	return req == nil || req.Matches(n.Name, n.Labels)
+}

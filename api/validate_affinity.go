@@ -1,0 +1,75 @@
+package api
+
+import "strconv"
+
+// validateAffinity checks a pod's affinity.
+func validateAffinity(e *errs, p string, a *Affinity) {
+	if a == nil || a.NodeAffinity == nil {
+		return
+	}
+	rp := child(child(p, "nodeAffinity"), "requiredDuringSchedulingIgnoredDuringExecution")
+	req := a.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution
+	if req == nil {
+		return
+	}
+	tp := child(rp, "nodeSelectorTerms")
+	if len(req.NodeSelectorTerms) == 0 {
+		e.add(tp, "required: at least one term")
+	}
+	for i := range req.NodeSelectorTerms {
+		t := &req.NodeSelectorTerms[i]
+		ip := index(tp, i)
+		for j := range t.MatchExpressions {
+			validateNodeRequirement(e, index(child(ip, "matchExpressions"), j), &t.MatchExpressions[j], false)
+		}
+		for j := range t.MatchFields {
+			validateNodeRequirement(e, index(child(ip, "matchFields"), j), &t.MatchFields[j], true)
+		}
+	}
+}
+
+func validateNodeRequirement(e *errs, p string, r *NodeSelectorRequirement, field bool) {
+	switch {
+	case r.Key == "":
+		e.required(child(p, "key"))
+	case field && r.Key != NodeFieldName:
+		e.add(child(p, "key"), "unsupported field %s (want metadata.name)", quote(r.Key))
+	case !field:
+		e.check(child(p, "key"), r.Key, qualifiedNameError(r.Key))
+	}
+	vp := child(p, "values")
+	switch r.Operator {
+	case NodeSelectorOpIn, NodeSelectorOpNotIn:
+		if len(r.Values) == 0 {
+			e.add(vp, "required for operator %s", r.Operator)
+		}
+		if field && len(r.Values) != 1 {
+			e.add(vp, "must have exactly one node name for matchFields, got %d", len(r.Values))
+		}
+	case NodeSelectorOpExists, NodeSelectorOpDoesNotExist, NodeSelectorOpGt, NodeSelectorOpLt:
+		if field {
+			e.add(child(p, "operator"), "must be In or NotIn for matchFields, got %s", r.Operator)
+			return
+		}
+		if r.Operator == NodeSelectorOpGt || r.Operator == NodeSelectorOpLt {
+			if len(r.Values) != 1 {
+				e.add(vp, "must have exactly one integer for operator %s, got %d values", r.Operator, len(r.Values))
+			} else if _, err := strconv.ParseInt(r.Values[0], 10, 64); err != nil {
+				e.add(index(vp, 0), "must be an integer for operator %s, got %s", r.Operator, quote(r.Values[0]))
+			}
+			return
+		}
+		if len(r.Values) > 0 {
+			e.add(vp, "must be empty for operator %s", r.Operator)
+		}
+	case "":
+		e.required(child(p, "operator"))
+	default:
+		e.add(child(p, "operator"), "unknown operator %s (want In, NotIn, Exists, DoesNotExist, Gt or Lt)", quote(string(r.Operator)))
+	}
+	if !field {
+		for j, v := range r.Values {
+			e.check(index(vp, j), v, labelValueError(v))
+		}
+	}
+}
