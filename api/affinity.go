@@ -6,11 +6,59 @@ import (
 )
 
 // Affinity holds a pod's scheduling constraints beyond nodeSelector. Shoal
-// supports nodeAffinity's required terms; the preferred ones, podAffinity
-// and podAntiAffinity are not supported yet.
+// supports nodeAffinity's and podAntiAffinity's required terms; preferred
+// terms and podAffinity are not supported yet.
 type Affinity struct {
 	// NodeAffinity restricts the nodes the pod may run on.
 	NodeAffinity *NodeAffinity `json:"nodeAffinity,omitempty"`
+	// PodAntiAffinity keeps the pod away from topology domains (nodes,
+	// zones…) that already run pods matching its terms.
+	PodAntiAffinity *PodAntiAffinity `json:"podAntiAffinity,omitempty"`
+}
+
+// PodAntiAffinity keeps a pod out of topology domains holding certain pods.
+type PodAntiAffinity struct {
+	// RequiredDuringSchedulingIgnoredDuringExecution: the pod is placed
+	// only where, for every term, no pod matching it runs in the same
+	// domain of the term's topologyKey.
+	RequiredDuringSchedulingIgnoredDuringExecution []PodAffinityTerm `json:"requiredDuringSchedulingIgnoredDuringExecution,omitempty"`
+}
+
+// PodAffinityTerm selects pods (by labels, in namespaces) and a topology:
+// nodes with the same value of the topologyKey label form one domain.
+type PodAffinityTerm struct {
+	// LabelSelector selects the pods; nil selects none.
+	LabelSelector *LabelSelector `json:"labelSelector,omitempty"`
+	// Namespaces the pods are looked for in; empty means the pod's own.
+	Namespaces []string `json:"namespaces,omitempty"`
+	// TopologyKey is the node label whose value defines a domain, e.g.
+	// kubernetes.io/hostname (one node) or topology.kubernetes.io/zone.
+	// Nodes without the label are in no domain.
+	TopologyKey string `json:"topologyKey"`
+}
+
+// Selects reports whether the term selects a pod with these labels in
+// namespace ns, for a term of a pod in namespace own.
+func (t *PodAffinityTerm) Selects(own, ns string, labels map[string]string) bool {
+	if t.LabelSelector == nil {
+		return false
+	}
+	if len(t.Namespaces) == 0 {
+		if ns != own {
+			return false
+		}
+	} else if !slices.Contains(t.Namespaces, ns) {
+		return false
+	}
+	return t.LabelSelector.Matches(labels)
+}
+
+// RequiredAntiAffinity returns the pod's required podAntiAffinity terms.
+func (s *PodSpec) RequiredAntiAffinity() []PodAffinityTerm {
+	if s.Affinity == nil || s.Affinity.PodAntiAffinity == nil {
+		return nil
+	}
+	return s.Affinity.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution
 }
 
 // NodeAffinity restricts the nodes a pod may run on by their labels and

@@ -49,11 +49,11 @@ metadata: {name: p}
 spec:
   containers: [{name: c, image: busybox}]
   affinity:
-    podAntiAffinity: {}
+    podAffinity: {}
 `
 	_, err := Decode([]byte(doc))
-	if err == nil || !strings.Contains(err.Error(), "spec.affinity.podAntiAffinity") {
-		t.Errorf("got %v, want an error naming spec.affinity.podAntiAffinity", err)
+	if err == nil || !strings.Contains(err.Error(), "spec.affinity.podAffinity") {
+		t.Errorf("got %v, want an error naming spec.affinity.podAffinity", err)
 	}
 }
 
@@ -143,5 +143,56 @@ func TestNodeSelectorTermMatches(t *testing.T) {
 				t.Errorf("got %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestValidatePodAntiAffinity(t *testing.T) {
+	anti := func(terms ...PodAffinityTerm) Object {
+		return with(validPod, func(p *Pod) {
+			p.Spec.Affinity = &Affinity{PodAntiAffinity: &PodAntiAffinity{RequiredDuringSchedulingIgnoredDuringExecution: terms}}
+		})
+	}
+	const base = "spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0]"
+	sel := &LabelSelector{MatchLabels: map[string]string{"app": "web"}}
+	tests := []struct {
+		name string
+		obj  Object
+		want string // "" means valid
+	}{
+		{"valid", anti(PodAffinityTerm{LabelSelector: sel, TopologyKey: "kubernetes.io/hostname", Namespaces: []string{"default"}}), ""},
+		{"topologyKey required", anti(PodAffinityTerm{LabelSelector: sel}), base + ".topologyKey: required"},
+		{"topologyKey invalid", anti(PodAffinityTerm{LabelSelector: sel, TopologyKey: "a b"}), base + `.topologyKey: invalid value "a b"`},
+		{"selector checked", anti(PodAffinityTerm{LabelSelector: &LabelSelector{MatchExpressions: []LabelSelectorRequirement{{Key: "app", Operator: "Like"}}}, TopologyKey: "k"}), base + `.labelSelector.matchExpressions[0].operator: unknown operator "Like"`},
+		{"namespace invalid", anti(PodAffinityTerm{LabelSelector: sel, TopologyKey: "k", Namespaces: []string{"Prod"}}), base + `.namespaces[0]: invalid value "Prod"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			Default(tt.obj)
+			err := Validate(tt.obj)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("got %v, want valid", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("got %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestPodAffinityTermSelects(t *testing.T) {
+	term := PodAffinityTerm{LabelSelector: &LabelSelector{MatchLabels: map[string]string{"app": "web"}}, TopologyKey: "k"}
+	web := map[string]string{"app": "web"}
+	if !term.Selects("default", "default", web) {
+		t.Errorf("same namespace, matching labels: got false, want true")
+	}
+	if term.Selects("default", "other", web) {
+		t.Errorf("other namespace without namespaces: got true, want false")
+	}
+	term.Namespaces = []string{"other"}
+	if !term.Selects("default", "other", web) {
+		t.Errorf("listed namespace: got false, want true")
+	}
+	if (&PodAffinityTerm{TopologyKey: "k"}).Selects("default", "default", web) {
+		t.Errorf("nil selector: got true, want false")
 	}
 }

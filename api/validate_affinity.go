@@ -4,7 +4,16 @@ import "strconv"
 
 // validateAffinity checks a pod's affinity.
 func validateAffinity(e *errs, p string, a *Affinity) {
-	if a == nil || a.NodeAffinity == nil {
+	if a == nil {
+		return
+	}
+	if a.PodAntiAffinity != nil {
+		tp := child(child(p, "podAntiAffinity"), "requiredDuringSchedulingIgnoredDuringExecution")
+		for i := range a.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution {
+			validatePodAffinityTerm(e, index(tp, i), &a.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution[i])
+		}
+	}
+	if a.NodeAffinity == nil {
 		return
 	}
 	rp := child(child(p, "nodeAffinity"), "requiredDuringSchedulingIgnoredDuringExecution")
@@ -71,5 +80,19 @@ func validateNodeRequirement(e *errs, p string, r *NodeSelectorRequirement, fiel
 		for j, v := range r.Values {
 			e.check(index(vp, j), v, labelValueError(v))
 		}
+	}
+}
+
+func validatePodAffinityTerm(e *errs, p string, t *PodAffinityTerm) {
+	if t.TopologyKey == "" {
+		e.required(child(p, "topologyKey"))
+	} else {
+		e.check(child(p, "topologyKey"), t.TopologyKey, qualifiedNameError(t.TopologyKey))
+	}
+	if t.LabelSelector != nil {
+		validateLabelSelector(e, child(p, "labelSelector"), t.LabelSelector)
+	}
+	for i, ns := range t.Namespaces {
+		e.check(index(child(p, "namespaces"), i), ns, dnsLabelError(ns))
 	}
 }

@@ -5,6 +5,9 @@ package placement
 // the first reason node n cannot take p.
 func (s *state) fit(n int32, p *podInfo) reason {
 	u := &s.use[n]
+	if len(p.anti) > 0 && s.antiAffinityConflict(n, p) {
+		return antiAffinity
+	}
 	if len(p.ports) > 0 && portsConflict(u.ports, p.ports) {
 		return portsTaken
 	}

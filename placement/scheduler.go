@@ -85,6 +85,9 @@ type podInfo struct {
 	owner *owner
 	// hash of the pod's namespace and name, for tie-breaks.
 	hash uint64
+	// pod is the pod being placed; anti its required podAntiAffinity.
+	pod  *api.Pod
+	anti []api.PodAffinityTerm
 }
 
 // place runs the pipeline for one pod and commits its placement.
@@ -101,6 +104,8 @@ func (s *state) place(pod *api.Pod) Decision {
 		}),
 		owner: s.ownerFor(ownerKey(pod)),
 		hash:  podHash(pod),
+		pod:   pod,
+		anti:  pod.Spec.RequiredAntiAffinity(),
 	}
 	var shape string
 	if len(s.failed) > 0 {
@@ -145,6 +150,7 @@ func (s *state) place(pod *api.Pod) Decision {
 		}
 	}
 	s.take(n, p.req, p.ports)
+	s.use[n].pods = append(s.use[n].pods, pod)
 	p.owner.record(n, s.zoneOf[n])
 	d.Node = s.nodes[n].Name
 	return d
@@ -162,6 +168,9 @@ func (p *podInfo) shape() string {
 	for _, port := range p.ports {
 		b.WriteByte(2)
 		b.WriteString(strconv.FormatUint(uint64(port), 10))
+	}
+	if len(p.anti) > 0 {
+		writeAntiShape(&b, p)
 	}
 	return b.String()
 }
