@@ -6,14 +6,35 @@ import (
 )
 
 // Affinity holds a pod's scheduling constraints beyond nodeSelector. Shoal
-// supports nodeAffinity's and podAntiAffinity's required terms; preferred
-// terms and podAffinity are not supported yet.
+// supports the required terms of nodeAffinity, podAffinity and
+// podAntiAffinity; preferred terms are not supported yet.
 type Affinity struct {
 	// NodeAffinity restricts the nodes the pod may run on.
 	NodeAffinity *NodeAffinity `json:"nodeAffinity,omitempty"`
 	// PodAntiAffinity keeps the pod away from topology domains (nodes,
 	// zones…) that already run pods matching its terms.
 	PodAntiAffinity *PodAntiAffinity `json:"podAntiAffinity,omitempty"`
+	// PodAffinity places the pod only in topology domains that already run
+	// pods matching its terms.
+	PodAffinity *PodAffinity `json:"podAffinity,omitempty"`
+}
+
+// PodAffinity puts a pod next to certain pods.
+type PodAffinity struct {
+	// RequiredDuringSchedulingIgnoredDuringExecution: the pod is placed
+	// only where, for every term, a pod matching it runs in the same domain
+	// of the term's topologyKey (or, if no pod anywhere matches a term
+	// that the pod itself matches, on any node with the key, so the first
+	// of a group can start).
+	RequiredDuringSchedulingIgnoredDuringExecution []PodAffinityTerm `json:"requiredDuringSchedulingIgnoredDuringExecution,omitempty"`
+}
+
+// RequiredPodAffinity returns the pod's required podAffinity terms.
+func (s *PodSpec) RequiredPodAffinity() []PodAffinityTerm {
+	if s.Affinity == nil || s.Affinity.PodAffinity == nil {
+		return nil
+	}
+	return s.Affinity.PodAffinity.RequiredDuringSchedulingIgnoredDuringExecution
 }
 
 // PodAntiAffinity keeps a pod out of topology domains holding certain pods.

@@ -49,11 +49,11 @@ metadata: {name: p}
 spec:
   containers: [{name: c, image: busybox}]
   affinity:
-    podAffinity: {}
+    nodeAffinity: {preferredDuringSchedulingIgnoredDuringExecution: []}
 `
 	_, err := Decode([]byte(doc))
-	if err == nil || !strings.Contains(err.Error(), "spec.affinity.podAffinity") {
-		t.Errorf("got %v, want an error naming spec.affinity.podAffinity", err)
+	if err == nil || !strings.Contains(err.Error(), "spec.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution") {
+		t.Errorf("got %v, want an error naming the preferred node affinity field", err)
 	}
 }
 
@@ -194,5 +194,23 @@ func TestPodAffinityTermSelects(t *testing.T) {
 	}
 	if (&PodAffinityTerm{TopologyKey: "k"}).Selects("default", "default", web) {
 		t.Errorf("nil selector: got true, want false")
+	}
+}
+
+func TestValidatePodAffinity(t *testing.T) {
+	obj := with(validPod, func(p *Pod) {
+		p.Spec.Affinity = &Affinity{PodAffinity: &PodAffinity{RequiredDuringSchedulingIgnoredDuringExecution: []PodAffinityTerm{
+			{LabelSelector: &LabelSelector{MatchLabels: map[string]string{"app": "db"}}, TopologyKey: "kubernetes.io/hostname"},
+			{LabelSelector: &LabelSelector{MatchLabels: map[string]string{"app": "db"}}},
+		}}}
+	})
+	Default(obj)
+	err := Validate(obj)
+	want := "spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[1].topologyKey: required"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("got %v, want an error containing %q", err, want)
+	}
+	if strings.Contains(err.Error(), "[0]") {
+		t.Errorf("got %v, want the first term accepted", err)
 	}
 }

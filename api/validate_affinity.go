@@ -13,6 +13,12 @@ func validateAffinity(e *errs, p string, a *Affinity) {
 			validatePodAffinityTerm(e, index(tp, i), &a.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution[i])
 		}
 	}
+	if a.PodAffinity != nil {
+		tp := child(child(p, "podAffinity"), "requiredDuringSchedulingIgnoredDuringExecution")
+		for i := range a.PodAffinity.RequiredDuringSchedulingIgnoredDuringExecution {
+			validatePodAffinityTerm(e, index(tp, i), &a.PodAffinity.RequiredDuringSchedulingIgnoredDuringExecution[i])
+		}
+	}
 	if a.NodeAffinity == nil {
 		return
 	}

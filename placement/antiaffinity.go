@@ -32,6 +32,42 @@ func (s *state) antiAffinityConflict(n int32, p *podInfo) bool {
 	return false
 }
 
+// podAffinityMet reports whether node n meets every required podAffinity
+// term of p: the node has the term's topologyKey and a pod the term
+// selects runs in its domain — or no pod in the cluster matches the term
+// and p itself does (the first pod of a co-located group).
+func (s *state) podAffinityMet(n int32, p *podInfo) bool {
+	for i := range p.near {
+		t := &p.near[i]
+		v, ok := s.nodes[n].Labels[t.TopologyKey]
+		if !ok {
+			return false
+		}
+		inDomain, anywhere := false, false
+		for m := range s.nodes {
+			w, ok := s.nodes[m].Labels[t.TopologyKey]
+			for _, q := range s.use[m].pods {
+				if !finished(q) && t.Selects(p.pod.Namespace, q.Namespace, q.Labels) {
+					anywhere = true
+					if ok && w == v {
+						inDomain = true
+					}
+				}
+			}
+			if inDomain {
+				break
+			}
+		}
+		if inDomain {
+			continue
+		}
+		if anywhere || !t.Selects(p.pod.Namespace, p.pod.Namespace, p.pod.Labels) {
+			return false
+		}
+	}
+	return true
+}
+
 // writeAntiShape adds what decides p's anti-affinity to its shape: its
 // terms, namespace and labels (its own replicas may match its terms).
 func writeAntiShape(b *strings.Builder, p *podInfo) {

@@ -76,3 +76,53 @@ func TestPodAntiAffinity(t *testing.T) {
 		})
 	}
 }
+
+func near(key, app string) podOpt {
+	return func(p *api.Pod) {
+		if p.Spec.Affinity == nil {
+			p.Spec.Affinity = &api.Affinity{}
+		}
+		p.Spec.Affinity.PodAffinity = &api.PodAffinity{RequiredDuringSchedulingIgnoredDuringExecution: []api.PodAffinityTerm{{
+			LabelSelector: &api.LabelSelector{MatchLabels: map[string]string{"app": app}},
+			TopologyKey:   key,
+		}}}
+	}
+}
+
+func TestPodAffinity(t *testing.T) {
+	tests := []struct {
+		name    string
+		cluster *testCluster
+		pods    []*api.Pod
+		want    []string
+	}{
+		{"next to the selected pod", hostNodes("a1", "b1", "c1").bound(pod("db", appLabel("db")), "b1"),
+			replicas("web", 2, appLabel("web"), near(hostnameKey, "db")), []string{"web-0=b1", "web-1=b1"}},
+		{"same zone", hostNodes("a1", "a2", "b1").bound(pod("db", appLabel("db")), "a2"),
+			[]*api.Pod{pod("p", appLabel("web"), near(ZoneLabel, "db"))}, []string{"p=a1"}},
+		{"no selected pod anywhere", hostNodes("a1", "b1"),
+			[]*api.Pod{pod("p", appLabel("web"), near(hostnameKey, "db"))},
+			[]string{"p: 0/2 nodes are available: 2 node(s) didn't match pod affinity rules"}},
+		{"first of a group that selects itself", hostNodes("a1", "b1"),
+			replicas("web", 3, appLabel("web"), near(hostnameKey, "web")), []string{"web-0=a1", "web-1=a1", "web-2=a1"}},
+		{"a pod placed earlier in the batch counts", hostNodes("a1", "b1"),
+			[]*api.Pod{pod("db", appLabel("db")), pod("p", appLabel("web"), near(hostnameKey, "db")), pod("q", appLabel("web"), near(hostnameKey, "db"))},
+			[]string{"db=a1", "p=a1", "q=a1"}},
+		{"selected pod's node full", hostNodes("a1", "b1").bound(pod("db", appLabel("db"), requests("4", "")), "a1"),
+			[]*api.Pod{pod("p", appLabel("web"), requests("1", ""), near(hostnameKey, "db"))},
+			[]string{"p: 0/2 nodes are available: 1 insufficient cpu, 1 node(s) didn't match pod affinity rules"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := placements(Schedule(tt.cluster.snapshot(), tt.pods, Config{}))
+			if len(got) != len(tt.want) {
+				t.Fatalf("got %v, want %v", got, tt.want)
+			}
+			for i := range got {
+				if got[i] != tt.want[i] {
+					t.Errorf("decision %d: got %q, want %q", i, got[i], tt.want[i])
+				}
+			}
+		})
+	}
+}

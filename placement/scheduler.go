@@ -88,6 +88,9 @@ type podInfo struct {
 	// pod is the pod being placed; anti its required podAntiAffinity.
 	pod  *api.Pod
 	anti []api.PodAffinityTerm
+	// near is its required podAffinity: placing pods can make more nodes
+	// feasible for it, so its failures are not remembered by shape.
+	near []api.PodAffinityTerm
 }
 
 // place runs the pipeline for one pod and commits its placement.
@@ -106,9 +109,10 @@ func (s *state) place(pod *api.Pod) Decision {
 		hash:  podHash(pod),
 		pod:   pod,
 		anti:  pod.Spec.RequiredAntiAffinity(),
+		near:  pod.Spec.RequiredPodAffinity(),
 	}
 	var shape string
-	if len(s.failed) > 0 {
+	if len(s.failed) > 0 && len(p.near) == 0 {
 		shape = p.shape()
 		if why, ok := s.failed[shape]; ok {
 			d.Reason = why
@@ -142,6 +146,9 @@ func (s *state) place(pod *api.Pod) Decision {
 		counts, n = s.explain(p)
 		if n < 0 {
 			d.Reason = counts.message(len(s.nodes))
+			if len(p.near) > 0 {
+				return d
+			}
 			if shape == "" {
 				shape = p.shape()
 			}
