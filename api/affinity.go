@@ -6,8 +6,8 @@ import (
 )
 
 // Affinity holds a pod's scheduling constraints beyond nodeSelector. Shoal
-// supports the required terms of nodeAffinity, podAffinity and
-// podAntiAffinity; preferred terms are not supported yet.
+// supports nodeAffinity and podAntiAffinity (required and preferred) and
+// podAffinity (required).
 type Affinity struct {
 	// NodeAffinity restricts the nodes the pod may run on.
 	NodeAffinity *NodeAffinity `json:"nodeAffinity,omitempty"`
@@ -43,6 +43,10 @@ type PodAntiAffinity struct {
 	// only where, for every term, no pod matching it runs in the same
 	// domain of the term's topologyKey.
 	RequiredDuringSchedulingIgnoredDuringExecution []PodAffinityTerm `json:"requiredDuringSchedulingIgnoredDuringExecution,omitempty"`
+	// PreferredDuringSchedulingIgnoredDuringExecution: nodes meeting all
+	// these terms (as if required) are tried first; weights are checked
+	// but not used.
+	PreferredDuringSchedulingIgnoredDuringExecution []WeightedPodAffinityTerm `json:"preferredDuringSchedulingIgnoredDuringExecution,omitempty"`
 }
 
 // PodAffinityTerm selects pods (by labels, in namespaces) and a topology:
@@ -89,6 +93,42 @@ type NodeAffinity struct {
 	// on a node matching one of its terms (a node whose labels change later
 	// keeps the pod).
 	RequiredDuringSchedulingIgnoredDuringExecution *NodeSelector `json:"requiredDuringSchedulingIgnoredDuringExecution,omitempty"`
+	// PreferredDuringSchedulingIgnoredDuringExecution: among the nodes that
+	// fit, those with the highest total weight of matching terms are
+	// tried first.
+	PreferredDuringSchedulingIgnoredDuringExecution []PreferredSchedulingTerm `json:"preferredDuringSchedulingIgnoredDuringExecution,omitempty"`
+}
+
+// PreferredSchedulingTerm is a weighted node preference.
+type PreferredSchedulingTerm struct {
+	// Weight is 1-100.
+	Weight int32 `json:"weight"`
+	// Preference is the term a node should match.
+	Preference NodeSelectorTerm `json:"preference"`
+}
+
+// WeightedPodAffinityTerm is a weighted pod (anti-)affinity preference.
+type WeightedPodAffinityTerm struct {
+	// Weight is 1-100.
+	Weight int32 `json:"weight"`
+	// PodAffinityTerm is the preference.
+	PodAffinityTerm PodAffinityTerm `json:"podAffinityTerm"`
+}
+
+// PreferredNodeAffinity returns the pod's preferred node affinity terms.
+func (s *PodSpec) PreferredNodeAffinity() []PreferredSchedulingTerm {
+	if s.Affinity == nil || s.Affinity.NodeAffinity == nil {
+		return nil
+	}
+	return s.Affinity.NodeAffinity.PreferredDuringSchedulingIgnoredDuringExecution
+}
+
+// PreferredAntiAffinity returns the pod's preferred podAntiAffinity terms.
+func (s *PodSpec) PreferredAntiAffinity() []WeightedPodAffinityTerm {
+	if s.Affinity == nil || s.Affinity.PodAntiAffinity == nil {
+		return nil
+	}
+	return s.Affinity.PodAntiAffinity.PreferredDuringSchedulingIgnoredDuringExecution
 }
 
 // NodeSelector is a set of node selector terms, ORed.

@@ -49,11 +49,11 @@ metadata: {name: p}
 spec:
   containers: [{name: c, image: busybox}]
   affinity:
-    nodeAffinity: {preferredDuringSchedulingIgnoredDuringExecution: []}
+    podAffinity: {preferredDuringSchedulingIgnoredDuringExecution: []}
 `
 	_, err := Decode([]byte(doc))
-	if err == nil || !strings.Contains(err.Error(), "spec.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution") {
-		t.Errorf("got %v, want an error naming the preferred node affinity field", err)
+	if err == nil || !strings.Contains(err.Error(), "spec.affinity.podAffinity.preferredDuringSchedulingIgnoredDuringExecution") {
+		t.Errorf("got %v, want an error naming the preferred pod affinity field", err)
 	}
 }
 
@@ -212,5 +212,40 @@ func TestValidatePodAffinity(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "[0]") {
 		t.Errorf("got %v, want the first term accepted", err)
+	}
+}
+
+func TestValidatePreferredAffinity(t *testing.T) {
+	sel := &LabelSelector{MatchLabels: map[string]string{"app": "web"}}
+	tests := []struct {
+		name string
+		aff  *Affinity
+		want string // "" means valid
+	}{
+		{"valid", &Affinity{
+			NodeAffinity: &NodeAffinity{PreferredDuringSchedulingIgnoredDuringExecution: []PreferredSchedulingTerm{{Weight: 1, Preference: NodeSelectorTerm{MatchExpressions: []NodeSelectorRequirement{{Key: "a", Operator: NodeSelectorOpExists}}}}}},
+			PodAntiAffinity: &PodAntiAffinity{PreferredDuringSchedulingIgnoredDuringExecution: []WeightedPodAffinityTerm{{Weight: 100, PodAffinityTerm: PodAffinityTerm{LabelSelector: sel, TopologyKey: "k"}}}},
+		}, ""},
+		{"node weight 0", &Affinity{NodeAffinity: &NodeAffinity{PreferredDuringSchedulingIgnoredDuringExecution: []PreferredSchedulingTerm{{Weight: 0}}}},
+			"spec.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight: must be 1-100, got 0"},
+		{"node preference checked", &Affinity{NodeAffinity: &NodeAffinity{PreferredDuringSchedulingIgnoredDuringExecution: []PreferredSchedulingTerm{{Weight: 5, Preference: NodeSelectorTerm{MatchExpressions: []NodeSelectorRequirement{{Key: "a", Operator: "Near"}}}}}}},
+			`spec.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].preference.matchExpressions[0].operator: unknown operator "Near"`},
+		{"anti weight 101", &Affinity{PodAntiAffinity: &PodAntiAffinity{PreferredDuringSchedulingIgnoredDuringExecution: []WeightedPodAffinityTerm{{Weight: 101, PodAffinityTerm: PodAffinityTerm{LabelSelector: sel, TopologyKey: "k"}}}}},
+			"spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight: must be 1-100, got 101"},
+		{"anti term checked", &Affinity{PodAntiAffinity: &PodAntiAffinity{PreferredDuringSchedulingIgnoredDuringExecution: []WeightedPodAffinityTerm{{Weight: 1, PodAffinityTerm: PodAffinityTerm{LabelSelector: sel}}}}},
+			"spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey: required"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			obj := with(validPod, func(p *Pod) { p.Spec.Affinity = tt.aff })
+			Default(obj)
+			err := Validate(obj)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("got %v, want valid", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("got %v, want an error containing %q", err, tt.want)
+			}
+		})
 	}
 }

@@ -12,6 +12,12 @@ func validateAffinity(e *errs, p string, a *Affinity) {
 		for i := range a.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution {
 			validatePodAffinityTerm(e, index(tp, i), &a.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution[i])
 		}
+		pp := child(child(p, "podAntiAffinity"), "preferredDuringSchedulingIgnoredDuringExecution")
+		for i := range a.PodAntiAffinity.PreferredDuringSchedulingIgnoredDuringExecution {
+			w := &a.PodAntiAffinity.PreferredDuringSchedulingIgnoredDuringExecution[i]
+			validateWeight(e, child(index(pp, i), "weight"), w.Weight)
+			validatePodAffinityTerm(e, child(index(pp, i), "podAffinityTerm"), &w.PodAffinityTerm)
+		}
 	}
 	if a.PodAffinity != nil {
 		tp := child(child(p, "podAffinity"), "requiredDuringSchedulingIgnoredDuringExecution")
@@ -21,6 +27,18 @@ func validateAffinity(e *errs, p string, a *Affinity) {
 	}
 	if a.NodeAffinity == nil {
 		return
+	}
+	pp := child(child(p, "nodeAffinity"), "preferredDuringSchedulingIgnoredDuringExecution")
+	for i := range a.NodeAffinity.PreferredDuringSchedulingIgnoredDuringExecution {
+		t := &a.NodeAffinity.PreferredDuringSchedulingIgnoredDuringExecution[i]
+		ip := index(pp, i)
+		validateWeight(e, child(ip, "weight"), t.Weight)
+		for j := range t.Preference.MatchExpressions {
+			validateNodeRequirement(e, index(child(ip, "preference.matchExpressions"), j), &t.Preference.MatchExpressions[j], false)
+		}
+		for j := range t.Preference.MatchFields {
+			validateNodeRequirement(e, index(child(ip, "preference.matchFields"), j), &t.Preference.MatchFields[j], true)
+		}
 	}
 	rp := child(child(p, "nodeAffinity"), "requiredDuringSchedulingIgnoredDuringExecution")
 	req := a.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution
@@ -100,5 +118,11 @@ func validatePodAffinityTerm(e *errs, p string, t *PodAffinityTerm) {
 	}
 	for i, ns := range t.Namespaces {
 		e.check(index(child(p, "namespaces"), i), ns, dnsLabelError(ns))
+	}
+}
+
+func validateWeight(e *errs, p string, w int32) {
+	if w < 1 || w > 100 {
+		e.add(p, "must be 1-100, got %d", w)
 	}
 }

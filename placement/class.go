@@ -30,6 +30,9 @@ type class struct {
 	// avoided counts eligible nodes with a PreferNoSchedule taint the
 	// class's pods do not tolerate.
 	avoided int
+	// prefVaries is true when the eligible nodes match the class's
+	// preferred node affinity with different weights.
+	prefVaries bool
 }
 
 // classZone is one zone's eligible nodes.
@@ -92,6 +95,7 @@ func (s *state) selectorClass(cs classSpec) *class {
 		eligible: make([]uint64, (len(s.nodes)+63)/64),
 	}
 	byZone := make([][]int32, len(s.zones))
+	var ok []int32
 	for i := range s.nodes {
 		r := s.staticRejectFor(int32(i), cs.tolerations)
 		if r == fits && !matches(s.nodes[i].Labels, cs.selector) {
@@ -104,11 +108,31 @@ func (s *state) selectorClass(cs classSpec) *class {
 			r = untoleratedTaint
 		}
 		c.rejected[r]++
-		if r != fits {
+		if r == fits {
+			ok = append(ok, int32(i))
+		}
+	}
+	// Preferred node affinity: the strict class keeps only the eligible
+	// nodes with the highest total weight.
+	best, worst := int64(-1), int64(-1)
+	if len(cs.preferred) > 0 {
+		for _, i := range ok {
+			w := preferenceScore(&s.nodes[i], cs.preferred)
+			if best < 0 || w > best {
+				best = w
+			}
+			if worst < 0 || w < worst {
+				worst = w
+			}
+		}
+		c.prefVaries = best != worst
+	}
+	for _, i := range ok {
+		if cs.strict && len(cs.preferred) > 0 && preferenceScore(&s.nodes[i], cs.preferred) < best {
 			continue
 		}
 		z := s.zoneOf[i]
-		byZone[z] = append(byZone[z], int32(i))
+		byZone[z] = append(byZone[z], i)
 		c.eligible[i>>6] |= 1 << (uint(i) & 63)
 		c.size++
 		if prefersAvoiding(&s.nodes[i], cs.tolerations) {

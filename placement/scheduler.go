@@ -96,15 +96,17 @@ type podInfo struct {
 // place runs the pipeline for one pod and commits its placement.
 func (s *state) place(pod *api.Pod) Decision {
 	d := Decision{Pod: api.KeyOf(pod)}
+	spec := classSpec{
+		selector:    pod.Spec.NodeSelector,
+		pin:         pod.Annotations[api.AnnotationVolumeNode],
+		tolerations: pod.Spec.Tolerations,
+		affinity:    pod.Spec.RequiredNodeSelector(),
+		preferred:   pod.Spec.PreferredNodeAffinity(),
+	}
 	p := &podInfo{
 		req:   PodRequests(pod),
 		ports: hostPorts(pod),
-		class: s.classFor(classSpec{
-			selector:    pod.Spec.NodeSelector,
-			pin:         pod.Annotations[api.AnnotationVolumeNode],
-			tolerations: pod.Spec.Tolerations,
-			affinity:    pod.Spec.RequiredNodeSelector(),
-		}),
+		class: s.classFor(spec),
 		owner: s.ownerFor(ownerKey(pod)),
 		hash:  podHash(pod),
 		pod:   pod,
@@ -119,18 +121,7 @@ func (s *state) place(pod *api.Pod) Decision {
 			return d
 		}
 	}
-	n := int32(-1)
-	if c := p.class; c.avoided > 0 && c.avoided < c.size {
-		// PreferNoSchedule: try the nodes without such taints first.
-		p.class = s.classFor(classSpec{
-			selector:    pod.Spec.NodeSelector,
-			tolerations: pod.Spec.Tolerations,
-			strict:      true,
-			affinity:    pod.Spec.RequiredNodeSelector(),
-		})
-		n = s.rank(p, s.viewOf(p.owner, p.class))
-		p.class = c
-	}
+	n := s.placePreferred(p, spec)
 	switch {
 	case n >= 0:
 	case p.class.size == 0:

@@ -1,6 +1,7 @@
 package placement
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/shoal-dev/shoal/api"
@@ -17,12 +18,14 @@ type classSpec struct {
 	strict      bool
 	// affinity is the pod's required node affinity, or nil.
 	affinity *api.NodeSelector
+	// preferred is the pod's preferred node affinity.
+	preferred []api.PreferredSchedulingTerm
 }
 
 // key names the spec for the class cache: equal keys give equal classes.
 func (cs classSpec) key() string {
 	base := classKey(cs.selector, cs.pin)
-	if len(cs.tolerations) == 0 && !cs.strict && cs.affinity == nil {
+	if len(cs.tolerations) == 0 && !cs.strict && cs.affinity == nil && len(cs.preferred) == 0 {
 		return base
 	}
 	var b strings.Builder
@@ -42,6 +45,10 @@ func (cs classSpec) key() string {
 	}
 	if cs.affinity != nil {
 		writeNodeSelector(&b, cs.affinity)
+	}
+	for _, t := range cs.preferred {
+		b.WriteString("\x0a" + strconv.Itoa(int(t.Weight)))
+		writeNodeSelector(&b, &api.NodeSelector{NodeSelectorTerms: []api.NodeSelectorTerm{t.Preference}})
 	}
 	return b.String()
 }
@@ -110,4 +117,16 @@ func writeNodeSelector(b *strings.Builder, ns *api.NodeSelector) {
 			}
 		}
 	}
+}
+
+// preferenceScore is the total weight of the preferred terms node n
+// matches.
+func preferenceScore(n *NodeInfo, preferred []api.PreferredSchedulingTerm) int64 {
+	var w int64
+	for i := range preferred {
+		if preferred[i].Preference.Matches(n.Name, n.Labels) {
+			w += int64(preferred[i].Weight)
+		}
+	}
+	return w
 }
