@@ -223,7 +223,7 @@ func TestValidatePreferredAffinity(t *testing.T) {
 		want string // "" means valid
 	}{
 		{"valid", &Affinity{
-			NodeAffinity: &NodeAffinity{PreferredDuringSchedulingIgnoredDuringExecution: []PreferredSchedulingTerm{{Weight: 1, Preference: NodeSelectorTerm{MatchExpressions: []NodeSelectorRequirement{{Key: "a", Operator: NodeSelectorOpExists}}}}}},
+			NodeAffinity:    &NodeAffinity{PreferredDuringSchedulingIgnoredDuringExecution: []PreferredSchedulingTerm{{Weight: 1, Preference: NodeSelectorTerm{MatchExpressions: []NodeSelectorRequirement{{Key: "a", Operator: NodeSelectorOpExists}}}}}},
 			PodAntiAffinity: &PodAntiAffinity{PreferredDuringSchedulingIgnoredDuringExecution: []WeightedPodAffinityTerm{{Weight: 100, PodAffinityTerm: PodAffinityTerm{LabelSelector: sel, TopologyKey: "k"}}}},
 		}, ""},
 		{"node weight 0", &Affinity{NodeAffinity: &NodeAffinity{PreferredDuringSchedulingIgnoredDuringExecution: []PreferredSchedulingTerm{{Weight: 0}}}},
