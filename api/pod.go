@@ -77,6 +77,9 @@ type PodSpec struct {
 	// Affinity constrains the nodes the pod may run on (see
 	// api/affinity.go: nodeAffinity required terms).
 	Affinity *Affinity `json:"affinity,omitempty"`
+	// TopologySpreadConstraints spread matching pods over node label
+	// domains (see api/topologyspread.go).
+	TopologySpreadConstraints []TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty"`
 }
 
 // PodSecurityContext holds security settings for every container of a pod.

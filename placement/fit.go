@@ -5,6 +5,9 @@ package placement
 // the first reason node n cannot take p.
 func (s *state) fit(n int32, p *podInfo) reason {
 	u := &s.use[n]
+	if len(p.spread) > 0 && s.skewExceeded(n, p) {
+		return spreadSkew
+	}
 	if len(p.near) > 0 && !s.podAffinityMet(n, p) {
 		return podAffinity
 	}

@@ -21,6 +21,7 @@ const (
 	affinityMismatch
 	untoleratedTaint
 	// Dynamic filters: they depend on what the node already holds.
+	spreadSkew
 	podAffinity
 	antiAffinity
 	portsTaken
@@ -39,6 +40,7 @@ var reasonText = [numReasons]string{
 	selectorMismatch:   "node(s) didn't match nodeSelector",
 	affinityMismatch:   "node(s) didn't match Pod's node affinity",
 	untoleratedTaint:   "node(s) had untolerated taint(s)",
+	spreadSkew:         "node(s) didn't match pod topology spread constraints",
 	podAffinity:        "node(s) didn't match pod affinity rules",
 	antiAffinity:       "node(s) didn't match pod anti-affinity rules",
 	portsTaken:         "node(s) didn't have free ports for the requested pod ports",

@@ -91,6 +91,23 @@ type podInfo struct {
 	// near is its required podAffinity: placing pods can make more nodes
 	// feasible for it, so its failures are not remembered by shape.
 	near []api.PodAffinityTerm
+	// spread are its DoNotSchedule topology spread constraints (not
+	// monotone either: placements elsewhere raise the emptiest domain).
+	spread []api.TopologySpreadConstraint
+}
+
+// forgetful reports whether p's failures must not be remembered by shape.
+func (p *podInfo) forgetful() bool { return len(p.near) > 0 || len(p.spread) > 0 }
+
+// spreadConstraints splits a pod's topology spread constraints by action.
+func spreadConstraints(pod *api.Pod, action api.UnsatisfiableConstraintAction) []api.TopologySpreadConstraint {
+	var out []api.TopologySpreadConstraint
+	for _, c := range pod.Spec.TopologySpreadConstraints {
+		if c.WhenUnsatisfiable == action {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // place runs the pipeline for one pod and commits its placement.
@@ -113,8 +130,9 @@ func (s *state) place(pod *api.Pod) Decision {
 		anti:  pod.Spec.RequiredAntiAffinity(),
 		near:  pod.Spec.RequiredPodAffinity(),
 	}
+	p.spread = spreadConstraints(pod, api.DoNotSchedule)
 	var shape string
-	if len(s.failed) > 0 && len(p.near) == 0 {
+	if len(s.failed) > 0 && !p.forgetful() {
 		shape = p.shape()
 		if why, ok := s.failed[shape]; ok {
 			d.Reason = why
@@ -137,7 +155,7 @@ func (s *state) place(pod *api.Pod) Decision {
 		counts, n = s.explain(p)
 		if n < 0 {
 			d.Reason = counts.message(len(s.nodes))
-			if len(p.near) > 0 {
+			if p.forgetful() {
 				return d
 			}
 			if shape == "" {
