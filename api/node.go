@@ -27,6 +27,12 @@ type NodeSpec struct {
 	Unschedulable bool `json:"unschedulable,omitempty"`
 	// PodCIDR is the range pod IPs on this node come from, e.g. "10.42.3.0/24".
 	PodCIDR string `json:"podCIDR,omitempty"`
+
+	// Scheduling (issue 12).
+
+	// Taints keep pods that do not tolerate them off the node (see
+	// api/taint.go); set with `shoal taint`.
+	Taints []Taint `json:"taints,omitempty"`
 }
 
 // NodeStatus is the observed state of a node.

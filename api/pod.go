@@ -70,6 +70,18 @@ type PodSpec struct {
 	Volumes []Volume `json:"volumes,omitempty"`
 	// SecurityContext holds pod-wide security settings.
 	SecurityContext *PodSecurityContext `json:"securityContext,omitempty"`
+
+	// Scheduling (issue 12).
+
+	// Tolerations let the pod onto nodes with matching taints (see
+	// api/taint.go).
+	Tolerations []Toleration `json:"tolerations,omitempty"`
+	// Affinity constrains the nodes the pod may run on (see
+	// api/affinity.go: nodeAffinity required terms).
+	Affinity *Affinity `json:"affinity,omitempty"`
+	// TopologySpreadConstraints spread matching pods over node label
+	// domains (see api/topologyspread.go).
+	TopologySpreadConstraints []TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty"`
 }
 
 // PodSecurityContext holds security settings for every container of a pod.

@@ -60,6 +60,7 @@ func validateSecret(e *errs, s *Secret) {
 var nodeResourceNames = map[string]bool{ResourceCPU: true, ResourceMemory: true, ResourceEphemeralStorage: true, ResourcePods: true}
 
 func validateNode(e *errs, n *Node) {
+	validateTaints(e, "spec.taints", n.Spec.Taints)
 	if c := n.Spec.PodCIDR; c != "" {
 		if _, err := netip.ParsePrefix(c); err != nil {
 			e.invalid("spec.podCIDR", c, "must be a CIDR like 10.42.3.0/24")

@@ -69,6 +69,9 @@ func validatePodSpec(e *errs, p string, s *PodSpec, opts podSpecOptions) {
 		e.check(child(p, "nodeName"), s.NodeName, dnsSubdomainError(s.NodeName))
 	}
 	validateLabels(e, child(p, "nodeSelector"), s.NodeSelector)
+	validateTolerations(e, child(p, "tolerations"), s.Tolerations)
+	validateAffinity(e, child(p, "affinity"), s.Affinity)
+	validateTopologySpread(e, child(p, "topologySpreadConstraints"), s.TopologySpreadConstraints)
 	if g := s.TerminationGracePeriodSeconds; g != nil && (*g < 0 || *g > MaxGracePeriodSeconds) {
 		e.add(child(p, "terminationGracePeriodSeconds"), "must be 0-%d, got %d", MaxGracePeriodSeconds, *g)
 	}

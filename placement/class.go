@@ -27,6 +27,12 @@ type class struct {
 	size int
 	// rejected counts the nodes each static filter rejected.
 	rejected reasonCounts
+	// avoided counts eligible nodes with a PreferNoSchedule taint the
+	// class's pods do not tolerate.
+	avoided int
+	// prefVaries is true when the eligible nodes match the class's
+	// preferred node affinity with different weights.
+	prefVaries bool
 }
 
 // classZone is one zone's eligible nodes.
@@ -63,18 +69,18 @@ func classKey(selector map[string]string, pin string) string {
 	return b.String()
 }
 
-// classFor returns the class of pods with this selector and volume node,
-// computing it on first use.
-func (s *state) classFor(selector map[string]string, pin string) *class {
-	key := classKey(selector, pin)
+// classFor returns the class of pods with this spec, computing it on first
+// use.
+func (s *state) classFor(cs classSpec) *class {
+	key := cs.key()
 	if c, ok := s.classes[key]; ok {
 		return c
 	}
 	var c *class
-	if pin != "" {
-		c = s.pinnedClass(selector, pin)
+	if cs.pin != "" {
+		c = s.pinnedClass(cs)
 	} else {
-		c = s.selectorClass(selector)
+		c = s.selectorClass(cs)
 	}
 	c.key = key
 	s.classes[key] = c
@@ -82,26 +88,56 @@ func (s *state) classFor(selector map[string]string, pin string) *class {
 }
 
 // selectorClass evaluates the static filters on every node.
-func (s *state) selectorClass(selector map[string]string) *class {
+func (s *state) selectorClass(cs classSpec) *class {
 	c := &class{
 		pin:      -1,
 		zoneIdx:  map[int32]int32{},
 		eligible: make([]uint64, (len(s.nodes)+63)/64),
 	}
 	byZone := make([][]int32, len(s.zones))
+	var ok []int32
 	for i := range s.nodes {
-		r := s.staticReject[i]
-		if r == fits && !matches(s.nodes[i].Labels, selector) {
+		r := s.staticRejectFor(int32(i), cs.tolerations)
+		if r == fits && !matches(s.nodes[i].Labels, cs.selector) {
 			r = selectorMismatch
 		}
+		if r == fits && cs.affinity != nil && !cs.affinity.Matches(s.nodes[i].Name, s.nodes[i].Labels) {
+			r = affinityMismatch
+		}
+		if r == fits && taintReject(&s.nodes[i], cs.tolerations, cs.strict) {
+			r = untoleratedTaint
+		}
 		c.rejected[r]++
-		if r != fits {
+		if r == fits {
+			ok = append(ok, int32(i))
+		}
+	}
+	// Preferred node affinity: the strict class keeps only the eligible
+	// nodes with the highest total weight.
+	best, worst := int64(-1), int64(-1)
+	if len(cs.preferred) > 0 {
+		for _, i := range ok {
+			w := preferenceScore(&s.nodes[i], cs.preferred)
+			if best < 0 || w > best {
+				best = w
+			}
+			if worst < 0 || w < worst {
+				worst = w
+			}
+		}
+		c.prefVaries = best != worst
+	}
+	for _, i := range ok {
+		if cs.strict && len(cs.preferred) > 0 && preferenceScore(&s.nodes[i], cs.preferred) < best {
 			continue
 		}
 		z := s.zoneOf[i]
-		byZone[z] = append(byZone[z], int32(i))
+		byZone[z] = append(byZone[z], i)
 		c.eligible[i>>6] |= 1 << (uint(i) & 63)
 		c.size++
+		if prefersAvoiding(&s.nodes[i], cs.tolerations) {
+			c.avoided++
+		}
 	}
 	c.rejected[fits] = 0
 	for z, nodes := range byZone {
@@ -116,21 +152,31 @@ func (s *state) selectorClass(selector map[string]string) *class {
 // pinnedClass evaluates the static filters for a pod that may only run on
 // node pin, in constant time: every other node that is ready, not
 // cordoned and without disk pressure is counted as not holding the volume.
-func (s *state) pinnedClass(selector map[string]string, pin string) *class {
+func (s *state) pinnedClass(cs classSpec) *class {
+	selector, pin := cs.selector, cs.pin
 	c := &class{pin: -1, pinned: true, zoneIdx: map[int32]int32{}}
 	c.rejected[notReady] = s.rejected[notReady]
 	c.rejected[cordoned] = s.rejected[cordoned]
 	c.rejected[diskPressure] = s.rejected[diskPressure]
 	others := s.rejected[fits] // nodes passing ready, cordon and disk pressure
 	n, ok := s.byName[pin]
-	if ok && s.staticReject[n] == fits {
-		others--
-		if matches(s.nodes[n].Labels, selector) {
+	if ok && s.staticRejectFor(n, cs.tolerations) == fits {
+		if s.staticReject[n] == fits {
+			others--
+		} else {
+			c.rejected[cordoned]-- // cordoned, but the pod tolerates it
+		}
+		switch {
+		case !matches(s.nodes[n].Labels, selector):
+			c.rejected[selectorMismatch] = 1
+		case cs.affinity != nil && !cs.affinity.Matches(s.nodes[n].Name, s.nodes[n].Labels):
+			c.rejected[affinityMismatch] = 1
+		case taintReject(&s.nodes[n], cs.tolerations, false):
+			c.rejected[untoleratedTaint] = 1
+		default:
 			c.pin, c.size = n, 1
 			c.zoneIdx[s.zoneOf[n]] = 0
 			c.zones = []classZone{{zone: s.zoneOf[n], nodes: []int32{n}}}
-		} else {
-			c.rejected[selectorMismatch] = 1
 		}
 	}
 	c.rejected[volumeElsewhere] = others

@@ -5,6 +5,15 @@ package placement
 // the first reason node n cannot take p.
 func (s *state) fit(n int32, p *podInfo) reason {
 	u := &s.use[n]
+	if len(p.spread) > 0 && s.skewExceeded(n, p) {
+		return spreadSkew
+	}
+	if len(p.near) > 0 && !s.podAffinityMet(n, p) {
+		return podAffinity
+	}
+	if len(p.anti) > 0 && s.antiAffinityConflict(n, p) {
+		return antiAffinity
+	}
 	if len(p.ports) > 0 && portsConflict(u.ports, p.ports) {
 		return portsTaken
 	}

@@ -44,6 +44,9 @@ type nodeUse struct {
 	free Resources
 	// ports are the host ports in use, as protocol<<16|port.
 	ports []uint32
+	// pods are the node's pods (bound, and placed in this batch), for
+	// podAntiAffinity.
+	pods []*api.Pod
 }
 
 // indexSnapshot builds the state for one Schedule call.
@@ -124,6 +127,7 @@ func (s *state) addExisting(p *api.Pod) {
 	u := &s.use[n]
 	u.free = u.free.Sub(PodRequests(p))
 	u.ports = append(u.ports, hostPorts(p)...)
+	u.pods = append(u.pods, p)
 	if o := ownerKey(p); o != "" {
 		s.existing[o] = append(s.existing[o], n)
 	}

@@ -18,7 +18,12 @@ const (
 	diskPressure
 	volumeElsewhere
 	selectorMismatch
+	affinityMismatch
+	untoleratedTaint
 	// Dynamic filters: they depend on what the node already holds.
+	spreadSkew
+	podAffinity
+	antiAffinity
 	portsTaken
 	tooManyPods
 	insufficientCPU
@@ -33,6 +38,11 @@ var reasonText = [numReasons]string{
 	diskPressure:       "node(s) had disk pressure",
 	volumeElsewhere:    "node(s) didn't hold the pod's volume",
 	selectorMismatch:   "node(s) didn't match nodeSelector",
+	affinityMismatch:   "node(s) didn't match Pod's node affinity",
+	untoleratedTaint:   "node(s) had untolerated taint(s)",
+	spreadSkew:         "node(s) didn't match pod topology spread constraints",
+	podAffinity:        "node(s) didn't match pod affinity rules",
+	antiAffinity:       "node(s) didn't match pod anti-affinity rules",
 	portsTaken:         "node(s) didn't have free ports for the requested pod ports",
 	tooManyPods:        "too many pods",
 	insufficientCPU:    "insufficient cpu",

@@ -85,28 +85,63 @@ type podInfo struct {
 	owner *owner
 	// hash of the pod's namespace and name, for tie-breaks.
 	hash uint64
+	// pod is the pod being placed; anti its required podAntiAffinity.
+	pod  *api.Pod
+	anti []api.PodAffinityTerm
+	// near is its required podAffinity: placing pods can make more nodes
+	// feasible for it, so its failures are not remembered by shape.
+	near []api.PodAffinityTerm
+	// spread are its DoNotSchedule topology spread constraints (not
+	// monotone either: placements elsewhere raise the emptiest domain).
+	spread []api.TopologySpreadConstraint
+}
+
+// forgetful reports whether p's failures must not be remembered by shape.
+func (p *podInfo) forgetful() bool { return len(p.near) > 0 || len(p.spread) > 0 }
+
+// spreadConstraints splits a pod's topology spread constraints by action.
+func spreadConstraints(pod *api.Pod, action api.UnsatisfiableConstraintAction) []api.TopologySpreadConstraint {
+	var out []api.TopologySpreadConstraint
+	for _, c := range pod.Spec.TopologySpreadConstraints {
+		if c.WhenUnsatisfiable == action {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // place runs the pipeline for one pod and commits its placement.
 func (s *state) place(pod *api.Pod) Decision {
 	d := Decision{Pod: api.KeyOf(pod)}
+	spec := classSpec{
+		selector:    pod.Spec.NodeSelector,
+		pin:         pod.Annotations[api.AnnotationVolumeNode],
+		tolerations: pod.Spec.Tolerations,
+		affinity:    pod.Spec.RequiredNodeSelector(),
+		preferred:   pod.Spec.PreferredNodeAffinity(),
+	}
 	p := &podInfo{
 		req:   PodRequests(pod),
 		ports: hostPorts(pod),
-		class: s.classFor(pod.Spec.NodeSelector, pod.Annotations[api.AnnotationVolumeNode]),
+		class: s.classFor(spec),
 		owner: s.ownerFor(ownerKey(pod)),
 		hash:  podHash(pod),
+		pod:   pod,
+		anti:  pod.Spec.RequiredAntiAffinity(),
+		near:  pod.Spec.RequiredPodAffinity(),
 	}
+	p.spread = spreadConstraints(pod, api.DoNotSchedule)
 	var shape string
-	if len(s.failed) > 0 {
+	if len(s.failed) > 0 && !p.forgetful() {
 		shape = p.shape()
 		if why, ok := s.failed[shape]; ok {
 			d.Reason = why
 			return d
 		}
 	}
-	n := int32(-1)
+	n := s.placePreferred(p, spec)
 	switch {
+	case n >= 0:
 	case p.class.size == 0:
 	case p.class.pinned:
 		if s.fit(p.class.pin, p) == fits {
@@ -120,6 +155,9 @@ func (s *state) place(pod *api.Pod) Decision {
 		counts, n = s.explain(p)
 		if n < 0 {
 			d.Reason = counts.message(len(s.nodes))
+			if p.forgetful() {
+				return d
+			}
 			if shape == "" {
 				shape = p.shape()
 			}
@@ -128,6 +166,7 @@ func (s *state) place(pod *api.Pod) Decision {
 		}
 	}
 	s.take(n, p.req, p.ports)
+	s.use[n].pods = append(s.use[n].pods, pod)
 	p.owner.record(n, s.zoneOf[n])
 	d.Node = s.nodes[n].Name
 	return d
@@ -145,6 +184,9 @@ func (p *podInfo) shape() string {
 	for _, port := range p.ports {
 		b.WriteByte(2)
 		b.WriteString(strconv.FormatUint(uint64(port), 10))
+	}
+	if len(p.anti) > 0 {
+		writeAntiShape(&b, p)
 	}
 	return b.String()
 }

@@ -57,6 +57,11 @@ type NodeInfo struct {
 	// Zone is the node's failure zone (the ZoneLabel label); "" is a zone
 	// of its own.
 	Zone string
+	// Taints are the node's taints (spec.taints): NoSchedule and NoExecute
+	// ones keep pods that do not tolerate them off, PreferNoSchedule ones
+	// send such pods elsewhere while another node fits. Read, never
+	// modified.
+	Taints []api.Taint
 }
 
 // Snapshot is the read-only view of the cluster that Schedule places pods
@@ -90,6 +95,7 @@ func NodeInfoFrom(n *api.Node) NodeInfo {
 		Unschedulable: n.Spec.Unschedulable,
 		DiskPressure:  n.HasDiskPressure(),
 		Zone:          n.Labels[ZoneLabel],
+		Taints:        n.Spec.Taints,
 	}
 	if q, ok := get(api.ResourceCPU); ok {
 		info.Allocatable.MilliCPU = q.MilliValue()

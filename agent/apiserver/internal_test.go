@@ -284,6 +284,7 @@ func TestUserWritesCarryTheCredential(t *testing.T) {
 		{"apply", "POST", "/v1/apply", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"},
 		{"put", "PUT", "/v1/configmaps/b", `{"metadata":{"name":"b"}}`},
 		{"cordon", "POST", "/v1/nodes/n2/cordon", ""},
+		{"taint", "POST", "/v1/nodes/n2/taint?change=a%3Db%3ANoSchedule", ""},
 		{"delete", "DELETE", "/v1/configmaps/a", ""},
 		{"evict", "POST", "/v1/pods/web-2/eviction", ""},
 	}

@@ -121,6 +121,7 @@ func (s *Server) routes() http.Handler {
 	user("GET /v1/watch", streaming(s.limitWatches(s.watch)))
 	user("POST /v1/nodes/{name}/cordon", s.cordon(true))
 	user("POST /v1/nodes/{name}/uncordon", s.cordon(false))
+	user("POST /v1/nodes/{name}/taint", s.taint)
 	user("POST /v1/pods/{name}/eviction", s.evict)
 	user("POST /v1/{resource}/{name}/scale", s.scale)
 	user("POST /v1/{resource}/{name}/rollout/restart", s.rolloutRestart)

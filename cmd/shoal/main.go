@@ -67,6 +67,7 @@ func newRoot() *cobra.Command {
 		newCordonCmd(g, true),
 		newCordonCmd(g, false),
 		newDrainCmd(g),
+		newTaintCmd(g),
 		newRolloutCmd(g),
 		newMetadataCmd(g, false),
 		newMetadataCmd(g, true),

@@ -31,7 +31,7 @@ func (p *pass) syncDaemonSet(ds *api.DaemonSet) {
 	eligible := map[string]bool{}
 	var nodes []string
 	for _, n := range p.nodeList {
-		if selectorMatches(ds.Spec.Template.Spec.NodeSelector, n.Labels) {
+		if selectorMatches(ds.Spec.Template.Spec.NodeSelector, n.Labels) && toleratesNode(n, ds.Spec.Template.Spec.Tolerations) && affinityMatches(n, &ds.Spec.Template.Spec) {
 			eligible[n.Name] = true
 			nodes = append(nodes, n.Name)
 		}

@@ -51,7 +51,7 @@ func (h *harness) measure() metrics {
 func (h *harness) eligibleNodes(ds *api.DaemonSet) []*api.Node {
 	var out []*api.Node
 	for _, k := range h.keys() {
-		if n, ok := h.objs[k].(*api.Node); ok && selectorMatches(ds.Spec.Template.Spec.NodeSelector, n.Labels) {
+		if n, ok := h.objs[k].(*api.Node); ok && selectorMatches(ds.Spec.Template.Spec.NodeSelector, n.Labels) && toleratesNode(n, ds.Spec.Template.Spec.Tolerations) && affinityMatches(n, &ds.Spec.Template.Spec) {
 			out = append(out, n)
 		}
 	}
@@ -87,7 +87,8 @@ func (h *harness) checkInvariants(pre metrics) {
 			if a := now.active[k]; a > pre.active[k] && a > replicas+surge {
 				h.t.Fatalf("%s: got %d pods, want at most %d (replicas %d + maxSurge %d)", k, a, replicas+surge, replicas, surge)
 			}
-			if a := now.available[k]; a < pre.available[k] && a < replicas-unavailable {
+			// NoExecute evictions, like node loss, are outside the rollout bounds.
+			if a := now.available[k]; a < pre.available[k] && a < replicas-unavailable && !h.noExecuteTainted() {
 				h.t.Fatalf("%s: got %d available pods (had %d), want at least %d (replicas %d - maxUnavailable %d)",
 					k, a, pre.available[k], replicas-unavailable, replicas, unavailable)
 			}
@@ -255,7 +256,7 @@ func (h *harness) checkNodeLost(pod *api.Pod) {
 	}
 	if n := h.node(pod.Spec.NodeName); n != nil {
 		c := n.Condition(api.NodeReady)
-		if c.Status == api.ConditionTrue || h.now.Before(c.LastTransitionTime.Add(h.cfg.NodeGrace)) {
+		if c.Status == api.ConditionTrue || h.now.Before(c.LastTransitionTime.Add(h.nodeGraceOf(pod))) {
 			h.t.Fatalf("pod %s marked Failed at %s, but node %s is %s since %s (grace %s)",
 				pod.Name, h.now.Sub(t0), n.Name, c.Status, c.LastTransitionTime.Sub(t0), h.cfg.NodeGrace)
 		}

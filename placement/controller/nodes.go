@@ -66,7 +66,8 @@ func (p *pass) expireTerminating() {
 }
 
 // failLostPods marks the active pods of ReplicaSets and DaemonSets on lost
-// nodes (not Ready for NodeGrace, or gone) as Failed with reason NodeLost
+// nodes (not Ready for NodeGrace, or for the tolerationSeconds of the pod's
+// not-ready/unreachable toleration; or gone) as Failed with reason NodeLost
 // and their Ready condition False, so services stop routing to them and
 // status shows why. The ReplicaSet replaces them on the next pass, once the
 // Failed phase is committed (so a committed state never holds both a lost
@@ -88,23 +89,29 @@ func (p *pass) failLostPods() {
 	}
 	for _, uid := range uids {
 		for _, pod := range p.owned[uid] {
-			if pod.Spec.NodeName != "" && isActive(pod) && p.nodeLost(pod.Spec.NodeName, p.cfg.NodeGrace) {
-				p.failPod(pod)
+			if pod.Spec.NodeName == "" || !isActive(pod) {
+				continue
+			}
+			if lost, after := p.podNodeLost(pod); lost {
+				p.failPod(pod, after)
 			}
 		}
 	}
 	for _, pod := range p.pods {
-		if controllerOf(&pod.ObjectMeta) == nil && pod.Spec.NodeName != "" && isActive(pod) && p.nodeLost(pod.Spec.NodeName, p.cfg.NodeGrace) {
-			p.failPod(pod)
+		if controllerOf(&pod.ObjectMeta) != nil || pod.Spec.NodeName == "" || !isActive(pod) {
+			continue
+		}
+		if lost, after := p.podNodeLost(pod); lost {
+			p.failPod(pod, after)
 		}
 	}
 }
 
-// failPod marks one pod of a lost node Failed.
-func (p *pass) failPod(pod *api.Pod) {
+// failPod marks one pod of a lost node, not Ready for after, Failed.
+func (p *pass) failPod(pod *api.Pod, after time.Duration) {
 	node := pod.Spec.NodeName
 	cp := api.DeepCopy(pod)
-	msg := fmt.Sprintf("node %s stopped answering and was not Ready for %s", node, p.cfg.NodeGrace)
+	msg := fmt.Sprintf("node %s stopped answering and was not Ready for %s", node, after)
 	if p.nodes[node] == nil {
 		msg = fmt.Sprintf("node %s left the cluster", node)
 	}

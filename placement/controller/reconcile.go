@@ -34,6 +34,7 @@ func Reconcile(s *State, cfg Config) Changes {
 	p.collectGarbage()
 	p.failLostPods()
 	p.expireTerminating()
+	p.evictNoExecute()
 	for _, d := range p.deployments {
 		p.syncDeployment(d)
 	}
