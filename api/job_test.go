@@ -175,9 +175,9 @@ func TestValidateJob(t *testing.T) {
 		{"negative history", cronJobManifest, "spec:\n  schedule", "spec:\n  successfulJobsHistoryLimit: -1\n  schedule", "spec.successfulJobsHistoryLimit: must be at least 0, got -1"},
 		{"negative failed history", cronJobManifest, "spec:\n  schedule", "spec:\n  failedJobsHistoryLimit: -1\n  schedule", "spec.failedJobsHistoryLimit: must be at least 0, got -1"},
 		{"cron job template Always", cronJobManifest, "OnFailure", "Always", `spec.jobTemplate.spec.template.spec.restartPolicy: must be Never or OnFailure`},
-		{"podFailurePolicy refused", jobManifest, "spec:\n  template", "spec:\n  podFailurePolicy: {rules: []}\n  template", `"spec.podFailurePolicy"`},
-		{"backoffLimitPerIndex refused", jobManifest, "spec:\n  template", "spec:\n  backoffLimitPerIndex: 1\n  template", `"spec.backoffLimitPerIndex"`},
-		{"manualSelector refused", jobManifest, "spec:\n  template", "spec:\n  manualSelector: true\n  template", `"spec.manualSelector"`},
+		{"podFailurePolicy refused", jobManifest, "spec:\n  template", "spec:\n  podFailurePolicy: {rules: []}\n  template", "spec.podFailurePolicy: not supported by Shoal"},
+		{"backoffLimitPerIndex refused", jobManifest, "spec:\n  template", "spec:\n  backoffLimitPerIndex: 1\n  template", "spec.backoffLimitPerIndex: not supported by Shoal"},
+		{"manualSelector refused", jobManifest, "spec:\n  template", "spec:\n  manualSelector: true\n  template", "spec.manualSelector: not supported by Shoal"},
 		{"cron name too long", cronJobManifest, "name: hello", "name: " + strings.Repeat("a", 53), "metadata.name: must be at most 52 characters for a CronJob, got 53"},
 	}
 	for _, tt := range tests {
