@@ -120,16 +120,18 @@ func (a *Agent) Run(ctx context.Context) error {
 	a.metrics = newMetrics(a)
 
 	a.raft, err = consensus.Open(consensus.Config{
-		ID:              a.cfg.Name,
-		Dir:             filepath.Join(a.cfg.DataDir, dirRaft),
-		BindAddr:        net.JoinHostPort(a.cfg.BindAddr, strconv.Itoa(a.cfg.RaftPort)),
-		AdvertiseAddr:   net.JoinHostPort(a.cfg.AdvertiseAddr, strconv.Itoa(a.cfg.RaftPort)),
-		ServerTLS:       id.TLS.MutualServerConfig(),
-		ClientTLS:       id.TLS.ClientConfig(),
-		Bootstrap:       bootstrap,
-		ForceNewCluster: a.cfg.ForceNewCluster,
-		Logger:          a.logger.With("component", "raft"),
-		OnConnRefused:   a.metrics.raftConnRefused,
+		ID:                a.cfg.Name,
+		Dir:               filepath.Join(a.cfg.DataDir, dirRaft),
+		BindAddr:          net.JoinHostPort(a.cfg.BindAddr, strconv.Itoa(a.cfg.RaftPort)),
+		AdvertiseAddr:     net.JoinHostPort(a.cfg.AdvertiseAddr, strconv.Itoa(a.cfg.RaftPort)),
+		ServerTLS:         id.TLS.MutualServerConfig(),
+		ClientTLS:         id.TLS.ClientConfig(),
+		Bootstrap:         bootstrap,
+		ForceNewCluster:   a.cfg.ForceNewCluster,
+		SnapshotInterval:  a.cfg.RaftSnapshotInterval,
+		SnapshotThreshold: a.cfg.RaftSnapshotThreshold,
+		Logger:            a.logger.With("component", "raft"),
+		OnConnRefused:     a.metrics.raftConnRefused,
 	}, a.store)
 	if err != nil {
 		return err

@@ -75,6 +75,10 @@ type Config struct {
 	FenceAfter time.Duration
 	// GossipFast uses short gossip failure-detection timings (tests).
 	GossipFast bool
+	// RaftSnapshotInterval and RaftSnapshotThreshold replace Raft's
+	// snapshot timing when set (tests that need a snapshot soon).
+	RaftSnapshotInterval  time.Duration
+	RaftSnapshotThreshold uint64
 	// CertValidity is how long node certificates this agent signs are
 	// valid (0: pki.DefaultNodeValidity); nodes renew theirs once two
 	// thirds of it have passed.

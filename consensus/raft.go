@@ -41,7 +41,12 @@ type Config struct {
 	ForceNewCluster bool
 	// Timings scales Raft's timeouts; zero means hashicorp/raft's defaults.
 	HeartbeatTimeout, ElectionTimeout, LeaderLeaseTimeout time.Duration
-	Logger                                                *slog.Logger
+	// SnapshotInterval and SnapshotThreshold, if set, replace
+	// hashicorp/raft's defaults (check every 2 to 4 minutes, snapshot
+	// after 8,192 entries): tests that need a snapshot soon.
+	SnapshotInterval  time.Duration
+	SnapshotThreshold uint64
+	Logger            *slog.Logger
 	// OnConnRefused, if set, is called for every connection the Raft
 	// port closed before Raft saw it (handshake failed or too slow, or
 	// its source held MaxRaftConnsPerSource); metrics count them.
@@ -141,6 +146,12 @@ func Open(cfg Config, store *Store) (*Node, error) {
 	}
 	if cfg.LeaderLeaseTimeout > 0 {
 		rc.LeaderLeaseTimeout = cfg.LeaderLeaseTimeout
+	}
+	if cfg.SnapshotInterval > 0 {
+		rc.SnapshotInterval = cfg.SnapshotInterval
+	}
+	if cfg.SnapshotThreshold > 0 {
+		rc.SnapshotThreshold = cfg.SnapshotThreshold
 	}
 	fsm := NewFSM(store, logger)
 	self := raft.Configuration{Servers: []raft.Server{{

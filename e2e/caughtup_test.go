@@ -50,8 +50,8 @@ spec:
 //
 // An agent's replica restarts from its last Raft snapshot and applies the
 // rest of the log only once a leader confirms the commit index. So n3
-// first takes a snapshot (8,200 writes pass hashicorp/raft's threshold of
-// 8,192) holding pod "gone"; pod "kept" is created after it. n3 stops;
+// first takes a snapshot (300 writes pass the agents' threshold of 128,
+// set low by flag) holding pod "gone"; pod "kept" is created after it. n3 stops;
 // "gone"'s container exits and "gone" is deleted for good; a DaemonSet pod
 // "fresh" is bound to n3. n3 restarts cut off from the cluster, so its
 // replica stays at the snapshot: a manager acting on it would start "gone"
@@ -63,7 +63,10 @@ func TestRestartedAgentActsOnlyWhenCaughtUp(t *testing.T) {
 	skipShort(t)
 	// hostPath needs the privileged level; a long node grace keeps the
 	// controllers from replacing n3's pods while it is away.
-	c := testcluster.NewNetNS(t, "--pod-security", "privileged", "--node-grace", "1h")
+	// Snapshots soon (after 128 entries, checked every 2 s) instead of
+	// after 8,192 entries and 2 to 4 minutes.
+	c := testcluster.NewNetNS(t, "--pod-security", "privileged", "--node-grace", "1h",
+		"--raft-snapshot-interval", "2s", "--raft-snapshot-threshold", "128")
 	for _, n := range []string{"n1", "n2", "n3"} {
 		c.Add(n)
 	}
@@ -202,14 +205,14 @@ func TestRestartedAgentActsOnlyWhenCaughtUp(t *testing.T) {
 }
 
 // snapshotWith makes n3 take a Raft snapshot of the current state: enough
-// writes through n1 to pass hashicorp/raft's SnapshotThreshold (8,192
-// entries), then a wait for the snapshot, which raft checks for every 2
-// to 4 minutes.
+// writes through n1 to pass the agents' Raft snapshot threshold (128
+// entries, see the test's flags), then a wait for the snapshot, which
+// raft checks for every 2 to 4 seconds.
 func snapshotWith(t *testing.T, n1, n3 *testcluster.Agent) {
 	t.Helper()
 	dir := filepath.Join(n3.DataDir, "raft", "snapshots")
 	before, _ := filepath.Glob(filepath.Join(dir, "*", "meta.json"))
-	const writes, workers = 8200, 16
+	const writes, workers = 300, 16
 	cl := n1.Client()
 	var next atomic.Int64
 	var wg sync.WaitGroup

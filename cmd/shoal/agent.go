@@ -128,6 +128,10 @@ cluster; one given such a flag with another value refuses to start.`,
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	f.BoolVar(&cfg.GossipFast, "gossip-fast", false, "fast gossip failure detection (for tests on loopback)")
 	_ = f.MarkHidden("gossip-fast")
+	f.DurationVar(&cfg.RaftSnapshotInterval, "raft-snapshot-interval", 0, "how often Raft checks whether to snapshot (tests; default hashicorp/raft's 2m)")
+	f.Uint64Var(&cfg.RaftSnapshotThreshold, "raft-snapshot-threshold", 0, "log entries between Raft snapshots (tests; default hashicorp/raft's 8192)")
+	_ = f.MarkHidden("raft-snapshot-interval")
+	_ = f.MarkHidden("raft-snapshot-threshold")
 	f.DurationVar(&cfg.CertValidity, "cert-validity", pki.DefaultNodeValidity, "how long node certificates this agent signs (as a voter) are valid; nodes renew theirs after two thirds")
 	return cmd
 }
