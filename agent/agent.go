@@ -2,7 +2,6 @@ package agent
 
 import (
 	"context"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -68,8 +67,6 @@ type Agent struct {
 	// nextRenewal is when keepCredentials may try a renewal again after
 	// one failed.
 	nextRenewal time.Time
-	// crossNow are the cross certificates the node presents.
-	crossNow []*x509.Certificate
 }
 
 // New checks cfg and returns an agent; it does no I/O.

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/shoal-dev/shoal/agent/apiserver"
+	"github.com/shoal-dev/shoal/agent/propose"
 	"github.com/shoal-dev/shoal/api"
 	"github.com/shoal-dev/shoal/gossip"
 	"github.com/shoal-dev/shoal/pki"
@@ -116,11 +117,10 @@ func (a *Agent) refreshTrust(spec *api.ClusterAuthSpec) error {
 	if err != nil {
 		return err
 	}
-	if slices.Equal(hashes(trust), hashes(a.id.TLS.Trust())) && len(cross) == len(a.crossNow) {
+	if slices.Equal(hashes(trust), hashes(a.id.TLS.Trust())) && slices.Equal(hashes(cross), hashes(a.id.TLS.Extra())) {
 		return nil
 	}
 	a.id.TLS.SetTrust(trust, cross)
-	a.crossNow = cross
 	if err := writeFileAtomic(filepath.Join(a.cfg.DataDir, fileCACert), pki.EncodeCertificates(trust), 0o600); err != nil {
 		return err
 	}
@@ -318,7 +318,7 @@ func issuerHash(cert *x509.Certificate, trust []*x509.Certificate) string {
 }
 
 // callPeer calls another agent's API under mutual TLS and decodes its
-// JSON answer into out.
+// JSON answer into out (if not nil).
 func (a *Agent) callPeer(ctx context.Context, node, method, path string, body []byte, out any) error {
 	addr, ok := a.apiAddrOf(node)
 	if !ok {
@@ -340,7 +340,10 @@ func (a *Agent) callPeer(ctx context.Context, node, method, path string, body []
 		return fmt.Errorf("%s: %w", node, err)
 	}
 	if res.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s: %s", node, bytes.TrimSpace(b))
+		return fmt.Errorf("%s: %s", node, propose.ErrorMessage(b, res.Status))
+	}
+	if out == nil {
+		return nil
 	}
 	return json.Unmarshal(b, out)
 }

@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"time"
 
-	"github.com/shoal-dev/shoal/agent/propose"
 	"github.com/shoal-dev/shoal/consensus"
 )
 
@@ -87,25 +85,7 @@ func (a *Agent) removeViaLeader(ctx context.Context) error {
 	if leader == "" {
 		return errors.New("no leader")
 	}
-	addr, ok := a.apiAddrOf(leader)
-	if !ok {
-		return fmt.Errorf("no address for leader %s", leader)
-	}
-	u := "https://" + addr + "/internal/v1/remove?node=" + url.QueryEscape(a.cfg.Name)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, nil)
-	if err != nil {
-		return err
-	}
-	res, err := a.peerClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(res.Body, 1<<16))
-	if res.StatusCode != http.StatusOK {
-		return errors.New(propose.ErrorMessage(body, res.Status))
-	}
-	return nil
+	return a.callPeer(ctx, leader, http.MethodPost, "/internal/v1/remove?node="+url.QueryEscape(a.cfg.Name), nil, nil)
 }
 
 // removeServer removes a server from Raft; leader only.

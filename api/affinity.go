@@ -213,14 +213,8 @@ func (t *NodeSelectorTerm) Matches(name string, labels map[string]string) bool {
 
 func (r *NodeSelectorRequirement) matches(v string, present bool) bool {
 	switch r.Operator {
-	case NodeSelectorOpIn:
-		return present && slices.Contains(r.Values, v)
-	case NodeSelectorOpNotIn:
-		return !present || !slices.Contains(r.Values, v)
-	case NodeSelectorOpExists:
-		return present
-	case NodeSelectorOpDoesNotExist:
-		return !present
+	case NodeSelectorOpIn, NodeSelectorOpNotIn, NodeSelectorOpExists, NodeSelectorOpDoesNotExist:
+		return matchSet(LabelSelectorOperator(r.Operator), r.Values, v, present)
 	case NodeSelectorOpGt, NodeSelectorOpLt:
 		if !present || len(r.Values) != 1 {
 			return false

@@ -82,15 +82,21 @@ func (s *LabelSelector) Matches(labels map[string]string) bool {
 // Matches reports whether labels satisfy r.
 func (r LabelSelectorRequirement) Matches(labels map[string]string) bool {
 	v, ok := labels[r.Key]
-	switch r.Operator {
+	return matchSet(r.Operator, r.Values, v, ok)
+}
+
+// matchSet is the set-based requirement (In, NotIn, Exists, DoesNotExist)
+// on a value v, present or not; false for any other operator.
+func matchSet(op LabelSelectorOperator, values []string, v string, present bool) bool {
+	switch op {
 	case SelectorOpIn:
-		return ok && slices.Contains(r.Values, v)
+		return present && slices.Contains(values, v)
 	case SelectorOpNotIn:
-		return !ok || !slices.Contains(r.Values, v)
+		return !present || !slices.Contains(values, v)
 	case SelectorOpExists:
-		return ok
+		return present
 	case SelectorOpDoesNotExist:
-		return !ok
+		return !present
 	}
 	return false
 }

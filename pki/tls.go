@@ -104,6 +104,13 @@ func (n *NodeTLS) Trust() []*x509.Certificate {
 	return n.trust
 }
 
+// Extra is the cross certificates the node presents now.
+func (n *NodeTLS) Extra() []*x509.Certificate {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	return n.extra
+}
+
 func (n *NodeTLS) current() (*tls.Certificate, *x509.CertPool) {
 	n.mu.RLock()
 	defer n.mu.RUnlock()

@@ -112,12 +112,9 @@ func newRolloutHistoryCmd(g *globals) *cobra.Command {
 		Short: "List a Deployment's revisions, or show one's pod template",
 		Args:  cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			k, name, err := splitRef(args)
+			name, err := deploymentRef(args, "history")
 			if err != nil {
 				return err
-			}
-			if k.Name != "Deployment" {
-				return fmt.Errorf("rollout history works on deployments, not %s", k.Plural)
 			}
 			return g.call(cmd, requestTimeout, func(ctx context.Context, c *client.Client) error {
 				ns := g.objectNamespace(true)
@@ -135,4 +132,17 @@ func newRolloutHistoryCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().Int64Var(&rev, "revision", 0, "show this revision's pod template")
 	return cmd
+}
+
+// deploymentRef reads the deployment argument of `rollout VERB`
+// (deployment/NAME or deployment NAME).
+func deploymentRef(args []string, verb string) (string, error) {
+	k, name, err := splitRef(args)
+	if err != nil {
+		return "", err
+	}
+	if k.Name != "Deployment" {
+		return "", fmt.Errorf("rollout %s works on deployments, not %s", verb, k.Plural)
+	}
+	return name, nil
 }

@@ -198,12 +198,9 @@ func newRolloutCmd(g *globals) *cobra.Command {
 		Short: "Take a Deployment back to an earlier revision",
 		Args:  cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			k, name, err := splitRef(args)
+			name, err := deploymentRef(args, "undo")
 			if err != nil {
 				return err
-			}
-			if k.Name != "Deployment" {
-				return fmt.Errorf("rollout undo works on deployments, not %s", k.Plural)
 			}
 			return g.call(cmd, requestTimeout, func(ctx context.Context, c *client.Client) error {
 				if _, err := c.RolloutUndo(ctx, g.objectNamespace(true), name, toRevision); err != nil {
