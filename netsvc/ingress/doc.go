@@ -3,7 +3,8 @@
 // each request against the current routing table (package route), and
 // forwards it straight to a ready pod endpoint of the matched service,
 // balancing by least outstanding requests, ejecting endpoints that refuse
-// connections, retrying idempotent requests that could not connect, and
+// connections, retrying idempotent requests that could not connect or whose
+// connection broke before an answer, and
 // terminating TLS with certificates chosen by SNI.
 //
 // It owns HTTP: headers, streaming, upgrades, timeouts, TLS, metrics and

@@ -1,6 +1,7 @@
 package ingress
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/ecdsa"
@@ -19,6 +20,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -269,4 +271,34 @@ func waitFor(cond func() bool) error {
 // testutilCode is the request count of code for default/ing, default/svc.
 func testutilCode(tp *testProxy, code string) float64 {
 	return testutil.ToFloat64(tp.metrics.requests.WithLabelValues("default/ing", "default/svc", code))
+}
+
+// resettingAddr is a loopback address whose server reads each request and
+// then resets the connection without answering, as a pod killed with the
+// request in progress does. It counts the requests it read.
+func resettingAddr(t testing.TB) (netip.AddrPort, *atomic.Int64) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ln.Close() })
+	var n atomic.Int64
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer func() { _ = c.Close() }()
+				if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
+					return
+				}
+				n.Add(1)
+				_ = c.(*net.TCPConn).SetLinger(0) // close with RST
+			}()
+		}
+	}()
+	return netip.MustParseAddrPort(ln.Addr().String()), &n
 }

@@ -502,3 +502,44 @@ func TestLeastOutstanding(t *testing.T) {
 		t.Errorf("while A streams: got %v, want all 10 requests on b", got)
 	}
 }
+
+func TestResetBeforeAnswerIsRetriedWhenSafe(t *testing.T) {
+	good := namedBackend(t, "good")
+	reset, seen := resettingAddr(t)
+	tests := []struct {
+		name     string
+		method   string
+		body     string
+		wantCode int
+		wantBody string
+	}{
+		{name: "a GET goes to another endpoint", method: "GET", wantCode: 200, wantBody: "good"},
+		{name: "a HEAD goes to another endpoint", method: "HEAD", wantCode: 200},
+		{name: "a POST may have reached the pod and is not sent again", method: "POST", body: "x", wantCode: 502},
+		{name: "a PUT with a body is not sent again", method: "PUT", body: "x", wantCode: 502},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			// The resetting endpoint comes first and is never ejected for
+			// long: each case starts with a fresh proxy and clock.
+			be := backendFor("svc", reset, addrOf(t, good))
+			tp := startProxyAt(t, Config{}, anyHost(be), func() time.Time { return time.Unix(1000, 0) })
+			before := seen.Load()
+			var body io.Reader
+			if tc.body != "" {
+				body = strings.NewReader(tc.body)
+			}
+			code, got := do(t, client(), newReq(t, tc.method, tp.url+"/", "h", body))
+			if code != tc.wantCode || (tc.wantBody != "" && got != tc.wantBody) {
+				t.Errorf("got %d %q, want %d %q", code, got, tc.wantCode, tc.wantBody)
+			}
+			if n := seen.Load() - before; n != 1 {
+				t.Errorf("the resetting endpoint read %d requests, want 1", n)
+			}
+			retries := testutil.ToFloat64(tp.metrics.retries.WithLabelValues("default/ing", "default/svc"))
+			if want := map[bool]float64{true: 1, false: 0}[tc.wantCode == 200]; retries != want {
+				t.Errorf("got %v retries, want %v", retries, want)
+			}
+		})
+	}
+}

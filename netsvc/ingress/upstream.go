@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -67,7 +68,8 @@ func (t *transports) closeIdle() {
 // upstream is the proxy's http.RoundTripper: it picks an endpoint of the
 // request's backend, sends the request there, and on a refused connection
 // ejects the endpoint and, when the request is safe to send again, tries
-// another one.
+// another one. A retryable request is tried elsewhere as well when the
+// connection broke before the response head arrived.
 type upstream Proxy
 
 func (u *upstream) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -101,7 +103,7 @@ func (u *upstream) RoundTrip(req *http.Request) (*http.Response, error) {
 			return resp, nil
 		}
 		e.inflight.Add(-1)
-		if !isDialError(err) {
+		if !isDialError(err) && !(again && lostBeforeAnswer(err)) {
 			return nil, err
 		}
 		if e.failed(p.now(), p.cfg.EjectBase, p.cfg.EjectMax) {
@@ -133,6 +135,17 @@ func retryable(req *http.Request) bool {
 func isDialError(err error) bool {
 	var op *net.OpError
 	return errors.As(err, &op) && op.Op == "dial"
+}
+
+// lostBeforeAnswer reports whether err is the connection failing (reset,
+// closed, broken pipe) before the whole response head arrived: what a pod
+// killed with the request in its accept queue or in progress looks like.
+// The request may have reached the pod, so only a retryable one is sent
+// again, as nginx's default proxy_next_upstream does; a timeout is not
+// retried.
+func lostBeforeAnswer(err error) bool {
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // trackBody makes closing the response body end the endpoint's request in
