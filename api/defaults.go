@@ -65,6 +65,10 @@ func Default(obj Object) {
 		defaultService(&o.Spec)
 	case *Secret:
 		defaultSecret(o)
+	case *PersistentVolumeClaim:
+		defaultClaim(o)
+	case *StorageClass:
+		defaultStorageClass(o)
 	}
 }
 

@@ -82,6 +82,18 @@ type PodSpec struct {
 	// TopologySpreadConstraints spread matching pods over node label
 	// domains (see api/topologyspread.go).
 	TopologySpreadConstraints []TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty"`
+
+	// Service accounts (issue 12, see api/serviceaccount.go).
+
+	// ServiceAccountName is the ServiceAccount the pod runs as (empty:
+	// "default"); it must exist in the pod's namespace.
+	ServiceAccountName string `json:"serviceAccountName,omitempty"`
+	// DeprecatedServiceAccount is the older spelling of
+	// serviceAccountName, used when that is empty.
+	DeprecatedServiceAccount string `json:"serviceAccount,omitempty"`
+	// AutomountServiceAccountToken is accepted and has no effect: Shoal
+	// has no Kubernetes API for pods and mounts no token.
+	AutomountServiceAccountToken *bool `json:"automountServiceAccountToken,omitempty"`
 }
 
 // PodSecurityContext holds security settings for every container of a pod.

@@ -88,10 +88,18 @@ type RollingUpdateStatefulSetStrategy struct {
 // PersistentVolumeClaim is a claim template of a stateful set: a request
 // for a volume of some size.
 type PersistentVolumeClaim struct {
+	// TypeMeta is the claim's apiVersion and kind: optional in a template,
+	// "v1" and "PersistentVolumeClaim" for a standalone claim (issue 12,
+	// see api/pvc.go).
+	TypeMeta `json:",inline"`
 	// ObjectMeta names the template; only name and labels are used.
 	ObjectMeta `json:"metadata"`
 	// Spec is the claim's request.
 	Spec PersistentVolumeClaimSpec `json:"spec"`
+
+	// Standalone claims (issue 12, see api/pvc.go).
+	// Status is where the claim is bound; the leader writes it.
+	Status PersistentVolumeClaimStatus `json:"status,omitzero"`
 }
 
 // PersistentVolumeAccessMode is how a volume may be mounted.
@@ -117,6 +125,11 @@ type PersistentVolumeClaimSpec struct {
 	Resources VolumeResourceRequirements `json:"resources"`
 	// StorageClassName picks the kind of storage; empty means the default.
 	StorageClassName *string `json:"storageClassName,omitempty"`
+
+	// Standalone claims (issue 12, see api/pvc.go).
+	// VolumeName is the volume the claim is bound to, pvc-UID; the
+	// leader sets it when it binds the claim.
+	VolumeName string `json:"volumeName,omitempty"`
 }
 
 // VolumeResourceRequirements is the size a claim asks for.

@@ -69,6 +69,10 @@ func Validate(obj Object) error {
 		validateClusterConfig(&e, o)
 	case *ClusterAuth:
 		validateClusterAuth(&e, o)
+	case *PersistentVolumeClaim:
+		validateClaim(&e, o)
+	case *StorageClass:
+		validateStorageClass(&e, o)
 	}
 	validateObjectMeta(&e, "metadata", obj.GetObjectMeta(), k, nameCheck)
 	return e.list.orNil()
