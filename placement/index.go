@@ -35,6 +35,12 @@ type state struct {
 	strategy Strategy
 	// cands is scratch space for the rank stage.
 	cands []candidate
+
+	// Claims (issue 12, see claims.go).
+	// claims indexes PersistentVolumeClaims by "namespace/name".
+	claims map[string]*claimInfo
+	// classNames are the storage classes that exist.
+	classNames map[string]bool
 }
 
 // nodeUse is what a node has left and which host ports are taken.
@@ -105,6 +111,7 @@ func indexSnapshot(snap *Snapshot, strategy Strategy) *state {
 	for _, p := range snap.Pods {
 		s.addExisting(p)
 	}
+	s.indexClaims(snap)
 	for i, n := range s.nodes {
 		if n.Free != nil {
 			u := &s.use[i].free

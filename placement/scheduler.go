@@ -113,9 +113,14 @@ func spreadConstraints(pod *api.Pod, action api.UnsatisfiableConstraintAction) [
 // place runs the pipeline for one pod and commits its placement.
 func (s *state) place(pod *api.Pod) Decision {
 	d := Decision{Pod: api.KeyOf(pod)}
+	pin, why := s.claimPin(pod)
+	if why != "" {
+		d.Reason = fmt.Sprintf("0/%d nodes are available: %s", len(s.nodes), why)
+		return d
+	}
 	spec := classSpec{
 		selector:    pod.Spec.NodeSelector,
-		pin:         pod.Annotations[api.AnnotationVolumeNode],
+		pin:         pin,
 		tolerations: pod.Spec.Tolerations,
 		affinity:    pod.Spec.RequiredNodeSelector(),
 		preferred:   pod.Spec.PreferredNodeAffinity(),
@@ -169,6 +174,7 @@ func (s *state) place(pod *api.Pod) Decision {
 	s.use[n].pods = append(s.use[n].pods, pod)
 	p.owner.record(n, s.zoneOf[n])
 	d.Node = s.nodes[n].Name
+	s.claimPlaced(pod, d.Node)
 	return d
 }
 

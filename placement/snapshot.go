@@ -75,6 +75,15 @@ type Snapshot struct {
 	// count for spreading their owner, unless they have finished
 	// (Succeeded or Failed). Unbound pods are ignored.
 	Pods []*api.Pod
+
+	// Claims (issue 12, see claims.go).
+	// Claims are the cluster's PersistentVolumeClaims. A pod naming a
+	// claim that is not among them (other than its StatefulSet's own) is
+	// not placed.
+	Claims []*api.PersistentVolumeClaim
+	// StorageClasses are the names of the stored StorageClasses; the
+	// built-in api.StorageClassLocalPath always exists.
+	StorageClasses []string
 }
 
 // NodeInfoFrom returns what placement needs to know about n. Allocatable
