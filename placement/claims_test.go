@@ -50,7 +50,9 @@ func usesClaim(vol, claim string) podOpt {
 // TestClaimPlacement checks the claims stage: where a pod of a claim may
 // go, and why it may go nowhere.
 func TestClaimPlacement(t *testing.T) {
-	three := func() *testCluster { return newCluster().node("a", "1", "1Gi").node("b", "1", "1Gi").node("c", "1", "1Gi") }
+	three := func() *testCluster {
+		return newCluster().node("a", "1", "1Gi").node("b", "1", "1Gi").node("c", "1", "1Gi")
+	}
 	tests := []struct {
 		name    string
 		cluster *testCluster

@@ -13,7 +13,7 @@ import (
 )
 
 // workloadKinds are the kinds whose changes wake the controllers.
-var workloadKinds = []string{"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Pod", "Node", "Service", "Ingress", "IngressClass", "Secret", "Job", "CronJob"}
+var workloadKinds = []string{"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Pod", "Node", "Service", "Ingress", "IngressClass", "Secret", "Job", "CronJob", "PersistentVolumeClaim", "StorageClass"}
 
 // controllerDebounce gathers a burst of store events into one pass.
 const controllerDebounce = 20 * time.Millisecond
@@ -80,6 +80,7 @@ func (l *Leader) reconcileWorkloads(ctx context.Context, now time.Time) {
 		Services:     view.All[*api.Service](v, "Service"),
 		Jobs:         view.All[*api.Job](v, "Job"),
 		CronJobs:     view.All[*api.CronJob](v, "CronJob"),
+		Claims:       view.All[*api.PersistentVolumeClaim](v, "PersistentVolumeClaim"),
 	}
 	var ingressEvents []*api.Event
 	for _, o := range l.cfg.View.List("Event", "", nil) {
@@ -171,7 +172,10 @@ func (l *Leader) logRetry(err error) {
 // schedule places pending pods on nodes and records why the others
 // cannot be placed.
 func (l *Leader) schedule(ctx context.Context, st *controller.State, now time.Time) {
-	snap := &placement.Snapshot{Pods: st.Pods}
+	snap := &placement.Snapshot{Pods: st.Pods, Claims: st.Claims}
+	for _, o := range l.cfg.View.List("StorageClass", "", nil) {
+		snap.StorageClasses = append(snap.StorageClasses, o.GetObjectMeta().Name)
+	}
 	for _, n := range st.Nodes {
 		snap.Nodes = append(snap.Nodes, placement.NodeInfoFrom(n))
 	}

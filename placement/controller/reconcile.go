@@ -27,6 +27,9 @@ import (
 //  6. services: cluster IPs, node ports and load-balancer status
 //     (package svcaddr decides), with Warning Events for what a Service
 //     could not get;
+//  7. claims: PersistentVolumeClaims are bound to the node of their
+//     first pod, and deleted ones no pod uses are removed when no node
+//     holds their data (claims.go);
 //
 // each stage writing the status of what it manages.
 func Reconcile(s *State, cfg Config) Changes {
@@ -54,6 +57,7 @@ func Reconcile(s *State, cfg Config) Changes {
 		p.syncJob(j)
 	}
 	p.syncServices()
+	p.syncClaims()
 	return p.changes()
 }
 
@@ -78,6 +82,9 @@ type pass struct {
 	cronJobs []*api.CronJob
 	// jobsOf lists live Jobs by the uid of their CronJob.
 	jobsOf map[string][]*api.Job
+
+	// Storage (issue 12).
+	claims []*api.PersistentVolumeClaim
 
 	// live holds the uid of every workload object that is not being
 	// deleted in this pass.
@@ -116,6 +123,7 @@ func newPass(s *State, cfg Config) *pass {
 		events:       sortedByName(s.Events),
 		jobs:         sortedByName(s.Jobs),
 		cronJobs:     sortedByName(s.CronJobs),
+		claims:       sortedByName(s.Claims),
 		desiredRS:    map[string]*api.ReplicaSet{},
 		counts:       map[countKey]podCounts{},
 		creates:      map[api.Key]api.Object{},

@@ -40,6 +40,10 @@ type State struct {
 	Jobs []*api.Job
 	// CronJobs are every CronJob.
 	CronJobs []*api.CronJob
+
+	// Storage (issue 12).
+	// Claims are every PersistentVolumeClaim.
+	Claims []*api.PersistentVolumeClaim
 }
 
 // Defaults of Config, matching the agent flags --node-grace and
