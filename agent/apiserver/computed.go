@@ -32,7 +32,7 @@ func listObjects(v view.View, kind, namespace string, selector map[string]string
 	if kind == "Namespace" {
 		return withDefaultNamespace(v.List(kind, namespace, selector), selector)
 	}
-	return v.List(kind, namespace, selector)
+	return withBuiltins(v, kind, namespace, selector, v.List(kind, namespace, selector))
 }
 
 // getObject returns a stored or computed object.
@@ -43,7 +43,10 @@ func getObject(v view.View, kind, namespace, name string) (api.Object, bool) {
 	if kind == "Namespace" {
 		return getNamespace(v, name)
 	}
-	return v.Get(kind, namespace, name)
+	if o, ok := v.Get(kind, namespace, name); ok {
+		return o, true
+	}
+	return getBuiltin(v, kind, namespace, name)
 }
 
 // listEndpoints computes the Endpoints of every service that matches: an

@@ -212,6 +212,8 @@ func authorizeNodeDelete(st objectGetter, node string, d consensus.Delete) error
 			err = authorizePodRemoval(st, node, key, uids[key])
 		case "Event":
 			err = authorizeEventRemoval(st, node, key)
+		case "PersistentVolumeClaim":
+			err = authorizeClaimRemoval(st, node, key, uids[key])
 		default:
 			err = forbidden{fmt.Errorf("node %s may not delete %s: a node removes only its pods and their events", node, describe(key))}
 		}

@@ -46,6 +46,9 @@ func (s *Server) applyObjects(ctx context.Context, objs []api.Object) ([]api.App
 	if err := s.checkPodSecurity(objs); err != nil {
 		return nil, err
 	}
+	if err := s.checkServiceAccounts(objs); err != nil {
+		return nil, err
+	}
 	for attempt := 1; ; attempt++ {
 		in := copyServices(objs)
 		guarded, err := s.admitServices(ctx, in)
@@ -273,7 +276,7 @@ func (s *Server) deleteOne(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	keys := s.withNamespaceContents([]api.Key{{Kind: k.Name, Namespace: ns, Name: name}})
-	if _, err := s.cfg.Proposer.Propose(r.Context(), s.gracefulDelete(keys, nil, grace, time.Now())); err != nil {
+	if err := s.deleteKeys(r.Context(), keys, grace, time.Now()); err != nil {
 		writeError(w, statusOf(err), err)
 		return
 	}
@@ -309,7 +312,7 @@ func (s *Server) deleteManifest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(keys) > 0 {
-		if _, err := s.cfg.Proposer.Propose(r.Context(), s.gracefulDelete(s.withNamespaceContents(keys), nil, grace, time.Now())); err != nil {
+		if err := s.deleteKeys(r.Context(), s.withNamespaceContents(keys), grace, time.Now()); err != nil {
 			writeError(w, statusOf(err), err)
 			return
 		}

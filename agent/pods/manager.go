@@ -134,7 +134,7 @@ func (m *Manager) loop(ctx context.Context) {
 		return
 	}
 	m.logger.Info("replica caught up; reconciling pods")
-	events := m.view.Watch(ctx, "Pod", "ConfigMap", "Secret")
+	events := m.view.Watch(ctx, "Pod", "ConfigMap", "Secret", "PersistentVolumeClaim")
 	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()
 	m.sync(ctx)
@@ -148,7 +148,10 @@ func (m *Manager) loop(ctx context.Context) {
 		case ev, ok := <-events:
 			if !ok {
 				// Fell behind: watch again and resync everything.
-				events = m.view.Watch(ctx, "Pod", "ConfigMap", "Secret")
+				events = m.view.Watch(ctx, "Pod", "ConfigMap", "Secret", "PersistentVolumeClaim")
+			} else if api.KeyOf(ev.Object).Kind == "PersistentVolumeClaim" {
+				m.removeDeletedClaims(ctx)
+				continue
 			} else if api.KeyOf(ev.Object).Kind != "Pod" {
 				m.nudgeAll()
 				continue
@@ -157,6 +160,7 @@ func (m *Manager) loop(ctx context.Context) {
 		case <-m.resync:
 		}
 		m.sync(ctx)
+		m.removeDeletedClaims(ctx)
 		if time.Since(lastRotate) > rotateInterval {
 			m.rotateLogs()
 			lastRotate = time.Now()
