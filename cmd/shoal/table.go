@@ -19,7 +19,7 @@ type column struct {
 
 // withoutStatus are the kinds whose tables follow kubectl's and have no
 // STATUS column.
-var withoutStatus = map[string]bool{"Service": true, "Endpoints": true, "Ingress": true, "IngressClass": true, "CronJob": true, "Pod": true}
+var withoutStatus = map[string]bool{"Service": true, "Endpoints": true, "Ingress": true, "IngressClass": true, "CronJob": true, "Pod": true, "StorageClass": true, "ServiceAccount": true}
 
 // printTable prints objects as a table: NAME, STATUS (except for the
 // kinds in withoutStatus), then kind-specific columns, AGE last unless the
@@ -41,7 +41,7 @@ func tableColumns(kind *api.Kind, wide, withNS bool, prefix string) []column {
 	if withNS {
 		cols = append(cols, column{header: "NAMESPACE", cell: func(o api.Object) string { return o.GetObjectMeta().Namespace }})
 	}
-	cols = append(cols, column{header: "NAME", cell: func(o api.Object) string { return prefix + o.GetObjectMeta().Name }})
+	cols = append(cols, column{header: "NAME", cell: func(o api.Object) string { return prefix + displayName(o) }})
 	if !withoutStatus[kind.Name] {
 		cols = append(cols, column{header: "STATUS", cell: statusOf})
 	}
@@ -113,6 +113,8 @@ func statusOf(o api.Object) string {
 		return readiness(o.Status.NumberReady, o.Status.DesiredNumberScheduled)
 	case *api.Job:
 		return jobStatus(o)
+	case *api.PersistentVolumeClaim:
+		return claimStatus(o)
 	default:
 		return "Active"
 	}
@@ -213,6 +215,12 @@ func kindColumns(kind string) []column {
 		return jobColumns(time.Now)
 	case "CronJob":
 		return cronJobColumns()
+	case "PersistentVolumeClaim":
+		return claimColumns()
+	case "StorageClass":
+		return storageClassColumns()
+	case "ServiceAccount":
+		return serviceAccountColumns()
 	case "ConfigMap":
 		return []column{{header: "DATA", cell: func(o api.Object) string {
 			c := o.(*api.ConfigMap)
