@@ -160,6 +160,7 @@ func (w *worker) run(ctx context.Context) {
 		return
 	}
 	w.restore(ctx)
+	w.noteServiceAccount()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
