@@ -185,7 +185,9 @@ func TestAuthorizeClaimRemoval(t *testing.T) {
 		o, _ := st.Get("PersistentVolumeClaim", "default", name)
 		return o.GetObjectMeta().UID
 	}
-	key := func(name string) api.Key { return api.Key{Kind: "PersistentVolumeClaim", Namespace: "default", Name: name} }
+	key := func(name string) api.Key {
+		return api.Key{Kind: "PersistentVolumeClaim", Namespace: "default", Name: name}
+	}
 	tests := []struct {
 		name string
 		cmd  consensus.Delete

@@ -138,7 +138,11 @@ func TestClaimBinding(t *testing.T) {
 		{"deleted claim in use waits", []*api.PersistentVolumeClaim{boundClaim(newClaim("data", claimDeleted), "n1")}, []*api.Pod{claimPod("p", "data", "n1", api.PodRunning)},
 			nil},
 		{"deleted claim used by a Terminating pod waits", []*api.PersistentVolumeClaim{boundClaim(newClaim("data", claimDeleted), "n1")},
-			[]*api.Pod{func() *api.Pod { p := claimPod("p", "data", "n1", api.PodRunning); p.DeletionTimestamp = &time.Time{}; return p }()},
+			[]*api.Pod{func() *api.Pod {
+				p := claimPod("p", "data", "n1", api.PodRunning)
+				p.DeletionTimestamp = &time.Time{}
+				return p
+			}()},
 			nil},
 		{"deleted bound claim is the node's to remove", []*api.PersistentVolumeClaim{boundClaim(newClaim("data", claimDeleted), "n1")}, []*api.Pod{claimPod("p", "data", "n1", api.PodFailed)},
 			nil},
