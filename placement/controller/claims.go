@@ -73,8 +73,9 @@ func boundClaim(c *api.PersistentVolumeClaim, node string) *api.PersistentVolume
 }
 
 // claimUsers lists, by "namespace/name" of claim, the unfinished pods
-// that use it (Terminating ones too: they may still write), leaving out
-// the claims of StatefulSet templates, which the set pins itself.
+// that use it (Terminating ones too: they may still write), StatefulSet
+// pods included: their claims are bound where they run, as the set's
+// own pin says.
 func (p *pass) claimUsers() map[string][]*api.Pod {
 	out := map[string][]*api.Pod{}
 	for _, pod := range p.pods {
@@ -82,10 +83,8 @@ func (p *pass) claimUsers() map[string][]*api.Pod {
 			continue
 		}
 		for _, name := range pod.Spec.ClaimNames() {
-			if !pod.StatefulSetClaim(name) {
-				k := claimKey(pod.Namespace, name)
-				out[k] = append(out[k], pod)
-			}
+			k := claimKey(pod.Namespace, name)
+			out[k] = append(out[k], pod)
 		}
 	}
 	return out

@@ -127,14 +127,14 @@ func TestClaimBinding(t *testing.T) {
 		{"other namespace's pod does not bind", []*api.PersistentVolumeClaim{newClaim("data", claimPhase(api.ClaimPending))},
 			[]*api.Pod{func() *api.Pod { p := claimPod("p", "data", "n1", api.PodRunning); p.Namespace = "other"; return p }()},
 			nil},
-		{"StatefulSet claim is the set's", []*api.PersistentVolumeClaim{newClaim("data-db-0", claimPhase(api.ClaimPending))},
+		{"StatefulSet claim binds where its pod runs", []*api.PersistentVolumeClaim{newClaim("data-db-0", claimPhase(api.ClaimPending))},
 			[]*api.Pod{func() *api.Pod {
 				p := claimPod("db-0", "data-db-0", "n1", api.PodRunning)
 				p.Spec.Volumes[0].Name = "data"
 				p.OwnerReferences = []api.OwnerReference{{Kind: "StatefulSet", Name: "db", UID: "u-db", Controller: ptr(true)}}
 				return p
 			}()},
-			nil},
+			[]string{"update data-db-0: phase=Bound node=n1 volume=pvc-u-data-db-0 capacity=1Gi modes=[ReadWriteOnce]"}},
 		{"deleted claim in use waits", []*api.PersistentVolumeClaim{boundClaim(newClaim("data", claimDeleted), "n1")}, []*api.Pod{claimPod("p", "data", "n1", api.PodRunning)},
 			nil},
 		{"deleted claim used by a Terminating pod waits", []*api.PersistentVolumeClaim{boundClaim(newClaim("data", claimDeleted), "n1")},
@@ -181,5 +181,56 @@ func TestClaimBindingIsStable(t *testing.T) {
 	next := Reconcile(&State{Nodes: nodes, Claims: []*api.PersistentVolumeClaim{ch.Updates[0].(*api.PersistentVolumeClaim)}, Pods: pods}, DefaultConfig())
 	if got := describeClaimChanges(next); len(got) != 0 {
 		t.Errorf("second pass wrote %s, want nothing", strings.Join(got, "; "))
+	}
+}
+
+// TestStatefulSetCreatesClaims checks that a StatefulSet's claims become
+// PersistentVolumeClaim objects, as in Kubernetes: one per template and
+// ordinal, without an owner, bound at once when the set already pins the
+// volume, and never twice.
+func TestStatefulSetCreatesClaims(t *testing.T) {
+	node := claimNode("n1", true)
+	set := func(edit func(*api.StatefulSet)) *api.StatefulSet {
+		ss := newStatefulSet("db", 2, "img", true)
+		ss.UID = "u-db"
+		ss.Spec.PodManagementPolicy = api.ParallelPodManagement
+		if edit != nil {
+			edit(ss)
+		}
+		return ss
+	}
+	tests := []struct {
+		name   string
+		ss     *api.StatefulSet
+		claims []*api.PersistentVolumeClaim
+		want   []string
+	}{
+		{"one claim per ordinal", set(nil), nil,
+			[]string{"create data-db-0: phase=", "create data-db-1: phase="}},
+		{"pinned volume: created bound", set(func(ss *api.StatefulSet) {
+			ss.Annotations = map[string]string{api.AnnotationVolumeNodes: `{"data-db-1":"n1"}`}
+		}), nil,
+			[]string{"create data-db-0: phase=", "create data-db-1: phase= node=n1 volume= capacity=0 modes=[]"}},
+		{"existing claim kept", set(nil), []*api.PersistentVolumeClaim{newClaim("data-db-0", claimPhase(api.ClaimPending))},
+			[]string{"create data-db-1: phase="}},
+		{"ReadWriteMany template: no object", set(func(ss *api.StatefulSet) {
+			ss.Spec.VolumeClaimTemplates[0].Spec.AccessModes = []api.PersistentVolumeAccessMode{api.ReadWriteMany}
+		}), nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ch := Reconcile(&State{Now: time.Unix(2000, 0), Nodes: []*api.Node{node}, StatefulSets: []*api.StatefulSet{tt.ss}, Claims: tt.claims}, DefaultConfig())
+			got := describeClaimChanges(ch)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("claim writes (-want +got):\n%s", diff)
+			}
+			for _, o := range ch.Creates {
+				if c, ok := o.(*api.PersistentVolumeClaim); ok {
+					if len(c.OwnerReferences) != 0 || c.Labels["app"] != "db" || *c.Spec.StorageClassName != api.StorageClassLocalPath {
+						t.Errorf("claim %s: owners %v labels %v class %q, want no owner, the set's labels and local-path", c.Name, c.OwnerReferences, c.Labels, *c.Spec.StorageClassName)
+					}
+				}
+			}
+		})
 	}
 }

@@ -3,6 +3,7 @@ package controller
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 
 	"github.com/shoal-dev/shoal/api"
 )
@@ -199,6 +200,10 @@ func (h *harness) checkChanges(st *State, ch Changes) {
 		if ev, ok := o.(*api.Event); ok {
 			if !live[ev.InvolvedObject.UID] {
 				h.t.Fatalf("create %s: about %v, which is not a live object", k, ev.InvolvedObject)
+			}
+		} else if c, ok := o.(*api.PersistentVolumeClaim); ok {
+			if !h.statefulClaim(c) {
+				h.t.Fatalf("create %s: not a claim of a live StatefulSet's volumeClaimTemplates", k)
 			}
 		} else if ref := controllerOf(m); ref == nil || !live[ref.UID] {
 			h.t.Fatalf("create %s: controller %v is not a live object", k, ref)
@@ -439,4 +444,24 @@ func (h *harness) checkCounts(st *State, ch Changes) {
 			h.t.Fatalf("status of %s counts %d replicas, but only %d of its pods are neither Terminating nor finished", api.KeyOf(o), replicas, live[uid])
 		}
 	}
+}
+
+// statefulClaim reports whether c is named TEMPLATE-SET-ORDINAL after a
+// template of a live StatefulSet of its namespace: the one kind of object
+// the controllers create without an owner (issue 12).
+func (h *harness) statefulClaim(c *api.PersistentVolumeClaim) bool {
+	for _, k := range h.keys() {
+		ss, ok := h.objs[k].(*api.StatefulSet)
+		if !ok || ss.Namespace != c.Namespace {
+			continue
+		}
+		for _, ct := range ss.Spec.VolumeClaimTemplates {
+			if rest, ok := strings.CutPrefix(c.Name, ct.Name+"-"); ok {
+				if _, ok := ordinalOf(ss.Name, rest); ok {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

@@ -85,6 +85,8 @@ type pass struct {
 
 	// Storage (issue 12).
 	claims []*api.PersistentVolumeClaim
+	// claimSet holds "namespace/name" of every claim; built on first use.
+	claimSet map[string]bool
 
 	// live holds the uid of every workload object that is not being
 	// deleted in this pass.

@@ -42,6 +42,9 @@ func (p *pass) syncStatefulSet(ss *api.StatefulSet) {
 	}
 	slices.Sort(ords)
 	volumeNodes, volumesChanged := volumeNodesOf(ss, byOrd, ords)
+	for _, ord := range ords {
+		p.createStatefulClaims(ss, ord, volumeNodes)
+	}
 
 	// Pods that are gone for good: deleted now, recreated next pass.
 	gone := map[int]bool{}
@@ -72,6 +75,7 @@ func (p *pass) syncStatefulSet(ss *api.StatefulSet) {
 				tmpl = encodeTemplate(&ss.Spec.Template)
 			}
 			p.create(statefulPod(ss, tmpl, i, rev, volumeNodes))
+			p.createStatefulClaims(ss, i, volumeNodes)
 			acted = true
 		}
 		if !healthy(i) {
