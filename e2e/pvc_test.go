@@ -73,6 +73,31 @@ spec:
     resources: {requests: {cpu: 200m, memory: 64Mi}}
 `
 
+// pvcBarePodYAML is a claim and a bare pod on node %[1]s that writes into
+// it and exits.
+const pvcBarePodYAML = `apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: scratch}
+spec:
+  accessModes: [ReadWriteOncePod]
+  resources: {requests: {storage: 1Mi}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: writer, labels: {app: writer}}
+spec:
+  restartPolicy: Never
+  nodeSelector: {kubernetes.io/hostname: %[1]s}
+  containers:
+  - name: sh
+    image: shoal.local/busybox:1
+    command: ["sh", "-c", "echo once > /out/f"]
+    volumeMounts: [{name: out, mountPath: /out}]
+  volumes:
+  - name: out
+    persistentVolumeClaim: {claimName: scratch}
+`
+
 // getClaim reads claim name, or returns the error (not found once gone).
 func getClaim(a *testcluster.Agent, name string) (*api.PersistentVolumeClaim, error) {
 	o, err := a.Client().Get(context.Background(), "persistentvolumeclaims", "default", name)
@@ -249,5 +274,39 @@ func TestPersistentVolumeClaim(t *testing.T) {
 			}
 			return nil
 		})
+	})
+
+	t.Run("a bare pod's claim on every node: data kept after the pod ends, removed by that node with the claim", func(t *testing.T) {
+		// n1 started the cluster and leads; on n2 the removal goes
+		// through the node restriction.
+		for _, a := range []*testcluster.Agent{n2, n1} {
+			apply(t, n1, []byte(fmt.Sprintf(pvcBarePodYAML, a.Name)))
+			testcluster.Eventually(t, 90*time.Second, func() error {
+				o, err := n1.Client().Get(context.Background(), "pods", "default", "writer")
+				if err != nil {
+					return err
+				}
+				if p := o.(*api.Pod); p.Status.Phase != api.PodSucceeded {
+					return fmt.Errorf("writer: %s, want Succeeded", briefStatus(p))
+				}
+				return nil
+			})
+			scratch := filepath.Join(a.DataDir, "volumes", "default", "scratch", "f")
+			if b, err := os.ReadFile(scratch); err != nil || strings.TrimSpace(string(b)) != "once" {
+				t.Fatalf("data on %s after the pod ended: got %q, %v; want \"once\"", a.Name, b, err)
+			}
+			if out, stderr, err := n1.CLI("delete", "pod", "writer", "--wait", "--timeout", "60s"); err != nil {
+				t.Fatalf("delete pod: %v\n%s%s", err, out, stderr)
+			}
+			if _, err := os.Stat(scratch); err != nil {
+				t.Fatalf("data on %s gone with the pod: %v", a.Name, err)
+			}
+			if out, stderr, err := n1.CLI("delete", "pvc", "scratch", "--wait", "--timeout", "60s"); err != nil {
+				t.Fatalf("delete pvc: %v\n%s%s", err, out, stderr)
+			}
+			if _, err := os.Stat(filepath.Dir(scratch)); !os.IsNotExist(err) {
+				t.Fatalf("claim gone but its data on %s is still there: %v", a.Name, err)
+			}
+		}
 	})
 }
