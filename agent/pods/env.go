@@ -182,7 +182,7 @@ func fieldValue(pod *api.Pod, path, podIP, hostIP string) (string, error) {
 	case "spec.nodeName":
 		return pod.Spec.NodeName, nil
 	case "spec.serviceAccountName":
-		return "default", nil
+		return pod.Spec.ServiceAccountOf(), nil
 	case "status.podIP":
 		return podIP, nil
 	case "status.hostIP":

@@ -34,3 +34,23 @@ func TestServiceAccountNote(t *testing.T) {
 		})
 	}
 }
+
+func TestServiceAccountFieldRef(t *testing.T) {
+	tests := []struct {
+		name string
+		spec api.PodSpec
+		want string
+	}{
+		{"default", api.PodSpec{}, "default"},
+		{"named", api.PodSpec{ServiceAccountName: "builder"}, "builder"},
+		{"deprecated spelling", api.PodSpec{DeprecatedServiceAccount: "old"}, "old"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := fieldValue(&api.Pod{Spec: tt.spec}, "spec.serviceAccountName", "", "")
+			if err != nil || got != tt.want {
+				t.Errorf("got %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+}
