@@ -246,3 +246,43 @@ func TestPodClaimHelpers(t *testing.T) {
 		})
 	}
 }
+
+func TestClaimUpdateError(t *testing.T) {
+	cur := decodeOne(t, claimManifest).(*PersistentVolumeClaim)
+	cur.Spec.VolumeName = "pvc-1"
+	tests := []struct {
+		name string
+		edit func(*PersistentVolumeClaim)
+		want string // "" allowed
+	}{
+		{"same manifest", func(*PersistentVolumeClaim) {}, ""},
+		{"bigger size recorded", func(c *PersistentVolumeClaim) {
+			c.Spec.Resources.Requests[ResourceStorage] = MustParseQuantity("2Gi")
+		}, ""},
+		{"same volumeName", func(c *PersistentVolumeClaim) { c.Spec.VolumeName = "pvc-1" }, ""},
+		{"access modes", func(c *PersistentVolumeClaim) {
+			c.Spec.AccessModes = []PersistentVolumeAccessMode{ReadWriteOncePod}
+		}, "spec.accessModes: field is immutable after the claim is created"},
+		{"class", func(c *PersistentVolumeClaim) { c.Spec.StorageClassName = ptr("fast") }, "spec.storageClassName: field is immutable"},
+		{"other volume", func(c *PersistentVolumeClaim) { c.Spec.VolumeName = "pvc-2" }, "spec.volumeName: the claim is bound to pvc-1, got pvc-2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			next := decodeOne(t, claimManifest).(*PersistentVolumeClaim)
+			tt.edit(next)
+			err := ClaimUpdateError(next, cur)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("got %v, want none", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("got %v, want an error containing %q", err, tt.want)
+			}
+			if err == nil {
+				KeepClaimBinding(next, cur)
+				if next.Spec.VolumeName != "pvc-1" {
+					t.Errorf("volumeName after KeepClaimBinding: got %q, want pvc-1", next.Spec.VolumeName)
+				}
+			}
+		})
+	}
+}

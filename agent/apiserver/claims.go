@@ -106,3 +106,30 @@ func (s *Server) checkServiceAccounts(objs []api.Object) error {
 	}
 	return nil
 }
+
+// checkClaimUpdates refuses an apply that changes what a stored claim may
+// not change (api.ClaimUpdateError) and keeps the binding a manifest
+// leaves out (api.KeepClaimBinding).
+func (s *Server) checkClaimUpdates(objs []api.Object) error {
+	var errs []error
+	for _, obj := range objs {
+		next, ok := obj.(*api.PersistentVolumeClaim)
+		if !ok {
+			continue
+		}
+		o, ok := s.cfg.View.Get("PersistentVolumeClaim", next.Namespace, next.Name)
+		if !ok {
+			continue
+		}
+		cur := o.(*api.PersistentVolumeClaim)
+		if err := api.ClaimUpdateError(next, cur); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		api.KeepClaimBinding(next, cur)
+	}
+	if len(errs) > 0 {
+		return badRequest{errors.Join(errs...)}
+	}
+	return nil
+}

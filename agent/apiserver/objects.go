@@ -49,6 +49,9 @@ func (s *Server) applyObjects(ctx context.Context, objs []api.Object) ([]api.App
 	if err := s.checkServiceAccounts(objs); err != nil {
 		return nil, err
 	}
+	if err := s.checkClaimUpdates(objs); err != nil {
+		return nil, err
+	}
 	for attempt := 1; ; attempt++ {
 		in := copyServices(objs)
 		guarded, err := s.admitServices(ctx, in)

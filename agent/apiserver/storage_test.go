@@ -210,3 +210,36 @@ func TestAuthorizeClaimRemoval(t *testing.T) {
 		})
 	}
 }
+
+// TestClaimReapply checks that re-applying a bound claim's manifest keeps
+// its binding and changes nothing, and that changing its access modes is
+// refused.
+func TestClaimReapply(t *testing.T) {
+	st, c := testServer(t)
+	if code, body := c.do("POST", "/v1/apply", testClaimYAML); code != 200 {
+		t.Fatalf("apply: %d %s", code, body)
+	}
+	o, _ := st.Get("PersistentVolumeClaim", "default", "data")
+	bound := api.DeepCopy(o.(*api.PersistentVolumeClaim))
+	bound.Spec.VolumeName = api.ClaimVolumeName(bound.UID)
+	bound.Annotations = map[string]string{api.AnnotationVolumeNode: "n1"}
+	p := &storeProposer{fsm: consensus.NewFSM(st, nil), index: 100}
+	if _, err := p.Propose(t.Context(), consensus.Put{Objects: []api.Object{bound}, Mode: consensus.ModeReplace, Time: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	o, _ = st.Get("PersistentVolumeClaim", "default", "data")
+	before := o.GetObjectMeta().ResourceVersion
+
+	code, body := c.do("POST", "/v1/apply", testClaimYAML)
+	if code != 200 || !strings.Contains(string(body), "unchanged") {
+		t.Errorf("re-apply: got %d %s, want 200 unchanged", code, body)
+	}
+	o, _ = st.Get("PersistentVolumeClaim", "default", "data")
+	if got := o.(*api.PersistentVolumeClaim); got.Spec.VolumeName != bound.Spec.VolumeName || got.ResourceVersion != before {
+		t.Errorf("after re-apply: volumeName %q resourceVersion %s, want %q and %s", got.Spec.VolumeName, got.ResourceVersion, bound.Spec.VolumeName, before)
+	}
+	code, body = c.do("POST", "/v1/apply", strings.Replace(testClaimYAML, "ReadWriteOnce", "ReadWriteOncePod", 1))
+	if code != 400 || !strings.Contains(string(body), "spec.accessModes: field is immutable") {
+		t.Errorf("change access modes: got %d %s, want 400 naming spec.accessModes", code, body)
+	}
+}
