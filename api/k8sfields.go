@@ -19,7 +19,6 @@ var unsupportedFields = []string{
 	"JobSpec.podReplacementPolicy",
 	"JobSpec.manualSelector",
 	"JobSpec.managedBy",
-	"PodAffinity.preferredDuringSchedulingIgnoredDuringExecution",
 	"PodAffinityTerm.namespaceSelector",
 	"PodAffinityTerm.matchLabelKeys",
 	"PodAffinityTerm.mismatchLabelKeys",
