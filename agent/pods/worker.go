@@ -283,7 +283,7 @@ func (w *worker) sync(ctx context.Context) time.Duration {
 	vols, err := volumes(w.m.cfg.DataDir, w.m.view, pod)
 	if err == nil {
 		var etc []runtime.Mount
-		etc, err = etcFiles(w.m.cfg.DataDir, pod, w.sandbox.IP.String(), w.m.cfg.DNSIP, w.m.cfg.ClusterDomain)
+		etc, err = etcFiles(w.m.cfg.DataDir, pod, w.m.etcEnv(w.sandbox.IP.String()))
 		if err == nil {
 			w.etc = etc
 		}
