@@ -24,10 +24,12 @@ type fakeRuntime struct {
 	stopGate chan struct{}
 	// graces records the grace of every StopContainer call, by container.
 	graces map[string][]time.Duration
+	// configs records the config each container was created with.
+	configs map[string]runtime.ContainerConfig
 }
 
 func newFakeRuntime() *fakeRuntime {
-	return &fakeRuntime{ctrs: map[string]*runtime.ContainerInfo{}, starts: map[string]int{}, exits: make(chan string, 64), graces: map[string][]time.Duration{}}
+	return &fakeRuntime{ctrs: map[string]*runtime.ContainerInfo{}, starts: map[string]int{}, exits: make(chan string, 64), graces: map[string][]time.Duration{}, configs: map[string]runtime.ContainerConfig{}}
 }
 
 func (f *fakeRuntime) GetImage(_ context.Context, ref string) (runtime.ImageInfo, error) {
@@ -45,6 +47,7 @@ func (f *fakeRuntime) CreateContainer(_ context.Context, cfg runtime.ContainerCo
 		return runtime.ErrExists
 	}
 	f.ctrs[cfg.ID] = &runtime.ContainerInfo{ID: cfg.ID, Labels: cfg.Labels, Image: cfg.Image, State: runtime.StateCreated}
+	f.configs[cfg.ID] = cfg
 	return nil
 }
 
