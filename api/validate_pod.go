@@ -475,12 +475,13 @@ func validateVolume(e *errs, p string, v *Volume) {
 			e.check(child(p, "persistentVolumeClaim.claimName"), s.ClaimName, dnsSubdomainError(s.ClaimName))
 		}
 	}
+	sources = append(sources, validateProjectedSources(e, p, v)...)
 	switch len(sources) {
 	case 0:
-		e.add(p, "must have exactly one of emptyDir, hostPath, configMap, secret or persistentVolumeClaim")
+		e.add(p, "must have exactly one of emptyDir, hostPath, configMap, secret, persistentVolumeClaim, projected or downwardAPI")
 	case 1:
 	default:
-		e.add(p, "must have exactly one of emptyDir, hostPath, configMap, secret or persistentVolumeClaim, got %s", strings.Join(sources, " and "))
+		e.add(p, "must have exactly one of emptyDir, hostPath, configMap, secret, persistentVolumeClaim, projected or downwardAPI, got %s", strings.Join(sources, " and "))
 	}
 }
 
