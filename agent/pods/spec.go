@@ -71,7 +71,7 @@ func containerConfig(pod *api.Pod, c *api.Container, env []string, vols map[stri
 func readOnlyVolume(pod *api.Pod, name string) bool {
 	for _, v := range pod.Spec.Volumes {
 		if v.Name == name {
-			return v.ConfigMap != nil || v.Secret != nil
+			return v.ConfigMap != nil || v.Secret != nil || v.Projected != nil || v.DownwardAPI != nil
 		}
 	}
 	return false

@@ -35,6 +35,9 @@ func volumes(dataDir string, view View, pod *api.Pod) (map[string]string, error)
 		case v.Secret != nil:
 			dir = filepath.Join(base, "secret", v.Name)
 			err = projectSecret(view, pod.Namespace, v.Secret, dir)
+		case v.Projected != nil || v.DownwardAPI != nil:
+			dir = filepath.Join(base, "projected", v.Name)
+			err = projectVolume(view, pod, &v, dir)
 		case v.PersistentVolumeClaim != nil:
 			dir = claimDir(dataDir, pod.Namespace, v.PersistentVolumeClaim.ClaimName)
 			err = os.MkdirAll(dir, 0o777)
