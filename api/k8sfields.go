@@ -32,7 +32,6 @@ var unsupportedFields = []string{
 	"PodSpec.serviceAccount",
 	"PodSpec.automountServiceAccountToken",
 	"PodSpec.shareProcessNamespace",
-	"PodSpec.imagePullSecrets",
 	"PodSpec.schedulerName",
 	"PodSpec.priorityClassName",
 	"PodSpec.priority",

@@ -83,7 +83,7 @@ type PodSpec struct {
 	// domains (see api/topologyspread.go).
 	TopologySpreadConstraints []TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty"`
 
-	// DNS and host namespaces (issue 12, api/podfields.go).
+	// DNS, host namespaces, pull secrets (issue 12, api/podfields.go).
 
 	// DNSPolicy is where resolv.conf comes from (default ClusterFirst).
 	DNSPolicy DNSPolicy `json:"dnsPolicy,omitempty"`
@@ -99,6 +99,9 @@ type PodSpec struct {
 	HostPID bool `json:"hostPID,omitempty"`
 	// HostIPC runs the pod in the node's IPC namespace.
 	HostIPC bool `json:"hostIPC,omitempty"`
+	// ImagePullSecrets name kubernetes.io/dockerconfigjson Secrets of the
+	// pod's namespace whose credentials pull its images.
+	ImagePullSecrets []LocalObjectReference `json:"imagePullSecrets,omitempty"`
 }
 
 // PodSecurityContext holds security settings for every container of a pod.

@@ -33,6 +33,7 @@ func validatePodFields(e *errs, p string, s *PodSpec) {
 			e.check(index(child(ap, "hostnames"), j), h, dnsSubdomainError(h))
 		}
 	}
+	validateImagePullSecrets(e, child(p, "imagePullSecrets"), s.ImagePullSecrets)
 	if s.HostNetwork {
 		for i := range s.Containers {
 			for j, port := range s.Containers[i].Ports {

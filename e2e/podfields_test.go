@@ -15,10 +15,21 @@ import (
 
 // podFieldsYAML is a bare pod that prints what its pod-level fields gave
 // it: resolv.conf from dnsConfig, /etc/hosts from hostAliases, safe
-// sysctls and supplementalGroups.
+// sysctls, supplementalGroups, and the files of a projected volume (a
+// ConfigMap, a Secret and the downward API) and a downwardAPI volume.
 const podFieldsYAML = `apiVersion: v1
+kind: ConfigMap
+metadata: {name: fields-cfg}
+data: {app.conf: "greeting=hello"}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: fields-sec}
+stringData: {pw: s3cret}
+---
+apiVersion: v1
 kind: Pod
-metadata: {name: fields}
+metadata: {name: fields, labels: {app: fields, tier: front}}
 spec:
   nodeSelector: {kubernetes.io/hostname: n1}
   dnsConfig:
@@ -32,10 +43,20 @@ spec:
     sysctls:
     - {name: net.ipv4.ip_local_port_range, value: "40000 41000"}
     - {name: kernel.shm_rmid_forced, value: "1"}
+  volumes:
+  - name: all
+    projected:
+      sources:
+      - configMap: {name: fields-cfg, items: [{key: app.conf, path: conf/app.conf}]}
+      - secret: {name: fields-sec}
+      - downwardAPI: {items: [{path: labels, fieldRef: {fieldPath: metadata.labels}}, {path: name, fieldRef: {fieldPath: metadata.name}}]}
+  - name: meta
+    downwardAPI: {items: [{path: ns, fieldRef: {fieldPath: metadata.namespace}}]}
   containers:
   - name: sh
     image: shoal.local/busybox:1
-    command: ["sh", "-c", "cat /etc/resolv.conf /etc/hosts; echo range=$(cat /proc/sys/net/ipv4/ip_local_port_range) shm=$(cat /proc/sys/kernel/shm_rmid_forced); echo groups=$(id -G); echo END; sleep 3600"]
+    volumeMounts: [{name: all, mountPath: /etc/all}, {name: meta, mountPath: /etc/meta}]
+    command: ["sh", "-c", "cat /etc/resolv.conf /etc/hosts; echo range=$(cat /proc/sys/net/ipv4/ip_local_port_range) shm=$(cat /proc/sys/kernel/shm_rmid_forced); echo groups=$(id -G); echo conf=$(cat /etc/all/conf/app.conf) pw=$(cat /etc/all/pw) name=$(cat /etc/all/name) ns=$(cat /etc/meta/ns); cat /etc/all/labels; echo; touch /etc/all/x 2>/dev/null || echo read-only; echo END; sleep 3600"]
 `
 
 // hostNetworkYAML is a privileged namespace with a hostNetwork pod: a
@@ -75,7 +96,7 @@ func TestPodFields(t *testing.T) {
 	n1 := c.Agents[0]
 	ctx := context.Background()
 
-	t.Run("dnsConfig, hostAliases, sysctls, supplementalGroups", func(t *testing.T) {
+	t.Run("dnsConfig, hostAliases, sysctls, supplementalGroups, projected volume", func(t *testing.T) {
 		if out, stderr, err := n1.CLIWithInput([]byte(podFieldsYAML), "apply", "-f", "-"); err != nil {
 			t.Fatalf("apply: %v\n%s%s", err, out, stderr)
 		}
@@ -85,6 +106,9 @@ func TestPodFields(t *testing.T) {
 			"\nnameserver 192.0.2.1\nsearch default.svc.cluster.local svc.cluster.local cluster.local corp.example\noptions ndots:2 edns0\n",
 			"\n# Entries added by HostAliases.\n192.0.2.7\tdb.local\tcache.local\n",
 			"range=40000 41000 shm=1\n",
+			"conf=greeting=hello pw=s3cret name=fields ns=default\n",
+			"app=\"fields\"\ntier=\"front\"\n",
+			"read-only\n",
 		} {
 			if !strings.Contains(out, want) {
 				t.Errorf("pod's output lacks %q:\n%s", want, out)
@@ -97,7 +121,7 @@ func TestPodFields(t *testing.T) {
 
 	t.Run("baseline refuses host namespaces and unsafe sysctls", func(t *testing.T) {
 		bad := strings.Replace(podFieldsYAML, "  hostAliases:", "  hostNetwork: true\n  hostPID: true\n  hostAliases:", 1)
-		bad = strings.Replace(bad, "name: fields", "name: fields2", 1)
+		bad = strings.Replace(bad, "metadata: {name: fields,", "metadata: {name: fields2,", 1)
 		bad = strings.Replace(bad, "net.ipv4.ip_local_port_range, value: \"40000 41000\"", "kernel.msgmax, value: \"65536\"", 1)
 		_, stderr, err := n1.CLIWithInput([]byte(bad), "apply", "-f", "-")
 		for _, want := range []string{
@@ -109,7 +133,7 @@ func TestPodFields(t *testing.T) {
 				t.Errorf("apply: got %v %q, want an error containing %q", err, stderr, want)
 			}
 		}
-		if _, stderr, err := n1.CLIWithInput([]byte(strings.Replace(podFieldsYAML, "name: fields", "name: fields3", 1)+
+		if _, stderr, err := n1.CLIWithInput([]byte(strings.Replace(podFieldsYAML, "metadata: {name: fields,", "metadata: {name: fields3,", 1)+
 			"  hostNetwork: true\n"), "apply", "-f", "-"); err == nil || !strings.Contains(stderr, `sysctl "net.ipv4.ip_local_port_range" may not be set with hostNetwork`) {
 			t.Errorf("net sysctl with hostNetwork: got %v %q, want it refused", err, stderr)
 		}
