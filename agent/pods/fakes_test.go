@@ -26,6 +26,9 @@ type fakeRuntime struct {
 	graces map[string][]time.Duration
 	// configs records the config each container was created with.
 	configs map[string]runtime.ContainerConfig
+	// pullHosts records, by image, the registries of the credentials of
+	// its last PullImageWith.
+	pullHosts map[string][]string
 }
 
 func newFakeRuntime() *fakeRuntime {
@@ -38,6 +41,16 @@ func (f *fakeRuntime) GetImage(_ context.Context, ref string) (runtime.ImageInfo
 
 func (f *fakeRuntime) PullImage(_ context.Context, ref string, _ func(int64, int64)) (runtime.ImageInfo, error) {
 	return runtime.ImageInfo{Ref: ref, Digest: "sha256:fake"}, nil
+}
+
+func (f *fakeRuntime) PullImageWith(ctx context.Context, ref string, creds runtime.PullCredentials, progress func(int64, int64)) (runtime.ImageInfo, error) {
+	f.mu.Lock()
+	if f.pullHosts == nil {
+		f.pullHosts = map[string][]string{}
+	}
+	f.pullHosts[ref] = creds.Hosts()
+	f.mu.Unlock()
+	return f.PullImage(ctx, ref, progress)
 }
 
 func (f *fakeRuntime) CreateContainer(_ context.Context, cfg runtime.ContainerConfig) error {
