@@ -15,10 +15,10 @@ func TestPullCredentials(t *testing.T) {
 		return []byte(`{"auths": {"` + host + `": {"username": "u", "password": "p"}}}`)
 	}
 	view := viewOf(map[string]api.Object{
-		"Secret/ns/json":    &api.Secret{Type: api.SecretTypeDockerConfigJSON, Data: map[string][]byte{api.DockerConfigJSONKey: cfgJSON("a.example")}},
-		"Secret/ns/cfg":     &api.Secret{Type: secretTypeDockerCfg, Data: map[string][]byte{dockerCfgKey: []byte(`{"b.example": {"username": "u", "password": "p"}}`)}},
-		"Secret/ns/opaque":  &api.Secret{Type: api.SecretTypeOpaque, Data: map[string][]byte{"x": []byte("y")}},
-		"Secret/ns/garbled": &api.Secret{Type: api.SecretTypeDockerConfigJSON, Data: map[string][]byte{api.DockerConfigJSONKey: []byte("{")}},
+		"Secret/ns/json":         &api.Secret{Type: api.SecretTypeDockerConfigJSON, Data: map[string][]byte{api.DockerConfigJSONKey: cfgJSON("a.example")}},
+		"Secret/ns/cfg":          &api.Secret{Type: secretTypeDockerCfg, Data: map[string][]byte{dockerCfgKey: []byte(`{"b.example": {"username": "u", "password": "p"}}`)}},
+		"Secret/ns/opaque":       &api.Secret{Type: api.SecretTypeOpaque, Data: map[string][]byte{"x": []byte("y")}},
+		"Secret/ns/garbled":      &api.Secret{Type: api.SecretTypeDockerConfigJSON, Data: map[string][]byte{api.DockerConfigJSONKey: []byte("{")}},
 		"Secret/other/elsewhere": &api.Secret{Type: api.SecretTypeDockerConfigJSON, Data: map[string][]byte{api.DockerConfigJSONKey: cfgJSON("c.example")}},
 	})
 	tests := []struct {
