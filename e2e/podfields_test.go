@@ -2,9 +2,12 @@ package e2e
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -205,4 +208,84 @@ func waitLogs(t *testing.T, a *testcluster.Agent, ns, pod, container, until stri
 		return nil
 	})
 	return out
+}
+
+// TestImagePullSecrets pulls from a registry behind basic auth: a pod
+// whose pull Secret is missing gets kubelet's event and ErrImagePull (or
+// its back-off), and runs once the Secret is applied.
+func TestImagePullSecrets(t *testing.T) {
+	c := testcluster.NewNetNS(t)
+	regAddr := startRegistry(t, c.HostIP())
+	ln, err := net.Listen("tcp", net.JoinHostPort(c.HostIP(), "0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	target, _ := url.Parse("http://" + regAddr)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	guard := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if u, p, ok := req.BasicAuth(); !ok || u != "alice" || p != "s3cret" {
+			w.Header().Set("WWW-Authenticate", `Basic realm="private"`)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		proxy.ServeHTTP(w, req)
+	}), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = guard.Serve(ln) }()
+	t.Cleanup(func() { _ = guard.Close() })
+	guarded := ln.Addr().String()
+	c.Args = append(c.Args, "--insecure-registry", guarded)
+	n1 := c.Add("n1")
+	pushed := pushTestServer(t, regAddr)
+	ref := guarded + strings.TrimPrefix(pushed, regAddr)
+
+	pod := fmt.Sprintf(`apiVersion: v1
+kind: Pod
+metadata: {name: private}
+spec:
+  imagePullSecrets: [{name: regcred}]
+  containers: [{name: web, image: %s, imagePullPolicy: Always}]
+`, ref)
+	if out, stderr, err := n1.CLIWithInput([]byte(pod), "apply", "-f", "-"); err != nil {
+		t.Fatalf("apply: %v\n%s%s", err, out, stderr)
+	}
+	testcluster.Eventually(t, 90*time.Second, func() error {
+		o, err := n1.Client().Get(context.Background(), "pods", "default", "private")
+		if err != nil {
+			return err
+		}
+		p := o.(*api.Pod)
+		if len(p.Status.ContainerStatuses) == 0 || p.Status.ContainerStatuses[0].State.Waiting == nil {
+			return fmt.Errorf("status %s: want the container waiting", briefStatus(p))
+		}
+		if r := p.Status.ContainerStatuses[0].State.Waiting.Reason; r != "ErrImagePull" && r != "ImagePullBackOff" {
+			return fmt.Errorf("waiting reason %q, want ErrImagePull or ImagePullBackOff", r)
+		}
+		out, _, err := n1.CLI("describe", "pod", "private")
+		if err != nil || !strings.Contains(out, "Unable to retrieve some image pull secrets (regcred (not found))") {
+			return fmt.Errorf("describe pod lacks the missing secret's event: %v\n%s", err, out)
+		}
+		return nil
+	})
+
+	auth := base64.StdEncoding.EncodeToString([]byte("alice:s3cret"))
+	secret := fmt.Sprintf(`apiVersion: v1
+kind: Secret
+metadata: {name: regcred}
+type: kubernetes.io/dockerconfigjson
+stringData:
+  .dockerconfigjson: '{"auths": {"%s": {"auth": "%s"}}}'
+`, guarded, auth)
+	if out, stderr, err := n1.CLIWithInput([]byte(secret), "apply", "-f", "-"); err != nil {
+		t.Fatalf("apply secret: %v\n%s%s", err, out, stderr)
+	}
+	testcluster.Eventually(t, 120*time.Second, func() error {
+		o, err := n1.Client().Get(context.Background(), "pods", "default", "private")
+		if err != nil {
+			return err
+		}
+		if p := o.(*api.Pod); p.Status.Phase != api.PodRunning {
+			return fmt.Errorf("status %s: want Running once the secret exists", briefStatus(p))
+		}
+		return nil
+	})
 }

@@ -8,12 +8,12 @@ import (
 	"github.com/shoal-dev/shoal/api"
 )
 
-// Keys and type of the legacy docker config Secret, which kubelet still
-// reads for imagePullSecrets.
-const (
-	secretTypeDockerCfg api.SecretType = "kubernetes.io/dockercfg"
-	dockerCfgKey                       = ".dockercfg"
-)
+// secretTypeDockerCfg is the legacy docker config Secret, which kubelet
+// still reads for imagePullSecrets; its data is in dockerCfgKey.
+const secretTypeDockerCfg api.SecretType = "kubernetes.io/dockercfg"
+
+// dockerCfgKey holds a kubernetes.io/dockercfg Secret's credentials.
+const dockerCfgKey = ".dockercfg"
 
 // pullCredentials gathers the registry credentials of the pod's
 // imagePullSecrets, in order (the first to name a registry wins). It
