@@ -13,14 +13,12 @@ import (
 // shows here; e2e/realworld_test.go runs the accepted ones.
 var realWorldVerdicts = map[string][]string{
 	"boutique-frontend.yaml": {
-		"spec.template.spec.securityContext.runAsNonRoot: not supported by Shoal",
 		"spec.template.spec.serviceAccountName: not supported by Shoal",
 		`kind: "ServiceAccount" is a Kubernetes kind not supported by Shoal`,
 	},
 	"boutique-productcatalog.yaml": {
 		"livenessProbe.grpc: not supported by Shoal",
 		"readinessProbe.grpc: not supported by Shoal",
-		"spec.template.spec.securityContext.runAsNonRoot: not supported by Shoal",
 		"spec.template.spec.serviceAccountName: not supported by Shoal",
 		`kind: "ServiceAccount" is a Kubernetes kind not supported by Shoal`,
 	},
@@ -28,7 +26,7 @@ var realWorldVerdicts = map[string][]string{
 	"k8s-docs-configmap-pod.yaml":    nil,
 	"k8s-docs-cronjob.yaml":          nil,
 	"k8s-docs-daemonset.yaml":        nil,
-	"k8s-docs-dapi-volume.yaml":      {"spec.volumes[0].downwardAPI: not supported by Shoal"},
+	"k8s-docs-dapi-volume.yaml":      nil,
 	"k8s-docs-exec-liveness.yaml":    nil,
 	"k8s-docs-job-pi.yaml":           nil,
 	"k8s-docs-nginx-deployment.yaml": nil,
@@ -38,7 +36,7 @@ var realWorldVerdicts = map[string][]string{
 		`kind: "PriorityClass" is a Kubernetes kind not supported by Shoal`,
 		"spec.priorityClassName: not supported by Shoal",
 	},
-	"k8s-docs-security-context.yaml": {"spec.securityContext.supplementalGroups: not supported by Shoal"},
+	"k8s-docs-security-context.yaml": nil,
 	"k8s-docs-statefulset.yaml":      nil,
 	"local-path-pvc-pod.yaml":        {`kind: "PersistentVolumeClaim" is a Kubernetes kind not supported by Shoal`},
 	"podinfo.yaml":                   {`kind: "HorizontalPodAutoscaler" is a Kubernetes kind not supported by Shoal`},
