@@ -72,6 +72,7 @@ func validatePodSpec(e *errs, p string, s *PodSpec, opts podSpecOptions) {
 	validateTolerations(e, child(p, "tolerations"), s.Tolerations)
 	validateAffinity(e, child(p, "affinity"), s.Affinity)
 	validateTopologySpread(e, child(p, "topologySpreadConstraints"), s.TopologySpreadConstraints)
+	validatePodFields(e, p, s)
 	validateServiceAccountName(e, p, s)
 	if g := s.TerminationGracePeriodSeconds; g != nil && (*g < 0 || *g > MaxGracePeriodSeconds) {
 		e.add(child(p, "terminationGracePeriodSeconds"), "must be 0-%d, got %d", MaxGracePeriodSeconds, *g)
@@ -475,12 +476,13 @@ func validateVolume(e *errs, p string, v *Volume) {
 			e.check(child(p, "persistentVolumeClaim.claimName"), s.ClaimName, dnsSubdomainError(s.ClaimName))
 		}
 	}
+	sources = append(sources, validateProjectedSources(e, p, v)...)
 	switch len(sources) {
 	case 0:
-		e.add(p, "must have exactly one of emptyDir, hostPath, configMap, secret or persistentVolumeClaim")
+		e.add(p, "must have exactly one of emptyDir, hostPath, configMap, secret, persistentVolumeClaim, projected or downwardAPI")
 	case 1:
 	default:
-		e.add(p, "must have exactly one of emptyDir, hostPath, configMap, secret or persistentVolumeClaim, got %s", strings.Join(sources, " and "))
+		e.add(p, "must have exactly one of emptyDir, hostPath, configMap, secret, persistentVolumeClaim, projected or downwardAPI, got %s", strings.Join(sources, " and "))
 	}
 }
 

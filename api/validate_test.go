@@ -259,7 +259,7 @@ func TestValidate(t *testing.T) {
 			q := MustParseQuantity("-1Gi")
 			d.Spec.Template.Spec.Volumes[0].EmptyDir.SizeLimit = &q
 		}), []string{"volumes[0].emptyDir.sizeLimit: must not be negative, got -1Gi"}},
-		{"volume without source", with(validDeployment, func(d *Deployment) { d.Spec.Template.Spec.Volumes[0].EmptyDir = nil }), []string{"spec.template.spec.volumes[0]: must have exactly one of emptyDir, hostPath, configMap, secret or persistentVolumeClaim"}},
+		{"volume without source", with(validDeployment, func(d *Deployment) { d.Spec.Template.Spec.Volumes[0].EmptyDir = nil }), []string{"spec.template.spec.volumes[0]: must have exactly one of emptyDir, hostPath, configMap, secret, persistentVolumeClaim, projected or downwardAPI"}},
 		{"volume with two sources", with(validDeployment, func(d *Deployment) {
 			d.Spec.Template.Spec.Volumes[0].HostPath = &HostPathVolumeSource{Path: "/x"}
 		}), []string{"got emptyDir and hostPath"}},

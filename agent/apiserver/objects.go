@@ -427,7 +427,7 @@ func readManifest(w http.ResponseWriter, r *http.Request, check func([]api.Objec
 	if !ok {
 		return nil, false
 	}
-	objs, err := api.DecodeChecked(body, check)
+	objs, err := api.DecodeCheckedIn(body, r.URL.Query().Get("namespace"), check)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err)
 		return nil, false

@@ -24,10 +24,15 @@ type fakeRuntime struct {
 	stopGate chan struct{}
 	// graces records the grace of every StopContainer call, by container.
 	graces map[string][]time.Duration
+	// configs records the config each container was created with.
+	configs map[string]runtime.ContainerConfig
+	// pullHosts records, by image, the registries of the credentials of
+	// its last PullImageWith.
+	pullHosts map[string][]string
 }
 
 func newFakeRuntime() *fakeRuntime {
-	return &fakeRuntime{ctrs: map[string]*runtime.ContainerInfo{}, starts: map[string]int{}, exits: make(chan string, 64), graces: map[string][]time.Duration{}}
+	return &fakeRuntime{ctrs: map[string]*runtime.ContainerInfo{}, starts: map[string]int{}, exits: make(chan string, 64), graces: map[string][]time.Duration{}, configs: map[string]runtime.ContainerConfig{}}
 }
 
 func (f *fakeRuntime) GetImage(_ context.Context, ref string) (runtime.ImageInfo, error) {
@@ -38,6 +43,16 @@ func (f *fakeRuntime) PullImage(_ context.Context, ref string, _ func(int64, int
 	return runtime.ImageInfo{Ref: ref, Digest: "sha256:fake"}, nil
 }
 
+func (f *fakeRuntime) PullImageWith(ctx context.Context, ref string, creds runtime.PullCredentials, progress func(int64, int64)) (runtime.ImageInfo, error) {
+	f.mu.Lock()
+	if f.pullHosts == nil {
+		f.pullHosts = map[string][]string{}
+	}
+	f.pullHosts[ref] = creds.Hosts()
+	f.mu.Unlock()
+	return f.PullImage(ctx, ref, progress)
+}
+
 func (f *fakeRuntime) CreateContainer(_ context.Context, cfg runtime.ContainerConfig) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -45,6 +60,7 @@ func (f *fakeRuntime) CreateContainer(_ context.Context, cfg runtime.ContainerCo
 		return runtime.ErrExists
 	}
 	f.ctrs[cfg.ID] = &runtime.ContainerInfo{ID: cfg.ID, Labels: cfg.Labels, Image: cfg.Image, State: runtime.StateCreated}
+	f.configs[cfg.ID] = cfg
 	return nil
 }
 

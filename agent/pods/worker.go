@@ -216,6 +216,9 @@ func (w *worker) restore(ctx context.Context) {
 	if sb, ok := w.m.net.Lookup(w.uid); ok {
 		w.sandbox = &sb
 	}
+	if w.pod.Spec.HostNetwork {
+		w.sandbox = w.m.hostSandbox()
+	}
 	reported := map[string]api.ContainerStatus{}
 	for _, cs := range slices.Concat(st.InitContainerStatuses, st.ContainerStatuses) {
 		reported[cs.Name] = cs
@@ -271,6 +274,9 @@ func (w *worker) sync(ctx context.Context) time.Duration {
 	if w.terminal() {
 		return time.Minute
 	}
+	if w.sandbox == nil && pod.Spec.HostNetwork {
+		w.sandbox = w.m.hostSandbox()
+	}
 	if w.sandbox == nil {
 		sb, err := w.m.net.Setup(ctx, cni.PodRef{UID: pod.UID, Namespace: pod.Namespace, Name: pod.Name}, portMappings(pod))
 		if err != nil {
@@ -284,7 +290,7 @@ func (w *worker) sync(ctx context.Context) time.Duration {
 	vols, err := volumes(w.m.cfg.DataDir, w.m.view, pod)
 	if err == nil {
 		var etc []runtime.Mount
-		etc, err = etcFiles(w.m.cfg.DataDir, pod, w.sandbox.IP.String(), w.m.cfg.DNSIP, w.m.cfg.ClusterDomain)
+		etc, err = etcFiles(w.m.cfg.DataDir, pod, w.m.etcEnv(w.sandbox.IP.String()))
 		if err == nil {
 			w.etc = etc
 		}
@@ -542,7 +548,9 @@ func (w *worker) terminate() {
 	for range w.all() {
 		errs = append(errs, <-errc)
 	}
-	errs = append(errs, w.m.net.Teardown(ctx, w.uid))
+	if !pod.Spec.HostNetwork { // a hostNetwork pod has no sandbox
+		errs = append(errs, w.m.net.Teardown(ctx, w.uid))
+	}
 	errs = append(errs, removePodDir(podDir(w.m.cfg.DataDir, w.uid)))
 	errs = append(errs, os.RemoveAll(logDir(w.m.cfg.DataDir, pod.Namespace, pod.Name, pod.UID)))
 	if err := errors.Join(errs...); err != nil {
