@@ -87,7 +87,8 @@ func (p *pass) createStatefulClaims(ss *api.StatefulSet, ord int, volumeNodes ma
 			},
 		}
 		if sc := ct.Spec.StorageClassName; sc != nil {
-			c.Spec.StorageClassName = &*sc
+			class := *sc
+			c.Spec.StorageClassName = &class
 		}
 		if ss.Spec.Selector != nil && len(ss.Spec.Selector.MatchLabels) > 0 {
 			if c.Labels == nil {
