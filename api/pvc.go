@@ -1,5 +1,7 @@
 package api
 
+import "slices"
+
 func init() {
 	register(&Kind{
 		Name: "PersistentVolumeClaim", APIVersion: "v1", Plural: "persistentvolumeclaims",
@@ -51,13 +53,10 @@ func (c *PersistentVolumeClaim) ClaimNode() string { return c.Annotations[Annota
 // each once.
 func (s *PodSpec) ClaimNames() []string {
 	var out []string
-	seen := map[string]bool{}
 	for _, v := range s.Volumes {
-		if v.PersistentVolumeClaim == nil || seen[v.PersistentVolumeClaim.ClaimName] {
-			continue
+		if v.PersistentVolumeClaim != nil && !slices.Contains(out, v.PersistentVolumeClaim.ClaimName) {
+			out = append(out, v.PersistentVolumeClaim.ClaimName)
 		}
-		seen[v.PersistentVolumeClaim.ClaimName] = true
-		out = append(out, v.PersistentVolumeClaim.ClaimName)
 	}
 	return out
 }
