@@ -268,6 +268,13 @@ func describeObject(ctx context.Context, w io.Writer, c *client.Client, obj api.
 		return describeIngress(w, o, backendLookup(ctx, c, o.Namespace))
 	case *api.Deployment:
 		return describeDeployment(w, o)
+	case *api.PersistentVolumeClaim:
+		pods, err := listPods(ctx, c, o.Namespace, "")
+		if err != nil {
+			return fmt.Errorf("pods of namespace %s: %w", o.Namespace, err)
+		}
+		describeClaim(w, o, pods)
+		return nil
 	case *api.Node:
 		pods, err := listPods(ctx, c, "", "")
 		if err != nil {

@@ -75,3 +75,43 @@ func TestStorageTables(t *testing.T) {
 		})
 	}
 }
+
+func TestDescribeClaim(t *testing.T) {
+	class := api.StorageClassLocalPath
+	c := &api.PersistentVolumeClaim{
+		TypeMeta:   api.TypeMeta{APIVersion: "v1", Kind: "PersistentVolumeClaim"},
+		ObjectMeta: api.ObjectMeta{Namespace: "default", Name: "data", Annotations: map[string]string{api.AnnotationVolumeNode: "n1"}},
+		Spec:       api.PersistentVolumeClaimSpec{StorageClassName: &class, VolumeName: "pvc-1", AccessModes: []api.PersistentVolumeAccessMode{api.ReadWriteOnce}},
+		Status: api.PersistentVolumeClaimStatus{Phase: api.ClaimBound, AccessModes: []api.PersistentVolumeAccessMode{api.ReadWriteOnce},
+			Capacity: api.ResourceList{api.ResourceStorage: api.MustParseQuantity("1Gi")}},
+	}
+	user := func(name, ns, claim string, phase api.PodPhase) *api.Pod {
+		return &api.Pod{ObjectMeta: api.ObjectMeta{Name: name, Namespace: ns}, Status: api.PodStatus{Phase: phase},
+			Spec: api.PodSpec{Volumes: []api.Volume{{Name: "v", PersistentVolumeClaim: &api.PersistentVolumeClaimVolumeSource{ClaimName: claim}}}}}
+	}
+	pods := []*api.Pod{
+		user("a", "default", "data", api.PodRunning),
+		user("b", "default", "data", api.PodPending),
+		user("done", "default", "data", api.PodSucceeded),
+		user("other", "default", "logs", api.PodRunning),
+		user("elsewhere", "shop", "data", api.PodRunning),
+	}
+	var b bytes.Buffer
+	describeClaim(&b, c, pods)
+	want := "Name:          data\n" +
+		"Namespace:     default\n" +
+		"StorageClass:  local-path\n" +
+		"Status:        Bound\n" +
+		"Volume:        pvc-1\n" +
+		"Node:          n1\n" +
+		"Labels:        <none>\n" +
+		"Annotations:   shoal.dev/volume-node=n1\n" +
+		"Capacity:      1Gi\n" +
+		"Access Modes:  RWO\n" +
+		"VolumeMode:    Filesystem\n" +
+		"Used By:       a\n" +
+		"               b\n"
+	if diff := cmp.Diff(want, b.String()); diff != "" {
+		t.Errorf("describe mismatch (-want +got):\n%s", diff)
+	}
+}
