@@ -69,6 +69,12 @@ type Container struct {
 	// EnvFrom takes every key of ConfigMaps and Secrets as environment
 	// variables; Env overrides them.
 	EnvFrom []EnvFromSource `json:"envFrom,omitempty"`
+
+	// Issue 12, lifecycle hooks (api/lifecycle.go).
+
+	// Lifecycle runs handlers right after the container starts
+	// (postStart) and before it is stopped (preStop).
+	Lifecycle *Lifecycle `json:"lifecycle,omitempty"`
 }
 
 // EnvVar is one environment variable.
