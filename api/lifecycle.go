@@ -20,8 +20,8 @@ type LifecycleHandler struct {
 	// exits 0.
 	Exec *ExecAction `json:"exec,omitempty"`
 	// HTTPGet sends a GET request to the container (the pod's IP by
-	// default); it fails when no answer comes or on a status outside
-	// 200-399.
+	// default); as in kubelet it fails only when no answer comes (any
+	// HTTP status is an answer).
 	HTTPGet *HTTPGetAction `json:"httpGet,omitempty"`
 	// Sleep waits.
 	Sleep *SleepAction `json:"sleep,omitempty"`
