@@ -21,7 +21,8 @@ type ctr struct {
 	term *api.ContainerStateTerminated
 	// last is how the run before the current one ended.
 	last *api.ContainerStateTerminated
-	// waiting explains why the container is not running.
+	// waiting explains why the container is not running, or why a
+	// running one is being killed (its postStart hook failed).
 	waiting *api.ContainerStateWaiting
 
 	restarts int32
@@ -78,7 +79,7 @@ func (c *ctr) status() api.ContainerStatus {
 		s.Started = &started
 	}
 	switch {
-	case c.running:
+	case c.running && c.waiting == nil:
 		at := c.startedAt
 		s.State.Running = &api.ContainerStateRunning{StartedAt: &at}
 	case c.waiting != nil:

@@ -491,7 +491,7 @@ func (w *worker) start(ctx context.Context, c *ctr, vols map[string]string) {
 	c.ready = false
 	w.event(c, api.EventNormal, "Started", "Started container "+c.spec.Name)
 	w.m.logger.Info("container started", "pod", pod.Namespace+"/"+pod.Name, "container", c.spec.Name, "restarts", c.restarts)
-	if !c.init {
+	if !c.init && w.postStart(ctx, c) {
 		w.startProbes(ctx, c)
 	}
 }
@@ -529,8 +529,9 @@ func (w *worker) terminate() {
 	defer w.m.events.forget(ctx, w.uid)
 	errc := make(chan error, len(w.all()))
 	for _, c := range w.all() {
+		s := w.stopperOf(c)
 		go func() {
-			if err := w.m.rt.StopContainer(ctx, c.id, grace); err != nil {
+			if err := s.stop(ctx, grace); err != nil {
 				errc <- fmt.Errorf("stop %s: %w", c.spec.Name, err)
 				return
 			}
