@@ -137,12 +137,12 @@ func stopperFor(t *testing.T, pre *api.LifecycleHandler) (stopper, *fakeRuntime,
 func TestStopperGrace(t *testing.T) {
 	hang := func(ctx context.Context, _ string, _ []string) int { <-ctx.Done(); return 0 }
 	tests := []struct {
-		name      string
-		pre       *api.LifecycleHandler
-		exec      func(context.Context, string, []string) int
+		name       string
+		pre        *api.LifecycleHandler
+		exec       func(context.Context, string, []string) int
 		notRunning bool
-		grace     time.Duration
-		wantCalls []string
+		grace      time.Duration
+		wantCalls  []string
 		// wantGrace is the stop's grace; 0 means at most grace.
 		wantGrace time.Duration
 		wantEvent string
