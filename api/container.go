@@ -75,6 +75,13 @@ type Container struct {
 	// Lifecycle runs handlers right after the container starts
 	// (postStart) and before it is stopped (preStop).
 	Lifecycle *Lifecycle `json:"lifecycle,omitempty"`
+
+	// Issue 12, sidecars (api/sidecar.go).
+
+	// RestartPolicy, on an init container, may only be Always: the
+	// container is a sidecar (see ContainerRestartAlways). Not allowed on
+	// the pod's other containers.
+	RestartPolicy *ContainerRestartPolicy `json:"restartPolicy,omitempty"`
 }
 
 // EnvVar is one environment variable.

@@ -54,7 +54,6 @@ var unsupportedFields = []string{
 	"PodSpec.resourceClaims",
 	"PodSpec.resources",
 	"Container.resizePolicy",
-	"Container.restartPolicy",
 	"Container.volumeDevices",
 	"Container.terminationMessagePath",
 	"Container.terminationMessagePolicy",

@@ -2,25 +2,44 @@ package api
 
 import "strings"
 
-// validateLifecycles checks the lifecycle hooks of a pod's containers:
-// init containers may not have any, and a sleep may not outlast the pod's
-// grace period.
+// validateLifecycles checks the lifecycle hooks and restart policies of a
+// pod's containers: only sidecars among init containers may have hooks,
+// only init containers a restart policy, and a sleep may not outlast the
+// pod's grace period.
 func validateLifecycles(e *errs, p string, s *PodSpec) {
 	grace := int64(DefaultTerminationGracePeriodSeconds)
 	if g := s.TerminationGracePeriodSeconds; g != nil && *g >= 0 {
 		grace = *g
 	}
+	type entry struct {
+		path string
+		c    *Container
+	}
+	var hooked []entry
 	for i := range s.InitContainers {
-		if s.InitContainers[i].Lifecycle != nil {
-			e.add(child(index(child(p, "initContainers"), i), "lifecycle"), "not allowed in an init container")
+		c, cp := &s.InitContainers[i], index(child(p, "initContainers"), i)
+		if rp := c.RestartPolicy; rp != nil && *rp != ContainerRestartAlways {
+			e.add(child(cp, "restartPolicy"), "unknown policy %s (want Always, which makes a sidecar, or none)", quote(string(*rp)))
+		}
+		switch {
+		case c.Lifecycle == nil:
+		case !c.IsSidecar():
+			e.add(child(cp, "lifecycle"), "not allowed in an init container (only in a sidecar, with restartPolicy: Always)")
+		default:
+			hooked = append(hooked, entry{cp, c})
 		}
 	}
 	for i := range s.Containers {
-		c := &s.Containers[i]
-		if c.Lifecycle == nil {
-			continue
+		c, cp := &s.Containers[i], index(child(p, "containers"), i)
+		if c.RestartPolicy != nil {
+			e.add(child(cp, "restartPolicy"), "only allowed on init containers (restartPolicy: Always makes a sidecar); the pod's restartPolicy applies here")
 		}
-		lp := child(index(child(p, "containers"), i), "lifecycle")
+		if c.Lifecycle != nil {
+			hooked = append(hooked, entry{cp, c})
+		}
+	}
+	for _, h := range hooked {
+		c, lp := h.c, child(h.path, "lifecycle")
 		portNames := map[string]bool{}
 		for _, port := range c.Ports {
 			if port.Name != "" {

@@ -198,8 +198,8 @@ func validateContainer(e *errs, p string, c *Container, init bool, volumes map[s
 		if pr.probe == nil {
 			continue
 		}
-		if init {
-			e.add(child(p, pr.name), "not allowed in an init container")
+		if init && !c.IsSidecar() {
+			e.add(child(p, pr.name), "not allowed in an init container (only in a sidecar, with restartPolicy: Always)")
 			continue
 		}
 		validateProbe(e, child(p, pr.name), pr.probe, pr.liveness, portNames)
