@@ -264,6 +264,9 @@ func TestPostStartFailureKillsAndRestarts(t *testing.T) {
 				return nil
 			})
 			p := h.waitStatus("web", func(p *api.Pod) error {
+				if len(p.Status.ContainerStatuses) == 0 {
+					return fmt.Errorf("no container status yet")
+				}
 				cs := p.Status.ContainerStatuses[0]
 				if tt.wantRestarts && cs.RestartCount < 1 {
 					return fmt.Errorf("restarts %d, want at least 1", cs.RestartCount)
