@@ -248,3 +248,64 @@ func TestGRPCProbeGatesReadiness(t *testing.T) {
 	flip("on")
 	state(true)
 }
+
+// sidecarJob is a Job whose pod has a sidecar that never exits on its
+// own and counts up in a shared emptyDir file; the main container
+// succeeds only if the file is there (the sidecar started first) and
+// changes while it watches (the sidecar runs alongside).
+const sidecarJob = `apiVersion: batch/v1
+kind: Job
+metadata:
+  name: withsidecar
+spec:
+  backoffLimit: 0
+  template:
+    spec:
+      restartPolicy: Never
+      terminationGracePeriodSeconds: 5
+      volumes: [{name: shared, emptyDir: {}}]
+      initContainers:
+      - name: side
+        image: shoal.local/busybox:1
+        restartPolicy: Always
+        command: ["sh", "-c", "trap 'exit 0' TERM; i=0; while true; do i=$((i+1)); echo $i > /shared/side; sleep 0.2; done"]
+        volumeMounts: [{name: shared, mountPath: /shared}]
+      containers:
+      - name: main
+        image: shoal.local/busybox:1
+        command: ["sh", "-c", "a=$(cat /shared/side) && sleep 1 && b=$(cat /shared/side) && test \"$a\" != \"$b\""]
+        volumeMounts: [{name: shared, mountPath: /shared}]
+`
+
+func TestSidecarJobCompletes(t *testing.T) {
+	c := podCluster(t, "n1")
+	n1 := c.Agents[0]
+	apply(t, n1, []byte(sidecarJob))
+	j := waitJobCondition(t, n1, "withsidecar", 120*time.Second)
+	if j.Status.Succeeded != 1 || j.Status.Failed != 0 {
+		t.Fatalf("got succeeded %d failed %d, want 1 and 0", j.Status.Succeeded, j.Status.Failed)
+	}
+	objs, err := n1.Client().List(t.Context(), "pods", "default", "job-name=withsidecar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(objs) != 1 {
+		t.Fatalf("got %d pods, want 1", len(objs))
+	}
+	p := objs[0].(*api.Pod)
+	if p.Status.Phase != api.PodSucceeded {
+		t.Errorf("got phase %s, want Succeeded (%s)", p.Status.Phase, briefStatus(p))
+	}
+	// The sidecar is stopped once the main container is done.
+	testcluster.Eventually(t, 30*time.Second, func() error {
+		o, err := n1.Client().Get(t.Context(), "pods", "default", p.Name)
+		if err != nil {
+			return err
+		}
+		cs := o.(*api.Pod).Status.InitContainerStatuses
+		if len(cs) != 1 || cs[0].State.Terminated == nil {
+			return fmt.Errorf("sidecar status %+v, want terminated", cs)
+		}
+		return nil
+	})
+}
