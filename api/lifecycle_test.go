@@ -174,3 +174,97 @@ func TestDecodeLifecycleRefusals(t *testing.T) {
 		})
 	}
 }
+
+// TestDecodeKubernetesDocsExamples decodes the lifecycle, grpc probe and
+// sidecar examples of the Kubernetes documentation, unchanged.
+func TestDecodeKubernetesDocsExamples(t *testing.T) {
+	tests := []struct{ name, manifest string }{
+		{"lifecycle-events.yaml", `apiVersion: v1
+kind: Pod
+metadata:
+  name: lifecycle-demo
+spec:
+  containers:
+  - name: lifecycle-demo-container
+    image: nginx
+    lifecycle:
+      postStart:
+        exec:
+          command: ["/bin/sh", "-c", "echo Hello from the postStart handler > /usr/share/message"]
+      preStop:
+        exec:
+          command: ["/bin/sh","-c","nginx -s quit; while killall -0 nginx; do sleep 1; done"]
+`},
+		{"grpc-liveness.yaml", `apiVersion: v1
+kind: Pod
+metadata:
+  name: etcd-with-grpc
+spec:
+  containers:
+  - name: etcd
+    image: registry.k8s.io/etcd:3.5.1-0
+    command: [ "/usr/local/bin/etcd", "--data-dir",  "/var/lib/etcd", "--listen-client-urls", "http://0.0.0.0:2379", "--advertise-client-urls", "http://127.0.0.1:2379", "--log-level", "debug"]
+    ports:
+    - containerPort: 2379
+    livenessProbe:
+      grpc:
+        port: 2379
+      initialDelaySeconds: 10
+`},
+		{"application/deployment-sidecar.yaml", `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: myapp
+  labels:
+    app: myapp
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: myapp
+  template:
+    metadata:
+      labels:
+        app: myapp
+    spec:
+      containers:
+        - name: myapp
+          image: alpine:latest
+          command: ['sh', '-c', 'while true; do echo "logging" >> /opt/logs.txt; sleep 1; done']
+          volumeMounts:
+            - name: data
+              mountPath: /opt
+      initContainers:
+        - name: logshipper
+          image: alpine:latest
+          restartPolicy: Always
+          command: ['sh', '-c', 'tail -F /opt/logs.txt']
+          volumeMounts:
+            - name: data
+              mountPath: /opt
+      volumes:
+        - name: data
+          emptyDir: {}
+`},
+		{"preStop sleep", `apiVersion: v1
+kind: Pod
+metadata:
+  name: sleep-demo
+spec:
+  containers:
+  - name: web
+    image: nginx
+    lifecycle:
+      preStop:
+        sleep:
+          seconds: 5
+`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := Decode([]byte(tt.manifest)); err != nil {
+				t.Errorf("got %v, want it accepted", err)
+			}
+		})
+	}
+}
