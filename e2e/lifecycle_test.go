@@ -39,6 +39,29 @@ spec:
   - {name: marks, hostPath: {path: %[2]q}}
 `
 
+// httpHookPod is a bare testserver pod whose preStop is an httpGet to
+// its own /mark endpoint (by port name), which appends "preStop T" to the
+// hostPath log (%[2]s) before the process records its SIGTERM there.
+const httpHookPod = `apiVersion: v1
+kind: Pod
+metadata:
+  name: %[1]s
+  labels: {app: %[1]s}
+spec:
+  terminationGracePeriodSeconds: 10
+  containers:
+  - name: web
+    image: shoal.local/testserver:1
+    ports: [{name: http, containerPort: 8080}]
+    env: [{name: SIGTERM_FILE, value: /marks/log}]
+    volumeMounts: [{name: marks, mountPath: /marks}]
+    lifecycle:
+      preStop:
+        httpGet: {path: "/mark?text=preStop", port: http}
+  volumes:
+  - {name: marks, hostPath: {path: %[2]q}}
+`
+
 // failingPostStart is a bare pod whose postStart hook always fails.
 const failingPostStart = `apiVersion: v1
 kind: Pod
@@ -130,6 +153,27 @@ func TestLifecycleHooks(t *testing.T) {
 		t.Logf("preStop %s, preStop-done +%s, SIGTERM +%s, pod gone seen +%s",
 			got[1].at.Format(time.StampMilli), preStopDone.Sub(got[1].at).Round(time.Millisecond),
 			sigterm.Sub(got[1].at).Round(time.Millisecond), gone.Sub(got[1].at).Round(time.Millisecond))
+	})
+
+	t.Run("httpGet preStop reaches the pod before SIGTERM", func(t *testing.T) {
+		dir := t.TempDir()
+		apply(t, n1, []byte(fmt.Sprintf(httpHookPod, "httphook", dir)))
+		waitPod(t, n1, "httphook", 90*time.Second, func(p *api.Pod) error {
+			if p.Status.Phase != api.PodRunning || !ready(p) {
+				return fmt.Errorf("not running and ready")
+			}
+			return nil
+		})
+		if _, stderr, err := n1.CLI("delete", "pod", "httphook", "--wait"); err != nil {
+			t.Fatalf("delete pod: %v %s", err, stderr)
+		}
+		var whats []string
+		for _, m := range readMarks(t, filepath.Join(dir, "log")) {
+			whats = append(whats, m.what)
+		}
+		if want := "preStop SIGTERM"; strings.Join(whats, " ") != want {
+			t.Errorf("got marks %v, want %s in that order", whats, want)
+		}
 	})
 
 	t.Run("a failing postStart kills the container: FailedPostStartHook, restarts, never ready", func(t *testing.T) {

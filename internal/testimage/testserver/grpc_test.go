@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"net"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -114,5 +115,34 @@ func TestMarkCommand(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestMarkEndpoint(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "log")
+	t.Setenv("SIGTERM_FILE", file)
+	tests := []struct {
+		name, query string
+		wantCode    int
+	}{
+		{"mark", "text=preStop", 200},
+		{"no text", "", 400},
+		{"text with a space", "text=a+b", 400},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			handleMark(rec, httptest.NewRequest("GET", "/mark?"+tt.query, nil))
+			if rec.Code != tt.wantCode {
+				t.Errorf("got %d %s, want %d", rec.Code, rec.Body, tt.wantCode)
+			}
+		})
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Split(strings.TrimSpace(string(b)), "\n"); len(lines) != 1 || !strings.HasPrefix(lines[0], "preStop ") {
+		t.Errorf("got lines %q, want one preStop mark", lines)
 	}
 }

@@ -31,7 +31,8 @@
 // exists; /grpc/on removes the file and /grpc/off creates it.
 //
 // With $SIGTERM_FILE set, a SIGTERM (or SIGINT) appends the line
-// "SIGTERM <unix nanoseconds>" to that file before anything else.
+// "SIGTERM <unix nanoseconds>" to that file before anything else, and
+// /mark?text=T appends "T <unix nanoseconds>" to it (for httpGet hooks).
 //
 // SIGTERM and SIGINT shut it down gracefully with status 0; with
 // $SHUTDOWN_DELAY set (a Go duration such as "2s") it keeps serving that
@@ -96,6 +97,7 @@ func main() {
 	mux.HandleFunc("/ready/{state}", handleToggle("/tmp/unready"))
 	mux.HandleFunc("/healthy/{state}", handleToggle("/tmp/unhealthy"))
 	mux.HandleFunc("/grpc/{state}", handleToggle(grpcFlag))
+	mux.HandleFunc("/mark", handleMark)
 	mux.HandleFunc("/env", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, environ()) })
 	mux.HandleFunc("/exit", handleExit)
 	mux.HandleFunc("/alloc", handleAlloc)
@@ -745,4 +747,22 @@ func handleGRPCHealth(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(frame)
 	w.Header().Set("Grpc-Status", "0")
 	w.Header().Set("Grpc-Message", "")
+}
+
+// handleMark appends "TEXT <unix nanoseconds>" to $SIGTERM_FILE.
+func handleMark(w http.ResponseWriter, r *http.Request) {
+	file, text := os.Getenv("SIGTERM_FILE"), r.URL.Query().Get("text")
+	switch {
+	case file == "":
+		http.Error(w, "no $SIGTERM_FILE to mark", http.StatusNotFound)
+		return
+	case text == "" || strings.ContainsAny(text, " \n"):
+		http.Error(w, "want text=WORD", http.StatusBadRequest)
+		return
+	}
+	if err := appendLine(file, fmt.Sprintf("%s %d", text, time.Now().UnixNano())); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	fmt.Fprintln(w, "ok")
 }
