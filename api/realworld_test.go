@@ -17,8 +17,6 @@ var realWorldVerdicts = map[string][]string{
 		`kind: "ServiceAccount" is a Kubernetes kind not supported by Shoal`,
 	},
 	"boutique-productcatalog.yaml": {
-		"livenessProbe.grpc: not supported by Shoal",
-		"readinessProbe.grpc: not supported by Shoal",
 		"spec.template.spec.serviceAccountName: not supported by Shoal",
 		`kind: "ServiceAccount" is a Kubernetes kind not supported by Shoal`,
 	},
