@@ -25,10 +25,11 @@
 // With $UDP_PORT set it also answers every UDP datagram on that port with
 // one JSON line: hostname, pod IP and the client address it saw.
 //
-// With $GRPC_PORT set it also serves the standard gRPC health service
-// (grpc.health.v1.Health/Check, over plain-text HTTP/2) on that port, for
-// every service name: SERVING, or NOT_SERVING while /tmp/grpc-unhealthy
-// exists; /grpc/on removes the file and /grpc/off creates it.
+// It serves the standard gRPC health service (grpc.health.v1.Health/Check,
+// over plain-text HTTP/2) on $PORT, and with $GRPC_PORT set on that port
+// too, for every service name: SERVING, or NOT_SERVING while
+// /tmp/grpc-unhealthy exists; /grpc/on removes the file and /grpc/off
+// creates it.
 //
 // With $SIGTERM_FILE set, a SIGTERM (or SIGINT) appends the line
 // "SIGTERM <unix nanoseconds>" to that file before anything else, and
@@ -103,7 +104,13 @@ func main() {
 	mux.HandleFunc("/alloc", handleAlloc)
 	mux.HandleFunc("/ws", handleWebSocket)
 	mux.HandleFunc("/events", handleEvents)
+	// The main port answers gRPC health checks too (plain-text HTTP/2
+	// next to HTTP/1.1), as a gRPC server probed on its serving port does.
+	mux.HandleFunc("/grpc.health.v1.Health/", handleGRPCHealth)
 	srv := &http.Server{Addr: ":" + port, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv.Protocols = new(http.Protocols)
+	srv.Protocols.SetHTTP1(true)
+	srv.Protocols.SetUnencryptedHTTP2(true)
 	delay, err := shutdownDelay(os.Getenv("SHUTDOWN_DELAY"))
 	if err != nil {
 		log.Fatal(err)
@@ -118,7 +125,7 @@ func main() {
 	}
 
 	var grpcSrv *http.Server
-	if p := os.Getenv("GRPC_PORT"); p != "" {
+	if p := os.Getenv("GRPC_PORT"); p != "" && p != port {
 		grpcSrv = newGRPCHealthServer(":" + p)
 		l, err := net.Listen("tcp", grpcSrv.Addr)
 		if err != nil {
