@@ -27,6 +27,8 @@ import (
 //  6. services: cluster IPs, node ports and load-balancer status
 //     (package svcaddr decides), with Warning Events for what a Service
 //     could not get;
+//  7. disruption budgets: each PodDisruptionBudget's status
+//     (disruption.go), computed before the services stage;
 //
 // each stage writing the status of what it manages.
 func Reconcile(s *State, cfg Config) Changes {
@@ -53,6 +55,7 @@ func Reconcile(s *State, cfg Config) Changes {
 	for _, j := range p.jobs {
 		p.syncJob(j)
 	}
+	p.syncDisruptionBudgets()
 	p.syncServices()
 	return p.changes()
 }
@@ -78,6 +81,9 @@ type pass struct {
 	cronJobs []*api.CronJob
 	// jobsOf lists live Jobs by the uid of their CronJob.
 	jobsOf map[string][]*api.Job
+
+	// budgets are the PodDisruptionBudgets (issue 12).
+	budgets []*api.PodDisruptionBudget
 
 	// live holds the uid of every workload object that is not being
 	// deleted in this pass.
@@ -116,6 +122,7 @@ func newPass(s *State, cfg Config) *pass {
 		events:       sortedByName(s.Events),
 		jobs:         sortedByName(s.Jobs),
 		cronJobs:     sortedByName(s.CronJobs),
+		budgets:      sortedByName(s.PodDisruptionBudgets),
 		desiredRS:    map[string]*api.ReplicaSet{},
 		counts:       map[countKey]podCounts{},
 		creates:      map[api.Key]api.Object{},

@@ -40,6 +40,10 @@ type State struct {
 	Jobs []*api.Job
 	// CronJobs are every CronJob.
 	CronJobs []*api.CronJob
+
+	// Disruption budgets (issue 12).
+	// PodDisruptionBudgets are every PodDisruptionBudget.
+	PodDisruptionBudgets []*api.PodDisruptionBudget
 }
 
 // Defaults of Config, matching the agent flags --node-grace and
