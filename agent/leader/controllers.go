@@ -13,7 +13,7 @@ import (
 )
 
 // workloadKinds are the kinds whose changes wake the controllers.
-var workloadKinds = []string{"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Pod", "Node", "Service", "Ingress", "IngressClass", "Secret", "Job", "CronJob"}
+var workloadKinds = []string{"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Pod", "Node", "Service", "Ingress", "IngressClass", "Secret", "Job", "CronJob", "PodDisruptionBudget"}
 
 // controllerDebounce gathers a burst of store events into one pass.
 const controllerDebounce = 20 * time.Millisecond
@@ -80,6 +80,8 @@ func (l *Leader) reconcileWorkloads(ctx context.Context, now time.Time) {
 		Services:     view.All[*api.Service](v, "Service"),
 		Jobs:         view.All[*api.Job](v, "Job"),
 		CronJobs:     view.All[*api.CronJob](v, "CronJob"),
+
+		PodDisruptionBudgets: view.All[*api.PodDisruptionBudget](v, "PodDisruptionBudget"),
 	}
 	var ingressEvents []*api.Event
 	for _, o := range l.cfg.View.List("Event", "", nil) {

@@ -1,0 +1,41 @@
+package main
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/shoal-dev/shoal/api"
+)
+
+func TestPDBTable(t *testing.T) {
+	two, half := api.FromInt32(2), api.FromString("50%")
+	tests := []struct {
+		name string
+		spec api.PodDisruptionBudgetSpec
+		want string
+	}{
+		{"minAvailable", api.PodDisruptionBudgetSpec{MinAvailable: &two},
+			"NAME   MIN AVAILABLE   MAX UNAVAILABLE   ALLOWED DISRUPTIONS   AGE\n" +
+				"web    2               N/A               1                     <unknown>\n"},
+		{"maxUnavailable percent", api.PodDisruptionBudgetSpec{MaxUnavailable: &half},
+			"NAME   MIN AVAILABLE   MAX UNAVAILABLE   ALLOWED DISRUPTIONS   AGE\n" +
+				"web    N/A             50%               1                     <unknown>\n"},
+	}
+	k, ok := api.LookupKind("pdb")
+	if !ok {
+		t.Fatal("kind pdb not found")
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := &api.PodDisruptionBudget{ObjectMeta: api.ObjectMeta{Namespace: "default", Name: "web"}, Spec: tt.spec}
+			b.Status.DisruptionsAllowed = 1
+			var out bytes.Buffer
+			if err := printTable(&out, k, []api.Object{b}, false, false); err != nil {
+				t.Fatal(err)
+			}
+			if got := out.String(); got != tt.want {
+				t.Errorf("got\n%s\nwant\n%s", got, tt.want)
+			}
+		})
+	}
+}
