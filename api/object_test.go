@@ -51,6 +51,7 @@ func TestKindRegistry(t *testing.T) {
 		"Job":                 {"batch/v1", true, true},
 		"CronJob":             {"batch/v1", true, true},
 		"PodDisruptionBudget": {"policy/v1", true, true},
+		"PriorityClass":       {"scheduling.k8s.io/v1", false, true},
 	}
 	if got := len(Kinds()); got != len(want) {
 		t.Errorf("len(Kinds()) = %d, want %d", got, len(want))

@@ -63,6 +63,8 @@ func Validate(obj Object) error {
 		validateCronJob(&e, o)
 	case *PodDisruptionBudget:
 		validatePodDisruptionBudget(&e, o)
+	case *PriorityClass:
+		validatePriorityClass(&e, o)
 	case *Ingress:
 		validateIngress(&e, o)
 	case *IngressClass:

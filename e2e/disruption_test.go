@@ -142,7 +142,7 @@ func TestDrainWaitsForDisruptionBudget(t *testing.T) {
 		t.Fatalf("drain ended while the budget refuses: %v\n%s", err, out.String())
 	default:
 	}
-	if strings.Contains(out.String(), "evicting pod") {
+	if strings.Contains("\n"+out.String(), "\nevicting pod") {
 		t.Fatalf("drain evicted a pod the budget protects:\n%s", out.String())
 	}
 
