@@ -13,7 +13,7 @@ import (
 )
 
 // workloadKinds are the kinds whose changes wake the controllers.
-var workloadKinds = []string{"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Pod", "Node", "Service", "Ingress", "IngressClass", "Secret", "Job", "CronJob", "PodDisruptionBudget"}
+var workloadKinds = []string{"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Pod", "Node", "Service", "Ingress", "IngressClass", "Secret", "Job", "CronJob", "PodDisruptionBudget", "PriorityClass"}
 
 // controllerDebounce gathers a burst of store events into one pass.
 const controllerDebounce = 20 * time.Millisecond
@@ -82,6 +82,7 @@ func (l *Leader) reconcileWorkloads(ctx context.Context, now time.Time) {
 		CronJobs:     view.All[*api.CronJob](v, "CronJob"),
 
 		PodDisruptionBudgets: view.All[*api.PodDisruptionBudget](v, "PodDisruptionBudget"),
+		PriorityClasses:      view.All[*api.PriorityClass](v, "PriorityClass"),
 	}
 	var ingressEvents []*api.Event
 	for _, o := range l.cfg.View.List("Event", "", nil) {

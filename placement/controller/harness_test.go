@@ -138,6 +138,8 @@ func (h *harness) state() *State {
 			s.CronJobs = append(s.CronJobs, o)
 		case *api.PodDisruptionBudget:
 			s.PodDisruptionBudgets = append(s.PodDisruptionBudgets, o)
+		case *api.PriorityClass:
+			s.PriorityClasses = append(s.PriorityClasses, o)
 		}
 	}
 	return s

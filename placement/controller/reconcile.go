@@ -84,6 +84,8 @@ type pass struct {
 
 	// budgets are the PodDisruptionBudgets (issue 12).
 	budgets []*api.PodDisruptionBudget
+	// priorityClasses fill the priority of created pods (issue 12).
+	priorityClasses []*api.PriorityClass
 
 	// live holds the uid of every workload object that is not being
 	// deleted in this pass.
@@ -109,26 +111,27 @@ type pass struct {
 
 func newPass(s *State, cfg Config) *pass {
 	p := &pass{
-		now:          s.Now,
-		cfg:          cfg,
-		nodes:        make(map[string]*api.Node, len(s.Nodes)),
-		nodeList:     sortedByName(s.Nodes),
-		deployments:  sortedByName(s.Deployments),
-		replicaSets:  sortedByName(s.ReplicaSets),
-		statefulSets: sortedByName(s.StatefulSets),
-		daemonSets:   sortedByName(s.DaemonSets),
-		pods:         sortedByName(s.Pods),
-		services:     sortedByName(s.Services),
-		events:       sortedByName(s.Events),
-		jobs:         sortedByName(s.Jobs),
-		cronJobs:     sortedByName(s.CronJobs),
-		budgets:      sortedByName(s.PodDisruptionBudgets),
-		desiredRS:    map[string]*api.ReplicaSet{},
-		counts:       map[countKey]podCounts{},
-		creates:      map[api.Key]api.Object{},
-		updates:      map[api.Key]api.Object{},
-		statuses:     map[api.Key]api.Object{},
-		deletes:      map[api.Key]Delete{},
+		now:             s.Now,
+		cfg:             cfg,
+		nodes:           make(map[string]*api.Node, len(s.Nodes)),
+		nodeList:        sortedByName(s.Nodes),
+		deployments:     sortedByName(s.Deployments),
+		replicaSets:     sortedByName(s.ReplicaSets),
+		statefulSets:    sortedByName(s.StatefulSets),
+		daemonSets:      sortedByName(s.DaemonSets),
+		pods:            sortedByName(s.Pods),
+		services:        sortedByName(s.Services),
+		events:          sortedByName(s.Events),
+		jobs:            sortedByName(s.Jobs),
+		cronJobs:        sortedByName(s.CronJobs),
+		budgets:         sortedByName(s.PodDisruptionBudgets),
+		priorityClasses: sortedByName(s.PriorityClasses),
+		desiredRS:       map[string]*api.ReplicaSet{},
+		counts:          map[countKey]podCounts{},
+		creates:         map[api.Key]api.Object{},
+		updates:         map[api.Key]api.Object{},
+		statuses:        map[api.Key]api.Object{},
+		deletes:         map[api.Key]Delete{},
 	}
 	for _, n := range p.nodeList {
 		p.nodes[n.Name] = n
@@ -155,15 +158,17 @@ func sortedByName[T any, PT interface {
 	return out
 }
 
-// create records a new object. A pod's name is taken from now on.
+// create records a new object. A pod's name is taken from now on, and
+// its priority filled from its PriorityClass.
 func (p *pass) create(o api.Object) {
 	k := api.KeyOf(o)
 	if p.touched(k) {
 		return
 	}
 	p.creates[k] = o
-	if k.Kind == "Pod" {
+	if pod, ok := o.(*api.Pod); ok {
 		p.take(k.Namespace, k.Name)
+		p.fillPriority(pod)
 	}
 }
 

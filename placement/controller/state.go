@@ -44,6 +44,9 @@ type State struct {
 	// Disruption budgets (issue 12).
 	// PodDisruptionBudgets are every PodDisruptionBudget.
 	PodDisruptionBudgets []*api.PodDisruptionBudget
+	// PriorityClasses are every stored PriorityClass: pods the
+	// controllers create get their priority from them.
+	PriorityClasses []*api.PriorityClass
 }
 
 // Defaults of Config, matching the agent flags --node-grace and
