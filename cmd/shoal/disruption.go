@@ -23,3 +23,20 @@ func pdbColumns() []column {
 		{header: "ALLOWED DISRUPTIONS", cell: func(o api.Object) string { return fmt.Sprint(pdb(o).Status.DisruptionsAllowed) }},
 	}
 }
+
+// priorityClassColumns are kubectl's columns for PriorityClasses: VALUE
+// GLOBAL-DEFAULT AGE PREEMPTIONPOLICY.
+func priorityClassColumns() []column {
+	pc := func(o api.Object) *api.PriorityClass { return o.(*api.PriorityClass) }
+	return []column{
+		{header: "VALUE", cell: func(o api.Object) string { return fmt.Sprint(pc(o).Value) }},
+		{header: "GLOBAL-DEFAULT", cell: func(o api.Object) string { return fmt.Sprint(pc(o).GlobalDefault) }},
+		{header: "AGE", cell: func(o api.Object) string { return age(o.GetObjectMeta().CreationTimestamp) }},
+		{header: "PREEMPTIONPOLICY", cell: func(o api.Object) string {
+			if p := pc(o).PreemptionPolicy; p != nil {
+				return string(*p)
+			}
+			return string(api.PreemptLowerPriority)
+		}},
+	}
+}

@@ -39,3 +39,34 @@ func TestPDBTable(t *testing.T) {
 		})
 	}
 }
+
+func TestPriorityClassTable(t *testing.T) {
+	never := api.PreemptNever
+	tests := []struct {
+		name string
+		pc   *api.PriorityClass
+		want string
+	}{
+		{"default policy", &api.PriorityClass{ObjectMeta: api.ObjectMeta{Name: "high"}, Value: 1000, GlobalDefault: true},
+			"NAME   VALUE   GLOBAL-DEFAULT   AGE         PREEMPTIONPOLICY\n" +
+				"high   1000    true             <unknown>   PreemptLowerPriority\n"},
+		{"never", &api.PriorityClass{ObjectMeta: api.ObjectMeta{Name: "batch"}, Value: -10, PreemptionPolicy: &never},
+			"NAME    VALUE   GLOBAL-DEFAULT   AGE         PREEMPTIONPOLICY\n" +
+				"batch   -10     false            <unknown>   Never\n"},
+	}
+	k, ok := api.LookupKind("pc")
+	if !ok {
+		t.Fatal("kind pc not found")
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			if err := printTable(&out, k, []api.Object{tt.pc}, false, false); err != nil {
+				t.Fatal(err)
+			}
+			if got := out.String(); got != tt.want {
+				t.Errorf("got\n%s\nwant\n%s", got, tt.want)
+			}
+		})
+	}
+}
