@@ -178,3 +178,96 @@ func TestDrainWaitsForDisruptionBudget(t *testing.T) {
 		t.Errorf("got as few as %d healthy web pods during the drain, want at least 2 (minAvailable)", minHealthy)
 	}
 }
+
+const priorityClassesYAML = `apiVersion: scheduling.k8s.io/v1
+kind: PriorityClass
+metadata: {name: low}
+value: 10
+---
+apiVersion: scheduling.k8s.io/v1
+kind: PriorityClass
+metadata: {name: high}
+value: 1000
+description: "preempts low"
+`
+
+// cpuDeployment is a 1-replica Deployment of class pc requesting
+// milliCPU.
+func cpuDeployment(name, pc string, milliCPU int64) []byte {
+	return []byte(fmt.Sprintf(`apiVersion: apps/v1
+kind: Deployment
+metadata: {name: %[1]s}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: %[1]s}}
+  template:
+    metadata: {labels: {app: %[1]s}}
+    spec:
+      priorityClassName: %[2]s
+      terminationGracePeriodSeconds: 2
+      containers:
+      - name: web
+        image: shoal.local/testserver:1
+        resources: {requests: {cpu: %[3]dm, memory: 16Mi}}
+`, name, pc, milliCPU))
+}
+
+// TestPreemption: on a real agent, a pod of a high PriorityClass that
+// does not fit evicts the low-priority pod in its way and runs; the low
+// one's replacement waits Pending (it may not preempt the higher one).
+func TestPreemption(t *testing.T) {
+	skipShort(t)
+	c := podCluster(t, "n1")
+	a := c.Agents[0]
+	n, err := a.Client().Get(t.Context(), "nodes", "", "n1")
+	if err != nil {
+		t.Fatalf("get node: %v", err)
+	}
+	q, ok := n.(*api.Node).Status.Allocatable[api.ResourceCPU]
+	if !ok {
+		t.Fatalf("node n1 has no allocatable cpu: %+v", n.(*api.Node).Status)
+	}
+	share := q.MilliValue() * 6 / 10 // two do not fit
+	apply(t, a, []byte(priorityClassesYAML))
+	if out, errOut, err := a.CLI("get", "pc"); err != nil || !strings.Contains(out, "high   1000    false") {
+		t.Errorf("get pc: got %q %q (%v), want high with value 1000", out, errOut, err)
+	}
+	apply(t, a, cpuDeployment("filler", "low", share))
+	var victim *api.Pod
+	testcluster.Eventually(t, 90*time.Second, func() error {
+		pods := podsOf(t, a, "filler")
+		if len(pods) != 1 || healthyPods(pods) != 1 {
+			return fmt.Errorf("got %d filler pods, %d Ready, want 1 Ready", len(pods), healthyPods(pods))
+		}
+		victim = pods[0]
+		return nil
+	})
+	if p := victim.Spec.Priority; p == nil || *p != 10 {
+		t.Errorf("filler pod priority: got %v, want 10 from class low", p)
+	}
+
+	applied := time.Now()
+	apply(t, a, cpuDeployment("vip", "high", share))
+	testcluster.Eventually(t, 120*time.Second, func() error {
+		vip := podsOf(t, a, "vip")
+		if len(vip) != 1 || healthyPods(vip) != 1 {
+			return fmt.Errorf("got %d vip pods, %d Ready, want 1 Ready", len(vip), healthyPods(vip))
+		}
+		return nil
+	})
+	t.Logf("high-priority pod Ready %.1fs after its apply", time.Since(applied).Seconds())
+	testcluster.Eventually(t, 60*time.Second, func() error {
+		pods := podsOf(t, a, "filler")
+		if len(pods) != 1 || pods[0].UID == victim.UID || pods[0].Spec.NodeName != "" {
+			return fmt.Errorf("got filler pods %v, want one Pending replacement of the evicted %s", names(pods), victim.Name)
+		}
+		c := pods[0].Status.Condition(api.PodScheduled)
+		if c == nil || c.Status != api.ConditionFalse || !strings.Contains(c.Message, "insufficient cpu") {
+			return fmt.Errorf("replacement's PodScheduled condition: got %+v, want False for insufficient cpu", c)
+		}
+		return nil
+	})
+	if p := podsOf(t, a, "vip")[0].Spec.Priority; p == nil || *p != 1000 {
+		t.Errorf("vip pod priority: got %v, want 1000 from class high", p)
+	}
+}
