@@ -18,17 +18,24 @@ var templatePath = map[string]string{
 // PriorityClass it names (or the global default class); a workload's pod
 // template must name a class that exists (its pods are filled when the
 // leader creates them). Classes applied in the same manifest count, and
-// at most one class may be the global default. Errors name the object,
-// the field and the class.
+// at most one class may be the global default, and a stored class keeps
+// its value and preemptionPolicy. Errors name the object, the field and
+// the class.
 func (s *Server) admitPriority(objs []api.Object) error {
 	byName := map[string]*api.PriorityClass{}
 	for _, o := range s.cfg.View.List("PriorityClass", "", nil) {
 		byName[o.GetObjectMeta().Name] = o.(*api.PriorityClass)
 	}
+	var errs []error
 	for _, o := range objs {
-		if pc, ok := o.(*api.PriorityClass); ok {
-			byName[pc.Name] = pc
+		pc, ok := o.(*api.PriorityClass)
+		if !ok {
+			continue
 		}
+		if cur := byName[pc.Name]; cur != nil {
+			errs = append(errs, priorityClassUpdateErrors(cur, pc)...)
+		}
+		byName[pc.Name] = pc
 	}
 	var classes []*api.PriorityClass
 	var defaults []string
@@ -39,7 +46,6 @@ func (s *Server) admitPriority(objs []api.Object) error {
 		}
 	}
 	slices.Sort(defaults)
-	var errs []error
 	if len(defaults) > 1 {
 		errs = append(errs, fmt.Errorf("PriorityClass: globalDefault: only one class may be the default, got %d (%v)", len(defaults), defaults))
 	}
@@ -66,4 +72,24 @@ func (s *Server) admitPriority(objs []api.Object) error {
 		return badRequest{errors.Join(errs...)}
 	}
 	return nil
+}
+
+// priorityClassUpdateErrors refuses what Kubernetes does not let an
+// update of a PriorityClass change: its value and preemptionPolicy
+// (pods already carry them).
+func priorityClassUpdateErrors(cur, next *api.PriorityClass) []error {
+	var errs []error
+	if cur.Value != next.Value {
+		errs = append(errs, fmt.Errorf("PriorityClass %q: value: may not be changed from %d to %d (delete the class and create it again)", next.Name, cur.Value, next.Value))
+	}
+	policy := func(pc *api.PriorityClass) api.PreemptionPolicy {
+		if pc.PreemptionPolicy == nil {
+			return api.PreemptLowerPriority
+		}
+		return *pc.PreemptionPolicy
+	}
+	if a, b := policy(cur), policy(next); a != b {
+		errs = append(errs, fmt.Errorf("PriorityClass %q: preemptionPolicy: may not be changed from %s to %s", next.Name, a, b))
+	}
+	return errs
 }

@@ -84,3 +84,29 @@ spec:
 		})
 	}
 }
+
+func TestPriorityClassUpdate(t *testing.T) {
+	tests := []struct {
+		name     string
+		body     string
+		wantCode int
+		wantErr  string
+	}{
+		{"same value", highClass, 200, ""},
+		{"new description", strings.Replace(highClass, "value: 1000", "value: 1000\ndescription: x", 1), 200, ""},
+		{"new value", strings.Replace(highClass, "value: 1000", "value: 2000", 1), 400, `PriorityClass "high": value: may not be changed from 1000 to 2000`},
+		{"new policy", strings.Replace(highClass, "preemptionPolicy: Never", "preemptionPolicy: PreemptLowerPriority", 1), 400, `PriorityClass "high": preemptionPolicy: may not be changed from Never to PreemptLowerPriority`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, c := testServer(t)
+			if code, body := c.do(http.MethodPost, "/v1/apply", highClass); code != 200 {
+				t.Fatalf("first apply: got %d %s, want 200", code, body)
+			}
+			code, body := c.do(http.MethodPost, "/v1/apply", tt.body)
+			if code != tt.wantCode || !strings.Contains(strings.ReplaceAll(string(body), `\"`, `"`), tt.wantErr) {
+				t.Errorf("got %d %s, want %d containing %q", code, body, tt.wantCode, tt.wantErr)
+			}
+		})
+	}
+}

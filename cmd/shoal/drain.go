@@ -41,6 +41,11 @@ func newDrainCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().DurationVar(&timeout, "timeout", 5*time.Minute, "give up after this long")
 	cmd.Flags().BoolVar(&opts.disableEviction, "disable-eviction", false, "delete pods instead of evicting them, bypassing PodDisruptionBudgets")
+	// kubectl drain habits: Shoal always leaves DaemonSet pods and always
+	// deletes emptyDir data with its pod, so these are accepted as is.
+	var ignored bool
+	cmd.Flags().BoolVar(&ignored, "ignore-daemonsets", true, "accepted for kubectl habits: DaemonSet pods always stay")
+	cmd.Flags().BoolVar(&ignored, "delete-emptydir-data", true, "accepted for kubectl habits: emptyDir data always goes with its pod")
 	return cmd
 }
 
