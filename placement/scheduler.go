@@ -92,10 +92,14 @@ func Schedule(snap *Snapshot, pending []*api.Pod, cfg Config) []Decision {
 	}
 	// Higher priority first; equal priorities keep the caller's order.
 	order := make([]int, len(pods))
+	mixed := false
 	for i := range order {
 		order[i] = i
+		mixed = mixed || api.PodPriority(pods[i]) != api.PodPriority(pods[0])
 	}
-	sort.SliceStable(order, func(a, b int) bool { return api.PodPriority(pods[order[a]]) > api.PodPriority(pods[order[b]]) })
+	if mixed {
+		sort.SliceStable(order, func(a, b int) bool { return api.PodPriority(pods[order[a]]) > api.PodPriority(pods[order[b]]) })
+	}
 	out := make([]Decision, len(pods))
 	for _, i := range order {
 		out[i] = s.place(pods[i])
