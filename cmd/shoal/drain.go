@@ -61,50 +61,60 @@ func drain(ctx context.Context, c *client.Client, node string, opts drainOptions
 	fmt.Fprintf(out, "node/%s cordoned\n", node)
 	evicted := map[string]bool{}
 	retryAt := map[string]time.Time{}
+	// left and refused are what the last look at the node found; when
+	// ctx ends, even in the middle of a request, the error reports them.
+	var left, refused []string
+	gaveUp := func(err error) error {
+		if ctx.Err() == nil {
+			return err
+		}
+		if len(refused) > 0 {
+			slices.Sort(refused)
+			return fmt.Errorf("drain %s: %d pods still on the node, their disruption budgets refuse to evict %s: %w", node, len(left), strings.Join(refused, ", "), ctx.Err())
+		}
+		return fmt.Errorf("drain %s: %d pods still on the node: %w", node, len(left), ctx.Err())
+	}
 	for {
 		pods, err := c.List(ctx, "pods", "", "")
 		if err != nil {
-			return err
+			return gaveUp(err)
 		}
-		var left, refused []string
+		var nowLeft, nowRefused []string
 		for _, o := range pods {
 			p := o.(*api.Pod)
 			if p.Spec.NodeName != node || ownedByKind(p, "DaemonSet") {
 				continue
 			}
 			ref := p.Namespace + "/" + p.Name
-			left = append(left, ref)
+			nowLeft = append(nowLeft, ref)
 			id := ref + "/" + p.UID
 			if evicted[id] {
 				continue
 			}
 			if at, ok := retryAt[id]; ok && time.Now().Before(at) {
-				refused = append(refused, ref)
+				nowRefused = append(nowRefused, ref)
 				continue
 			}
 			ok, err := removePod(ctx, c, p, opts, out)
 			if err != nil {
-				return err
+				return gaveUp(err)
 			}
 			if !ok {
 				retryAt[id] = time.Now().Add(opts.retry)
-				refused = append(refused, ref)
+				nowRefused = append(nowRefused, ref)
 				continue
 			}
 			delete(retryAt, id)
 			evicted[id] = true
 		}
+		left, refused = nowLeft, nowRefused
 		if len(left) == 0 {
 			fmt.Fprintf(out, "node/%s drained\n", node)
 			return nil
 		}
 		select {
 		case <-ctx.Done():
-			if len(refused) > 0 {
-				slices.Sort(refused)
-				return fmt.Errorf("drain %s: %d pods still on the node, their disruption budgets refuse to evict %s: %w", node, len(left), strings.Join(refused, ", "), ctx.Err())
-			}
-			return fmt.Errorf("drain %s: %d pods still on the node: %w", node, len(left), ctx.Err())
+			return gaveUp(ctx.Err())
 		case <-time.After(opts.poll):
 		}
 	}
