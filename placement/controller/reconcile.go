@@ -111,28 +111,29 @@ type pass struct {
 
 func newPass(s *State, cfg Config) *pass {
 	p := &pass{
-		now:             s.Now,
-		cfg:             cfg,
-		nodes:           make(map[string]*api.Node, len(s.Nodes)),
-		nodeList:        sortedByName(s.Nodes),
-		deployments:     sortedByName(s.Deployments),
-		replicaSets:     sortedByName(s.ReplicaSets),
-		statefulSets:    sortedByName(s.StatefulSets),
-		daemonSets:      sortedByName(s.DaemonSets),
-		pods:            sortedByName(s.Pods),
-		services:        sortedByName(s.Services),
-		events:          sortedByName(s.Events),
-		jobs:            sortedByName(s.Jobs),
-		cronJobs:        sortedByName(s.CronJobs),
-		budgets:         sortedByName(s.PodDisruptionBudgets),
-		priorityClasses: sortedByName(s.PriorityClasses),
-		desiredRS:       map[string]*api.ReplicaSet{},
-		counts:          map[countKey]podCounts{},
-		creates:         map[api.Key]api.Object{},
-		updates:         map[api.Key]api.Object{},
-		statuses:        map[api.Key]api.Object{},
-		deletes:         map[api.Key]Delete{},
+		now:          s.Now,
+		cfg:          cfg,
+		nodes:        make(map[string]*api.Node, len(s.Nodes)),
+		nodeList:     sortedByName(s.Nodes),
+		deployments:  sortedByName(s.Deployments),
+		replicaSets:  sortedByName(s.ReplicaSets),
+		statefulSets: sortedByName(s.StatefulSets),
+		daemonSets:   sortedByName(s.DaemonSets),
+		pods:         sortedByName(s.Pods),
+		services:     sortedByName(s.Services),
+		events:       sortedByName(s.Events),
+		jobs:         sortedByName(s.Jobs),
+		cronJobs:     sortedByName(s.CronJobs),
+		desiredRS:    map[string]*api.ReplicaSet{},
+		counts:       map[countKey]podCounts{},
+		creates:      map[api.Key]api.Object{},
+		updates:      map[api.Key]api.Object{},
+		statuses:     map[api.Key]api.Object{},
+		deletes:      map[api.Key]Delete{},
 	}
+	// Disruption budgets and priority (issue 12).
+	p.budgets = sortedByName(s.PodDisruptionBudgets)
+	p.priorityClasses = sortedByName(s.PriorityClasses)
 	for _, n := range p.nodeList {
 		p.nodes[n.Name] = n
 	}
