@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"text/tabwriter"
 
 	"github.com/shoal-dev/shoal/api"
 )
@@ -39,4 +41,33 @@ func priorityClassColumns() []column {
 			return string(api.PreemptLowerPriority)
 		}},
 	}
+}
+
+// describePDB prints a PodDisruptionBudget as kubectl describe does: its
+// bound, selector and the leader's count of its pods.
+func describePDB(w io.Writer, b *api.PodDisruptionBudget) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "Name:\t%s\n", b.Name)
+	fmt.Fprintf(tw, "Namespace:\t%s\n", b.Namespace)
+	switch {
+	case b.Spec.MinAvailable != nil:
+		fmt.Fprintf(tw, "Min available:\t%s\n", b.Spec.MinAvailable)
+	case b.Spec.MaxUnavailable != nil:
+		fmt.Fprintf(tw, "Max unavailable:\t%s\n", b.Spec.MaxUnavailable)
+	}
+	sel := "<none>"
+	if s := b.Spec.Selector; s != nil {
+		sel = s.String()
+		if s.IsEmpty() {
+			sel = "<unset>"
+		}
+	}
+	fmt.Fprintf(tw, "Selector:\t%s\n", sel)
+	st := b.Status
+	fmt.Fprintln(tw, "Status:")
+	fmt.Fprintf(tw, "    Allowed disruptions:\t%d\n", st.DisruptionsAllowed)
+	fmt.Fprintf(tw, "    Current:\t%d\n", st.CurrentHealthy)
+	fmt.Fprintf(tw, "    Desired:\t%d\n", st.DesiredHealthy)
+	fmt.Fprintf(tw, "    Total:\t%d\n", st.ExpectedPods)
+	return tw.Flush()
 }

@@ -70,3 +70,32 @@ func TestPriorityClassTable(t *testing.T) {
 		})
 	}
 }
+
+func TestDescribePDB(t *testing.T) {
+	two, half := api.FromInt32(2), api.FromString("50%")
+	tests := []struct {
+		name string
+		spec api.PodDisruptionBudgetSpec
+		want string
+	}{
+		{"minAvailable", api.PodDisruptionBudgetSpec{MinAvailable: &two, Selector: api.SelectorFromMap(map[string]string{"app": "zk"})},
+			"Name:           zk-pdb\nNamespace:      default\nMin available:  2\nSelector:       app=zk\nStatus:\n" +
+				"    Allowed disruptions:  1\n    Current:              3\n    Desired:              2\n    Total:                3\n"},
+		{"maxUnavailable, empty selector", api.PodDisruptionBudgetSpec{MaxUnavailable: &half, Selector: &api.LabelSelector{}},
+			"Name:             zk-pdb\nNamespace:        default\nMax unavailable:  50%\nSelector:         <unset>\nStatus:\n" +
+				"    Allowed disruptions:  1\n    Current:              3\n    Desired:              2\n    Total:                3\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := &api.PodDisruptionBudget{ObjectMeta: api.ObjectMeta{Namespace: "default", Name: "zk-pdb"}, Spec: tt.spec,
+				Status: api.PodDisruptionBudgetStatus{DisruptionsAllowed: 1, CurrentHealthy: 3, DesiredHealthy: 2, ExpectedPods: 3}}
+			var out bytes.Buffer
+			if err := describePDB(&out, b); err != nil {
+				t.Fatal(err)
+			}
+			if got := out.String(); got != tt.want {
+				t.Errorf("got\n%s\nwant\n%s", got, tt.want)
+			}
+		})
+	}
+}
