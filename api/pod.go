@@ -102,6 +102,18 @@ type PodSpec struct {
 	// ImagePullSecrets name kubernetes.io/dockerconfigjson Secrets of the
 	// pod's namespace whose credentials pull its images.
 	ImagePullSecrets []LocalObjectReference `json:"imagePullSecrets,omitempty"`
+
+	// Priority (issue 12, see api/priorityclass.go).
+
+	// PriorityClassName names the pod's PriorityClass; empty means the
+	// global default class, if any.
+	PriorityClassName string `json:"priorityClassName,omitempty"`
+	// Priority is filled from the class when the pod is admitted; a
+	// manifest may set it only to the class's value.
+	Priority *int32 `json:"priority,omitempty"`
+	// PreemptionPolicy is filled from the class when the pod is admitted:
+	// PreemptLowerPriority (default) or Never.
+	PreemptionPolicy *PreemptionPolicy `json:"preemptionPolicy,omitempty"`
 }
 
 // PodSecurityContext holds security settings for every container of a pod.

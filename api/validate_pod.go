@@ -74,6 +74,7 @@ func validatePodSpec(e *errs, p string, s *PodSpec, opts podSpecOptions) {
 	validateAffinity(e, child(p, "affinity"), s.Affinity)
 	validateTopologySpread(e, child(p, "topologySpreadConstraints"), s.TopologySpreadConstraints)
 	validatePodFields(e, p, s)
+	validatePodPriority(e, p, s)
 	if g := s.TerminationGracePeriodSeconds; g != nil && (*g < 0 || *g > MaxGracePeriodSeconds) {
 		e.add(child(p, "terminationGracePeriodSeconds"), "must be 0-%d, got %d", MaxGracePeriodSeconds, *g)
 	}

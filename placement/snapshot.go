@@ -75,6 +75,13 @@ type Snapshot struct {
 	// count for spreading their owner, unless they have finished
 	// (Succeeded or Failed). Unbound pods are ignored.
 	Pods []*api.Pod
+
+	// Preemption (issue 12).
+
+	// Budgets are the PodDisruptionBudgets, with the disruptionsAllowed
+	// of their status: preemption avoids victims whose budget allows no
+	// more disruptions when another choice exists.
+	Budgets []*api.PodDisruptionBudget
 }
 
 // NodeInfoFrom returns what placement needs to know about n. Allocatable

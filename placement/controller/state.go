@@ -40,6 +40,13 @@ type State struct {
 	Jobs []*api.Job
 	// CronJobs are every CronJob.
 	CronJobs []*api.CronJob
+
+	// Disruption budgets (issue 12).
+	// PodDisruptionBudgets are every PodDisruptionBudget.
+	PodDisruptionBudgets []*api.PodDisruptionBudget
+	// PriorityClasses are every stored PriorityClass: pods the
+	// controllers create get their priority from them.
+	PriorityClasses []*api.PriorityClass
 }
 
 // Defaults of Config, matching the agent flags --node-grace and
