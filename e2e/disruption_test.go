@@ -62,6 +62,7 @@ func healthyPods(pods []*api.Pod) int {
 // healthy.
 func TestDrainWaitsForDisruptionBudget(t *testing.T) {
 	skipShort(t)
+	t.Parallel() // mostly waiting (see doc.go)
 	c := podCluster(t, "n1", "n2")
 	a := c.Agents[0]
 	apply(t, a, deployment("web", 2, "terminationGracePeriodSeconds: 2"))
@@ -217,6 +218,7 @@ spec:
 // one's replacement waits Pending (it may not preempt the higher one).
 func TestPreemption(t *testing.T) {
 	skipShort(t)
+	t.Parallel() // mostly waiting (see doc.go)
 	c := podCluster(t, "n1")
 	a := c.Agents[0]
 	n, err := a.Client().Get(t.Context(), "nodes", "", "n1")

@@ -129,7 +129,7 @@ func maxActive(t *testing.T, a *testcluster.Agent, name string) (stop func() int
 
 func TestJobsAndCronJobs(t *testing.T) {
 	skipShort(t)
-	t.Parallel() // mostly waiting (see e2e/doc.go)
+	t.Parallel() // mostly waiting (see doc.go)
 	c := podCluster(t, "n1", "n2")
 	n1, n2 := c.Agents[0], c.Agents[1]
 

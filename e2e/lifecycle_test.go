@@ -104,6 +104,7 @@ func readMarks(t *testing.T, path string) []mark {
 }
 
 func TestLifecycleHooks(t *testing.T) {
+	t.Parallel() // mostly waiting (see doc.go)
 	// hostPath needs the privileged Pod Security level.
 	c := testcluster.NewNetNS(t, "--pod-security", "privileged")
 	c.Add("n1")
@@ -322,6 +323,7 @@ spec:
 `
 
 func TestSidecarJobCompletes(t *testing.T) {
+	t.Parallel() // mostly waiting (see doc.go)
 	c := podCluster(t, "n1")
 	n1 := c.Agents[0]
 	apply(t, n1, []byte(sidecarJob))
