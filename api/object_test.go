@@ -50,6 +50,10 @@ func TestKindRegistry(t *testing.T) {
 		"ClusterAuth":   {"shoal.dev/v1", false, false},
 		"Job":           {"batch/v1", true, true},
 		"CronJob":       {"batch/v1", true, true},
+
+		// Disruption budgets and priority (issue 12).
+		"PodDisruptionBudget": {"policy/v1", true, true},
+		"PriorityClass":       {"scheduling.k8s.io/v1", false, true},
 		// Storage and service accounts (issue 12).
 		"PersistentVolumeClaim": {"v1", true, true},
 		"StorageClass":          {"storage.k8s.io/v1", false, true},

@@ -103,6 +103,17 @@ type PodSpec struct {
 	// pod's namespace whose credentials pull its images.
 	ImagePullSecrets []LocalObjectReference `json:"imagePullSecrets,omitempty"`
 
+	// Priority (issue 12, see api/priorityclass.go).
+
+	// PriorityClassName names the pod's PriorityClass; empty means the
+	// global default class, if any.
+	PriorityClassName string `json:"priorityClassName,omitempty"`
+	// Priority is filled from the class when the pod is admitted; a
+	// manifest may set it only to the class's value.
+	Priority *int32 `json:"priority,omitempty"`
+	// PreemptionPolicy is filled from the class when the pod is admitted:
+	// PreemptLowerPriority (default) or Never.
+	PreemptionPolicy *PreemptionPolicy `json:"preemptionPolicy,omitempty"`
 	// Service accounts (issue 12, see api/serviceaccount.go).
 
 	// ServiceAccountName is the ServiceAccount the pod runs as (empty:

@@ -41,6 +41,12 @@ type PodStatus struct {
 	InitContainerStatuses []ContainerStatus `json:"initContainerStatuses,omitempty"`
 	// ContainerStatuses report the containers, in spec order.
 	ContainerStatuses []ContainerStatus `json:"containerStatuses,omitempty"`
+
+	// Preemption (issue 12).
+
+	// NominatedNodeName is set by the leader on a pending pod that
+	// preempted lower-priority pods: the node it waits to be placed on.
+	NominatedNodeName string `json:"nominatedNodeName,omitempty"`
 }
 
 // PodConditionType names a pod condition.

@@ -61,6 +61,10 @@ func Validate(obj Object) error {
 		validateJob(&e, o)
 	case *CronJob:
 		validateCronJob(&e, o)
+	case *PodDisruptionBudget:
+		validatePodDisruptionBudget(&e, o)
+	case *PriorityClass:
+		validatePriorityClass(&e, o)
 	case *Ingress:
 		validateIngress(&e, o)
 	case *IngressClass:

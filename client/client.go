@@ -41,6 +41,13 @@ func IsNotFound(err error) bool {
 	return errors.As(err, &ae) && ae.StatusCode == http.StatusNotFound
 }
 
+// IsTooManyRequests reports whether err is a 429 from the API: an
+// eviction a PodDisruptionBudget refuses for now.
+func IsTooManyRequests(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && ae.StatusCode == http.StatusTooManyRequests
+}
+
 // New returns a client for the API at server ("https://HOST:PORT", or
 // HOST[:PORT]) authenticating with token. The server must present a
 // certificate under the CA the token pins.

@@ -35,7 +35,8 @@ func (c *Client) Cordon(ctx context.Context, node string, unschedulable bool) (a
 	return c.postWrite(ctx, "/v1/nodes/"+url.PathEscape(node)+"/"+verb, nil)
 }
 
-// Evict deletes a pod so that its controller replaces it elsewhere.
+// Evict deletes a pod so that its controller replaces it elsewhere,
+// unless its PodDisruptionBudget refuses for now (IsTooManyRequests).
 func (c *Client) Evict(ctx context.Context, namespace, pod string) error {
 	return c.do(ctx, http.MethodPost, "/v1/pods/"+url.PathEscape(pod)+"/eviction", nsQuery(namespace), nil, nil)
 }

@@ -214,6 +214,7 @@ func waitLogs(t *testing.T, a *testcluster.Agent, ns, pod, container, until stri
 // whose pull Secret is missing gets kubelet's event and ErrImagePull (or
 // its back-off), and runs once the Secret is applied.
 func TestImagePullSecrets(t *testing.T) {
+	t.Parallel() // mostly waiting (see doc.go)
 	c := testcluster.NewNetNS(t)
 	regAddr := startRegistry(t, c.HostIP())
 	ln, err := net.Listen("tcp", net.JoinHostPort(c.HostIP(), "0"))

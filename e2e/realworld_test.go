@@ -31,6 +31,7 @@ const realWorldDir = "../api/testdata/realworld"
 // short name from a pod of the same file.
 func TestRealWorldManifests(t *testing.T) {
 	skipShort(t)
+	t.Parallel() // mostly waiting (see doc.go)
 	files, err := filepath.Glob(filepath.Join(realWorldDir, "*.yaml"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no manifests in %s: %v", realWorldDir, err)

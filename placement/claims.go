@@ -111,6 +111,20 @@ func (s *state) claimPin(pod *api.Pod) (pin, why string) {
 	return pin, ""
 }
 
+// claimProblem is why pod cannot be placed at all because of its claims,
+// or "" (see claimPin).
+func (s *state) claimProblem(pod *api.Pod) string {
+	_, why := s.claimPin(pod)
+	return why
+}
+
+// volumePin is the node pod's volumes pin it to ("" for none), for a pod
+// without a claim problem.
+func (s *state) volumePin(pod *api.Pod) string {
+	pin, _ := s.claimPin(pod)
+	return pin
+}
+
 // claimPlaced records that pod was placed on node: its unbound claims are
 // now bound there for the rest of the batch.
 func (s *state) claimPlaced(pod *api.Pod, node string) {

@@ -149,3 +149,25 @@ func TestClaimNodeOrderIndependent(t *testing.T) {
 		}
 	}
 }
+
+// TestClaimProblemDoesNotPreempt checks that a pod that cannot run for
+// its claim evicts nobody, whatever its priority, and that a pod of a
+// bound claim preempts only on the claim's node.
+func TestClaimProblemDoesNotPreempt(t *testing.T) {
+	prio := func(v int32) podOpt { return func(p *api.Pod) { p.Spec.Priority = &v } }
+	c := newCluster().node("a", "1", "1Gi").node("b", "1", "1Gi").
+		bound(pod("low-a", requests("900m", ""), prio(0)), "a").
+		bound(pod("low-b", requests("900m", ""), prio(0)), "b")
+	snap := c.snapshot()
+	snap.Claims = []*api.PersistentVolumeClaim{claim("data", "b")}
+	ds := Schedule(snap, []*api.Pod{
+		pod("ghost", requests("500m", ""), prio(1000), usesClaim("v", "nowhere")),
+		pod("pinned", requests("500m", ""), prio(1000), usesClaim("v", "data")),
+	}, Config{})
+	if ds[0].NominatedNode != "" || len(ds[0].Victims) != 0 {
+		t.Errorf("ghost: nominated %q victims %v, want none (its claim does not exist)", ds[0].NominatedNode, ds[0].Victims)
+	}
+	if ds[1].NominatedNode != "b" {
+		t.Errorf("pinned: nominated %q victims %v, want b (its claim's node)", ds[1].NominatedNode, ds[1].Victims)
+	}
+}

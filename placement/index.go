@@ -36,6 +36,16 @@ type state struct {
 	// cands is scratch space for the rank stage.
 	cands []candidate
 
+	// Preemption (preempt.go).
+	// budgets are the disruption budgets with the disruptions each still
+	// allows in this call.
+	budgets []budget
+	// claimed are the victims chosen in this call ("namespace/name"), so
+	// no two preemptors count on the same one.
+	claimed map[string]bool
+	// minPrio is the lowest priority of a bound pod, once havePrio.
+	minPrio  int32
+	havePrio bool
 	// Claims (issue 12, see claims.go).
 	// claims indexes PersistentVolumeClaims by "namespace/name".
 	claims map[string]*claimInfo

@@ -2,6 +2,7 @@ package placement
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -46,11 +47,25 @@ type Decision struct {
 	// nodes are available: 2 insufficient memory, 1 node(s) didn't match
 	// nodeSelector"; "" when Node is set.
 	Reason string
+
+	// Preemption (issue 12, preempt.go).
+
+	// NominatedNode, for a pod no node can take now, is the node where
+	// evicting Victims (or waiting for earlier victims to go) makes room;
+	// the caller records it as status.nominatedNodeName. The pod is placed
+	// by a later call, once the room is there.
+	NominatedNode string
+	// Victims are the lower-priority pods on NominatedNode to evict
+	// gracefully; empty while earlier victims are still terminating.
+	Victims []api.Key
 }
 
-// Schedule decides where each pending pod goes, in the order given: each
-// placement uses up its node's resources and ports and counts for spreading
-// its owner before the next pod is placed. It returns one Decision per
+// Schedule decides where each pending pod goes, higher spec.priority
+// first and otherwise in the order given: each placement uses up its
+// node's resources and ports and counts for spreading its owner before
+// the next pod is placed. A pod no node can take may preempt
+// lower-priority pods (preempt.go): its Decision then names a node and
+// the victims to evict. It returns one Decision per
 // non-nil pod, in the same order. A pod that no node can take gets a
 // Reason; the caller leaves it Pending and calls Schedule again when the
 // cluster changes.
@@ -68,10 +83,28 @@ func Schedule(snap *Snapshot, pending []*api.Pod, cfg Config) []Decision {
 		strategy = Spread
 	}
 	s := indexSnapshot(snap, strategy)
-	out := make([]Decision, 0, len(pending))
+	s.indexBudgets(snap.Budgets)
+	var pods []*api.Pod
 	for _, pod := range pending {
 		if pod != nil {
-			out = append(out, s.place(pod))
+			pods = append(pods, pod)
+		}
+	}
+	// Higher priority first; equal priorities keep the caller's order.
+	order := make([]int, len(pods))
+	mixed := false
+	for i := range order {
+		order[i] = i
+		mixed = mixed || api.PodPriority(pods[i]) != api.PodPriority(pods[0])
+	}
+	if mixed {
+		sort.SliceStable(order, func(a, b int) bool { return api.PodPriority(pods[order[a]]) > api.PodPriority(pods[order[b]]) })
+	}
+	out := make([]Decision, len(pods))
+	for _, i := range order {
+		out[i] = s.place(pods[i])
+		if out[i].Node == "" {
+			s.preempt(pods[i], &out[i])
 		}
 	}
 	return out
@@ -113,29 +146,11 @@ func spreadConstraints(pod *api.Pod, action api.UnsatisfiableConstraintAction) [
 // place runs the pipeline for one pod and commits its placement.
 func (s *state) place(pod *api.Pod) Decision {
 	d := Decision{Pod: api.KeyOf(pod)}
-	pin, why := s.claimPin(pod)
-	if why != "" {
+	if why := s.claimProblem(pod); why != "" {
 		d.Reason = fmt.Sprintf("0/%d nodes are available: %s", len(s.nodes), why)
 		return d
 	}
-	spec := classSpec{
-		selector:    pod.Spec.NodeSelector,
-		pin:         pin,
-		tolerations: pod.Spec.Tolerations,
-		affinity:    pod.Spec.RequiredNodeSelector(),
-		preferred:   pod.Spec.PreferredNodeAffinity(),
-	}
-	p := &podInfo{
-		req:   PodRequests(pod),
-		ports: hostPorts(pod),
-		class: s.classFor(spec),
-		owner: s.ownerFor(ownerKey(pod)),
-		hash:  podHash(pod),
-		pod:   pod,
-		anti:  pod.Spec.RequiredAntiAffinity(),
-		near:  pod.Spec.RequiredPodAffinity(),
-	}
-	p.spread = spreadConstraints(pod, api.DoNotSchedule)
+	p, spec := s.podInfoOf(pod)
 	var shape string
 	if len(s.failed) > 0 && !p.forgetful() {
 		shape = p.shape()

@@ -34,6 +34,9 @@ func (s *Server) applyObjects(ctx context.Context, objs []api.Object) ([]api.App
 	if err := s.checkWritable(objs); err != nil {
 		return nil, err
 	}
+	if err := s.admitPriority(objs); err != nil {
+		return nil, err
+	}
 	if err := s.checkReplicas(objs); err != nil {
 		return nil, err
 	}

@@ -67,34 +67,6 @@ func (s *Server) cordon(unschedulable bool) http.HandlerFunc {
 	}
 }
 
-// evict serves POST /v1/pods/{name}/eviction: the pod is deleted
-// gracefully and its controller replaces it elsewhere (drain uses it).
-func (s *Server) evict(w http.ResponseWriter, r *http.Request) {
-	ns := r.URL.Query().Get("namespace")
-	if ns == "" {
-		ns = api.DefaultNamespace
-	}
-	name := r.PathValue("name")
-	cur, ok := s.cfg.View.Get("Pod", ns, name)
-	if !ok {
-		k, _ := api.LookupKind("Pod")
-		writeError(w, http.StatusNotFound, notFound(k, ns, name))
-		return
-	}
-	grace, err := gracePeriodOf(r)
-	if err != nil {
-		writeError(w, statusOf(err), err)
-		return
-	}
-	key := api.KeyOf(cur)
-	pre := []consensus.Precondition{{Key: key, UID: cur.GetObjectMeta().UID}}
-	if _, err := s.cfg.Proposer.Propose(r.Context(), s.gracefulDelete([]api.Key{key}, pre, grace, time.Now())); err != nil {
-		writeError(w, statusOf(err), err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": []api.AppliedObject{{Kind: "Pod", Namespace: ns, Name: name, Action: "evicted"}}})
-}
-
 // scale serves POST /v1/{resource}/{name}/scale?replicas=N for
 // Deployments and StatefulSets.
 func (s *Server) scale(w http.ResponseWriter, r *http.Request) {

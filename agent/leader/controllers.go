@@ -13,7 +13,7 @@ import (
 )
 
 // workloadKinds are the kinds whose changes wake the controllers.
-var workloadKinds = []string{"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Pod", "Node", "Service", "Ingress", "IngressClass", "Secret", "Job", "CronJob", "PersistentVolumeClaim", "StorageClass"}
+var workloadKinds = []string{"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Pod", "Node", "Service", "Ingress", "IngressClass", "Secret", "Job", "CronJob", "PodDisruptionBudget", "PriorityClass", "PersistentVolumeClaim", "StorageClass"}
 
 // controllerDebounce gathers a burst of store events into one pass.
 const controllerDebounce = 20 * time.Millisecond
@@ -80,7 +80,11 @@ func (l *Leader) reconcileWorkloads(ctx context.Context, now time.Time) {
 		Services:     view.All[*api.Service](v, "Service"),
 		Jobs:         view.All[*api.Job](v, "Job"),
 		CronJobs:     view.All[*api.CronJob](v, "CronJob"),
-		Claims:       view.All[*api.PersistentVolumeClaim](v, "PersistentVolumeClaim"),
+
+		PodDisruptionBudgets: view.All[*api.PodDisruptionBudget](v, "PodDisruptionBudget"),
+		PriorityClasses:      view.All[*api.PriorityClass](v, "PriorityClass"),
+
+		Claims: view.All[*api.PersistentVolumeClaim](v, "PersistentVolumeClaim"),
 	}
 	var ingressEvents []*api.Event
 	for _, o := range l.cfg.View.List("Event", "", nil) {
@@ -172,7 +176,7 @@ func (l *Leader) logRetry(err error) {
 // schedule places pending pods on nodes and records why the others
 // cannot be placed.
 func (l *Leader) schedule(ctx context.Context, st *controller.State, now time.Time) {
-	snap := &placement.Snapshot{Pods: st.Pods, Claims: st.Claims}
+	snap := &placement.Snapshot{Pods: st.Pods, Budgets: st.PodDisruptionBudgets, Claims: st.Claims}
 	for _, o := range l.cfg.View.List("StorageClass", "", nil) {
 		snap.StorageClasses = append(snap.StorageClasses, o.GetObjectMeta().Name)
 	}
@@ -199,6 +203,7 @@ func (l *Leader) schedule(ctx context.Context, st *controller.State, now time.Ti
 		return pending[i].Namespace+"/"+pending[i].Name < pending[j].Namespace+"/"+pending[j].Name
 	})
 	var bound, unschedulable []api.Object
+	var victims []api.Key
 	for _, d := range placement.Schedule(snap, pending, placement.Config{Strategy: l.cfg.Placement}) {
 		p := byKey[d.Pod]
 		if p == nil {
@@ -206,12 +211,17 @@ func (l *Leader) schedule(ctx context.Context, st *controller.State, now time.Ti
 		}
 		cond := api.PodCondition{Type: api.PodScheduled, Status: api.ConditionTrue}
 		if d.Node == "" {
-			cond = api.PodCondition{Type: api.PodScheduled, Status: api.ConditionFalse, Reason: "Unschedulable", Message: d.Reason}
+			cond = api.PodCondition{Type: api.PodScheduled, Status: api.ConditionFalse, Reason: "Unschedulable", Message: d.Reason + preemptionNote(d)}
+			victims = append(victims, d.Victims...)
+			if len(d.Victims) > 0 {
+				l.log.Info("preempting pods", "pod", d.Pod.Namespace+"/"+d.Pod.Name, "node", d.NominatedNode, "victims", len(d.Victims))
+			}
 		}
-		if d.Node == "" && samePodCondition(p, cond) {
+		if d.Node == "" && samePodCondition(p, cond) && p.Status.NominatedNodeName == d.NominatedNode {
 			continue
 		}
 		cp := api.DeepCopy(p)
+		cp.Status.NominatedNodeName = d.NominatedNode
 		t := now.UTC().Truncate(time.Second)
 		cond.LastTransitionTime = &t
 		setPodCondition(&cp.Status, cond)
@@ -224,6 +234,7 @@ func (l *Leader) schedule(ctx context.Context, st *controller.State, now time.Ti
 	}
 	l.putBatches(ctx, bound, consensus.ModeReplace, now)
 	l.putBatches(ctx, unschedulable, consensus.ModeStatus, now)
+	l.evictVictims(ctx, victims, st.Pods, now)
 }
 
 func samePodCondition(p *api.Pod, c api.PodCondition) bool {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -29,6 +31,12 @@ type fakeRuntime struct {
 	// pullHosts records, by image, the registries of the credentials of
 	// its last PullImageWith.
 	pullHosts map[string][]string
+	// execFn, when set, answers Exec calls (their exit code); otherwise
+	// they exit 0.
+	execFn func(ctx context.Context, id string, args []string) int
+	// calls logs Exec ("exec ID ARGS") and StopContainer ("stop ID")
+	// calls in order.
+	calls []string
 }
 
 func newFakeRuntime() *fakeRuntime {
@@ -90,6 +98,7 @@ func (f *fakeRuntime) exit(id string, code int32, oom bool) {
 func (f *fakeRuntime) StopContainer(_ context.Context, id string, grace time.Duration) error {
 	f.mu.Lock()
 	f.graces[id] = append(f.graces[id], grace)
+	f.calls = append(f.calls, "stop "+id)
 	gate := f.stopGate
 	f.mu.Unlock()
 	if gate != nil {
@@ -136,7 +145,23 @@ func (f *fakeRuntime) ListContainers(context.Context) ([]runtime.ContainerInfo, 
 
 func (f *fakeRuntime) Exits() <-chan string { return f.exits }
 
-func (f *fakeRuntime) Exec(context.Context, string, runtime.ExecConfig) (int, error) { return 0, nil }
+func (f *fakeRuntime) Exec(ctx context.Context, id string, cfg runtime.ExecConfig) (int, error) {
+	f.mu.Lock()
+	f.calls = append(f.calls, "exec "+id+" "+strings.Join(cfg.Args, " "))
+	fn := f.execFn
+	f.mu.Unlock()
+	if fn == nil {
+		return 0, nil
+	}
+	return fn(ctx, id, cfg.Args), nil
+}
+
+// callLog returns the Exec and StopContainer calls so far.
+func (f *fakeRuntime) callLog() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.calls)
+}
 
 // running lists the IDs of running containers.
 func (f *fakeRuntime) running() map[string]uint32 {

@@ -268,6 +268,8 @@ func describeObject(ctx context.Context, w io.Writer, c *client.Client, obj api.
 		return describeIngress(w, o, backendLookup(ctx, c, o.Namespace))
 	case *api.Deployment:
 		return describeDeployment(w, o)
+	case *api.PodDisruptionBudget:
+		return describePDB(w, o)
 	case *api.PersistentVolumeClaim:
 		pods, err := listPods(ctx, c, o.Namespace, "")
 		if err != nil {

@@ -19,7 +19,7 @@ type column struct {
 
 // withoutStatus are the kinds whose tables follow kubectl's and have no
 // STATUS column.
-var withoutStatus = map[string]bool{"Service": true, "Endpoints": true, "Ingress": true, "IngressClass": true, "CronJob": true, "Pod": true, "StorageClass": true, "ServiceAccount": true}
+var withoutStatus = map[string]bool{"Service": true, "Endpoints": true, "Ingress": true, "IngressClass": true, "CronJob": true, "Pod": true, "PodDisruptionBudget": true, "PriorityClass": true, "StorageClass": true, "ServiceAccount": true}
 
 // printTable prints objects as a table: NAME, STATUS (except for the
 // kinds in withoutStatus), then kind-specific columns, AGE last unless the
@@ -215,6 +215,10 @@ func kindColumns(kind string) []column {
 		return jobColumns(time.Now)
 	case "CronJob":
 		return cronJobColumns()
+	case "PodDisruptionBudget":
+		return pdbColumns()
+	case "PriorityClass":
+		return priorityClassColumns()
 	case "PersistentVolumeClaim":
 		return claimColumns()
 	case "StorageClass":

@@ -86,64 +86,6 @@ func newCordonCmd(g *globals, unschedulable bool) *cobra.Command {
 	}
 }
 
-func newDrainCmd(g *globals) *cobra.Command {
-	var timeout time.Duration
-	cmd := &cobra.Command{
-		Use:   "drain NODE",
-		Short: "Cordon a node and evict its pods (DaemonSet pods stay); their controllers replace them elsewhere",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.call(cmd, timeout, func(ctx context.Context, c *client.Client) error {
-				return drain(ctx, c, args[0], cmd.OutOrStdout())
-			})
-		},
-	}
-	cmd.Flags().DurationVar(&timeout, "timeout", 5*time.Minute, "give up after this long")
-	return cmd
-}
-
-// drain cordons node, evicts its pods and waits until none but DaemonSet
-// pods are left, printing progress.
-func drain(ctx context.Context, c *client.Client, node string, out io.Writer) error {
-	if _, err := c.Cordon(ctx, node, true); err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "node/%s cordoned\n", node)
-	evicted := map[string]bool{}
-	for {
-		pods, err := c.List(ctx, "pods", "", "")
-		if err != nil {
-			return err
-		}
-		left := 0
-		for _, o := range pods {
-			p := o.(*api.Pod)
-			if p.Spec.NodeName != node || ownedByKind(p, "DaemonSet") {
-				continue
-			}
-			left++
-			id := p.Namespace + "/" + p.Name + "/" + p.UID
-			if evicted[id] {
-				continue
-			}
-			if err := c.Evict(ctx, p.Namespace, p.Name); err != nil && !client.IsNotFound(err) {
-				return fmt.Errorf("evict pod %s/%s: %w", p.Namespace, p.Name, err)
-			}
-			evicted[id] = true
-			fmt.Fprintf(out, "evicting pod %s/%s\n", p.Namespace, p.Name)
-		}
-		if left == 0 {
-			fmt.Fprintf(out, "node/%s drained\n", node)
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("drain %s: %d pods still on the node: %w", node, left, ctx.Err())
-		case <-time.After(500 * time.Millisecond):
-		}
-	}
-}
-
 func ownedByKind(o api.Object, kind string) bool {
 	for _, r := range o.GetObjectMeta().OwnerReferences {
 		if r.Kind == kind {

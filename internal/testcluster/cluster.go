@@ -106,6 +106,7 @@ type Agent struct {
 // New returns an empty cluster whose agents stop when the test ends.
 func New(t testing.TB, args ...string) *Cluster {
 	t.Helper()
+	skipShort(t)
 	c := &Cluster{t: t, bin: Binary(t), dir: t.TempDir(), Args: args}
 	t.Cleanup(c.stopAll)
 	return c
@@ -491,4 +492,13 @@ func (c *Cluster) Bin() string { return c.bin }
 // ClientEnv is the environment a shoal client needs to talk to a.
 func (a *Agent) ClientEnv() []string {
 	return append(os.Environ(), "SHOAL_ADDR=https://"+a.APIAddr(), "SHOAL_TOKEN="+a.c.AdminToken())
+}
+
+// skipShort skips a cluster test under -short, which runs only the fast
+// unit tests.
+func skipShort(t testing.TB) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("cluster test: skipped with -short")
+	}
 }

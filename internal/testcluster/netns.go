@@ -34,6 +34,7 @@ type lan struct {
 // nftables). Needs root.
 func NewNetNS(t testing.TB, args ...string) *Cluster {
 	t.Helper()
+	skipShort(t)
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: agents run in network namespaces")
 	}

@@ -136,6 +136,10 @@ func (h *harness) state() *State {
 			s.Jobs = append(s.Jobs, o)
 		case *api.CronJob:
 			s.CronJobs = append(s.CronJobs, o)
+		case *api.PodDisruptionBudget:
+			s.PodDisruptionBudgets = append(s.PodDisruptionBudgets, o)
+		case *api.PriorityClass:
+			s.PriorityClasses = append(s.PriorityClasses, o)
 		case *api.PersistentVolumeClaim:
 			s.Claims = append(s.Claims, o)
 		}
@@ -235,6 +239,8 @@ func setStatus(dst, src api.Object) {
 		d.Status = api.DeepCopy(src.(*api.Job)).Status
 	case *api.CronJob:
 		d.Status = api.DeepCopy(src.(*api.CronJob)).Status
+	case *api.PodDisruptionBudget:
+		d.Status = api.DeepCopy(src.(*api.PodDisruptionBudget)).Status
 	case *api.PersistentVolumeClaim:
 		d.Status = api.DeepCopy(src.(*api.PersistentVolumeClaim)).Status
 	}

@@ -27,7 +27,9 @@ import (
 //  6. services: cluster IPs, node ports and load-balancer status
 //     (package svcaddr decides), with Warning Events for what a Service
 //     could not get;
-//  7. claims: PersistentVolumeClaims are bound to the node of their
+//  7. disruption budgets: each PodDisruptionBudget's status
+//     (disruption.go), computed before the services stage;
+//  8. claims: PersistentVolumeClaims are bound to the node of their
 //     first pod, and deleted ones no pod uses are removed when no node
 //     holds their data (claims.go);
 //
@@ -56,6 +58,7 @@ func Reconcile(s *State, cfg Config) Changes {
 	for _, j := range p.jobs {
 		p.syncJob(j)
 	}
+	p.syncDisruptionBudgets()
 	p.syncServices()
 	p.syncClaims()
 	return p.changes()
@@ -82,6 +85,11 @@ type pass struct {
 	cronJobs []*api.CronJob
 	// jobsOf lists live Jobs by the uid of their CronJob.
 	jobsOf map[string][]*api.Job
+
+	// budgets are the PodDisruptionBudgets (issue 12).
+	budgets []*api.PodDisruptionBudget
+	// priorityClasses fill the priority of created pods (issue 12).
+	priorityClasses []*api.PriorityClass
 
 	// Storage (issue 12).
 	claims []*api.PersistentVolumeClaim
@@ -133,6 +141,9 @@ func newPass(s *State, cfg Config) *pass {
 		statuses:     map[api.Key]api.Object{},
 		deletes:      map[api.Key]Delete{},
 	}
+	// Disruption budgets and priority (issue 12).
+	p.budgets = sortedByName(s.PodDisruptionBudgets)
+	p.priorityClasses = sortedByName(s.PriorityClasses)
 	for _, n := range p.nodeList {
 		p.nodes[n.Name] = n
 	}
@@ -158,15 +169,17 @@ func sortedByName[T any, PT interface {
 	return out
 }
 
-// create records a new object. A pod's name is taken from now on.
+// create records a new object. A pod's name is taken from now on, and
+// its priority filled from its PriorityClass.
 func (p *pass) create(o api.Object) {
 	k := api.KeyOf(o)
 	if p.touched(k) {
 		return
 	}
 	p.creates[k] = o
-	if k.Kind == "Pod" {
+	if pod, ok := o.(*api.Pod); ok {
 		p.take(k.Namespace, k.Name)
+		p.fillPriority(pod)
 	}
 }
 

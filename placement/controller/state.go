@@ -41,6 +41,12 @@ type State struct {
 	// CronJobs are every CronJob.
 	CronJobs []*api.CronJob
 
+	// Disruption budgets (issue 12).
+	// PodDisruptionBudgets are every PodDisruptionBudget.
+	PodDisruptionBudgets []*api.PodDisruptionBudget
+	// PriorityClasses are every stored PriorityClass: pods the
+	// controllers create get their priority from them.
+	PriorityClasses []*api.PriorityClass
 	// Storage (issue 12).
 	// Claims are every PersistentVolumeClaim.
 	Claims []*api.PersistentVolumeClaim
