@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
@@ -268,6 +269,8 @@ func describeObject(ctx context.Context, w io.Writer, c *client.Client, obj api.
 		return describeIngress(w, o, backendLookup(ctx, c, o.Namespace))
 	case *api.Deployment:
 		return describeDeployment(w, o)
+	case *api.Pod:
+		return describePod(w, o, time.Now())
 	case *api.Node:
 		pods, err := listPods(ctx, c, "", "")
 		if err != nil {
