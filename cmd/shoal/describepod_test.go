@@ -105,7 +105,10 @@ func TestDescribePodStatus(t *testing.T) {
 		want   string
 	}{
 		{"pending pod without status", func(p *api.Pod) { p.Status = api.PodStatus{} }, "Status: Pending"},
-		{"terminating", func(p *api.Pod) { p.DeletionTimestamp = &deleted; p.Spec.TerminationGracePeriodSeconds = ptr(int64(30)) }, "Status: Terminating (lasts 30s, since 5s ago)"},
+		{"terminating", func(p *api.Pod) {
+			p.DeletionTimestamp = &deleted
+			p.Spec.TerminationGracePeriodSeconds = ptr(int64(30))
+		}, "Status: Terminating (lasts 30s, since 5s ago)"},
 		{"evicted", func(p *api.Pod) {
 			p.Status.Phase, p.Status.Reason, p.Status.Message = api.PodFailed, "Evicted", "node n2 ran low on disk"
 		}, "Status: Failed Reason: Evicted Message: node n2 ran low on disk"},
