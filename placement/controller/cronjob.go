@@ -22,9 +22,18 @@ func (p *pass) syncCronJob(stored *api.CronJob) {
 	spec := &cj.Spec
 	jobs := p.jobsOf[cj.UID]
 
+	wasActive := map[string]bool{}
+	for _, ref := range stored.Status.Active {
+		wasActive[ref.UID] = true
+	}
 	var active, succeeded, failed []*api.Job
 	for _, j := range jobs {
-		switch kind, done := j.Status.Finished(); {
+		kind, done := j.Status.Finished()
+		if done && wasActive[j.UID] {
+			p.batchEvent("CronJob", &cj.ObjectMeta, api.EventNormal, ReasonSawCompletedJob,
+				"Saw completed job: "+j.Name+", status: "+string(kind), "")
+		}
+		switch {
 		case !done:
 			active = append(active, j)
 		case kind == api.JobComplete:
@@ -36,23 +45,26 @@ func (p *pass) syncCronJob(stored *api.CronJob) {
 			failed = append(failed, j)
 		}
 	}
-	p.pruneJobs(succeeded, int32Or(spec.SuccessfulJobsHistoryLimit, api.DefaultSuccessfulJobsHistoryLimit))
-	p.pruneJobs(failed, int32Or(spec.FailedJobsHistoryLimit, api.DefaultFailedJobsHistoryLimit))
+	p.pruneJobs(cj, succeeded, int32Or(spec.SuccessfulJobsHistoryLimit, api.DefaultSuccessfulJobsHistoryLimit))
+	p.pruneJobs(cj, failed, int32Or(spec.FailedJobsHistoryLimit, api.DefaultFailedJobsHistoryLimit))
 
 	if due, ok := p.dueSchedule(cj); ok && !ptrTrue(spec.Suspend) {
 		switch {
 		case spec.ConcurrencyPolicy == api.ForbidConcurrent && len(active) > 0:
 			// Skipped; retried while the starting deadline allows.
+			p.batchEvent("CronJob", &cj.ObjectMeta, api.EventNormal, ReasonJobAlreadyActive,
+				"Not starting job because prior execution is running and concurrency policy is Forbid", due.Format(time.RFC3339))
 		default:
 			if spec.ConcurrencyPolicy == api.ReplaceConcurrent {
 				for _, j := range active {
-					p.deleteJob(j)
+					p.deleteCronJobJob(cj, j)
 				}
 				active = nil
 			}
 			j := newCronJobJob(cj, due)
 			if p.jobNameFree(j) {
 				p.create(j)
+				p.batchEvent("CronJob", &cj.ObjectMeta, api.EventNormal, ReasonSuccessfulCreate, "Created job "+j.Name, "")
 				active = append(active, j)
 			}
 			cj.Status.LastScheduleTime = timePtr(due)
@@ -140,8 +152,8 @@ func (p *pass) jobNameFree(j *api.Job) bool {
 	return true
 }
 
-// pruneJobs deletes the oldest finished jobs beyond limit.
-func (p *pass) pruneJobs(jobs []*api.Job, limit int32) {
+// pruneJobs deletes the oldest finished jobs of cj beyond limit.
+func (p *pass) pruneJobs(cj *api.CronJob, jobs []*api.Job, limit int32) {
 	if int32(len(jobs)) <= limit {
 		return
 	}
@@ -149,8 +161,14 @@ func (p *pass) pruneJobs(jobs []*api.Job, limit int32) {
 		return cmp.Or(compareTimes(jobStart(a), jobStart(b)), cmp.Compare(a.Name, b.Name))
 	})
 	for _, j := range jobs[:int32(len(jobs))-limit] {
-		p.deleteJob(j)
+		p.deleteCronJobJob(cj, j)
 	}
+}
+
+// deleteCronJobJob deletes a job of cj with its pods and records it.
+func (p *pass) deleteCronJobJob(cj *api.CronJob, j *api.Job) {
+	p.deleteJob(j)
+	p.batchEvent("CronJob", &cj.ObjectMeta, api.EventNormal, ReasonSuccessfulDelete, "Deleted job "+j.Name, j.UID)
 }
 
 // deleteJob deletes a job and its pods.

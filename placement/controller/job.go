@@ -143,18 +143,24 @@ func (p *pass) syncJob(stored *api.Job) {
 		p.stopJobPods(active)
 		active = nil
 		setJobCondition(st, api.JobFailed, api.ConditionTrue, failReason, failMsg, p.now)
+		p.batchEvent("Job", &j.ObjectMeta, api.EventWarning, failReason, failMsg, "")
 	case succeeded >= completions:
 		p.stopJobPods(active)
 		active = nil
 		setJobCondition(st, api.JobComplete, api.ConditionTrue, "", "", p.now)
 		st.CompletionTime = timePtr(p.now)
+		p.batchEvent("Job", &j.ObjectMeta, api.EventNormal, ReasonCompleted, "Job completed", "")
 	case ptrTrue(spec.Suspend):
 		p.stopJobPods(active)
 		active = nil
+		if c := st.Condition(api.JobSuspended); c == nil || c.Status != api.ConditionTrue {
+			p.batchEvent("Job", &j.ObjectMeta, api.EventNormal, ReasonSuspended, "Job suspended", p.now.Format(time.RFC3339Nano))
+		}
 		setJobCondition(st, api.JobSuspended, api.ConditionTrue, "JobSuspended", "Job suspended", p.now)
 	default:
 		if c := st.Condition(api.JobSuspended); c != nil && c.Status == api.ConditionTrue {
 			setJobCondition(st, api.JobSuspended, api.ConditionFalse, "JobResumed", "Job resumed", p.now)
+			p.batchEvent("Job", &j.ObjectMeta, api.EventNormal, ReasonResumed, "Job resumed", p.now.Format(time.RFC3339Nano))
 		}
 		want := min(parallelism, completions-succeeded)
 		create := p.backoffOver(jp)
@@ -204,6 +210,7 @@ func (p *pass) syncNonIndexedPods(j *api.Job, jp jobPods, want int32, create boo
 		}
 		pod := jobPod(tmpl, j, name, owner)
 		p.create(pod)
+		p.batchEvent("Job", &j.ObjectMeta, api.EventNormal, ReasonSuccessfulCreate, "Created pod: "+name, p.now.Format(time.RFC3339Nano))
 		active = append(active, pod)
 	}
 	return active
@@ -254,6 +261,7 @@ func (p *pass) syncIndexedPods(j *api.Job, jp jobPods, completions, want int32, 
 			pod.Labels[api.AnnotationJobCompletionIndex] = strconv.Itoa(idx)
 			setEnv(&pod.Spec, api.EnvJobCompletionIndex, strconv.Itoa(idx))
 			p.create(pod)
+			p.batchEvent("Job", &j.ObjectMeta, api.EventNormal, ReasonSuccessfulCreate, "Created pod: "+name, p.now.Format(time.RFC3339Nano))
 			keep = append(keep, pod)
 			break
 		}

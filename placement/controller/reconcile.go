@@ -53,6 +53,7 @@ func Reconcile(s *State, cfg Config) Changes {
 	for _, j := range p.jobs {
 		p.syncJob(j)
 	}
+	p.expireBatchEvents()
 	p.syncServices()
 	return p.changes()
 }
@@ -78,6 +79,9 @@ type pass struct {
 	cronJobs []*api.CronJob
 	// jobsOf lists live Jobs by the uid of their CronJob.
 	jobsOf map[string][]*api.Job
+	// eventKeys holds the key of every Event in the snapshot and of every
+	// Event created in this pass; built on first use (batchEvent).
+	eventKeys map[api.Key]bool
 
 	// live holds the uid of every workload object that is not being
 	// deleted in this pass.
