@@ -29,6 +29,9 @@ const (
 	ReasonResumed          = "Resumed"
 	ReasonSawCompletedJob  = "SawCompletedJob"
 	ReasonJobAlreadyActive = "JobAlreadyActive"
+	// ReasonTooManyMissedTimes warns that a CronJob missed more than 100
+	// runs and starts none.
+	ReasonTooManyMissedTimes = "TooManyMissedTimes"
 )
 
 // isBatchEvent reports whether e was recorded by the batch controllers.

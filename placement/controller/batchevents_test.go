@@ -68,6 +68,7 @@ func TestJobEvents(t *testing.T) {
 			h.settle()
 		}, []string{
 			"Normal SuccessfulCreate: Created pod: POD",
+			"Normal SuccessfulDelete: Deleted pod: POD",
 			"Warning DeadlineExceeded: Job was active longer than specified deadline",
 		}},
 		{"suspended and resumed", func(h *harness) {
@@ -87,6 +88,7 @@ func TestJobEvents(t *testing.T) {
 			"Normal Resumed: Job resumed",
 			"Normal SuccessfulCreate: Created pod: POD",
 			"Normal SuccessfulCreate: Created pod: POD",
+			"Normal SuccessfulDelete: Deleted pod: POD",
 			"Normal Suspended: Job suspended",
 		}},
 	}
@@ -102,8 +104,10 @@ func TestJobEvents(t *testing.T) {
 			}
 			got := h.eventsAbout("Job", j.Name)
 			for i, e := range got {
-				if before, _, ok := strings.Cut(e, "Created pod: "); ok {
-					got[i] = before + "Created pod: POD"
+				for _, verb := range []string{"Created pod: ", "Deleted pod: "} {
+					if before, _, ok := strings.Cut(e, verb); ok {
+						got[i] = before + verb + "POD"
+					}
 				}
 			}
 			slices.Sort(got)
@@ -182,6 +186,23 @@ func TestCronJobEvents(t *testing.T) {
 			t.Errorf("got %d JobAlreadyActive events, want 2 (minutes 2 and 3)", got)
 		}
 	})
+}
+
+func TestCronJobTooManyMissedTimes(t *testing.T) {
+	h := newHarness(t).withNodes(1)
+	h.put(newCronJob("late", "*/1 * * * *"))
+	h.at(2 * time.Hour) // 120 runs missed: the leader was away
+	if got := h.cronJobs("late"); len(got) != 0 {
+		t.Errorf("got jobs %v, want none after more than 100 missed runs", got)
+	}
+	want := []string{"Warning TooManyMissedTimes: too many missed start times (more than 100): set or decrease .spec.startingDeadlineSeconds or check clock skew"}
+	if got := h.eventsAbout("CronJob", "late"); !slices.Equal(got, want) {
+		t.Errorf("got events %v, want %v", got, want)
+	}
+	h.at(2*time.Hour + time.Minute)
+	if got := len(h.eventsAbout("CronJob", "late")); got != 1 {
+		t.Errorf("got %d events a minute later, want the one warning", got)
+	}
 }
 
 func TestBatchEventsExpire(t *testing.T) {

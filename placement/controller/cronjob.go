@@ -48,7 +48,17 @@ func (p *pass) syncCronJob(stored *api.CronJob) {
 	p.pruneJobs(cj, succeeded, int32Or(spec.SuccessfulJobsHistoryLimit, api.DefaultSuccessfulJobsHistoryLimit))
 	p.pruneJobs(cj, failed, int32Or(spec.FailedJobsHistoryLimit, api.DefaultFailedJobsHistoryLimit))
 
-	if due, ok := p.dueSchedule(cj); ok && !ptrTrue(spec.Suspend) {
+	due, ok, missed := p.dueSchedule(cj)
+	if missed > maxMissedSchedules && !ptrTrue(spec.Suspend) {
+		// Once per stretch of missed runs: it starts where the last run was.
+		since := ""
+		if cj.Status.LastScheduleTime != nil {
+			since = cj.Status.LastScheduleTime.Format(time.RFC3339)
+		}
+		p.batchEvent("CronJob", &cj.ObjectMeta, api.EventWarning, ReasonTooManyMissedTimes,
+			"too many missed start times (more than "+strconv.Itoa(maxMissedSchedules)+"): set or decrease .spec.startingDeadlineSeconds or check clock skew", since)
+	}
+	if ok && !ptrTrue(spec.Suspend) {
 		switch {
 		case spec.ConcurrencyPolicy == api.ForbidConcurrent && len(active) > 0:
 			// Skipped; retried while the starting deadline allows.
@@ -85,11 +95,11 @@ func (p *pass) syncCronJob(stored *api.CronJob) {
 
 // dueSchedule returns the most recent scheduled time that has passed and
 // not run yet, within startingDeadlineSeconds; false if there is none, or
-// if more than maxMissedSchedules were missed.
-func (p *pass) dueSchedule(cj *api.CronJob) (time.Time, bool) {
+// if more than maxMissedSchedules were missed (missed then says so).
+func (p *pass) dueSchedule(cj *api.CronJob) (due time.Time, ok bool, missed int) {
 	sched, err := api.ParseCronSchedule(cj.Spec.Schedule)
 	if err != nil {
-		return time.Time{}, false // validated at admission
+		return time.Time{}, false, 0 // validated at admission
 	}
 	zone := ""
 	if cj.Spec.TimeZone != nil {
@@ -97,7 +107,7 @@ func (p *pass) dueSchedule(cj *api.CronJob) (time.Time, bool) {
 	}
 	loc, err := api.LoadCronTimeZone(zone)
 	if err != nil {
-		return time.Time{}, false
+		return time.Time{}, false, 0
 	}
 	var earliest time.Time
 	switch {
@@ -106,7 +116,7 @@ func (p *pass) dueSchedule(cj *api.CronJob) (time.Time, bool) {
 	case cj.CreationTimestamp != nil:
 		earliest = *cj.CreationTimestamp
 	default:
-		return time.Time{}, false
+		return time.Time{}, false, 0
 	}
 	if d := cj.Spec.StartingDeadlineSeconds; d != nil {
 		if w := p.now.Add(-time.Duration(*d) * time.Second); w.After(earliest) {
@@ -114,14 +124,13 @@ func (p *pass) dueSchedule(cj *api.CronJob) (time.Time, bool) {
 		}
 	}
 	var last time.Time
-	missed := 0
 	for t := sched.Next(earliest.In(loc)); !t.IsZero() && !t.After(p.now); t = sched.Next(t) {
 		last = t
 		if missed++; missed > maxMissedSchedules {
-			return time.Time{}, false
+			return time.Time{}, false, missed
 		}
 	}
-	return last.UTC(), !last.IsZero()
+	return last.UTC(), !last.IsZero(), missed
 }
 
 // newCronJobJob makes the Job of the run scheduled at t, named as
