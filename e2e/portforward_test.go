@@ -209,6 +209,26 @@ func TestPortForward(t *testing.T) {
 			t.Errorf("got output %q, want an error naming port 9999", out)
 		}
 	})
+	// describe pod on the same pod: the summary a kubectl user reads.
+	t.Run("describe pod", func(t *testing.T) {
+		testcluster.Eventually(t, time.Minute, func() error {
+			out, stderr, err := n1.CLI("describe", "pod", pod.Name)
+			if err != nil {
+				return fmt.Errorf("describe pod: %v: %s", err, stderr)
+			}
+			norm := strings.Join(strings.Fields(out), " ")
+			for _, want := range []string{
+				"Name: " + pod.Name, "Namespace: default", "Node: n2/", "Status: Running",
+				"Controlled By: ReplicaSet/pf-", "Image: shoal.local/testserver:1", "Port: 8080/TCP",
+				"State: Running", "Ready: True", "Restart Count: 0", "Ready True", "QoS Class: BestEffort", "Events:",
+			} {
+				if !strings.Contains(norm, want) {
+					return fmt.Errorf("describe pod: no %q in\n%s", want, out)
+				}
+			}
+			return nil
+		})
+	})
 	t.Run("a port the pod does not name", func(t *testing.T) {
 		out, stderr, err := n1.CLI("port-forward", "deploy/pf", "grpc")
 		if err == nil || !strings.Contains(stderr, `has no container port named "grpc"`) {

@@ -144,10 +144,14 @@ func describeContainer(tw io.Writer, c api.Container, cs *api.ContainerStatus) {
 		ports = append(ports, fmt.Sprintf("%d/%s", p.ContainerPort, proto))
 		hostPorts = append(hostPorts, fmt.Sprintf("%d/%s", p.HostPort, proto))
 	}
-	if len(ports) == 0 {
+	switch len(ports) {
+	case 0:
 		fmt.Fprintln(tw, "    Port:\t<none>")
 		fmt.Fprintln(tw, "    Host Port:\t<none>")
-	} else {
+	case 1:
+		fmt.Fprintf(tw, "    Port:\t%s\n", ports[0])
+		fmt.Fprintf(tw, "    Host Port:\t%s\n", hostPorts[0])
+	default:
 		fmt.Fprintf(tw, "    Ports:\t%s\n", strings.Join(ports, ", "))
 		fmt.Fprintf(tw, "    Host Ports:\t%s\n", strings.Join(hostPorts, ", "))
 	}

@@ -118,6 +118,7 @@ func TestDescribePodStatus(t *testing.T) {
 		{"waiting with reason", func(p *api.Pod) {
 			p.Status.ContainerStatuses[0].State = api.ContainerState{Waiting: &api.ContainerStateWaiting{Reason: "CrashLoopBackOff", Message: "back-off 40s"}}
 		}, "State: Waiting Reason: CrashLoopBackOff Message: back-off 40s"},
+		{"one port", func(p *api.Pod) { p.Spec.Containers[0].Ports = p.Spec.Containers[0].Ports[:1] }, "Port: 80/TCP Host Port: 0/TCP"},
 		{"best effort", func(p *api.Pod) { p.Spec.Containers[0].Resources = api.ResourceRequirements{} }, "QoS Class: BestEffort"},
 		{"guaranteed", func(p *api.Pod) {
 			l := api.ResourceList{api.ResourceCPU: api.MustParseQuantity("1"), api.ResourceMemory: api.MustParseQuantity("1Gi")}
