@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -50,9 +51,10 @@ var forwardLine = regexp.MustCompile(`^Forwarding from 127\.0\.0\.1:(\d+) -> (\d
 
 // portForward runs `shoal port-forward args...` against agent a until the
 // test ends and returns the local 127.0.0.1 address it listens on, once
-// it printed it, and a function that interrupts it and returns its exit
-// error and everything it printed.
-func portForward(t *testing.T, c *testcluster.Cluster, a *testcluster.Agent, args ...string) (addr string, stop func() (string, error)) {
+// it printed it; stop, which interrupts it (if it still runs) and returns
+// everything it printed and its exit error; and exited, closed when it
+// has ended.
+func portForward(t *testing.T, c *testcluster.Cluster, a *testcluster.Agent, args ...string) (addr string, stop func() (string, error), exited <-chan struct{}) {
 	t.Helper()
 	cmd := exec.Command(c.Bin(), append([]string{"port-forward"}, args...)...)
 	cmd.Env = a.ClientEnv()
@@ -71,7 +73,8 @@ func portForward(t *testing.T, c *testcluster.Cluster, a *testcluster.Agent, arg
 		t.Fatal(err)
 	}
 	addrc := make(chan string, 1)
-	done := make(chan error, 1)
+	done := make(chan struct{})
+	var waitErr error
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
@@ -86,36 +89,45 @@ func portForward(t *testing.T, c *testcluster.Cluster, a *testcluster.Agent, arg
 				}
 			}
 		}
-		done <- cmd.Wait()
+		waitErr = cmd.Wait()
+		close(done)
 	}()
 	var once sync.Once
-	var exitErr error
+	var stopErr error
 	stop = func() (string, error) {
 		once.Do(func() {
-			_ = cmd.Process.Signal(os.Interrupt)
 			select {
-			case exitErr = <-done:
-			case <-time.After(time.Minute):
-				_ = cmd.Process.Kill()
-				exitErr = fmt.Errorf("port-forward did not end within a minute of SIGINT: %v", <-done)
+			case <-done:
+			default:
+				_ = cmd.Process.Signal(os.Interrupt)
+				select {
+				case <-done:
+				case <-time.After(time.Minute):
+					_ = cmd.Process.Kill()
+					<-done
+					stopErr = errors.New("port-forward did not end within a minute of SIGINT")
+				}
 			}
 		})
 		mu.Lock()
 		defer mu.Unlock()
-		return all.String(), exitErr
+		if stopErr != nil {
+			return all.String(), stopErr
+		}
+		return all.String(), waitErr
 	}
 	t.Cleanup(func() { _, _ = stop() })
 	select {
 	case addr = <-addrc:
-		return addr, stop
-	case err := <-done:
-		out, _ := stop()
+		return addr, stop, done
+	case <-done:
+		out, err := stop()
 		t.Fatalf("port-forward %v ended before listening: %v\n%s", args, err, out)
 	case <-time.After(2 * time.Minute):
 		out, _ := stop()
 		t.Fatalf("port-forward %v printed no Forwarding line\n%s", args, out)
 	}
-	return "", nil
+	return "", nil, nil
 }
 
 type writerFunc func([]byte) (int, error)
@@ -166,7 +178,7 @@ func TestPortForward(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			addr, stop := portForward(t, c, n1, tt.args...)
+			addr, stop, _ := portForward(t, c, n1, tt.args...)
 			ask(t, addr)
 			out, err := stop()
 			if err != nil {
@@ -178,7 +190,7 @@ func TestPortForward(t *testing.T) {
 		})
 	}
 	t.Run("concurrent connections", func(t *testing.T) {
-		addr, _ := portForward(t, c, n1, "pod/"+pod.Name, ":8080")
+		addr, _, _ := portForward(t, c, n1, "pod/"+pod.Name, ":8080")
 		var wg sync.WaitGroup
 		errs := make(chan error, 8)
 		for range 8 {
@@ -197,7 +209,7 @@ func TestPortForward(t *testing.T) {
 		}
 	})
 	t.Run("a closed port fails the connection, not the command", func(t *testing.T) {
-		addr, stop := portForward(t, c, n1, "pod/"+pod.Name, ":9999")
+		addr, stop, _ := portForward(t, c, n1, "pod/"+pod.Name, ":9999")
 		if ans := httpOnce(addr, 30*time.Second); ans.Err == nil {
 			t.Errorf("got an answer from %s through port 9999, want the connection to fail", ans.Hostname)
 		}
@@ -233,6 +245,25 @@ func TestPortForward(t *testing.T) {
 		out, stderr, err := n1.CLI("port-forward", "deploy/pf", "grpc")
 		if err == nil || !strings.Contains(stderr, `has no container port named "grpc"`) {
 			t.Errorf("got %v: %s%s, want the unknown port named", err, out, stderr)
+		}
+	})
+	// Last: it deletes the pod.
+	t.Run("deleting the pod ends the command", func(t *testing.T) {
+		addr, stop, exited := portForward(t, c, n1, "pod/"+pod.Name, ":8080")
+		if ans := httpOnce(addr, 30*time.Second); ans.Err != nil {
+			t.Fatalf("before the delete: %v", ans.Err)
+		}
+		if out, stderr, err := n1.CLI("delete", "pod", pod.Name); err != nil {
+			t.Fatalf("delete pod: %v: %s%s", err, out, stderr)
+		}
+		select {
+		case <-exited:
+		case <-time.After(2 * time.Minute):
+			t.Fatal("port-forward still runs two minutes after its pod was deleted")
+		}
+		out, err := stop()
+		if exitCodeOf(err) != 1 || !strings.Contains(out, "lost connection to pod "+pod.Name) {
+			t.Errorf("got exit %v and output %q, want exit 1 with 'lost connection to pod %s'", err, out, pod.Name)
 		}
 	})
 }

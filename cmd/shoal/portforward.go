@@ -62,7 +62,7 @@ the pod through the API; the command runs until interrupted.`,
 			if err != nil {
 				return err
 			}
-			f := &forwarder{c: c, ns: ns, pod: pod.Name, out: cmd.OutOrStdout(), errOut: cmd.ErrOrStderr()}
+			f := &forwarder{c: c, ns: ns, pod: pod.Name, uid: pod.UID, out: cmd.OutOrStdout(), errOut: cmd.ErrOrStderr()}
 			return f.run(ctx, hosts, ports)
 		},
 	}
@@ -301,6 +301,7 @@ func listenHosts(addrs []string) ([]string, error) {
 type forwarder struct {
 	c           *client.Client
 	ns, pod     string
+	uid         string // the pod's uid: a new pod of that name is another
 	out, errOut io.Writer
 	mu          sync.Mutex // serializes out and errOut
 }
@@ -360,6 +361,11 @@ func (f *forwarder) run(ctx context.Context, hosts []string, ports []forwardPort
 			f.accept(ctx, cancel, l.ln, l.remote)
 		}()
 	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		f.watchPod(ctx, cancel)
+	}()
 	<-ctx.Done()
 	for _, l := range lns {
 		_ = l.ln.Close()
@@ -395,4 +401,40 @@ func (f *forwarder) accept(ctx context.Context, cancel context.CancelCauseFunc, 
 			}
 		}()
 	}
+}
+
+// watchPod ends the command when the pod is deleted or stops running, as
+// kubectl does: its ports are gone with it. A watch that fails only
+// warns; connections then fail one by one instead.
+func (f *forwarder) watchPod(ctx context.Context, cancel context.CancelCauseFunc) {
+	err := f.c.Watch(ctx, f.ns, []string{"pods"}, func(ev api.WatchEvent) bool {
+		if why, gone := podGone(ev, f.pod, f.uid); gone {
+			cancel(fmt.Errorf("lost connection to pod %s: %s", f.pod, why))
+			return false
+		}
+		return true
+	})
+	if err != nil && ctx.Err() == nil {
+		f.printf(f.errOut, "warning: cannot watch pod %s: %v\n", f.pod, err)
+	}
+}
+
+// podGone reports whether a watch event says the pod named name (with
+// uid) is gone or no longer running, and why.
+func podGone(ev api.WatchEvent, name, uid string) (string, bool) {
+	p, ok := ev.Object.(*api.Pod)
+	if !ok || p.Name != name {
+		return "", false
+	}
+	switch {
+	case ev.Type == "DELETED":
+		return "it was deleted", true
+	case uid != "" && p.UID != uid:
+		return "it was replaced by another pod of that name", true
+	case p.DeletionTimestamp != nil:
+		return "it is terminating", true
+	case p.Status.Phase == api.PodSucceeded || p.Status.Phase == api.PodFailed:
+		return "it has " + strings.ToLower(string(p.Status.Phase)), true
+	}
+	return "", false
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -149,6 +150,40 @@ func TestListenHosts(t *testing.T) {
 			}
 			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
 				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestPodGone(t *testing.T) {
+	pod := func(name, uid string, phase api.PodPhase, deleting bool) *api.Pod {
+		p := &api.Pod{}
+		p.Name, p.UID, p.Status.Phase = name, uid, phase
+		if deleting {
+			now := time.Now()
+			p.DeletionTimestamp = &now
+		}
+		return p
+	}
+	tests := []struct {
+		name    string
+		ev      api.WatchEvent
+		wantWhy string
+	}{
+		{"running", api.WatchEvent{Type: "MODIFIED", Object: pod("web", "u1", api.PodRunning, false)}, ""},
+		{"another pod", api.WatchEvent{Type: "DELETED", Object: pod("api", "u2", api.PodRunning, false)}, ""},
+		{"deleted", api.WatchEvent{Type: "DELETED", Object: pod("web", "u1", api.PodRunning, false)}, "it was deleted"},
+		{"terminating", api.WatchEvent{Type: "MODIFIED", Object: pod("web", "u1", api.PodRunning, true)}, "it is terminating"},
+		{"succeeded", api.WatchEvent{Type: "MODIFIED", Object: pod("web", "u1", api.PodSucceeded, false)}, "it has succeeded"},
+		{"failed", api.WatchEvent{Type: "MODIFIED", Object: pod("web", "u1", api.PodFailed, false)}, "it has failed"},
+		{"replaced", api.WatchEvent{Type: "ADDED", Object: pod("web", "u9", api.PodPending, false)}, "it was replaced by another pod of that name"},
+		{"not a pod", api.WatchEvent{Type: "DELETED", Object: &api.Service{}}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			why, gone := podGone(tt.ev, "web", "u1")
+			if gone != (tt.wantWhy != "") || why != tt.wantWhy {
+				t.Errorf("got %q, %v; want %q", why, gone, tt.wantWhy)
 			}
 		})
 	}
