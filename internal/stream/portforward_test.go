@@ -143,3 +143,48 @@ func TestPipeContextEnds(t *testing.T) {
 		t.Errorf("read after cancel: %v", err)
 	}
 }
+
+// BenchmarkPipe measures bytes carried user → Pipe → framed TCP → Pipe →
+// backend over loopback, as a port-forward through one agent carries them.
+func BenchmarkPipe(b *testing.B) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	pair := func() (net.Conn, net.Conn) {
+		a, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			b.Fatal(err)
+		}
+		c, err := ln.Accept()
+		if err != nil {
+			b.Fatal(err)
+		}
+		return a, c
+	}
+	user, cliPlain := pair()
+	cliFramed, agentFramed := pair()
+	agentPlain, backend := pair()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _ = Pipe(ctx, cliFramed, bufio.NewReader(cliFramed), cliPlain) }()
+	go func() { _ = Pipe(ctx, agentFramed, bufio.NewReader(agentFramed), agentPlain) }()
+	buf := make([]byte, 64<<10)
+	done := make(chan int64)
+	go func() {
+		n, _ := io.Copy(io.Discard, backend)
+		done <- n
+	}()
+	b.SetBytes(int64(len(buf)))
+	b.ResetTimer()
+	for range b.N {
+		if _, err := user.Write(buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+	_ = user.(*net.TCPConn).CloseWrite()
+	if n := <-done; n != int64(b.N*len(buf)) {
+		b.Fatalf("got %d bytes at the backend, want %d", n, b.N*len(buf))
+	}
+}
