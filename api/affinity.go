@@ -27,6 +27,18 @@ type PodAffinity struct {
 	// that the pod itself matches, on any node with the key, so the first
 	// of a group can start).
 	RequiredDuringSchedulingIgnoredDuringExecution []PodAffinityTerm `json:"requiredDuringSchedulingIgnoredDuringExecution,omitempty"`
+	// PreferredDuringSchedulingIgnoredDuringExecution: nodes meeting all
+	// these terms (as if required) are tried first; weights are checked
+	// but not used.
+	PreferredDuringSchedulingIgnoredDuringExecution []WeightedPodAffinityTerm `json:"preferredDuringSchedulingIgnoredDuringExecution,omitempty"`
+}
+
+// PreferredPodAffinity returns the pod's preferred podAffinity terms.
+func (s *PodSpec) PreferredPodAffinity() []WeightedPodAffinityTerm {
+	if s.Affinity == nil || s.Affinity.PodAffinity == nil {
+		return nil
+	}
+	return s.Affinity.PodAffinity.PreferredDuringSchedulingIgnoredDuringExecution
 }
 
 // RequiredPodAffinity returns the pod's required podAffinity terms.

@@ -49,11 +49,14 @@ metadata: {name: p}
 spec:
   containers: [{name: c, image: busybox}]
   affinity:
-    podAffinity: {preferredDuringSchedulingIgnoredDuringExecution: []}
+    podAffinity:
+      requiredDuringSchedulingIgnoredDuringExecution:
+      - topologyKey: kubernetes.io/hostname
+        namespaceSelector: {}
 `
 	_, err := Decode([]byte(doc))
-	if err == nil || !strings.Contains(err.Error(), "spec.affinity.podAffinity.preferredDuringSchedulingIgnoredDuringExecution") {
-		t.Errorf("got %v, want an error naming the preferred pod affinity field", err)
+	if err == nil || !strings.Contains(err.Error(), "spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].namespaceSelector: not supported by Shoal") {
+		t.Errorf("got %v, want an error naming the namespaceSelector field", err)
 	}
 }
 
@@ -234,6 +237,11 @@ func TestValidatePreferredAffinity(t *testing.T) {
 			"spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight: must be 1-100, got 101"},
 		{"anti term checked", &Affinity{PodAntiAffinity: &PodAntiAffinity{PreferredDuringSchedulingIgnoredDuringExecution: []WeightedPodAffinityTerm{{Weight: 1, PodAffinityTerm: PodAffinityTerm{LabelSelector: sel}}}}},
 			"spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey: required"},
+		{"pod affinity valid", &Affinity{PodAffinity: &PodAffinity{PreferredDuringSchedulingIgnoredDuringExecution: []WeightedPodAffinityTerm{{Weight: 100, PodAffinityTerm: PodAffinityTerm{LabelSelector: sel, TopologyKey: "k"}}}}}, ""},
+		{"pod affinity weight 0", &Affinity{PodAffinity: &PodAffinity{PreferredDuringSchedulingIgnoredDuringExecution: []WeightedPodAffinityTerm{{Weight: 0, PodAffinityTerm: PodAffinityTerm{LabelSelector: sel, TopologyKey: "k"}}}}},
+			"spec.affinity.podAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight: must be 1-100, got 0"},
+		{"pod affinity term checked", &Affinity{PodAffinity: &PodAffinity{PreferredDuringSchedulingIgnoredDuringExecution: []WeightedPodAffinityTerm{{Weight: 1, PodAffinityTerm: PodAffinityTerm{LabelSelector: sel}}}}},
+			"spec.affinity.podAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey: required"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -69,6 +69,19 @@ type Container struct {
 	// EnvFrom takes every key of ConfigMaps and Secrets as environment
 	// variables; Env overrides them.
 	EnvFrom []EnvFromSource `json:"envFrom,omitempty"`
+
+	// Issue 12, lifecycle hooks (api/lifecycle.go).
+
+	// Lifecycle runs handlers right after the container starts
+	// (postStart) and before it is stopped (preStop).
+	Lifecycle *Lifecycle `json:"lifecycle,omitempty"`
+
+	// Issue 12, sidecars (api/sidecar.go).
+
+	// RestartPolicy, on an init container, may only be Always: the
+	// container is a sidecar (see ContainerRestartAlways). Not allowed on
+	// the pod's other containers.
+	RestartPolicy *ContainerRestartPolicy `json:"restartPolicy,omitempty"`
 }
 
 // EnvVar is one environment variable.

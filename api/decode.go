@@ -96,6 +96,12 @@ func Decode(data []byte) ([]Object, error) {
 // Its errors are reported as Decode's are, as *DocumentErrors naming the
 // object's document, in document order among Decode's own.
 func DecodeChecked(data []byte, check func(objs []Object) []error) ([]Object, error) {
+	return decodeChecked(data, nil, check)
+}
+
+// decodeChecked is DecodeChecked with prepare, if not nil, run on each
+// object's tree before it is decoded; its error is the object's.
+func decodeChecked(data []byte, prepare func(tree any) error, check func(objs []Object) []error) ([]Object, error) {
 	var (
 		errs   []error
 		objs   []Object
@@ -122,6 +128,13 @@ func DecodeChecked(data []byte, check func(objs []Object) []error) ([]Object, er
 			item := 0
 			if isList {
 				item = i + 1
+			}
+			if prepare != nil {
+				if err := prepare(tree); err != nil {
+					kind, name := kindAndName(tree)
+					fail(item, kind, name, err)
+					continue
+				}
 			}
 			obj, kind, name, problems := decodeTree(tree, nil)
 			for _, p := range problems {

@@ -83,6 +83,7 @@ func defaultPodSpec(s *PodSpec) {
 	for i := range s.Containers {
 		defaultContainer(&s.Containers[i])
 	}
+	defaultHostNetworkPorts(s)
 	for i := range s.Volumes {
 		v := &s.Volumes[i]
 		if v.ConfigMap != nil && v.ConfigMap.DefaultMode == nil {

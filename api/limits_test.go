@@ -55,7 +55,7 @@ spec:
 		{"pod runAsGroup 2^32", deployment("web", "1", "runAsGroup: 4294967296", ""), "spec.template.spec.securityContext.runAsGroup: must be at most 2147483647"},
 		{"container runAsGroup 2^31", deployment("web", "1", "", "runAsGroup: 2147483648"), "containers[0].securityContext.runAsGroup: must be at most 2147483647"},
 		{"fsGroup 2^32", deployment("web", "1", "fsGroup: 4294967296", ""), "spec.template.spec.securityContext.fsGroup: must be at most 2147483647"},
-		{"supplementalGroups not supported", deployment("web", "1", "supplementalGroups: [4294967296]", ""), `spec.template.spec.securityContext.supplementalGroups: not supported by Shoal`},
+		{"supplementalGroups 2^32", deployment("web", "1", "supplementalGroups: [4294967296]", ""), `spec.template.spec.securityContext.supplementalGroups[0]: must be at most 2147483647`},
 		{"Deployment name at the limit", deployment(subdomainOf(MaxDeploymentNameLength), "1", "", ""), ""},
 		{"Deployment name one too long", deployment(subdomainOf(MaxDeploymentNameLength+1), "1", "", ""), "metadata.name: invalid value"},
 		{"StatefulSet name at the limit", statefulSet(strings.Repeat("d", 52)), ""},

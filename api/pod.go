@@ -82,6 +82,26 @@ type PodSpec struct {
 	// TopologySpreadConstraints spread matching pods over node label
 	// domains (see api/topologyspread.go).
 	TopologySpreadConstraints []TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty"`
+
+	// DNS, host namespaces, pull secrets (issue 12, api/podfields.go).
+
+	// DNSPolicy is where resolv.conf comes from (default ClusterFirst).
+	DNSPolicy DNSPolicy `json:"dnsPolicy,omitempty"`
+	// DNSConfig adds nameservers, search domains and options to the
+	// policy's.
+	DNSConfig *PodDNSConfig `json:"dnsConfig,omitempty"`
+	// HostAliases are extra /etc/hosts lines.
+	HostAliases []HostAlias `json:"hostAliases,omitempty"`
+	// HostNetwork runs the pod in the node's network namespace: no pod
+	// IP of its own, container ports are node ports.
+	HostNetwork bool `json:"hostNetwork,omitempty"`
+	// HostPID runs the pod in the node's PID namespace.
+	HostPID bool `json:"hostPID,omitempty"`
+	// HostIPC runs the pod in the node's IPC namespace.
+	HostIPC bool `json:"hostIPC,omitempty"`
+	// ImagePullSecrets name kubernetes.io/dockerconfigjson Secrets of the
+	// pod's namespace whose credentials pull its images.
+	ImagePullSecrets []LocalObjectReference `json:"imagePullSecrets,omitempty"`
 }
 
 // PodSecurityContext holds security settings for every container of a pod.
@@ -96,4 +116,16 @@ type PodSecurityContext struct {
 	// SeccompProfile is the seccomp filter of every container that sets
 	// none (default RuntimeDefault).
 	SeccompProfile *SeccompProfile `json:"seccompProfile,omitempty"`
+
+	// Pod-wide process settings (issue 12, api/podfields.go).
+
+	// RunAsNonRoot refuses to start a container that would run as root,
+	// unless the container's own securityContext says otherwise.
+	RunAsNonRoot *bool `json:"runAsNonRoot,omitempty"`
+	// SupplementalGroups are extra groups of every container process.
+	SupplementalGroups []int64 `json:"supplementalGroups,omitempty"`
+	// Sysctls are set in the pod's namespaces; see SafeSysctls.
+	Sysctls []Sysctl `json:"sysctls,omitempty"`
+	// FSGroupChangePolicy is accepted; both policies behave the same.
+	FSGroupChangePolicy *PodFSGroupChangePolicy `json:"fsGroupChangePolicy,omitempty"`
 }

@@ -135,6 +135,7 @@ func PodSecurityViolations(level PodSecurityLevel, spec *PodSpec) []string {
 		p := sc(c).SeccompProfile
 		return p != nil && p.Type == SeccompUnconfined
 	})
+	v = append(v, hostNamespaceViolations(spec)...)
 	if level == PodSecurityBaseline {
 		return v
 	}
@@ -154,6 +155,9 @@ func PodSecurityViolations(level PodSecurityLevel, spec *PodSpec) []string {
 	})
 	each("runAsNonRoot != true", "must set securityContext.runAsNonRoot=true", func(c *Container) bool {
 		r := sc(c).RunAsNonRoot
+		if r == nil { // the pod's applies (issue 12)
+			r = podSC.RunAsNonRoot
+		}
 		return r == nil || !*r
 	})
 	if u := podSC.RunAsUser; u != nil && *u == 0 {

@@ -1,7 +1,7 @@
 package api
 
-// Probe checks a container's health. Exactly one of HTTPGet, TCPSocket and
-// Exec is set.
+// Probe checks a container's health. Exactly one of HTTPGet, TCPSocket,
+// Exec and GRPC is set.
 type Probe struct {
 	// HTTPGet succeeds on an HTTP status from 200 to 399.
 	HTTPGet *HTTPGetAction `json:"httpGet,omitempty"`
@@ -22,6 +22,11 @@ type Probe struct {
 	// FailureThreshold is how many failures in a row count as unhealthy
 	// (default 3).
 	FailureThreshold int32 `json:"failureThreshold,omitempty"`
+
+	// Issue 12, gRPC probes (api/grpcprobe.go).
+
+	// GRPC succeeds when the grpc.health.v1 Check answer is SERVING.
+	GRPC *GRPCAction `json:"grpc,omitempty"`
 }
 
 // URIScheme is the scheme of an HTTP probe.

@@ -2,28 +2,32 @@ package api
 
 import "strconv"
 
+// validatePodAffinityTerms checks the required and preferred terms of a
+// podAffinity or podAntiAffinity at p.
+func validatePodAffinityTerms(e *errs, p string, required []PodAffinityTerm, preferred []WeightedPodAffinityTerm) {
+	tp := child(p, "requiredDuringSchedulingIgnoredDuringExecution")
+	for i := range required {
+		validatePodAffinityTerm(e, index(tp, i), &required[i])
+	}
+	pp := child(p, "preferredDuringSchedulingIgnoredDuringExecution")
+	for i := range preferred {
+		validateWeight(e, child(index(pp, i), "weight"), preferred[i].Weight)
+		validatePodAffinityTerm(e, child(index(pp, i), "podAffinityTerm"), &preferred[i].PodAffinityTerm)
+	}
+}
+
 // validateAffinity checks a pod's affinity.
 func validateAffinity(e *errs, p string, a *Affinity) {
 	if a == nil {
 		return
 	}
 	if a.PodAntiAffinity != nil {
-		tp := child(child(p, "podAntiAffinity"), "requiredDuringSchedulingIgnoredDuringExecution")
-		for i := range a.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution {
-			validatePodAffinityTerm(e, index(tp, i), &a.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution[i])
-		}
-		pp := child(child(p, "podAntiAffinity"), "preferredDuringSchedulingIgnoredDuringExecution")
-		for i := range a.PodAntiAffinity.PreferredDuringSchedulingIgnoredDuringExecution {
-			w := &a.PodAntiAffinity.PreferredDuringSchedulingIgnoredDuringExecution[i]
-			validateWeight(e, child(index(pp, i), "weight"), w.Weight)
-			validatePodAffinityTerm(e, child(index(pp, i), "podAffinityTerm"), &w.PodAffinityTerm)
-		}
+		validatePodAffinityTerms(e, child(p, "podAntiAffinity"), a.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution,
+			a.PodAntiAffinity.PreferredDuringSchedulingIgnoredDuringExecution)
 	}
 	if a.PodAffinity != nil {
-		tp := child(child(p, "podAffinity"), "requiredDuringSchedulingIgnoredDuringExecution")
-		for i := range a.PodAffinity.RequiredDuringSchedulingIgnoredDuringExecution {
-			validatePodAffinityTerm(e, index(tp, i), &a.PodAffinity.RequiredDuringSchedulingIgnoredDuringExecution[i])
-		}
+		validatePodAffinityTerms(e, child(p, "podAffinity"), a.PodAffinity.RequiredDuringSchedulingIgnoredDuringExecution,
+			a.PodAffinity.PreferredDuringSchedulingIgnoredDuringExecution)
 	}
 	if a.NodeAffinity == nil {
 		return

@@ -56,6 +56,7 @@ func validatePodSpec(e *errs, p string, s *PodSpec, opts podSpecOptions) {
 	for i := range s.Containers {
 		validateContainer(e, index(child(p, "containers"), i), &s.Containers[i], false, volumes, volumesPath, names, hostPorts)
 	}
+	validateLifecycles(e, p, s)
 	switch s.RestartPolicy {
 	case "", RestartAlways:
 	case RestartOnFailure, RestartNever:
@@ -72,6 +73,7 @@ func validatePodSpec(e *errs, p string, s *PodSpec, opts podSpecOptions) {
 	validateTolerations(e, child(p, "tolerations"), s.Tolerations)
 	validateAffinity(e, child(p, "affinity"), s.Affinity)
 	validateTopologySpread(e, child(p, "topologySpreadConstraints"), s.TopologySpreadConstraints)
+	validatePodFields(e, p, s)
 	if g := s.TerminationGracePeriodSeconds; g != nil && (*g < 0 || *g > MaxGracePeriodSeconds) {
 		e.add(child(p, "terminationGracePeriodSeconds"), "must be 0-%d, got %d", MaxGracePeriodSeconds, *g)
 	}
@@ -197,8 +199,8 @@ func validateContainer(e *errs, p string, c *Container, init bool, volumes map[s
 		if pr.probe == nil {
 			continue
 		}
-		if init {
-			e.add(child(p, pr.name), "not allowed in an init container")
+		if init && !c.IsSidecar() {
+			e.add(child(p, pr.name), "not allowed in an init container (only in a sidecar, with restartPolicy: Always)")
 			continue
 		}
 		validateProbe(e, child(p, pr.name), pr.probe, pr.liveness, portNames)
@@ -350,21 +352,7 @@ func validateProbe(e *errs, p string, pr *Probe, liveness bool, portNames map[st
 	var handlers []string
 	if h := pr.HTTPGet; h != nil {
 		handlers = append(handlers, "httpGet")
-		hp := child(p, "httpGet")
-		validatePort(e, child(hp, "port"), h.Port, portNames)
-		switch h.Scheme {
-		case "", URISchemeHTTP, URISchemeHTTPS:
-		default:
-			e.add(child(hp, "scheme"), "unknown scheme %s (want HTTP or HTTPS)", quote(string(h.Scheme)))
-		}
-		if h.Path != "" && !strings.HasPrefix(h.Path, "/") {
-			e.invalid(child(hp, "path"), h.Path, "must start with '/'")
-		}
-		for i, hdr := range h.HTTPHeaders {
-			if hdr.Name == "" || strings.ContainsAny(hdr.Name, " \t\r\n:") {
-				e.invalid(child(index(child(hp, "httpHeaders"), i), "name"), hdr.Name, "must be an HTTP header name")
-			}
-		}
+		validateHTTPGet(e, child(p, "httpGet"), h, portNames)
 	}
 	if t := pr.TCPSocket; t != nil {
 		handlers = append(handlers, "tcpSocket")
@@ -376,12 +364,16 @@ func validateProbe(e *errs, p string, pr *Probe, liveness bool, portNames map[st
 			e.required(child(p, "exec.command"))
 		}
 	}
+	if g := pr.GRPC; g != nil {
+		handlers = append(handlers, "grpc")
+		validateGRPC(e, child(p, "grpc"), g)
+	}
 	switch len(handlers) {
 	case 0:
-		e.add(p, "must have exactly one of httpGet, tcpSocket or exec")
+		e.add(p, "must have exactly one of httpGet, tcpSocket, exec or grpc")
 	case 1:
 	default:
-		e.add(p, "must have exactly one of httpGet, tcpSocket or exec, got %s", strings.Join(handlers, " and "))
+		e.add(p, "must have exactly one of httpGet, tcpSocket, exec or grpc, got %s", strings.Join(handlers, " and "))
 	}
 	for _, f := range []struct {
 		name string
@@ -393,6 +385,24 @@ func validateProbe(e *errs, p string, pr *Probe, liveness bool, portNames map[st
 	}
 	if liveness && pr.SuccessThreshold > 1 {
 		e.add(child(p, "successThreshold"), "must be 1 for liveness and startup probes, got %d", pr.SuccessThreshold)
+	}
+}
+
+// validateHTTPGet checks the httpGet action of a probe or lifecycle hook.
+func validateHTTPGet(e *errs, hp string, h *HTTPGetAction, portNames map[string]bool) {
+	validatePort(e, child(hp, "port"), h.Port, portNames)
+	switch h.Scheme {
+	case "", URISchemeHTTP, URISchemeHTTPS:
+	default:
+		e.add(child(hp, "scheme"), "unknown scheme %s (want HTTP or HTTPS)", quote(string(h.Scheme)))
+	}
+	if h.Path != "" && !strings.HasPrefix(h.Path, "/") {
+		e.invalid(child(hp, "path"), h.Path, "must start with '/'")
+	}
+	for i, hdr := range h.HTTPHeaders {
+		if hdr.Name == "" || strings.ContainsAny(hdr.Name, " \t\r\n:") {
+			e.invalid(child(index(child(hp, "httpHeaders"), i), "name"), hdr.Name, "must be an HTTP header name")
+		}
 	}
 }
 
@@ -474,12 +484,13 @@ func validateVolume(e *errs, p string, v *Volume) {
 			e.check(child(p, "persistentVolumeClaim.claimName"), s.ClaimName, dnsSubdomainError(s.ClaimName))
 		}
 	}
+	sources = append(sources, validateProjectedSources(e, p, v)...)
 	switch len(sources) {
 	case 0:
-		e.add(p, "must have exactly one of emptyDir, hostPath, configMap, secret or persistentVolumeClaim")
+		e.add(p, "must have exactly one of emptyDir, hostPath, configMap, secret, persistentVolumeClaim, projected or downwardAPI")
 	case 1:
 	default:
-		e.add(p, "must have exactly one of emptyDir, hostPath, configMap, secret or persistentVolumeClaim, got %s", strings.Join(sources, " and "))
+		e.add(p, "must have exactly one of emptyDir, hostPath, configMap, secret, persistentVolumeClaim, projected or downwardAPI, got %s", strings.Join(sources, " and "))
 	}
 }
 

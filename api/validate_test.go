@@ -259,7 +259,7 @@ func TestValidate(t *testing.T) {
 			q := MustParseQuantity("-1Gi")
 			d.Spec.Template.Spec.Volumes[0].EmptyDir.SizeLimit = &q
 		}), []string{"volumes[0].emptyDir.sizeLimit: must not be negative, got -1Gi"}},
-		{"volume without source", with(validDeployment, func(d *Deployment) { d.Spec.Template.Spec.Volumes[0].EmptyDir = nil }), []string{"spec.template.spec.volumes[0]: must have exactly one of emptyDir, hostPath, configMap, secret or persistentVolumeClaim"}},
+		{"volume without source", with(validDeployment, func(d *Deployment) { d.Spec.Template.Spec.Volumes[0].EmptyDir = nil }), []string{"spec.template.spec.volumes[0]: must have exactly one of emptyDir, hostPath, configMap, secret, persistentVolumeClaim, projected or downwardAPI"}},
 		{"volume with two sources", with(validDeployment, func(d *Deployment) {
 			d.Spec.Template.Spec.Volumes[0].HostPath = &HostPathVolumeSource{Path: "/x"}
 		}), []string{"got emptyDir and hostPath"}},
@@ -291,10 +291,10 @@ func TestValidate(t *testing.T) {
 		{"node selector invalid", with(validDeployment, func(d *Deployment) { d.Spec.Template.Spec.NodeSelector = map[string]string{"disk": "s s d"} }), []string{`spec.template.spec.nodeSelector[disk]: invalid value "s s d"`}},
 
 		// Probes.
-		{"probe without handler", with(validDeployment, func(d *Deployment) { firstContainer(d).ReadinessProbe = &Probe{} }), []string{"spec.template.spec.containers[0].readinessProbe: must have exactly one of httpGet, tcpSocket or exec"}},
+		{"probe without handler", with(validDeployment, func(d *Deployment) { firstContainer(d).ReadinessProbe = &Probe{} }), []string{"spec.template.spec.containers[0].readinessProbe: must have exactly one of httpGet, tcpSocket, exec or grpc"}},
 		{"probe with two handlers", with(validDeployment, func(d *Deployment) {
 			firstContainer(d).LivenessProbe.Exec = &ExecAction{Command: []string{"true"}}
-		}), []string{"livenessProbe: must have exactly one of httpGet, tcpSocket or exec, got httpGet and exec"}},
+		}), []string{"livenessProbe: must have exactly one of httpGet, tcpSocket, exec or grpc, got httpGet and exec"}},
 		{"probe port name undeclared", with(validDeployment, func(d *Deployment) { firstContainer(d).LivenessProbe.HTTPGet.Port = FromString("admin") }), []string{`livenessProbe.httpGet.port: no container port is named "admin"`}},
 		{"probe port number out of range", with(validDeployment, func(d *Deployment) {
 			firstContainer(d).ReadinessProbe = &Probe{TCPSocket: &TCPSocketAction{Port: FromInt32(0)}}

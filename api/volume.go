@@ -15,6 +15,14 @@ type Volume struct {
 	// PersistentVolumeClaim mounts a claim, e.g. one made from a
 	// StatefulSet's volume claim template.
 	PersistentVolumeClaim *PersistentVolumeClaimVolumeSource `json:"persistentVolumeClaim,omitempty"`
+
+	// Projected sources (issue 12, api/projected.go).
+
+	// Projected puts ConfigMap, Secret and downward API files into one
+	// directory.
+	Projected *ProjectedVolumeSource `json:"projected,omitempty"`
+	// DownwardAPI writes the pod's own metadata as files.
+	DownwardAPI *DownwardAPIVolumeSource `json:"downwardAPI,omitempty"`
 }
 
 // StorageMedium is where an emptyDir lives.

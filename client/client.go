@@ -142,16 +142,23 @@ func apiError(code int, status string, body []byte) error {
 // Apply applies a manifest (YAML or JSON, one or more objects): all of it
 // or, on any error, nothing.
 func (c *Client) Apply(ctx context.Context, manifest []byte) ([]api.AppliedObject, error) {
+	return c.ApplyIn(ctx, manifest, "")
+}
+
+// ApplyIn is Apply with the objects that name no namespace put in
+// namespace, as kubectl apply --namespace does; an object naming another
+// namespace is refused. An empty namespace is Apply.
+func (c *Client) ApplyIn(ctx context.Context, manifest []byte, namespace string) ([]api.AppliedObject, error) {
 	var out struct {
 		Items []api.AppliedObject `json:"items"`
 	}
-	err := c.do(ctx, http.MethodPost, "/v1/apply", nil, manifest, &out)
+	err := c.do(ctx, http.MethodPost, "/v1/apply", nsQuery(namespace), manifest, &out)
 	return out.Items, err
 }
 
 // DeleteManifest deletes the objects a manifest names (pods gracefully).
 func (c *Client) DeleteManifest(ctx context.Context, manifest []byte) ([]api.AppliedObject, error) {
-	return c.DeleteManifestWith(ctx, manifest, DeleteOptions{})
+	return c.DeleteManifestWith(ctx, manifest, "", DeleteOptions{})
 }
 
 // Delete deletes one object (a pod gracefully, see DeleteWith).

@@ -31,11 +31,13 @@ func (c *Client) DeleteWith(ctx context.Context, resource, namespace, name strin
 	return c.do(ctx, http.MethodDelete, "/v1/"+url.PathEscape(resource)+"/"+url.PathEscape(name), opts.query(namespace), nil, nil)
 }
 
-// DeleteManifestWith deletes the objects a manifest names with opts.
-func (c *Client) DeleteManifestWith(ctx context.Context, manifest []byte, opts DeleteOptions) ([]api.AppliedObject, error) {
+// DeleteManifestWith deletes the objects a manifest names with opts; as
+// in ApplyIn, objects that name no namespace are looked for in namespace
+// ("" for "default").
+func (c *Client) DeleteManifestWith(ctx context.Context, manifest []byte, namespace string, opts DeleteOptions) ([]api.AppliedObject, error) {
 	var out struct {
 		Items []api.AppliedObject `json:"items"`
 	}
-	err := c.do(ctx, http.MethodPost, "/v1/delete", opts.query(""), manifest, &out)
+	err := c.do(ctx, http.MethodPost, "/v1/delete", opts.query(namespace), manifest, &out)
 	return out.Items, err
 }

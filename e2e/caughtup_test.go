@@ -61,6 +61,7 @@ spec:
 // "gone" was never started again, "kept" ran on in the very same process.
 func TestRestartedAgentActsOnlyWhenCaughtUp(t *testing.T) {
 	skipShort(t)
+	t.Parallel() // mostly waiting (see e2e/doc.go)
 	// hostPath needs the privileged level; a long node grace keeps the
 	// controllers from replacing n3's pods while it is away.
 	// Snapshots soon (after 128 entries, checked every 2 s) instead of

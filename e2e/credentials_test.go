@@ -223,6 +223,7 @@ func errString(err error) string {
 // expired.
 func TestCertificateRenewal(t *testing.T) {
 	skipShort(t)
+	t.Parallel() // mostly waiting (see e2e/doc.go)
 	c := startCluster(t, 3, "--voters", "1", "--cert-validity", "45s")
 	first := map[string]*pki.NodeTLS{}
 	for _, a := range c.Agents {

@@ -245,14 +245,21 @@ func checkPodCleanedUp(t *testing.T, a *testcluster.Agent, p *api.Pod) {
 	t.Helper()
 	h := sha256.Sum256([]byte(p.UID + "/sh"))
 	id := hex.EncodeToString(h[:8]) + "-sh"
-	ids, err := hostRun(t.Context(), "ctr", "--address", filepath.Join(a.DataDir, "containerd", "containerd.sock"), "-n", "shoal", "containers", "ls", "-q")
-	if err != nil {
-		t.Fatalf("ctr: %v %s", err, ids)
-	}
-	if slices.Contains(strings.Fields(ids), id) {
-		t.Errorf("container %s of the deleted pod %s still in containerd", id, p.Name)
-	}
-	if _, err := os.Stat(filepath.Join(a.DataDir, "netns", p.UID)); err == nil {
-		t.Errorf("netns of the deleted pod %s still there", p.Name)
-	}
+	// The node cleans up before it removes the pod, but the leader may
+	// remove a Terminating pod past its grace itself while a restarted
+	// node does not run pods yet; the node's garbage collection then
+	// cleans up shortly after.
+	testcluster.Eventually(t, 30*time.Second, func() error {
+		ids, err := hostRun(t.Context(), "ctr", "--address", filepath.Join(a.DataDir, "containerd", "containerd.sock"), "-n", "shoal", "containers", "ls", "-q")
+		if err != nil {
+			return fmt.Errorf("ctr: %v %s", err, ids)
+		}
+		if slices.Contains(strings.Fields(ids), id) {
+			return fmt.Errorf("container %s of the deleted pod %s still in containerd", id, p.Name)
+		}
+		if _, err := os.Stat(filepath.Join(a.DataDir, "netns", p.UID)); err == nil {
+			return fmt.Errorf("netns of the deleted pod %s still there", p.Name)
+		}
+		return nil
+	})
 }

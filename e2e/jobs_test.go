@@ -129,10 +129,12 @@ func maxActive(t *testing.T, a *testcluster.Agent, name string) (stop func() int
 
 func TestJobsAndCronJobs(t *testing.T) {
 	skipShort(t)
+	t.Parallel() // mostly waiting (see e2e/doc.go)
 	c := podCluster(t, "n1", "n2")
 	n1, n2 := c.Agents[0], c.Agents[1]
 
 	t.Run("completions 3 parallelism 2 completes, never more than 2 pods at once", func(t *testing.T) {
+		t.Parallel()
 		stop := maxActive(t, n2, "work")
 		apply(t, n1, []byte(fmt.Sprintf(jobYAML, "work", 3, 2, 6, "sleep 2")))
 		j := waitJobCondition(t, n1, "work", 120*time.Second)
@@ -156,6 +158,7 @@ func TestJobsAndCronJobs(t *testing.T) {
 	})
 
 	t.Run("a failing job stops at backoffLimit", func(t *testing.T) {
+		t.Parallel()
 		apply(t, n1, []byte(fmt.Sprintf(jobYAML, "fail", 1, 1, 1, "exit 1")))
 		j := waitJobCondition(t, n1, "fail", 120*time.Second)
 		c := j.Status.Condition(api.JobFailed)
@@ -177,6 +180,7 @@ func TestJobsAndCronJobs(t *testing.T) {
 	})
 
 	t.Run("a cronjob fires every minute and history limits prune", func(t *testing.T) {
+		t.Parallel()
 		apply(t, n1, []byte(cronJobYAML))
 		// Each run lands on a minute boundary: within 60s, then 60s later.
 		var first string
@@ -215,16 +219,15 @@ func TestJobsAndCronJobs(t *testing.T) {
 		if err != nil || !containsLine(out, "tick") || !strings.Contains(out, "*/1 * * * *") {
 			t.Errorf("get cronjobs: %v\n%s%s", err, out, stderr)
 		}
-	})
-
-	t.Run("create job --from=cronjob runs it now", func(t *testing.T) {
-		if out, stderr, err := n2.CLI("create", "job", "tick-now", "--from=cronjob/tick"); err != nil {
-			t.Fatalf("create job: %v\n%s%s", err, out, stderr)
-		}
-		j := waitJobCondition(t, n1, "tick-now", 60*time.Second)
-		if kind, _ := j.Status.Finished(); kind != api.JobComplete {
-			t.Errorf("got %s, want Complete", kind)
-		}
+		t.Run("create job --from=cronjob runs it now", func(t *testing.T) {
+			if out, stderr, err := n2.CLI("create", "job", "tick-now", "--from=cronjob/tick"); err != nil {
+				t.Fatalf("create job: %v\n%s%s", err, out, stderr)
+			}
+			j := waitJobCondition(t, n1, "tick-now", 60*time.Second)
+			if kind, _ := j.Status.Finished(); kind != api.JobComplete {
+				t.Errorf("got %s, want Complete", kind)
+			}
+		})
 	})
 }
 

@@ -111,18 +111,29 @@ func NodeInfoFrom(n *api.Node) NodeInfo {
 }
 
 // PodRequests returns what p reserves on its node: per resource, the larger
-// of the sum over its containers and the largest init container (init
-// containers run one at a time, before the others), as Kubernetes computes
-// it; Pods is 1.
+// of the sum over its containers and sidecars and the largest init
+// container plus the sidecars started before it (init containers run one
+// at a time, before the others), as Kubernetes computes it; Pods is 1.
 func PodRequests(p *api.Pod) Resources {
-	var sum, initMax Resources
-	for i := range p.Spec.Containers {
-		sum = sum.Add(containerRequests(&p.Spec.Containers[i]))
-	}
+	// As in Kubernetes: sidecars (init containers with restartPolicy
+	// Always) run next to everything after them, so they add to the main
+	// containers and to every init container that follows them.
+	var sum, initMax, sidecars Resources
 	for i := range p.Spec.InitContainers {
-		r := containerRequests(&p.Spec.InitContainers[i])
+		c := &p.Spec.InitContainers[i]
+		r := containerRequests(c)
+		if c.IsSidecar() {
+			sidecars = sidecars.Add(r)
+			r = sidecars
+		} else {
+			r = r.Add(sidecars)
+		}
 		initMax.MilliCPU = max(initMax.MilliCPU, r.MilliCPU)
 		initMax.Memory = max(initMax.Memory, r.Memory)
+	}
+	sum = sidecars
+	for i := range p.Spec.Containers {
+		sum = sum.Add(containerRequests(&p.Spec.Containers[i]))
 	}
 	return Resources{
 		MilliCPU: max(sum.MilliCPU, initMax.MilliCPU),

@@ -87,6 +87,13 @@ func TestNodeInfoFrom(t *testing.T) {
 	}
 }
 
+// sidecar makes c an init container with restartPolicy Always.
+func sidecar(c api.Container) api.Container {
+	always := api.ContainerRestartAlways
+	c.RestartPolicy = &always
+	return c
+}
+
 func TestPodRequests(t *testing.T) {
 	container := func(cpu, mem string) api.Container {
 		return api.Container{Name: "c", Resources: api.ResourceRequirements{Requests: resourceList(cpu, mem)}}
@@ -102,6 +109,10 @@ func TestPodRequests(t *testing.T) {
 		{"init larger than the sum", []api.Container{container("100m", "10Mi")}, []api.Container{container("2", "1Mi"), container("500m", "")}, Resources{MilliCPU: 2000, Memory: 10 << 20, Pods: 1}},
 		{"init containers do not add up", []api.Container{container("", "")}, []api.Container{container("1", "1Gi"), container("1", "1Gi")}, Resources{MilliCPU: 1000, Memory: 1 << 30, Pods: 1}},
 		{"fractional memory rounds up", []api.Container{container("", "1500m")}, nil, Resources{Memory: 2, Pods: 1}},
+		{"a sidecar adds to the containers", []api.Container{container("1", "1Gi")}, []api.Container{sidecar(container("500m", "256Mi"))},
+			Resources{MilliCPU: 1500, Memory: 1<<30 + 256<<20, Pods: 1}},
+		{"a sidecar adds to the init containers after it, not before", []api.Container{container("100m", "")},
+			[]api.Container{container("3", ""), sidecar(container("1", "")), container("2500m", "")}, Resources{MilliCPU: 3500, Pods: 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -421,7 +421,7 @@ func readManifest(w http.ResponseWriter, r *http.Request, check func([]api.Objec
 	if !ok {
 		return nil, nil, false
 	}
-	objs, at, err := decodeManifest(body, check)
+	objs, at, err := decodeManifest(body, r.URL.Query().Get("namespace"), check)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err)
 		return nil, nil, false

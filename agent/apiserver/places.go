@@ -31,13 +31,13 @@ type placeMarker int
 
 func (placeMarker) Error() string { return "object located" }
 
-// decodeManifest is api.DecodeChecked that also returns where each object
-// came from. The decoder reports check's errors as *api.DocumentErrors
-// naming each object's document; an object without a problem gets a
-// marker error, read back here for its place and dropped.
-func decodeManifest(body []byte, check func([]api.Object) []error) ([]api.Object, places, error) {
+// decodeManifest is api.DecodeCheckedIn that also returns where each
+// object came from. The decoder reports check's errors as
+// *api.DocumentErrors naming each object's document; an object without a
+// problem gets a marker error, read back here for its place and dropped.
+func decodeManifest(body []byte, namespace string, check func([]api.Object) []error) ([]api.Object, places, error) {
 	var objs []api.Object
-	_, err := api.DecodeChecked(body, func(in []api.Object) []error {
+	_, err := api.DecodeCheckedIn(body, namespace, func(in []api.Object) []error {
 		objs = in
 		var problems []error
 		if check != nil {

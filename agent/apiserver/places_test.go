@@ -82,7 +82,7 @@ func TestAdmissionErrorsNameTheDocument(t *testing.T) {
 func TestDecodeManifestPlaces(t *testing.T) {
 	body := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n---\n" +
 		"apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: b}}\n- {apiVersion: v1, kind: Secret, metadata: {name: c}}\n"
-	objs, at, err := decodeManifest([]byte(body), nil)
+	objs, at, err := decodeManifest([]byte(body), "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func TestDecodeManifestPlaces(t *testing.T) {
 			t.Errorf("object %d: got %q, want %q", i, got, w)
 		}
 	}
-	if _, _, err := decodeManifest([]byte("# nothing\n"), nil); err == nil || !strings.Contains(err.Error(), "no objects") {
+	if _, _, err := decodeManifest([]byte("# nothing\n"), "", nil); err == nil || !strings.Contains(err.Error(), "no objects") {
 		t.Errorf("empty manifest: got %v, want no objects", err)
 	}
 }

@@ -108,6 +108,7 @@ func (n *Node) runPodNetwork(ctx context.Context, rt *runtime.Runtime, s Setting
 		DataDir:       n.cfg.DataDir,
 		ClusterDomain: s.ClusterDomain,
 		DNSIP:         network.Gateway().String(),
+		DNSUpstreams:  n.cfg.DNS.Upstreams,
 		Backoff:       backoff,
 		Fenced:        n.Fenced,
 		Events:        eventWriter{n},

@@ -12,6 +12,10 @@ type ctr struct {
 	spec api.Container
 	id   string
 	init bool
+	// sidecar is set for an init container with restartPolicy Always;
+	// retired once the pod is over and the sidecar is stopped for good.
+	sidecar bool
+	retired bool
 
 	created bool // a containerd container exists
 	running bool
@@ -21,7 +25,8 @@ type ctr struct {
 	term *api.ContainerStateTerminated
 	// last is how the run before the current one ended.
 	last *api.ContainerStateTerminated
-	// waiting explains why the container is not running.
+	// waiting explains why the container is not running, or why a
+	// running one is being killed (its postStart hook failed).
 	waiting *api.ContainerStateWaiting
 
 	restarts int32
@@ -61,6 +66,16 @@ func (c *ctr) done() bool {
 	return !c.running && c.term != nil && c.term.ExitCode == 0
 }
 
+// initDone reports whether an init container no longer holds back the
+// containers after it: a plain one completed, a sidecar started (runs,
+// its postStart returned and its startup probe passed).
+func (c *ctr) initDone() bool {
+	if c.sidecar {
+		return c.running && c.started
+	}
+	return c.done()
+}
+
 // statusOf reports c in the API's shape.
 func (c *ctr) status() api.ContainerStatus {
 	s := api.ContainerStatus{
@@ -73,12 +88,12 @@ func (c *ctr) status() api.ContainerStatus {
 	if c.created {
 		s.ContainerID = "containerd://" + c.id
 	}
-	if !c.init {
+	if !c.init || c.sidecar {
 		started := c.running && c.started
 		s.Started = &started
 	}
 	switch {
-	case c.running:
+	case c.running && c.waiting == nil:
 		at := c.startedAt
 		s.State.Running = &api.ContainerStateRunning{StartedAt: &at}
 	case c.waiting != nil:

@@ -14,6 +14,8 @@ import (
 type Runtime interface {
 	GetImage(ctx context.Context, ref string) (runtime.ImageInfo, error)
 	PullImage(ctx context.Context, ref string, progress func(done, total int64)) (runtime.ImageInfo, error)
+	// PullImageWith is PullImage with a pod's imagePullSecrets (issue 12).
+	PullImageWith(ctx context.Context, ref string, creds runtime.PullCredentials, progress func(done, total int64)) (runtime.ImageInfo, error)
 	CreateContainer(ctx context.Context, cfg runtime.ContainerConfig) error
 	StartContainer(ctx context.Context, id, logPath string) (uint32, error)
 	StopContainer(ctx context.Context, id string, grace time.Duration) error

@@ -4,11 +4,13 @@
 // A Manager watches the local replica for pods whose spec.nodeName is this
 // node and runs one worker goroutine per pod. A worker sets up the pod's
 // sandbox (network namespace and IP through CNI), its volumes and its
-// /etc/hosts and /etc/resolv.conf, runs the init containers in order and
-// then the containers, restarts them by restartPolicy with crash-loop
-// back-off, runs their probes, and reports the pod's status; when the pod
-// goes away it stops the containers gracefully (SIGTERM, the grace period,
-// SIGKILL) and removes everything the pod had on the node. Containers carry
+// /etc/hosts and /etc/resolv.conf, runs the init containers in order
+// (sidecars among them keep running: sidecar.go) and then the containers,
+// runs their postStart hooks (hooks.go), restarts them by restartPolicy
+// with crash-loop back-off, runs their probes, and reports the pod's
+// status; when the pod goes away it stops the containers gracefully
+// (preStop hook, SIGTERM, the rest of the grace period, SIGKILL; sidecars
+// last) and removes everything the pod had on the node. Containers carry
 // labels naming their pod, so a restarted agent adopts running pods
 // without restarting them, and deletes containers and sandboxes that no
 // pod claims.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -24,10 +26,21 @@ type fakeRuntime struct {
 	stopGate chan struct{}
 	// graces records the grace of every StopContainer call, by container.
 	graces map[string][]time.Duration
+	// configs records the config each container was created with.
+	configs map[string]runtime.ContainerConfig
+	// pullHosts records, by image, the registries of the credentials of
+	// its last PullImageWith.
+	pullHosts map[string][]string
+	// execFn, when set, answers Exec calls (their exit code); otherwise
+	// they exit 0.
+	execFn func(ctx context.Context, id string, args []string) int
+	// calls logs Exec ("exec ID ARGS") and StopContainer ("stop ID")
+	// calls in order.
+	calls []string
 }
 
 func newFakeRuntime() *fakeRuntime {
-	return &fakeRuntime{ctrs: map[string]*runtime.ContainerInfo{}, starts: map[string]int{}, exits: make(chan string, 64), graces: map[string][]time.Duration{}}
+	return &fakeRuntime{ctrs: map[string]*runtime.ContainerInfo{}, starts: map[string]int{}, exits: make(chan string, 64), graces: map[string][]time.Duration{}, configs: map[string]runtime.ContainerConfig{}}
 }
 
 func (f *fakeRuntime) GetImage(_ context.Context, ref string) (runtime.ImageInfo, error) {
@@ -38,6 +51,16 @@ func (f *fakeRuntime) PullImage(_ context.Context, ref string, _ func(int64, int
 	return runtime.ImageInfo{Ref: ref, Digest: "sha256:fake"}, nil
 }
 
+func (f *fakeRuntime) PullImageWith(ctx context.Context, ref string, creds runtime.PullCredentials, progress func(int64, int64)) (runtime.ImageInfo, error) {
+	f.mu.Lock()
+	if f.pullHosts == nil {
+		f.pullHosts = map[string][]string{}
+	}
+	f.pullHosts[ref] = creds.Hosts()
+	f.mu.Unlock()
+	return f.PullImage(ctx, ref, progress)
+}
+
 func (f *fakeRuntime) CreateContainer(_ context.Context, cfg runtime.ContainerConfig) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -45,6 +68,7 @@ func (f *fakeRuntime) CreateContainer(_ context.Context, cfg runtime.ContainerCo
 		return runtime.ErrExists
 	}
 	f.ctrs[cfg.ID] = &runtime.ContainerInfo{ID: cfg.ID, Labels: cfg.Labels, Image: cfg.Image, State: runtime.StateCreated}
+	f.configs[cfg.ID] = cfg
 	return nil
 }
 
@@ -74,6 +98,7 @@ func (f *fakeRuntime) exit(id string, code int32, oom bool) {
 func (f *fakeRuntime) StopContainer(_ context.Context, id string, grace time.Duration) error {
 	f.mu.Lock()
 	f.graces[id] = append(f.graces[id], grace)
+	f.calls = append(f.calls, "stop "+id)
 	gate := f.stopGate
 	f.mu.Unlock()
 	if gate != nil {
@@ -120,7 +145,23 @@ func (f *fakeRuntime) ListContainers(context.Context) ([]runtime.ContainerInfo, 
 
 func (f *fakeRuntime) Exits() <-chan string { return f.exits }
 
-func (f *fakeRuntime) Exec(context.Context, string, runtime.ExecConfig) (int, error) { return 0, nil }
+func (f *fakeRuntime) Exec(ctx context.Context, id string, cfg runtime.ExecConfig) (int, error) {
+	f.mu.Lock()
+	f.calls = append(f.calls, "exec "+id+" "+strings.Join(cfg.Args, " "))
+	fn := f.execFn
+	f.mu.Unlock()
+	if fn == nil {
+		return 0, nil
+	}
+	return fn(ctx, id, cfg.Args), nil
+}
+
+// callLog returns the Exec and StopContainer calls so far.
+func (f *fakeRuntime) callLog() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.calls)
+}
 
 // running lists the IDs of running containers.
 func (f *fakeRuntime) running() map[string]uint32 {

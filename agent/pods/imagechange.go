@@ -33,7 +33,7 @@ func (w *worker) takeImages(ctx context.Context, p *api.Pod) {
 		w.event(c, api.EventNormal, "Killing", "Container "+c.spec.Name+" definition changed (image "+old+" to "+next.Image+"), will be restarted")
 		c.stopProbes()
 		c.respawn, c.killReason = true, "image changed to "+next.Image
-		if err := w.m.rt.StopContainer(ctx, c.id, w.gracePeriod(p)); err != nil {
+		if err := w.stopperOf(c).stop(ctx, w.gracePeriod(p)); err != nil {
 			w.m.logger.Warn("stop container for its new image", "pod", w.key, "container", c.spec.Name, "err", err)
 		}
 	}

@@ -44,8 +44,12 @@ func (w *worker) pull(ctx context.Context, c *ctr, ref string) (runtime.ImageInf
 	var done, total atomic.Int64
 	resc := make(chan result, 1)
 	started := time.Now()
+	creds, problems := pullCredentials(w.m.view, w.pod)
+	if len(problems) > 0 {
+		w.event(c, api.EventWarning, "FailedToRetrieveImagePullSecret", pullSecretsMessage(problems))
+	}
 	go func() {
-		img, err := w.m.rt.PullImage(ctx, ref, func(d, t int64) { done.Store(d); total.Store(t) })
+		img, err := w.m.rt.PullImageWith(ctx, ref, creds, func(d, t int64) { done.Store(d); total.Store(t) })
 		resc <- result{img, err}
 	}()
 	w.event(c, api.EventNormal, "Pulling", fmt.Sprintf("Pulling image %q", ref))

@@ -57,6 +57,16 @@ type Config struct {
 	// exists and a pod created since does not. nil means caught up.
 	CaughtUp func(ctx context.Context) bool
 	Logger   *slog.Logger
+
+	// Node files for pod DNS and host namespaces (issue 12, dns.go).
+
+	// DNSUpstreams are the agent's --dns-upstream resolvers ("IP[:PORT]"):
+	// the nameservers of dnsPolicy Default; none means the host's.
+	DNSUpstreams []string
+	// HostResolvConf and HostHosts are the node's resolv.conf and hosts
+	// files ("" means /etc/resolv.conf and /etc/hosts), read for dnsPolicy
+	// Default and for hostNetwork pods.
+	HostResolvConf, HostHosts string
 }
 
 // Manager runs the pods assigned to this node.

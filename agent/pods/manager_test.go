@@ -77,6 +77,8 @@ type harness struct {
 	// restarts); m is the running manager.
 	dataDir string
 	m       *Manager
+	// events, when set, receives the manager's events.
+	events EventSink
 
 	// removed records the pods the node removed from the cluster, and
 	// early the ones it removed while their sandbox or a container of
@@ -120,6 +122,7 @@ func (h *harness) start() {
 		GCInterval: 100 * time.Millisecond,
 		Remove:     h.remove,
 		CaughtUp:   h.caughtUp,
+		Events:     h.events,
 		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}, h.rt, h.net, v, func(_ context.Context, ps []*api.Pod) error {
 		objs := make([]api.Object, len(ps))

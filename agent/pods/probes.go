@@ -108,7 +108,7 @@ func (w *worker) applyProbe(ctx context.Context, t taggedUpdate) {
 }
 
 // kill stops c's current run in the background with the pod's grace
-// period; the exit shows up like any other.
+// period (its preStop hook first); the exit shows up like any other.
 func (w *worker) kill(c *ctr, why string) {
 	c.stopProbes()
 	c.ready = false
@@ -119,11 +119,11 @@ func (w *worker) kill(c *ctr, why string) {
 	if g := w.pod.Spec.TerminationGracePeriodSeconds; g != nil {
 		grace = time.Duration(*g) * time.Second
 	}
-	id, rt, nudge := c.id, w.m.rt, w.nudge
+	id, s, nudge := c.id, w.stopperOf(c), w.nudge
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), grace+10*time.Second)
 		defer cancel()
-		if err := rt.StopContainer(ctx, id, grace); err != nil {
+		if err := s.stop(ctx, grace); err != nil {
 			w.m.logger.Warn("kill container", "container", id, "err", err)
 		}
 		nudge()

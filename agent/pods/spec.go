@@ -59,6 +59,9 @@ func containerConfig(pod *api.Pod, c *api.Container, env []string, vols map[stri
 	if err := applySecurity(&cfg, pod.Spec.SecurityContext, c.SecurityContext); err != nil {
 		return cfg, err
 	}
+	if err := applyPodFields(&cfg, pod); err != nil {
+		return cfg, err
+	}
 	applyResources(&cfg, c.Resources)
 	return cfg, nil
 }
@@ -68,7 +71,7 @@ func containerConfig(pod *api.Pod, c *api.Container, env []string, vols map[stri
 func readOnlyVolume(pod *api.Pod, name string) bool {
 	for _, v := range pod.Spec.Volumes {
 		if v.Name == name {
-			return v.ConfigMap != nil || v.Secret != nil
+			return v.ConfigMap != nil || v.Secret != nil || v.Projected != nil || v.DownwardAPI != nil
 		}
 	}
 	return false
@@ -111,9 +114,9 @@ func applySecurity(cfg *runtime.ContainerConfig, ps *api.PodSecurityContext, cs 
 		// As kubelet: no_new_privs only when asked for; unset allows
 		// escalation.
 		cfg.NoNewPrivileges = cs.AllowPrivilegeEscalation != nil && !*cs.AllowPrivilegeEscalation
-		if cs.RunAsNonRoot != nil && *cs.RunAsNonRoot && (uid == nil || *uid == 0) {
-			return configErrorf("runAsNonRoot is set but runAsUser is %s", describeUID(uid))
-		}
+	}
+	if nonRoot := runAsNonRoot(ps, cs); nonRoot && (uid == nil || *uid == 0) {
+		return configErrorf("runAsNonRoot is set but runAsUser is %s", describeUID(uid))
 	}
 	if profile != nil {
 		switch profile.Type {

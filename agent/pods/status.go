@@ -18,14 +18,15 @@ func (w *worker) status() api.PodStatus {
 		st.PodIP = w.sandbox.IP.String()
 		st.PodIPs = []api.PodIP{{IP: st.PodIP}}
 	}
-	initialized := true
+	initialized := w.isInitialized()
+	ready := initialized && len(w.ctrs) > 0
 	for _, c := range w.inits {
 		st.InitContainerStatuses = append(st.InitContainerStatuses, c.status())
-		if !c.done() {
-			initialized = false
+		if c.sidecar && (!c.ready || !c.running) {
+			// A sidecar's readiness counts towards the pod's.
+			ready = false
 		}
 	}
-	ready := initialized && len(w.ctrs) > 0
 	for _, c := range w.ctrs {
 		cs := c.status()
 		if !initialized && cs.State.Waiting != nil && cs.State.Waiting.Reason == "ContainerCreating" {

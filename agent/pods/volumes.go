@@ -35,6 +35,9 @@ func volumes(dataDir string, view View, pod *api.Pod) (map[string]string, error)
 		case v.Secret != nil:
 			dir = filepath.Join(base, "secret", v.Name)
 			err = projectSecret(view, pod.Namespace, v.Secret, dir)
+		case v.Projected != nil || v.DownwardAPI != nil:
+			dir = filepath.Join(base, "projected", v.Name)
+			err = projectVolume(view, pod, &v, dir)
 		case v.PersistentVolumeClaim != nil:
 			dir = claimDir(dataDir, pod.Namespace, v.PersistentVolumeClaim.ClaimName)
 			err = os.MkdirAll(dir, 0o777)
@@ -222,26 +225,40 @@ func writeAtomic(path string, data []byte, mode fs.FileMode) error {
 	return nil
 }
 
+// etcEnv is what a pod's /etc files depend on besides the pod itself.
+type etcEnv struct {
+	// PodIP is the pod's address ("" before it has one).
+	PodIP string
+	// DNSIP is the cluster DNS server, Domain the cluster's DNS zone.
+	DNSIP, Domain string
+	// HostResolv returns the resolv.conf of dnsPolicy Default.
+	HostResolv func() (ResolvConf, error)
+	// HostHosts returns the node's /etc/hosts, for hostNetwork pods.
+	HostHosts func() ([]byte, error)
+	// NodeHostname is a hostNetwork pod's host name.
+	NodeHostname string
+}
+
 // etcFiles writes the pod's /etc/hosts, /etc/hostname and
 // /etc/resolv.conf and returns the mounts for them.
-func etcFiles(dataDir string, pod *api.Pod, podIP, dnsIP, domain string) ([]runtime.Mount, error) {
+func etcFiles(dataDir string, pod *api.Pod, env etcEnv) ([]runtime.Mount, error) {
 	dir := filepath.Join(podDir(dataDir, pod.UID), "etc")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	host := hostname(pod)
-	var hosts strings.Builder
-	hosts.WriteString("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n")
-	if podIP != "" {
-		names := []string{host}
-		if pod.Spec.Subdomain != "" {
-			names = append([]string{fmt.Sprintf("%s.%s.%s.svc.%s", host, pod.Spec.Subdomain, pod.Namespace, domain)}, names...)
-		}
-		fmt.Fprintf(&hosts, "%s\t%s\n", podIP, strings.Join(names, " "))
+	hosts, err := podHosts(pod, env.PodIP, env.Domain, env.HostHosts)
+	if err != nil {
+		return nil, err
 	}
-	search := []string{pod.Namespace + ".svc." + domain, "svc." + domain, domain}
-	resolv := fmt.Sprintf("nameserver %s\nsearch %s\noptions ndots:5\n", dnsIP, strings.Join(search, " "))
-	files := map[string]string{"hosts": hosts.String(), "hostname": host + "\n", "resolv.conf": resolv}
+	resolv, err := podResolvConf(pod, env.DNSIP, env.Domain, env.HostResolv)
+	if err != nil {
+		return nil, err
+	}
+	host := hostname(pod)
+	if pod.Spec.HostNetwork {
+		host = env.NodeHostname
+	}
+	files := map[string]string{"hosts": hosts, "hostname": host + "\n", "resolv.conf": resolv.String()}
 	names := make([]string, 0, len(files))
 	for n := range files {
 		names = append(names, n)

@@ -52,7 +52,7 @@ func TestProjectRejectsEscapes(t *testing.T) {
 func TestEtcFiles(t *testing.T) {
 	dir := t.TempDir()
 	pod := &api.Pod{ObjectMeta: api.ObjectMeta{Name: "db-0", Namespace: "prod", UID: "u"}, Spec: api.PodSpec{Hostname: "db-0", Subdomain: "db"}}
-	mounts, err := etcFiles(dir, pod, "10.42.1.7", "10.42.1.1", "cluster.local")
+	mounts, err := etcFiles(dir, pod, etcEnv{PodIP: "10.42.1.7", DNSIP: "10.42.1.1", Domain: "cluster.local"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -66,6 +66,10 @@ type worker struct {
 	grace   *time.Duration
 	remove  bool
 	cleaned bool
+
+	// initialized is set once every init container has let the pod's
+	// containers start (see isInitialized).
+	initialized bool
 }
 
 func newWorker(m *Manager, pod *api.Pod) *worker {
@@ -83,7 +87,8 @@ func newWorker(m *Manager, pod *api.Pod) *worker {
 		conds:   map[api.PodConditionType]api.PodCondition{},
 	}
 	for _, c := range pod.Spec.InitContainers {
-		w.inits = append(w.inits, &ctr{spec: c, id: containerID(pod.UID, c.Name), init: true})
+		sidecar := c.IsSidecar()
+		w.inits = append(w.inits, &ctr{spec: c, id: containerID(pod.UID, c.Name), init: true, sidecar: sidecar, started: sidecar && c.StartupProbe == nil})
 	}
 	for _, c := range pod.Spec.Containers {
 		w.ctrs = append(w.ctrs, &ctr{spec: c, id: containerID(pod.UID, c.Name), started: c.StartupProbe == nil})
@@ -215,6 +220,9 @@ func (w *worker) restore(ctx context.Context) {
 	if sb, ok := w.m.net.Lookup(w.uid); ok {
 		w.sandbox = &sb
 	}
+	if w.pod.Spec.HostNetwork {
+		w.sandbox = w.m.hostSandbox()
+	}
 	reported := map[string]api.ContainerStatus{}
 	for _, cs := range slices.Concat(st.InitContainerStatuses, st.ContainerStatuses) {
 		reported[cs.Name] = cs
@@ -261,6 +269,11 @@ func (w *worker) restore(ctx context.Context) {
 			w.exited(c, info)
 		}
 	}
+	for _, c := range w.ctrs {
+		if c.created || c.term != nil {
+			w.initialized = true // the pod's containers ran: past its init
+		}
+	}
 }
 
 // sync moves the pod one step towards running and returns when to look
@@ -268,7 +281,13 @@ func (w *worker) restore(ctx context.Context) {
 func (w *worker) sync(ctx context.Context) time.Duration {
 	pod := w.pod
 	if w.terminal() {
+		// The pod is over: its sidecars stop for good.
+		w.refresh(ctx)
+		w.retireSidecars()
 		return time.Minute
+	}
+	if w.sandbox == nil && pod.Spec.HostNetwork {
+		w.sandbox = w.m.hostSandbox()
 	}
 	if w.sandbox == nil {
 		sb, err := w.m.net.Setup(ctx, cni.PodRef{UID: pod.UID, Namespace: pod.Namespace, Name: pod.Name}, portMappings(pod))
@@ -283,7 +302,7 @@ func (w *worker) sync(ctx context.Context) time.Duration {
 	vols, err := volumes(w.m.cfg.DataDir, w.m.view, pod)
 	if err == nil {
 		var etc []runtime.Mount
-		etc, err = etcFiles(w.m.cfg.DataDir, pod, w.sandbox.IP.String(), w.m.cfg.DNSIP, w.m.cfg.ClusterDomain)
+		etc, err = etcFiles(w.m.cfg.DataDir, pod, w.m.etcEnv(w.sandbox.IP.String()))
 		if err == nil {
 			w.etc = etc
 		}
@@ -301,8 +320,18 @@ func (w *worker) sync(ctx context.Context) time.Duration {
 	w.refresh(ctx)
 
 	now := time.Now()
+	initialized := w.isInitialized()
+	next := pollInterval
 	for _, c := range w.inits {
-		if c.done() {
+		if c.sidecar {
+			wait, hold := w.syncSidecar(ctx, c, vols, initialized, now)
+			if hold {
+				return wait
+			}
+			next = min(next, wait)
+			continue
+		}
+		if initialized || c.done() {
 			continue
 		}
 		if c.running {
@@ -318,7 +347,6 @@ func (w *worker) sync(ctx context.Context) time.Duration {
 		w.start(ctx, c, vols)
 		return pollInterval
 	}
-	next := pollInterval
 	for _, c := range w.ctrs {
 		if c.running {
 			continue
@@ -346,6 +374,9 @@ func (w *worker) initPolicy() api.RestartPolicy {
 
 // policyOf is the restart policy that applies to c.
 func (w *worker) policyOf(c *ctr) api.RestartPolicy {
+	if c.sidecar {
+		return api.RestartAlways
+	}
 	if c.init {
 		return w.initPolicy()
 	}
@@ -406,7 +437,7 @@ func (w *worker) exited(c *ctr, info runtime.ContainerInfo) {
 		c.waiting = &api.ContainerStateWaiting{Reason: "ContainerCreating", Message: "restarting with a new image"}
 		return
 	}
-	if !probe.ShouldRestart(w.policyOf(c), info.ExitCode) {
+	if c.retired || !probe.ShouldRestart(w.policyOf(c), info.ExitCode) {
 		return
 	}
 	delay := w.m.cfg.Backoff.Delay(c.restarts+1, finished.Sub(started))
@@ -491,7 +522,7 @@ func (w *worker) start(ctx context.Context, c *ctr, vols map[string]string) {
 	c.ready = false
 	w.event(c, api.EventNormal, "Started", "Started container "+c.spec.Name)
 	w.m.logger.Info("container started", "pod", pod.Namespace+"/"+pod.Name, "container", c.spec.Name, "restarts", c.restarts)
-	if !c.init {
+	if (!c.init || c.sidecar) && w.postStart(ctx, c) {
 		w.startProbes(ctx, c)
 	}
 }
@@ -527,21 +558,10 @@ func (w *worker) terminate() {
 		c.stopProbes()
 	}
 	defer w.m.events.forget(ctx, w.uid)
-	errc := make(chan error, len(w.all()))
-	for _, c := range w.all() {
-		go func() {
-			if err := w.m.rt.StopContainer(ctx, c.id, grace); err != nil {
-				errc <- fmt.Errorf("stop %s: %w", c.spec.Name, err)
-				return
-			}
-			errc <- w.m.rt.RemoveContainer(ctx, c.id)
-		}()
+	errs := w.stopAll(ctx, grace)
+	if !pod.Spec.HostNetwork { // a hostNetwork pod has no sandbox
+		errs = append(errs, w.m.net.Teardown(ctx, w.uid))
 	}
-	var errs []error
-	for range w.all() {
-		errs = append(errs, <-errc)
-	}
-	errs = append(errs, w.m.net.Teardown(ctx, w.uid))
 	errs = append(errs, removePodDir(podDir(w.m.cfg.DataDir, w.uid)))
 	errs = append(errs, os.RemoveAll(logDir(w.m.cfg.DataDir, pod.Namespace, pod.Name, pod.UID)))
 	if err := errors.Join(errs...); err != nil {

@@ -38,6 +38,7 @@ type Target struct {
 //     redirects: a 3xx is a success. HTTPS does not verify certificates.
 //   - tcpSocket succeeds when a connection to PodIP opens.
 //   - exec succeeds when the command exits 0.
+//   - grpc succeeds when the grpc.health.v1 Check answer is SERVING.
 //
 // A timeout is a Failure. Check returns Unknown when ctx ends before the
 // attempt does, or when the Execer cannot run the command. Check returns at
@@ -61,8 +62,10 @@ func Check(ctx context.Context, p *api.Probe, t Target) (Result, string) {
 		res, msg = checkTCP(pctx, p.TCPSocket, t)
 	case p.Exec != nil:
 		res, msg = checkExec(pctx, p.Exec, t, timeout)
+	case p.GRPC != nil:
+		res, msg = checkGRPC(pctx, p.GRPC, t, timeout)
 	default:
-		return Failure, "probe has no action (httpGet, tcpSocket or exec)"
+		return Failure, "probe has no action (httpGet, tcpSocket, exec or grpc)"
 	}
 	if res != Success && ctx.Err() != nil {
 		return Unknown, "probe canceled"

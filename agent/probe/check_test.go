@@ -136,7 +136,7 @@ func TestCheckMisconfigured(t *testing.T) {
 	if got, msg := Check(t.Context(), nil, Target{}); got != Failure || msg != "no probe" {
 		t.Errorf("nil probe: got %v %q, want failure %q", got, msg, "no probe")
 	}
-	want := "probe has no action (httpGet, tcpSocket or exec)"
+	want := "probe has no action (httpGet, tcpSocket, exec or grpc)"
 	if got, msg := Check(t.Context(), &api.Probe{}, Target{}); got != Failure || msg != want {
 		t.Errorf("no action: got %v %q, want failure %q", got, msg, want)
 	}

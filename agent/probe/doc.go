@@ -1,5 +1,6 @@
-// Package probe runs Kubernetes container probes (httpGet, tcpSocket, exec)
-// and decides crash-loop restarts, for the node-local pod reconciler.
+// Package probe runs Kubernetes container probes (httpGet, tcpSocket, exec,
+// grpc) and lifecycle hooks (RunHandler: exec, httpGet, sleep) and decides
+// crash-loop restarts, for the node-local pod reconciler.
 //
 // Check runs one probe attempt. A Worker runs one probe of one container on
 // its schedule and reports the thresholded result on a channel. Backoff and

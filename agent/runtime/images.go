@@ -71,6 +71,11 @@ func (r *Runtime) ImportImages(ctx context.Context, rd io.Reader) ([]ImageInfo, 
 // progress, if not nil, is called now and then with bytes fetched so far
 // and bytes known to fetch.
 func (r *Runtime) PullImage(ctx context.Context, ref string, progress func(done, total int64)) (ImageInfo, error) {
+	return r.pullImage(ctx, ref, r.resolver(), progress)
+}
+
+// pullImage is PullImage through resolver.
+func (r *Runtime) pullImage(ctx context.Context, ref string, resolver remotes.Resolver, progress func(done, total int64)) (ImageInfo, error) {
 	full, err := NormalizeRef(ref)
 	if err != nil {
 		return ImageInfo{}, err
@@ -79,7 +84,7 @@ func (r *Runtime) PullImage(ctx context.Context, ref string, progress func(done,
 	opts := []containerd.RemoteOpt{
 		containerd.WithPullUnpack,
 		containerd.WithPullSnapshotter(Snapshotter),
-		containerd.WithResolver(r.resolver()),
+		containerd.WithResolver(resolver),
 		containerd.WithImageHandler(images.HandlerFunc(tracker.handle)),
 	}
 	stop := func() {}

@@ -69,6 +69,15 @@ type ContainerConfig struct {
 	CPUShares uint64
 	// Labels are stored on the container and reported by ContainerStatus.
 	Labels map[string]string
+
+	// Host namespaces and sysctls (issue 12, hostns.go).
+
+	// HostNetwork runs in the node's network and UTS namespaces (then
+	// NetNSPath and Hostname must be empty); HostPID and HostIPC in its
+	// PID and IPC namespaces.
+	HostNetwork, HostPID, HostIPC bool
+	// Sysctls are set in the container's namespaces before it starts.
+	Sysctls map[string]string
 }
 
 // Validate checks what containerd would reject less clearly.
@@ -85,6 +94,9 @@ func (c *ContainerConfig) Validate() error {
 		if !strings.HasPrefix(m.Destination, "/") || !strings.HasPrefix(m.Source, "/") {
 			return fmt.Errorf("container %s: mount %s:%s: both paths must be absolute", c.ID, m.Source, m.Destination)
 		}
+	}
+	if err := c.validateHostNamespaces(); err != nil {
+		return err
 	}
 	for k := range c.Labels {
 		if strings.HasPrefix(k, internalLabelPrefix) {
@@ -121,6 +133,7 @@ func (r *Runtime) specOpts(image containerd.Image, cfg *ContainerConfig) []oci.S
 	if cfg.NetNSPath != "" {
 		opts = append(opts, oci.WithLinuxNamespace(specs.LinuxNamespace{Type: specs.NetworkNamespace, Path: cfg.NetNSPath}))
 	}
+	opts = append(opts, hostNamespaceOpts(cfg)...)
 	opts = append(opts, withBindMounts(cfg.Mounts))
 	switch {
 	case cfg.UID != nil && cfg.GID != nil:

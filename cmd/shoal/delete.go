@@ -52,7 +52,7 @@ terminationGracePeriodSeconds; --force --grace-period 0 removes them at once.`,
 					if err != nil {
 						return err
 					}
-					if report, err = c.DeleteManifestWith(ctx, manifest, opts); err != nil {
+					if report, err = c.DeleteManifestWith(ctx, manifest, g.namespace, opts); err != nil {
 						return err
 					}
 				case len(files) == 0 && len(args) == 2:

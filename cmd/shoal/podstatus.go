@@ -21,15 +21,35 @@ func podColumns() []column {
 	}
 }
 
-// podReady is the READY cell: ready containers out of the pod's containers.
+// podReady is the READY cell: ready containers out of the pod's containers
+// and sidecars, as kubectl counts them.
 func podReady(p *api.Pod) string {
-	ready := 0
+	ready, total := 0, len(p.Spec.Containers)
 	for _, cs := range p.Status.ContainerStatuses {
 		if cs.Ready && cs.State.Running != nil {
 			ready++
 		}
 	}
-	return fmt.Sprintf("%d/%d", ready, len(p.Spec.Containers))
+	for _, cs := range p.Status.InitContainerStatuses {
+		if isSidecar(p, cs.Name) {
+			total++
+			if cs.Ready && cs.State.Running != nil {
+				ready++
+			}
+		}
+	}
+	return fmt.Sprintf("%d/%d", ready, total)
+}
+
+// isSidecar reports whether the init container name of p is a sidecar
+// (restartPolicy Always).
+func isSidecar(p *api.Pod, name string) bool {
+	for i := range p.Spec.InitContainers {
+		if p.Spec.InitContainers[i].Name == name {
+			return p.Spec.InitContainers[i].IsSidecar()
+		}
+	}
+	return false
 }
 
 // podStatus is the STATUS cell as kubectl computes it: the reason of the
@@ -52,6 +72,8 @@ func podStatus(p *api.Pod) string {
 		switch {
 		case t != nil && t.ExitCode == 0:
 			continue
+		case cs.Started != nil && *cs.Started && isSidecar(p, cs.Name):
+			continue // a started sidecar lets the next container start
 		case t != nil:
 			reason = "Init:" + exitReason(t)
 		case w != nil && w.Reason != "" && w.Reason != "PodInitializing" && w.Reason != "ContainerCreating":

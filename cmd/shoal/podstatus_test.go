@@ -42,6 +42,17 @@ func testPod(inits, ctrs int, phase api.PodPhase, initSt, st []api.ContainerStat
 	return p
 }
 
+// withSidecar makes p's first init container a sidecar, started and
+// ready while it runs.
+func withSidecar(p *api.Pod) *api.Pod {
+	always := api.ContainerRestartAlways
+	p.Spec.InitContainers[0].Name, p.Spec.InitContainers[0].RestartPolicy = "proxy", &always
+	cs := &p.Status.InitContainerStatuses[0]
+	started := cs.State.Running != nil
+	cs.Name, cs.Started, cs.Ready = "proxy", &started, started
+	return p
+}
+
 func TestPodStatus(t *testing.T) {
 	s := func(states ...api.ContainerState) []api.ContainerState { return states }
 	deleted := testPod(0, 1, api.PodRunning, nil, s(running()))
@@ -78,6 +89,8 @@ func TestPodStatus(t *testing.T) {
 		{"init done, main creating", testPod(1, 1, api.PodPending, s(terminated(0, "Completed")), s(waiting("ContainerCreating"))), "ContainerCreating"},
 		{"init done, main initializing", testPod(1, 1, api.PodPending, s(terminated(0, "Completed")), s(waiting("PodInitializing"))), "PodInitializing"},
 		{"pod reason", evicted, "Evicted"},
+		{"a running sidecar next to the main container", withSidecar(testPod(1, 1, api.PodRunning, s(running()), s(running()))), "Running"},
+		{"a sidecar not started yet", withSidecar(testPod(1, 1, api.PodPending, s(waiting("ContainerCreating")), nil)), "Init:0/1"},
 		{"deleted", deleted, "Terminating"},
 	}
 	for _, tt := range tests {
@@ -103,6 +116,7 @@ func TestPodReadyAndRestarts(t *testing.T) {
 		{"no statuses", testPod(0, 2, api.PodPending, nil, nil), "0/2", "0"},
 		{"one of two ready, restarts with age", restarted, "1/2", "3 (45s ago)"},
 		{"all ready", testPod(0, 2, api.PodRunning, nil, []api.ContainerState{running(), running()}), "2/2", "0"},
+		{"a ready sidecar counts", withSidecar(testPod(1, 1, api.PodRunning, []api.ContainerState{running()}, []api.ContainerState{running()})), "2/2", "0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -35,7 +35,7 @@ func newApplyCmd(g *globals) *cobra.Command {
 				return err
 			}
 			return g.call(cmd, requestTimeout, func(ctx context.Context, c *client.Client) error {
-				report, err := c.Apply(ctx, manifest)
+				report, err := c.ApplyIn(ctx, manifest, g.namespace)
 				if err != nil {
 					return err
 				}
@@ -45,6 +45,7 @@ func newApplyCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringArrayVarP(&files, "filename", "f", nil, "manifest file, directory (its .yaml/.yml/.json files) or - for stdin")
+	cmd.Flags().StringVarP(&g.namespace, "namespace", "n", "", "namespace for the objects that name none (default \"default\"); an object naming another one is refused")
 	_ = cmd.MarkFlagRequired("filename")
 	return cmd
 }

@@ -79,7 +79,7 @@ func compileTestServer() ([]byte, error) {
 		return nil, fmt.Errorf("compile testserver: %w", err)
 	}
 	defer func() { _ = os.RemoveAll(work) }()
-	gomod := []byte("module shoal.local/testserver\n\ngo 1.22\n")
+	gomod := []byte("module shoal.local/testserver\n\ngo 1.24\n")
 	if err := os.WriteFile(filepath.Join(work, "go.mod"), gomod, 0o644); err != nil {
 		return nil, fmt.Errorf("compile testserver: %w", err)
 	}

@@ -25,6 +25,16 @@
 // With $UDP_PORT set it also answers every UDP datagram on that port with
 // one JSON line: hostname, pod IP and the client address it saw.
 //
+// It serves the standard gRPC health service (grpc.health.v1.Health/Check,
+// over plain-text HTTP/2) on $PORT, and with $GRPC_PORT set on that port
+// too, for every service name: SERVING, or NOT_SERVING while
+// /tmp/grpc-unhealthy exists; /grpc/on removes the file and /grpc/off
+// creates it.
+//
+// With $SIGTERM_FILE set, a SIGTERM (or SIGINT) appends the line
+// "SIGTERM <unix nanoseconds>" to that file before anything else, and
+// /mark?text=T appends "T <unix nanoseconds>" to it (for httpGet hooks).
+//
 // SIGTERM and SIGINT shut it down gracefully with status 0; with
 // $SHUTDOWN_DELAY set (a Go duration such as "2s") it keeps serving that
 // long first, as a server behind a load balancer does while the balancer
@@ -40,8 +50,14 @@
 //	testserver lookup NAME  prints NAME's addresses one a line; status 1
 //	                        with the error ("no such host" for NXDOMAIN)
 //
-// Each gives up after 10 seconds; anything else prints the usage and
-// exits with status 2.
+// Each gives up after 10 seconds. For lifecycle hooks:
+//
+//	testserver mark FILE TEXT [DURATION]
+//	                        appends "TEXT <unix nanoseconds>" to FILE;
+//	                        with DURATION (e.g. 3s), then sleeps that
+//	                        long and appends "TEXT-done <unix nanoseconds>"
+//
+// Anything else prints the usage and exits with status 2.
 package main
 
 import (
@@ -81,12 +97,20 @@ func main() {
 	mux.HandleFunc("/readyz", handleFlag("/tmp/unready"))
 	mux.HandleFunc("/ready/{state}", handleToggle("/tmp/unready"))
 	mux.HandleFunc("/healthy/{state}", handleToggle("/tmp/unhealthy"))
+	mux.HandleFunc("/grpc/{state}", handleToggle(grpcFlag))
+	mux.HandleFunc("/mark", handleMark)
 	mux.HandleFunc("/env", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, environ()) })
 	mux.HandleFunc("/exit", handleExit)
 	mux.HandleFunc("/alloc", handleAlloc)
 	mux.HandleFunc("/ws", handleWebSocket)
 	mux.HandleFunc("/events", handleEvents)
+	// The main port answers gRPC health checks too (plain-text HTTP/2
+	// next to HTTP/1.1), as a gRPC server probed on its serving port does.
+	mux.HandleFunc("/grpc.health.v1.Health/", handleGRPCHealth)
 	srv := &http.Server{Addr: ":" + port, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv.Protocols = new(http.Protocols)
+	srv.Protocols.SetHTTP1(true)
+	srv.Protocols.SetUnencryptedHTTP2(true)
 	delay, err := shutdownDelay(os.Getenv("SHUTDOWN_DELAY"))
 	if err != nil {
 		log.Fatal(err)
@@ -100,10 +124,26 @@ func main() {
 		go serveUDP(udp)
 	}
 
+	var grpcSrv *http.Server
+	if p := os.Getenv("GRPC_PORT"); p != "" && p != port {
+		grpcSrv = newGRPCHealthServer(":" + p)
+		l, err := net.Listen("tcp", grpcSrv.Addr)
+		if err != nil {
+			log.Fatal(err)
+		}
+		log.Printf("testserver serving grpc health on :%s", p)
+		go func() { _ = grpcSrv.Serve(l) }()
+	}
+
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	go func() {
 		<-ctx.Done()
+		if f := os.Getenv("SIGTERM_FILE"); f != "" {
+			if err := appendLine(f, fmt.Sprintf("SIGTERM %d", time.Now().UnixNano())); err != nil {
+				log.Printf("record SIGTERM: %v", err)
+			}
+		}
 		if delay > 0 {
 			log.Printf("shutting down in %s", delay)
 			time.Sleep(delay)
@@ -111,6 +151,9 @@ func main() {
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(shutdown)
+		if grpcSrv != nil {
+			_ = grpcSrv.Shutdown(shutdown)
+		}
 		if udp != nil {
 			_ = udp.Close()
 		}
@@ -534,7 +577,7 @@ func writeJSON(w http.ResponseWriter, v any) {
 	_ = enc.Encode(v)
 }
 
-const usage = "usage: testserver [get URL | lookup NAME]"
+const usage = "usage: testserver [get URL | lookup NAME | mark FILE TEXT [DURATION]]"
 
 // clientTimeout bounds one client command.
 const clientTimeout = 10 * time.Second
@@ -542,6 +585,9 @@ const clientTimeout = 10 * time.Second
 // client runs the client command args, writes its result to out and its
 // error to errOut, and returns the exit status.
 func client(args []string, out, errOut io.Writer) int {
+	if len(args) > 0 && args[0] == "mark" {
+		return markCommand(args[1:], errOut)
+	}
 	if len(args) != 2 {
 		fmt.Fprintln(errOut, usage)
 		return 2
@@ -606,4 +652,124 @@ func lookup(ctx context.Context, name string, out io.Writer) error {
 		fmt.Fprintln(out, a)
 	}
 	return nil
+}
+
+// markCommand runs "mark FILE TEXT [DURATION]" and returns the exit
+// status.
+func markCommand(args []string, errOut io.Writer) int {
+	if len(args) < 2 || len(args) > 3 {
+		fmt.Fprintln(errOut, usage)
+		return 2
+	}
+	var d time.Duration
+	if len(args) == 3 {
+		var err error
+		if d, err = time.ParseDuration(args[2]); err != nil || d < 0 {
+			fmt.Fprintf(errOut, "mark: duration %q: want one such as 3s\n%s\n", args[2], usage)
+			return 2
+		}
+	}
+	file, text := args[0], args[1]
+	if err := appendLine(file, fmt.Sprintf("%s %d", text, time.Now().UnixNano())); err != nil {
+		fmt.Fprintf(errOut, "mark: %v\n", err)
+		return 1
+	}
+	if len(args) < 3 {
+		return 0
+	}
+	time.Sleep(d)
+	if err := appendLine(file, fmt.Sprintf("%s-done %d", text, time.Now().UnixNano())); err != nil {
+		fmt.Fprintf(errOut, "mark: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// appendLine appends line and a newline to file, creating it.
+func appendLine(file, line string) error {
+	f, err := os.OpenFile(file, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := fmt.Fprintln(f, line); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// grpcFlag makes the gRPC health service answer NOT_SERVING while it
+// exists.
+const grpcFlag = "/tmp/grpc-unhealthy"
+
+// Health check statuses of grpc.health.v1.HealthCheckResponse.
+const (
+	grpcServing    = 1
+	grpcNotServing = 2
+)
+
+// newGRPCHealthServer is an HTTP/2 server without TLS (gRPC's plain-text
+// transport) answering grpc.health.v1.Health/Check: the standard library
+// suffices, so the image needs no gRPC module.
+func newGRPCHealthServer(addr string) *http.Server {
+	srv := &http.Server{Addr: addr, Handler: http.HandlerFunc(handleGRPCHealth), ReadHeaderTimeout: 10 * time.Second}
+	srv.Protocols = new(http.Protocols)
+	srv.Protocols.SetUnencryptedHTTP2(true)
+	return srv
+}
+
+// handleGRPCHealth answers a unary grpc.health.v1.Health/Check call:
+// SERVING for any service unless grpcFlag exists. Other methods get
+// gRPC's UNIMPLEMENTED.
+func handleGRPCHealth(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/grpc") {
+		http.Error(w, "want a gRPC call (POST, application/grpc)", http.StatusUnsupportedMediaType)
+		return
+	}
+	w.Header().Set("Content-Type", "application/grpc")
+	w.Header().Set("Trailer", "Grpc-Status, Grpc-Message")
+	if r.URL.Path != "/grpc.health.v1.Health/Check" {
+		w.WriteHeader(http.StatusOK)
+		w.Header().Set("Grpc-Status", "12") // UNIMPLEMENTED
+		w.Header().Set("Grpc-Message", "unknown method "+r.URL.Path)
+		return
+	}
+	// The request, one length-prefixed HealthCheckRequest, names the
+	// service; every service gets the same answer.
+	if _, err := io.Copy(io.Discard, io.LimitReader(r.Body, 1<<16)); err != nil {
+		w.WriteHeader(http.StatusOK)
+		w.Header().Set("Grpc-Status", "13") // INTERNAL
+		w.Header().Set("Grpc-Message", "read request: "+err.Error())
+		return
+	}
+	status := byte(grpcServing)
+	if _, err := os.Stat(grpcFlag); err == nil {
+		status = grpcNotServing
+	}
+	// HealthCheckResponse{status: field 1, varint}, length-prefixed and
+	// not compressed.
+	msg := []byte{0x08, status}
+	frame := append([]byte{0, 0, 0, 0, byte(len(msg))}, msg...)
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(frame)
+	w.Header().Set("Grpc-Status", "0")
+	w.Header().Set("Grpc-Message", "")
+}
+
+// handleMark appends "TEXT <unix nanoseconds>" to $SIGTERM_FILE.
+func handleMark(w http.ResponseWriter, r *http.Request) {
+	file, text := os.Getenv("SIGTERM_FILE"), r.URL.Query().Get("text")
+	switch {
+	case file == "":
+		http.Error(w, "no $SIGTERM_FILE to mark", http.StatusNotFound)
+		return
+	case text == "" || strings.ContainsAny(text, " \n"):
+		http.Error(w, "want text=WORD", http.StatusBadRequest)
+		return
+	}
+	if err := appendLine(file, fmt.Sprintf("%s %d", text, time.Now().UnixNano())); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	fmt.Fprintln(w, "ok")
 }
