@@ -392,8 +392,11 @@ func (f *forwarder) accept(ctx context.Context, cancel context.CancelCauseFunc, 
 		go func() {
 			defer wg.Done()
 			err := f.c.PortForward(ctx, f.ns, f.pod, remote, conn)
+			var refused *client.APIError
 			switch {
-			case err == nil || ctx.Err() != nil:
+			case err == nil:
+			case ctx.Err() != nil && !errors.As(err, &refused):
+				// Interrupted; a refusal that came first is still told.
 			case client.IsNotFound(err):
 				cancel(fmt.Errorf("lost the pod: %w", err))
 			default:
