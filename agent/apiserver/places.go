@@ -1,7 +1,6 @@
 package apiserver
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/shoal-dev/shoal/api"
@@ -25,59 +24,9 @@ func (p places) wrap(i int, obj api.Object, err error) error {
 	return fmt.Errorf("%s %q: %w", key.Kind, key.Name, err)
 }
 
-// placeMarker is what decodeManifest's check returns for an object with
-// no problem, to learn where the decoder found it.
-type placeMarker int
-
-func (placeMarker) Error() string { return "object located" }
-
-// decodeManifest is api.DecodeCheckedIn that also returns where each
-// object came from. The decoder reports check's errors as
-// *api.DocumentErrors naming each object's document; an object without a
-// problem gets a marker error, read back here for its place and dropped.
+// decodeManifest is api.DecodePlaced: the objects of a manifest and where
+// each came from.
 func decodeManifest(body []byte, namespace string, check func([]api.Object) []error) ([]api.Object, places, error) {
-	var objs []api.Object
-	_, err := api.DecodeCheckedIn(body, namespace, func(in []api.Object) []error {
-		objs = in
-		var problems []error
-		if check != nil {
-			problems = check(in)
-		}
-		out := make([]error, len(in))
-		for i := range in {
-			if i < len(problems) && problems[i] != nil {
-				out[i] = problems[i]
-			} else {
-				out[i] = placeMarker(i)
-			}
-		}
-		return out
-	})
-	if err == nil {
-		// The check always reports, so only a manifest without objects
-		// gets here; DecodeChecked says so itself.
-		return nil, nil, errors.New("decode: no objects")
-	}
-	var joined interface{ Unwrap() []error }
-	all := []error{err}
-	if errors.As(err, &joined) {
-		all = joined.Unwrap()
-	}
-	at := make(places, len(objs))
-	var errs []error
-	for _, e := range all {
-		var de *api.DocumentError
-		if errors.As(e, &de) {
-			if m, ok := de.Err.(placeMarker); ok && int(m) < len(at) {
-				at[m] = *de
-				at[m].Err = nil
-				continue
-			}
-		}
-		errs = append(errs, e)
-	}
-	if len(errs) > 0 {
-		return nil, nil, errors.Join(errs...)
-	}
-	return objs, at, nil
+	objs, at, err := api.DecodePlaced(body, namespace, check)
+	return objs, places(at), err
 }
