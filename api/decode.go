@@ -96,12 +96,15 @@ func Decode(data []byte) ([]Object, error) {
 // Its errors are reported as Decode's are, as *DocumentErrors naming the
 // object's document, in document order among Decode's own.
 func DecodeChecked(data []byte, check func(objs []Object) []error) ([]Object, error) {
-	return decodeChecked(data, nil, check)
+	objs, _, err := decodeChecked(data, nil, check)
+	return objs, err
 }
 
 // decodeChecked is DecodeChecked with prepare, if not nil, run on each
 // object's tree before it is decoded; its error is the object's.
-func decodeChecked(data []byte, prepare func(tree any) error, check func(objs []Object) []error) ([]Object, error) {
+// It also returns where each object was found, as DocumentErrors without
+// an Err.
+func decodeChecked(data []byte, prepare func(tree any) error, check func(objs []Object) []error) ([]Object, []DocumentError, error) {
 	var (
 		errs   []error
 		objs   []Object
@@ -168,12 +171,16 @@ func decodeChecked(data []byte, prepare func(tree any) error, check func(objs []
 		sortByDocument(errs)
 	}
 	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+		return nil, nil, errors.Join(errs...)
 	}
 	if len(objs) == 0 {
-		return nil, ErrNoObjects
+		return nil, nil, ErrNoObjects
 	}
-	return objs, nil
+	at := make([]DocumentError, len(places))
+	for i, p := range places {
+		at[i] = *p
+	}
+	return objs, at, nil
 }
 
 // sortByDocument orders *DocumentErrors by document and item, keeping the

@@ -7,11 +7,19 @@ import "fmt"
 // goes there, and one that names another namespace is an error. Cluster
 // objects are left as they are. An empty namespace changes nothing.
 func DecodeCheckedIn(data []byte, namespace string, check func(objs []Object) []error) ([]Object, error) {
+	objs, _, err := DecodePlaced(data, namespace, check)
+	return objs, err
+}
+
+// DecodePlaced is DecodeCheckedIn that also returns where each object was
+// found (document, item, kind and name; Err nil), so that later errors
+// about objs[i] can name its place as the decoder's own do.
+func DecodePlaced(data []byte, namespace string, check func(objs []Object) []error) ([]Object, []DocumentError, error) {
 	if namespace == "" {
-		return DecodeChecked(data, check)
+		return decodeChecked(data, nil, check)
 	}
 	if msg := dnsLabelError(namespace); msg != "" {
-		return nil, fmt.Errorf("namespace %s: %s", quote(namespace), msg)
+		return nil, nil, fmt.Errorf("namespace %s: %s", quote(namespace), msg)
 	}
 	return decodeChecked(data, func(tree any) error { return placeIn(tree, namespace) }, check)
 }

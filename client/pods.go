@@ -78,7 +78,7 @@ func (c *Client) Exec(ctx context.Context, namespace, pod string, o ExecOptions)
 	}
 	q.Set("tty", strconv.FormatBool(o.Tty))
 	q.Set("stdin", strconv.FormatBool(o.Stdin != nil))
-	conn, br, err := c.upgrade(ctx, "/v1/pods/"+url.PathEscape(pod)+"/exec", q)
+	conn, br, err := c.upgrade(ctx, "/v1/pods/"+url.PathEscape(pod)+"/exec", q, stream.ExecUpgrade)
 	if err != nil {
 		return -1, err
 	}
@@ -141,9 +141,9 @@ func (c *Client) Exec(ctx context.Context, namespace, pod string, o ExecOptions)
 	}
 }
 
-// upgrade opens a TLS connection to the API and switches it to the exec
-// stream protocol.
-func (c *Client) upgrade(ctx context.Context, path string, q url.Values) (net.Conn, *bufio.Reader, error) {
+// upgrade opens a TLS connection to the API and switches it to the stream
+// protocol proto (stream.ExecUpgrade, stream.PortForwardUpgrade).
+func (c *Client) upgrade(ctx context.Context, path string, q url.Values, proto string) (net.Conn, *bufio.Reader, error) {
 	tr := c.http.Transport.(*http.Transport)
 	d := tls.Dialer{Config: tr.TLSClientConfig.Clone()}
 	conn, err := d.DialContext(ctx, "tcp", c.base.Host)
@@ -159,16 +159,16 @@ func (c *Client) upgrade(ctx context.Context, path string, q url.Values) (net.Co
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
 	req.Header.Set("Connection", "Upgrade")
-	req.Header.Set("Upgrade", stream.ExecUpgrade)
+	req.Header.Set("Upgrade", proto)
 	if err := req.Write(conn); err != nil {
 		_ = conn.Close()
-		return nil, nil, fmt.Errorf("send exec request: %w", err)
+		return nil, nil, fmt.Errorf("send %s request: %w", proto, err)
 	}
 	br := bufio.NewReader(conn)
 	res, err := http.ReadResponse(br, req)
 	if err != nil {
 		_ = conn.Close()
-		return nil, nil, fmt.Errorf("read exec answer: %w", err)
+		return nil, nil, fmt.Errorf("read %s answer: %w", proto, err)
 	}
 	if res.StatusCode != http.StatusSwitchingProtocols {
 		b, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))

@@ -538,7 +538,7 @@ spec:
       containers: [{name: sh, image: shoal.local/busybox:1, securityContext: {privileged: true}}]
 `
 		out, stderr, err := n1.CLIWithInput([]byte(manifest), "apply", "-f", "-")
-		want := `Deployment "root": violates PodSecurity "restricted:latest" in namespace "locked": privileged (container "sh" must not set securityContext.privileged=true)`
+		want := `document 2 (Deployment "root"): violates PodSecurity "restricted:latest" in namespace "locked": privileged (container "sh" must not set securityContext.privileged=true)`
 		if err == nil || !strings.Contains(stderr, want) {
 			t.Fatalf("apply: err %v, stderr %q; want an error containing %q (stdout %s)", err, stderr, want, out)
 		}

@@ -126,7 +126,7 @@ func TestServiceAddresses(t *testing.T) {
 		{"a cluster IP outside the service CIDR", service("other", "ClusterIP", "\n  clusterIP: 10.43.0.5"), []string{"not in the service CIDR 10.96.0.0/24"}},
 		{"another service's node port", service("other", "NodePort", fmt.Sprintf("\n    nodePort: %d", web.Spec.Ports[0].NodePort)), []string{"spec.ports[0].nodePort", "already used by service default/web"}},
 		{"a node port outside the range", service("other", "NodePort", "\n    nodePort: 30000"), []string{"outside the node-port range 31000-31999"}},
-		{"the whole file when one object is refused", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n---\n" + service("other", "ClusterIP", "\n  clusterIP: "+lb.Spec.ClusterIP), []string{"object 2", "default/lb"}},
+		{"the whole file when one object is refused", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n---\n" + service("other", "ClusterIP", "\n  clusterIP: "+lb.Spec.ClusterIP), []string{`document 2 (Service "other")`, "default/lb"}},
 	}
 	for _, tt := range refused {
 		t.Run("refused: "+tt.name, func(t *testing.T) {

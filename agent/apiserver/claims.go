@@ -79,7 +79,7 @@ func authorizeClaimRemoval(st objectGetter, node string, key api.Key, uid string
 // ServiceAccount that does not exist in their namespace (and is not
 // applied with them), as Kubernetes' ServiceAccount admission refuses
 // such pods; "default" always exists.
-func (s *Server) checkServiceAccounts(objs []api.Object) error {
+func (s *Server) checkServiceAccounts(objs []api.Object, at places) error {
 	applied := map[api.Key]bool{}
 	for _, obj := range objs {
 		if _, ok := obj.(*api.ServiceAccount); ok {
@@ -87,7 +87,7 @@ func (s *Server) checkServiceAccounts(objs []api.Object) error {
 		}
 	}
 	var errs []error
-	for _, obj := range objs {
+	for i, obj := range objs {
 		spec := podSpecOf(obj)
 		if spec == nil {
 			continue
@@ -98,7 +98,7 @@ func (s *Server) checkServiceAccounts(objs []api.Object) error {
 			continue
 		}
 		if _, ok := s.cfg.View.Get("ServiceAccount", key.Namespace, sa); !ok {
-			errs = append(errs, fmt.Errorf("%s %q: serviceaccount %q not found in namespace %q: apply the ServiceAccount first (or with it)", key.Kind, key.Name, sa, key.Namespace))
+			errs = append(errs, at.wrap(i, obj, fmt.Errorf("serviceaccount %q not found in namespace %q: apply the ServiceAccount first (or with it)", sa, key.Namespace)))
 		}
 	}
 	if len(errs) > 0 {
@@ -110,9 +110,9 @@ func (s *Server) checkServiceAccounts(objs []api.Object) error {
 // checkClaimUpdates refuses an apply that changes what a stored claim may
 // not change (api.ClaimUpdateError) and keeps the binding a manifest
 // leaves out (api.KeepClaimBinding).
-func (s *Server) checkClaimUpdates(objs []api.Object) error {
+func (s *Server) checkClaimUpdates(objs []api.Object, at places) error {
 	var errs []error
-	for _, obj := range objs {
+	for i, obj := range objs {
 		next, ok := obj.(*api.PersistentVolumeClaim)
 		if !ok {
 			continue
@@ -123,7 +123,12 @@ func (s *Server) checkClaimUpdates(objs []api.Object) error {
 		}
 		cur := o.(*api.PersistentVolumeClaim)
 		if err := api.ClaimUpdateError(next, cur); err != nil {
-			errs = append(errs, err)
+			// The error starts with the kind and name; wrap names them
+			// with the object's place.
+			if inner := errors.Unwrap(err); inner != nil {
+				err = inner
+			}
+			errs = append(errs, at.wrap(i, obj, err))
 			continue
 		}
 		api.KeepClaimBinding(next, cur)

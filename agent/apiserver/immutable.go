@@ -8,9 +8,9 @@ import (
 
 // checkImmutable refuses an apply that changes the data of a stored
 // ConfigMap or Secret marked immutable (api.ImmutableUpdateError).
-func (s *Server) checkImmutable(objs []api.Object) error {
+func (s *Server) checkImmutable(objs []api.Object, at places) error {
 	var errs []error
-	for _, obj := range objs {
+	for i, obj := range objs {
 		key := api.KeyOf(obj)
 		if key.Kind != "ConfigMap" && key.Kind != "Secret" {
 			continue
@@ -20,7 +20,12 @@ func (s *Server) checkImmutable(objs []api.Object) error {
 			continue
 		}
 		if err := api.ImmutableUpdateError(obj, cur); err != nil {
-			errs = append(errs, err)
+			// The error starts with the kind and name; wrap names them
+			// with the object's place.
+			if inner := errors.Unwrap(err); inner != nil {
+				err = inner
+			}
+			errs = append(errs, at.wrap(i, obj, err))
 		}
 	}
 	if len(errs) > 0 {

@@ -25,9 +25,9 @@ func TestImmutableConfigRefusesChanges(t *testing.T) {
 		{"create", http.MethodPost, "/v1/apply", cm("true", "'1'", "") + "---\n" + strings.Replace(secret, "%s", "one", 1), 200, "created"},
 		{"same again", http.MethodPost, "/v1/apply", cm("true", "'1'", ""), 200, "unchanged"},
 		{"new label", http.MethodPost, "/v1/apply", cm("true", "'1'", ", labels: {x: z}"), 200, "configured"},
-		{"data change", http.MethodPost, "/v1/apply", cm("true", "'2'", ""), 400, `ConfigMap \"cfg\": data: field is immutable when`},
-		{"immutable off", http.MethodPost, "/v1/apply", cm("false", "'1'", ""), 400, `ConfigMap \"cfg\": immutable: field is immutable when`},
-		{"secret data change through stringData", http.MethodPost, "/v1/apply", strings.Replace(secret, "%s", "two", 1), 400, `Secret \"sec\": data: field is immutable when`},
+		{"data change", http.MethodPost, "/v1/apply", cm("true", "'2'", ""), 400, `document 1 (ConfigMap \"cfg\"): data: field is immutable when`},
+		{"immutable off", http.MethodPost, "/v1/apply", cm("false", "'1'", ""), 400, `document 1 (ConfigMap \"cfg\"): immutable: field is immutable when`},
+		{"secret data change through stringData", http.MethodPost, "/v1/apply", strings.Replace(secret, "%s", "two", 1), 400, `document 1 (Secret \"sec\"): data: field is immutable when`},
 		{"delete", http.MethodDelete, "/v1/configmaps/cfg", "", 200, "deleted"},
 		{"re-create with other data", http.MethodPost, "/v1/apply", cm("true", "'2'", ""), 200, "created"},
 	}

@@ -40,6 +40,13 @@ const (
 	// DefaultMaxWatchesPerClient caps the watch streams of one client
 	// (one node certificate, or one source address for token users).
 	DefaultMaxWatchesPerClient = 32
+	// DefaultMaxPortForwards caps the port-forwarded connections one
+	// agent carries (each is one request), and
+	// DefaultMaxPortForwardsPerClient those of one client; it stays
+	// below DefaultMaxConnsPerSource, as an agent relaying port-forwards
+	// to another node uses one connection for each.
+	DefaultMaxPortForwards          = 256
+	DefaultMaxPortForwardsPerClient = 32
 	// maxJoinBody bounds a join request: a name, a secret, an address and
 	// an ECDSA certificate request (about 500 bytes of PEM).
 	maxJoinBody = 8 << 10
@@ -71,6 +78,9 @@ type Limits struct {
 	// MaxWatches caps open watches on the agent, MaxWatchesPerClient
 	// those of one client.
 	MaxWatches, MaxWatchesPerClient int
+	// MaxPortForwards caps the port-forwarded connections open on the
+	// agent, MaxPortForwardsPerClient those of one client.
+	MaxPortForwards, MaxPortForwardsPerClient int
 }
 
 // withDefaults fills zero fields and refuses negative ones.
@@ -85,6 +95,8 @@ func (l Limits) withDefaults() (Limits, error) {
 		{"join burst", &l.JoinBurst, DefaultJoinBurst},
 		{"max watches", &l.MaxWatches, DefaultMaxWatches},
 		{"max watches per client", &l.MaxWatchesPerClient, DefaultMaxWatchesPerClient},
+		{"max port-forwards", &l.MaxPortForwards, DefaultMaxPortForwards},
+		{"max port-forwards per client", &l.MaxPortForwardsPerClient, DefaultMaxPortForwardsPerClient},
 	}
 	for _, f := range ints {
 		if *f.v < 0 {

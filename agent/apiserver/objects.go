@@ -16,11 +16,11 @@ import (
 // apply takes a manifest (YAML or JSON, one or more objects) and applies
 // all of it in one Raft command, or nothing.
 func (s *Server) apply(w http.ResponseWriter, r *http.Request) {
-	objs, ok := readManifest(w, r, s.writableProblems)
+	objs, at, ok := readManifest(w, r, s.writableProblems)
 	if !ok {
 		return
 	}
-	report, err := s.applyObjects(r.Context(), objs)
+	report, err := s.applyObjects(r.Context(), objs, at)
 	if err != nil {
 		writeError(w, statusOf(err), err)
 		return
@@ -29,35 +29,36 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request) {
 }
 
 // applyObjects checks objs against the store and commits the changed ones
-// in one command: all of them or, if any is refused, none.
-func (s *Server) applyObjects(ctx context.Context, objs []api.Object) ([]api.AppliedObject, error) {
-	if err := s.checkWritable(objs); err != nil {
+// in one command: all of them or, if any is refused, none. Errors name
+// each object's place in at (nil for a write of one object).
+func (s *Server) applyObjects(ctx context.Context, objs []api.Object, at places) ([]api.AppliedObject, error) {
+	if err := s.checkWritable(objs, at); err != nil {
 		return nil, err
 	}
-	if err := s.admitPriority(objs); err != nil {
+	if err := s.admitPriority(objs, at); err != nil {
 		return nil, err
 	}
-	if err := s.checkReplicas(objs); err != nil {
+	if err := s.checkReplicas(objs, at); err != nil {
 		return nil, err
 	}
-	if err := s.checkPodUpdates(objs); err != nil {
+	if err := s.checkPodUpdates(objs, at); err != nil {
 		return nil, err
 	}
-	if err := s.checkImmutable(objs); err != nil {
+	if err := s.checkImmutable(objs, at); err != nil {
 		return nil, err
 	}
-	if err := s.checkPodSecurity(objs); err != nil {
+	if err := s.checkPodSecurity(objs, at); err != nil {
 		return nil, err
 	}
-	if err := s.checkServiceAccounts(objs); err != nil {
+	if err := s.checkServiceAccounts(objs, at); err != nil {
 		return nil, err
 	}
-	if err := s.checkClaimUpdates(objs); err != nil {
+	if err := s.checkClaimUpdates(objs, at); err != nil {
 		return nil, err
 	}
 	for attempt := 1; ; attempt++ {
 		in := copyServices(objs)
-		guarded, err := s.admitServices(ctx, in)
+		guarded, err := s.admitServices(ctx, in, at)
 		if err != nil {
 			return nil, err
 		}
@@ -109,12 +110,11 @@ func (s *Server) commitApply(ctx context.Context, objs []api.Object) ([]api.Appl
 
 // checkWritable refuses kinds users may not write and objects in
 // namespaces that do not exist (and are not created in the same request).
-func (s *Server) checkWritable(objs []api.Object) error {
+func (s *Server) checkWritable(objs []api.Object, at places) error {
 	var errs []error
 	for i, err := range s.writableProblems(objs) {
 		if err != nil {
-			key := api.KeyOf(objs[i])
-			errs = append(errs, fmt.Errorf("object %d (%s %q): %w", i+1, key.Kind, key.Name, err))
+			errs = append(errs, at.wrap(i, objs[i], err))
 		}
 	}
 	if len(errs) > 0 {
@@ -254,7 +254,7 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, fmt.Errorf("object %s does not match the request path", key))
 		return
 	}
-	report, err := s.applyObjects(r.Context(), []api.Object{obj})
+	report, err := s.applyObjects(r.Context(), []api.Object{obj}, nil)
 	if err != nil {
 		writeError(w, statusOf(err), err)
 		return
@@ -292,11 +292,11 @@ func (s *Server) deleteOne(w http.ResponseWriter, r *http.Request) {
 // deleteManifest deletes the objects a manifest names; objects already
 // gone are reported, not errors.
 func (s *Server) deleteManifest(w http.ResponseWriter, r *http.Request) {
-	objs, ok := readManifest(w, r, s.writableProblems)
+	objs, at, ok := readManifest(w, r, s.writableProblems)
 	if !ok {
 		return
 	}
-	if err := s.checkWritable(objs); err != nil {
+	if err := s.checkWritable(objs, at); err != nil {
 		writeError(w, statusOf(err), err)
 		return
 	}
@@ -425,17 +425,17 @@ func (s *Server) withNamespaceContents(keys []api.Key) []api.Key {
 // readManifest reads and decodes a manifest body, answering 400 with every
 // problem if it does not decode or check refuses an object (all problems in
 // one answer, each naming its document).
-func readManifest(w http.ResponseWriter, r *http.Request, check func([]api.Object) []error) ([]api.Object, bool) {
+func readManifest(w http.ResponseWriter, r *http.Request, check func([]api.Object) []error) ([]api.Object, places, bool) {
 	body, ok := readBody(w, r)
 	if !ok {
-		return nil, false
+		return nil, nil, false
 	}
-	objs, err := api.DecodeCheckedIn(body, r.URL.Query().Get("namespace"), check)
+	objs, at, err := decodeManifest(body, r.URL.Query().Get("namespace"), check)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err)
-		return nil, false
+		return nil, nil, false
 	}
-	return objs, true
+	return objs, at, true
 }
 
 // keepClusterAnnotations keeps the annotations the cluster set on a user

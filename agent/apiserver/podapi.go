@@ -33,6 +33,24 @@ const forwardedHeader = "X-Shoal-Forwarded"
 // on another node, passes the request there. ok is false when the request
 // has been answered.
 func (s *Server) podOnNode(w http.ResponseWriter, r *http.Request) (pod *api.Pod, c *api.Container, ok bool) {
+	pod, ok = s.findPod(w, r)
+	if !ok {
+		return nil, nil, false
+	}
+	c, err := pickContainer(pod, r.URL.Query().Get("container"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return nil, nil, false
+	}
+	if !s.podIsHere(w, r, pod) {
+		return nil, nil, false
+	}
+	return pod, c, true
+}
+
+// findPod finds the pod a request's path and ?namespace= name. ok is
+// false when the request has been answered.
+func (s *Server) findPod(w http.ResponseWriter, r *http.Request) (*api.Pod, bool) {
 	ns := r.URL.Query().Get("namespace")
 	if ns == "" {
 		ns = "default"
@@ -41,24 +59,24 @@ func (s *Server) podOnNode(w http.ResponseWriter, r *http.Request) (pod *api.Pod
 	o, found := s.cfg.View.Get("Pod", ns, name)
 	if !found {
 		writeError(w, http.StatusNotFound, fmt.Errorf("pod %q not found in namespace %q", name, ns))
-		return nil, nil, false
+		return nil, false
 	}
-	pod = o.(*api.Pod)
-	c, err := pickContainer(pod, r.URL.Query().Get("container"))
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err)
-		return nil, nil, false
-	}
+	return o.(*api.Pod), true
+}
+
+// podIsHere reports whether pod runs on this node; when it runs on
+// another, the request is passed there, and when on none, refused.
+func (s *Server) podIsHere(w http.ResponseWriter, r *http.Request, pod *api.Pod) bool {
 	node := pod.Spec.NodeName
 	if node == "" {
-		writeError(w, http.StatusBadRequest, fmt.Errorf("pod %s is not scheduled to a node yet", name))
-		return nil, nil, false
+		writeError(w, http.StatusBadRequest, fmt.Errorf("pod %s is not scheduled to a node yet", pod.Name))
+		return false
 	}
 	if node != s.cfg.Node {
 		s.forward(w, r, node)
-		return nil, nil, false
+		return false
 	}
-	return pod, c, true
+	return true
 }
 
 // pickContainer returns the named container (init containers included),

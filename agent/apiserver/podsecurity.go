@@ -2,7 +2,6 @@ package apiserver
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/shoal-dev/shoal/api"
 )
@@ -65,9 +64,9 @@ func (s *Server) podSecurityLevel(ns string, objs []api.Object) api.PodSecurityL
 // the Pod Security level of their namespace, naming each violated field.
 // Kubernetes only warns on workloads and refuses their pods later; Shoal
 // refuses the workload, so the error reaches the user at apply time.
-func (s *Server) checkPodSecurity(objs []api.Object) error {
+func (s *Server) checkPodSecurity(objs []api.Object, at places) error {
 	var errs []error
-	for _, obj := range objs {
+	for i, obj := range objs {
 		spec := podSpecOf(obj)
 		if spec == nil {
 			continue
@@ -75,7 +74,7 @@ func (s *Server) checkPodSecurity(objs []api.Object) error {
 		key := api.KeyOf(obj)
 		level := s.podSecurityLevel(key.Namespace, objs)
 		if v := api.PodSecurityViolations(level, spec); len(v) > 0 {
-			errs = append(errs, fmt.Errorf("%s %q: %w", key.Kind, key.Name, api.PodSecurityError(level, key.Namespace, v)))
+			errs = append(errs, at.wrap(i, obj, api.PodSecurityError(level, key.Namespace, v)))
 		}
 	}
 	if len(errs) > 0 {

@@ -56,7 +56,7 @@ func TestPodSecurityAdmission(t *testing.T) {
 	}{
 		{name: "restricted namespace refuses a privileged template", body: podIn("prod", "bad", privilegedContext, ""), wantCode: 403,
 			wantErr: []string{
-				`Deployment "bad": violates PodSecurity "restricted:latest" in namespace "prod": privileged (container "app" must not set securityContext.privileged=true)`,
+				`document 1 (Deployment "bad"): violates PodSecurity "restricted:latest" in namespace "prod": privileged (container "app" must not set securityContext.privileged=true)`,
 				`allowPrivilegeEscalation != false (container "app" must set securityContext.allowPrivilegeEscalation=false)`,
 				`unrestricted capabilities (container "app" must set securityContext.capabilities.drop=["ALL"])`,
 				`runAsNonRoot != true (container "app" must set securityContext.runAsNonRoot=true)`,
@@ -74,7 +74,7 @@ spec:
     spec:
       containers: [{name: agent, image: nginx}]
 `,
-			wantErr: []string{`DaemonSet "agent": violates PodSecurity "restricted:latest" in namespace "prod": allowPrivilegeEscalation != false (container "agent"`}},
+			wantErr: []string{`(DaemonSet "agent"): violates PodSecurity "restricted:latest" in namespace "prod": allowPrivilegeEscalation != false (container "agent"`}},
 		{name: "default level baseline refuses a privileged job", wantCode: 403,
 			body: `apiVersion: batch/v1
 kind: Job
@@ -85,7 +85,7 @@ spec:
       restartPolicy: Never
       containers: [{name: app, image: nginx, securityContext: {privileged: true}}]
 `,
-			wantErr: []string{`Job "priv": violates PodSecurity "baseline:latest" in namespace "default": privileged (container "app"`}},
+			wantErr: []string{`(Job "priv"): violates PodSecurity "baseline:latest" in namespace "default": privileged (container "app"`}},
 		{name: "default level baseline refuses a cronjob with hostPath", wantCode: 403,
 			body: `apiVersion: batch/v1
 kind: CronJob
@@ -100,9 +100,9 @@ spec:
           containers: [{name: app, image: nginx}]
           volumes: [{name: host, hostPath: {path: /}}]
 `,
-			wantErr: []string{`CronJob "host": violates PodSecurity "baseline:latest" in namespace "default": hostPath volumes (volume "host")`}},
+			wantErr: []string{`(CronJob "host"): violates PodSecurity "baseline:latest" in namespace "default": hostPath volumes (volume "host")`}},
 		{name: "default level baseline refuses hostPath", body: podIn("default", "host", "{}", hostPathVolume), wantCode: 403,
-			wantErr: []string{`Deployment "host": violates PodSecurity "baseline:latest" in namespace "default": hostPath volumes (volume "host")`}},
+			wantErr: []string{`(Deployment "host"): violates PodSecurity "baseline:latest" in namespace "default": hostPath volumes (volume "host")`}},
 		{name: "default level baseline refuses a privileged template", body: podIn("default", "priv", privilegedContext, ""), wantCode: 403,
 			wantErr: []string{`violates PodSecurity "baseline:latest" in namespace "default": privileged (container "app" must not set securityContext.privileged=true)`}},
 		{name: "default level baseline takes a plain template", body: podIn("default", "plain", "{}", ""), wantCode: 200},
@@ -113,7 +113,7 @@ kind: Namespace
 metadata: {name: fresh, labels: {pod-security.kubernetes.io/enforce: restricted}}
 ---
 ` + podIn("fresh", "bad", privilegedContext, ""),
-			wantErr: []string{`Deployment "bad": violates PodSecurity "restricted:latest" in namespace "fresh"`}},
+			wantErr: []string{`document 2 (Deployment "bad"): violates PodSecurity "restricted:latest" in namespace "fresh"`}},
 		{name: "relabelling in the same manifest counts", wantCode: 200,
 			body: `apiVersion: v1
 kind: Namespace

@@ -15,9 +15,9 @@ import (
 // applying the same manifest again changes nothing; an update of a pod
 // not yet bound is guarded by its resourceVersion, so a binding that
 // commits first makes it fail (409) rather than be undone.
-func (s *Server) checkPodUpdates(objs []api.Object) error {
+func (s *Server) checkPodUpdates(objs []api.Object, at places) error {
 	var errs []error
-	for _, obj := range objs {
+	for i, obj := range objs {
 		in, ok := obj.(*api.Pod)
 		if !ok {
 			continue
@@ -28,11 +28,11 @@ func (s *Server) checkPodUpdates(objs []api.Object) error {
 		}
 		stored := cur.(*api.Pod)
 		if ref := podController(stored); ref != nil {
-			errs = append(errs, fmt.Errorf("pod %q is managed by %s %q: change the %s instead", in.Name, ref.Kind, ref.Name, ref.Kind))
+			errs = append(errs, at.wrap(i, obj, fmt.Errorf("managed by %s %q: change the %s instead", ref.Kind, ref.Name, ref.Kind)))
 			continue
 		}
 		if stored.DeletionTimestamp != nil {
-			errs = append(errs, fmt.Errorf("pod %q is terminating: apply it again once it is gone", in.Name))
+			errs = append(errs, at.wrap(i, obj, errors.New("terminating: apply it again once it is gone")))
 			continue
 		}
 		if stored.Spec.NodeName == "" && in.Spec.NodeName == "" && in.ResourceVersion == "" {
@@ -42,7 +42,7 @@ func (s *Server) checkPodUpdates(objs []api.Object) error {
 		}
 		api.PreparePodUpdate(in, stored)
 		if err := api.PodUpdateError(in, stored); err != nil {
-			errs = append(errs, fmt.Errorf("pod %q: %w", in.Name, err))
+			errs = append(errs, at.wrap(i, obj, err))
 		}
 	}
 	if len(errs) > 0 {

@@ -21,19 +21,21 @@ var templatePath = map[string]string{
 // at most one class may be the global default, and a stored class keeps
 // its value and preemptionPolicy. Errors name the object, the field and
 // the class.
-func (s *Server) admitPriority(objs []api.Object) error {
+func (s *Server) admitPriority(objs []api.Object, at places) error {
 	byName := map[string]*api.PriorityClass{}
 	for _, o := range s.cfg.View.List("PriorityClass", "", nil) {
 		byName[o.GetObjectMeta().Name] = o.(*api.PriorityClass)
 	}
 	var errs []error
-	for _, o := range objs {
+	for i, o := range objs {
 		pc, ok := o.(*api.PriorityClass)
 		if !ok {
 			continue
 		}
 		if cur := byName[pc.Name]; cur != nil {
-			errs = append(errs, priorityClassUpdateErrors(cur, pc)...)
+			for _, err := range priorityClassUpdateErrors(cur, pc) {
+				errs = append(errs, at.wrap(i, o, err))
+			}
 		}
 		byName[pc.Name] = pc
 	}
@@ -49,7 +51,7 @@ func (s *Server) admitPriority(objs []api.Object) error {
 	if len(defaults) > 1 {
 		errs = append(errs, fmt.Errorf("PriorityClass: globalDefault: only one class may be the default, got %d (%v)", len(defaults), defaults))
 	}
-	for _, obj := range objs {
+	for i, obj := range objs {
 		spec := podSpecOf(obj)
 		if spec == nil {
 			continue
@@ -65,7 +67,7 @@ func (s *Server) admitPriority(objs []api.Object) error {
 			target = &cp
 		}
 		if err := api.AdmitPodPriority(target, classes); err != nil {
-			errs = append(errs, fmt.Errorf("%s %q: %s.%w", key.Kind, key.Name, path, err))
+			errs = append(errs, at.wrap(i, obj, fmt.Errorf("%s.%w", path, err)))
 		}
 	}
 	if len(errs) > 0 {
@@ -80,7 +82,7 @@ func (s *Server) admitPriority(objs []api.Object) error {
 func priorityClassUpdateErrors(cur, next *api.PriorityClass) []error {
 	var errs []error
 	if cur.Value != next.Value {
-		errs = append(errs, fmt.Errorf("PriorityClass %q: value: may not be changed from %d to %d (delete the class and create it again)", next.Name, cur.Value, next.Value))
+		errs = append(errs, fmt.Errorf("value: may not be changed from %d to %d (delete the class and create it again)", cur.Value, next.Value))
 	}
 	policy := func(pc *api.PriorityClass) api.PreemptionPolicy {
 		if pc.PreemptionPolicy == nil {
@@ -89,7 +91,7 @@ func priorityClassUpdateErrors(cur, next *api.PriorityClass) []error {
 		return *pc.PreemptionPolicy
 	}
 	if a, b := policy(cur), policy(next); a != b {
-		errs = append(errs, fmt.Errorf("PriorityClass %q: preemptionPolicy: may not be changed from %s to %s", next.Name, a, b))
+		errs = append(errs, fmt.Errorf("preemptionPolicy: may not be changed from %s to %s", a, b))
 	}
 	return errs
 }

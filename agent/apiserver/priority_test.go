@@ -39,7 +39,7 @@ func TestPriorityAdmission(t *testing.T) {
 		{"built-in class", priorityPod("p", "priorityClassName: system-cluster-critical"), 200, "", api.SystemCriticalPriority},
 		{"no class", priorityPod("p", "hostname: p"), 200, "", -1},
 		{"global default", strings.Replace(highClass, "value: 1000", "value: 1000\nglobalDefault: true", 1) + "---\n" + priorityPod("p", "hostname: p"), 200, "", 1000},
-		{"unknown class", priorityPod("p", "priorityClassName: gold"), 400, `Pod "p": spec.priorityClassName: no PriorityClass named "gold"`, 0},
+		{"unknown class", priorityPod("p", "priorityClassName: gold"), 400, `document 1 (Pod "p"): spec.priorityClassName: no PriorityClass named "gold"`, 0},
 		{"unknown class in a template", `apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web}
@@ -50,8 +50,8 @@ spec:
     spec:
       priorityClassName: gold
       containers: [{name: c, image: busybox}]
-`, 400, `Deployment "web": spec.template.spec.priorityClassName: no PriorityClass named "gold"`, 0},
-		{"priority differs", highClass + "---\n" + priorityPod("p", "priorityClassName: high\n  priority: 7"), 400, `Pod "p": spec.priority: 7 must not be set in the pod spec; the PriorityClass gives 1000`, 0},
+`, 400, `document 1 (Deployment "web"): spec.template.spec.priorityClassName: no PriorityClass named "gold"`, 0},
+		{"priority differs", highClass + "---\n" + priorityPod("p", "priorityClassName: high\n  priority: 7"), 400, `document 2 (Pod "p"): spec.priority: 7 must not be set in the pod spec; the PriorityClass gives 1000`, 0},
 		{"two defaults", strings.Replace(highClass, "value: 1000", "value: 1000\nglobalDefault: true", 1) + "---\n" +
 			strings.Replace(strings.Replace(highClass, "high", "low", 1), "value: 1000", "value: 1\nglobalDefault: true", 1), 400, "globalDefault: only one class may be the default, got 2 ([high low])", 0},
 		{"system name refused", strings.Replace(highClass, "name: high", "name: system-high", 1), 400, `reserved for the built-in classes`, 0},
@@ -94,8 +94,8 @@ func TestPriorityClassUpdate(t *testing.T) {
 	}{
 		{"same value", highClass, 200, ""},
 		{"new description", strings.Replace(highClass, "value: 1000", "value: 1000\ndescription: x", 1), 200, ""},
-		{"new value", strings.Replace(highClass, "value: 1000", "value: 2000", 1), 400, `PriorityClass "high": value: may not be changed from 1000 to 2000`},
-		{"new policy", strings.Replace(highClass, "preemptionPolicy: Never", "preemptionPolicy: PreemptLowerPriority", 1), 400, `PriorityClass "high": preemptionPolicy: may not be changed from Never to PreemptLowerPriority`},
+		{"new value", strings.Replace(highClass, "value: 1000", "value: 2000", 1), 400, `document 1 (PriorityClass "high"): value: may not be changed from 1000 to 2000`},
+		{"new policy", strings.Replace(highClass, "preemptionPolicy: Never", "preemptionPolicy: PreemptLowerPriority", 1), 400, `document 1 (PriorityClass "high"): preemptionPolicy: may not be changed from Never to PreemptLowerPriority`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -61,12 +61,12 @@ func replicasOf(obj api.Object) (int64, bool) {
 
 // checkReplicas refuses workloads among objs that raise their replicas
 // past the cluster's replica limit.
-func (s *Server) checkReplicas(objs []api.Object) error {
+func (s *Server) checkReplicas(objs []api.Object, at places) error {
 	var errs []error
 	var limit, capacity int64
 	var nodes int
 	fixed := s.cfg.Settings.MaxReplicas()
-	for _, obj := range objs {
+	for i, obj := range objs {
 		want, ok := replicasOf(obj)
 		if !ok {
 			continue
@@ -88,7 +88,7 @@ func (s *Server) checkReplicas(objs []api.Object) error {
 		if fixed > 0 {
 			why = "this agent's --max-replicas)"
 		}
-		errs = append(errs, fmt.Errorf("%s %q: spec.replicas: got %d, want at most %d (%s", key.Kind, key.Name, want, limit, why))
+		errs = append(errs, at.wrap(i, obj, fmt.Errorf("spec.replicas: got %d, want at most %d (%s", want, limit, why)))
 	}
 	if len(errs) > 0 {
 		return badRequest{errors.Join(errs...)}

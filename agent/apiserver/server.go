@@ -67,6 +67,8 @@ type Server struct {
 	metrics *metrics
 	joins   *joinLimiter
 	watches *watchLimiter
+	// forwards counts open port-forwarded connections.
+	forwards *watchLimiter
 }
 
 // New builds the server and its routes; it does no I/O. It registers the
@@ -83,8 +85,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		cfg: cfg, log: cfg.Logger, metrics: m,
-		joins:   newJoinLimiter(lim.JoinBurst, lim.JoinEvery),
-		watches: newWatchLimiter(lim.MaxWatches, lim.MaxWatchesPerClient),
+		joins:    newJoinLimiter(lim.JoinBurst, lim.JoinEvery),
+		watches:  newWatchLimiter(lim.MaxWatches, lim.MaxWatchesPerClient),
+		forwards: newStreamLimiter("port-forwards", lim.MaxPortForwards, lim.MaxPortForwardsPerClient),
 	}
 	s.handler = s.routes()
 	s.srv = &http.Server{
@@ -129,6 +132,7 @@ func (s *Server) routes() http.Handler {
 	user("POST /v1/{resource}/{name}/metadata", s.patchMetadata)
 	user("GET /v1/pods/{name}/log", streaming(s.podLog))
 	user("POST /v1/pods/{name}/exec", streaming(s.podExec))
+	user("POST /v1/pods/{name}/portforward", streaming(s.podPortForward))
 	user("POST /v1/images", streaming(s.imageImport))
 	user("GET /v1/images", streaming(s.imageList))
 	user("GET /v1/{resource}", s.list)

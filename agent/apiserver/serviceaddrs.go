@@ -3,7 +3,6 @@ package apiserver
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/shoal-dev/shoal/api"
 	"github.com/shoal-dev/shoal/placement/svcaddr"
@@ -22,7 +21,7 @@ const applyRetries = 3
 // resourceVersion as a precondition unless the input carries one, so an
 // allocation committed between this check and the apply fails the apply
 // (guarded reports that) instead of being overwritten.
-func (s *Server) admitServices(ctx context.Context, objs []api.Object) (guarded bool, err error) {
+func (s *Server) admitServices(ctx context.Context, objs []api.Object, at places) (guarded bool, err error) {
 	var x *svcaddr.Index
 	var errs []error
 	var cfg svcaddr.Config
@@ -53,7 +52,7 @@ func (s *Server) admitServices(ctx context.Context, objs []api.Object) (guarded 
 				list = api.ErrorList{{Detail: err.Error()}}
 			}
 			for _, fe := range list {
-				errs = append(errs, fmt.Errorf("object %d (Service %q in namespace %q): %w", i+1, svc.Name, svc.Namespace, fe))
+				errs = append(errs, at.wrap(i, svc, fe))
 			}
 			continue
 		}

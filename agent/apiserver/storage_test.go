@@ -138,9 +138,10 @@ func TestServiceAccountAdmission(t *testing.T) {
 		want     string // "" accepted
 	}{
 		{"default", pod("default"), ""},
-		{"missing", pod("builder"), `Pod "p": serviceaccount "builder" not found in namespace "default"`},
+		{"missing", pod("builder"), `document 1 (Pod "p"): serviceaccount "builder" not found in namespace "default"`},
+		{"other account applied with it", account + pod("ghost"), `document 2 (Pod "p"): serviceaccount "ghost" not found`},
 		{"applied with it", account + pod("builder"), ""},
-		{"workload template", deploy, `Deployment "d": serviceaccount "ghost" not found`},
+		{"workload template", deploy, `document 1 (Deployment "d"): serviceaccount "ghost" not found`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -6,8 +6,10 @@ import (
 	"sync"
 )
 
-// watchLimiter counts open watch streams in total and per client.
+// watchLimiter counts open streams (watches, port-forwards) in total and
+// per client.
 type watchLimiter struct {
+	what           string // plural noun for messages: "watches"
 	max, perClient int
 	mu             sync.Mutex
 	total          int
@@ -15,7 +17,13 @@ type watchLimiter struct {
 }
 
 func newWatchLimiter(max, perClient int) *watchLimiter {
-	return &watchLimiter{max: max, perClient: perClient, byClient: map[string]int{}}
+	return newStreamLimiter("watches", max, perClient)
+}
+
+// newStreamLimiter counts streams of another kind, named what in
+// messages.
+func newStreamLimiter(what string, max, perClient int) *watchLimiter {
+	return &watchLimiter{what: what, max: max, perClient: perClient, byClient: map[string]int{}}
 }
 
 // acquire reserves a stream for client; release must follow when err is
@@ -24,10 +32,10 @@ func (l *watchLimiter) acquire(client string) (release func(), err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.byClient[client] >= l.perClient {
-		return nil, fmt.Errorf("too many watches: %s has %d open, the limit per client is %d; close some first", client, l.byClient[client], l.perClient)
+		return nil, fmt.Errorf("too many %s: %s has %d open, the limit per client is %d; close some first", l.what, client, l.byClient[client], l.perClient)
 	}
 	if l.total >= l.max {
-		return nil, fmt.Errorf("too many watches: this agent serves %d, its limit; try again later or watch through another agent", l.total)
+		return nil, fmt.Errorf("too many %s: this agent serves %d, its limit; try again later or through another agent", l.what, l.total)
 	}
 	l.total++
 	l.byClient[client]++

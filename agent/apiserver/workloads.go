@@ -90,7 +90,7 @@ func (s *Server) scale(w http.ResponseWriter, r *http.Request) {
 		default:
 			return fmt.Errorf("%s objects cannot be scaled (deployments and statefulsets can)", k.Name)
 		}
-		return s.checkReplicas([]api.Object{o})
+		return s.checkReplicas([]api.Object{o}, nil)
 	})
 	if err != nil {
 		writeError(w, statusOf(err), err)

@@ -89,7 +89,7 @@ func (l *Leader) reconcileWorkloads(ctx context.Context, now time.Time) {
 	var ingressEvents []*api.Event
 	for _, o := range l.cfg.View.List("Event", "", nil) {
 		switch e := o.(*api.Event); e.InvolvedObject.Kind {
-		case "Service":
+		case "Service", "Job", "CronJob":
 			st.Events = append(st.Events, e)
 		case "Ingress":
 			ingressEvents = append(ingressEvents, e)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
@@ -270,6 +271,8 @@ func describeObject(ctx context.Context, w io.Writer, c *client.Client, obj api.
 		return describeDeployment(w, o)
 	case *api.PodDisruptionBudget:
 		return describePDB(w, o)
+	case *api.Pod:
+		return describePod(w, o, time.Now())
 	case *api.PersistentVolumeClaim:
 		pods, err := listPods(ctx, c, o.Namespace, "")
 		if err != nil {

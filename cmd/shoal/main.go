@@ -73,6 +73,7 @@ func newRoot() *cobra.Command {
 		newMetadataCmd(g, true),
 		newLogsCmd(g),
 		newExecCmd(g),
+		newPortForwardCmd(g),
 		newImageCmd(g),
 		newVersionCmd(),
 	)

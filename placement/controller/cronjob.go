@@ -22,9 +22,18 @@ func (p *pass) syncCronJob(stored *api.CronJob) {
 	spec := &cj.Spec
 	jobs := p.jobsOf[cj.UID]
 
+	wasActive := map[string]bool{}
+	for _, ref := range stored.Status.Active {
+		wasActive[ref.UID] = true
+	}
 	var active, succeeded, failed []*api.Job
 	for _, j := range jobs {
-		switch kind, done := j.Status.Finished(); {
+		kind, done := j.Status.Finished()
+		if done && wasActive[j.UID] {
+			p.batchEvent("CronJob", &cj.ObjectMeta, api.EventNormal, ReasonSawCompletedJob,
+				"Saw completed job: "+j.Name+", status: "+string(kind), "")
+		}
+		switch {
 		case !done:
 			active = append(active, j)
 		case kind == api.JobComplete:
@@ -36,23 +45,36 @@ func (p *pass) syncCronJob(stored *api.CronJob) {
 			failed = append(failed, j)
 		}
 	}
-	p.pruneJobs(succeeded, int32Or(spec.SuccessfulJobsHistoryLimit, api.DefaultSuccessfulJobsHistoryLimit))
-	p.pruneJobs(failed, int32Or(spec.FailedJobsHistoryLimit, api.DefaultFailedJobsHistoryLimit))
+	p.pruneJobs(cj, succeeded, int32Or(spec.SuccessfulJobsHistoryLimit, api.DefaultSuccessfulJobsHistoryLimit))
+	p.pruneJobs(cj, failed, int32Or(spec.FailedJobsHistoryLimit, api.DefaultFailedJobsHistoryLimit))
 
-	if due, ok := p.dueSchedule(cj); ok && !ptrTrue(spec.Suspend) {
+	due, ok, missed := p.dueSchedule(cj)
+	if missed > maxMissedSchedules && !ptrTrue(spec.Suspend) {
+		// Once per stretch of missed runs: it starts where the last run was.
+		since := ""
+		if cj.Status.LastScheduleTime != nil {
+			since = cj.Status.LastScheduleTime.Format(time.RFC3339)
+		}
+		p.batchEvent("CronJob", &cj.ObjectMeta, api.EventWarning, ReasonTooManyMissedTimes,
+			"too many missed start times (more than "+strconv.Itoa(maxMissedSchedules)+"): set or decrease .spec.startingDeadlineSeconds or check clock skew", since)
+	}
+	if ok && !ptrTrue(spec.Suspend) {
 		switch {
 		case spec.ConcurrencyPolicy == api.ForbidConcurrent && len(active) > 0:
 			// Skipped; retried while the starting deadline allows.
+			p.batchEvent("CronJob", &cj.ObjectMeta, api.EventNormal, ReasonJobAlreadyActive,
+				"Not starting job because prior execution is running and concurrency policy is Forbid", due.Format(time.RFC3339))
 		default:
 			if spec.ConcurrencyPolicy == api.ReplaceConcurrent {
 				for _, j := range active {
-					p.deleteJob(j)
+					p.deleteCronJobJob(cj, j)
 				}
 				active = nil
 			}
 			j := newCronJobJob(cj, due)
 			if p.jobNameFree(j) {
 				p.create(j)
+				p.batchEvent("CronJob", &cj.ObjectMeta, api.EventNormal, ReasonSuccessfulCreate, "Created job "+j.Name, "")
 				active = append(active, j)
 			}
 			cj.Status.LastScheduleTime = timePtr(due)
@@ -73,11 +95,11 @@ func (p *pass) syncCronJob(stored *api.CronJob) {
 
 // dueSchedule returns the most recent scheduled time that has passed and
 // not run yet, within startingDeadlineSeconds; false if there is none, or
-// if more than maxMissedSchedules were missed.
-func (p *pass) dueSchedule(cj *api.CronJob) (time.Time, bool) {
+// if more than maxMissedSchedules were missed (missed then says so).
+func (p *pass) dueSchedule(cj *api.CronJob) (due time.Time, ok bool, missed int) {
 	sched, err := api.ParseCronSchedule(cj.Spec.Schedule)
 	if err != nil {
-		return time.Time{}, false // validated at admission
+		return time.Time{}, false, 0 // validated at admission
 	}
 	zone := ""
 	if cj.Spec.TimeZone != nil {
@@ -85,7 +107,7 @@ func (p *pass) dueSchedule(cj *api.CronJob) (time.Time, bool) {
 	}
 	loc, err := api.LoadCronTimeZone(zone)
 	if err != nil {
-		return time.Time{}, false
+		return time.Time{}, false, 0
 	}
 	var earliest time.Time
 	switch {
@@ -94,7 +116,7 @@ func (p *pass) dueSchedule(cj *api.CronJob) (time.Time, bool) {
 	case cj.CreationTimestamp != nil:
 		earliest = *cj.CreationTimestamp
 	default:
-		return time.Time{}, false
+		return time.Time{}, false, 0
 	}
 	if d := cj.Spec.StartingDeadlineSeconds; d != nil {
 		if w := p.now.Add(-time.Duration(*d) * time.Second); w.After(earliest) {
@@ -102,14 +124,13 @@ func (p *pass) dueSchedule(cj *api.CronJob) (time.Time, bool) {
 		}
 	}
 	var last time.Time
-	missed := 0
 	for t := sched.Next(earliest.In(loc)); !t.IsZero() && !t.After(p.now); t = sched.Next(t) {
 		last = t
 		if missed++; missed > maxMissedSchedules {
-			return time.Time{}, false
+			return time.Time{}, false, missed
 		}
 	}
-	return last.UTC(), !last.IsZero()
+	return last.UTC(), !last.IsZero(), missed
 }
 
 // newCronJobJob makes the Job of the run scheduled at t, named as
@@ -140,8 +161,8 @@ func (p *pass) jobNameFree(j *api.Job) bool {
 	return true
 }
 
-// pruneJobs deletes the oldest finished jobs beyond limit.
-func (p *pass) pruneJobs(jobs []*api.Job, limit int32) {
+// pruneJobs deletes the oldest finished jobs of cj beyond limit.
+func (p *pass) pruneJobs(cj *api.CronJob, jobs []*api.Job, limit int32) {
 	if int32(len(jobs)) <= limit {
 		return
 	}
@@ -149,8 +170,14 @@ func (p *pass) pruneJobs(jobs []*api.Job, limit int32) {
 		return cmp.Or(compareTimes(jobStart(a), jobStart(b)), cmp.Compare(a.Name, b.Name))
 	})
 	for _, j := range jobs[:int32(len(jobs))-limit] {
-		p.deleteJob(j)
+		p.deleteCronJobJob(cj, j)
 	}
+}
+
+// deleteCronJobJob deletes a job of cj with its pods and records it.
+func (p *pass) deleteCronJobJob(cj *api.CronJob, j *api.Job) {
+	p.deleteJob(j)
+	p.batchEvent("CronJob", &cj.ObjectMeta, api.EventNormal, ReasonSuccessfulDelete, "Deleted job "+j.Name, j.UID)
 }
 
 // deleteJob deletes a job and its pods.

@@ -140,21 +140,27 @@ func (p *pass) syncJob(stored *api.Job) {
 	active := jp.active
 	switch {
 	case failReason != "":
-		p.stopJobPods(active)
+		p.stopJobPods(j, active)
 		active = nil
 		setJobCondition(st, api.JobFailed, api.ConditionTrue, failReason, failMsg, p.now)
+		p.batchEvent("Job", &j.ObjectMeta, api.EventWarning, failReason, failMsg, "")
 	case succeeded >= completions:
-		p.stopJobPods(active)
+		p.stopJobPods(j, active)
 		active = nil
 		setJobCondition(st, api.JobComplete, api.ConditionTrue, "", "", p.now)
 		st.CompletionTime = timePtr(p.now)
+		p.batchEvent("Job", &j.ObjectMeta, api.EventNormal, ReasonCompleted, "Job completed", "")
 	case ptrTrue(spec.Suspend):
-		p.stopJobPods(active)
+		p.stopJobPods(j, active)
 		active = nil
+		if c := st.Condition(api.JobSuspended); c == nil || c.Status != api.ConditionTrue {
+			p.batchEvent("Job", &j.ObjectMeta, api.EventNormal, ReasonSuspended, "Job suspended", p.now.Format(time.RFC3339Nano))
+		}
 		setJobCondition(st, api.JobSuspended, api.ConditionTrue, "JobSuspended", "Job suspended", p.now)
 	default:
 		if c := st.Condition(api.JobSuspended); c != nil && c.Status == api.ConditionTrue {
 			setJobCondition(st, api.JobSuspended, api.ConditionFalse, "JobResumed", "Job resumed", p.now)
+			p.batchEvent("Job", &j.ObjectMeta, api.EventNormal, ReasonResumed, "Job resumed", p.now.Format(time.RFC3339Nano))
 		}
 		want := min(parallelism, completions-succeeded)
 		create := p.backoffOver(jp)
@@ -189,7 +195,7 @@ func (p *pass) syncNonIndexedPods(j *api.Job, jp jobPods, want int32, create boo
 	active := jp.active
 	if n := int32(len(active)); n > want {
 		ordered := p.byDeletionPreference(active, 0)
-		p.stopJobPods(ordered[:n-want])
+		p.stopJobPods(j, ordered[:n-want])
 		return ordered[n-want:]
 	}
 	if !create {
@@ -204,6 +210,7 @@ func (p *pass) syncNonIndexedPods(j *api.Job, jp jobPods, want int32, create boo
 		}
 		pod := jobPod(tmpl, j, name, owner)
 		p.create(pod)
+		p.batchEvent("Job", &j.ObjectMeta, api.EventNormal, ReasonSuccessfulCreate, "Created pod: "+name, p.now.Format(time.RFC3339Nano))
 		active = append(active, pod)
 	}
 	return active
@@ -233,7 +240,7 @@ func (p *pass) syncIndexedPods(j *api.Job, jp jobPods, completions, want int32, 
 		extra = append(extra, keep[:n-want]...)
 		keep = keep[n-want:]
 	}
-	p.stopJobPods(extra)
+	p.stopJobPods(j, extra)
 	if !create {
 		return keep
 	}
@@ -254,6 +261,7 @@ func (p *pass) syncIndexedPods(j *api.Job, jp jobPods, completions, want int32, 
 			pod.Labels[api.AnnotationJobCompletionIndex] = strconv.Itoa(idx)
 			setEnv(&pod.Spec, api.EnvJobCompletionIndex, strconv.Itoa(idx))
 			p.create(pod)
+			p.batchEvent("Job", &j.ObjectMeta, api.EventNormal, ReasonSuccessfulCreate, "Created pod: "+name, p.now.Format(time.RFC3339Nano))
 			keep = append(keep, pod)
 			break
 		}
@@ -281,17 +289,21 @@ func setEnv(s *api.PodSpec, name, value string) {
 	}
 }
 
-// stopJobPods deletes pods gracefully.
-func (p *pass) stopJobPods(pods []*api.Pod) {
+// stopJobPods deletes pods of j gracefully, recording each.
+func (p *pass) stopJobPods(j *api.Job, pods []*api.Pod) {
 	for _, pod := range pods {
+		if pod.DeletionTimestamp != nil {
+			continue
+		}
 		p.remove(pod)
+		p.batchEvent("Job", &j.ObjectMeta, api.EventNormal, ReasonSuccessfulDelete, "Deleted pod: "+pod.Name, pod.UID)
 	}
 }
 
 // finishedJob stops what still runs of a finished job and, once its
 // ttlSecondsAfterFinished has passed, deletes it with its pods.
 func (p *pass) finishedJob(j *api.Job, kind api.JobConditionType, jp jobPods) {
-	p.stopJobPods(jp.active)
+	p.stopJobPods(j, jp.active)
 	ttl := j.Spec.TTLSecondsAfterFinished
 	if ttl == nil {
 		return

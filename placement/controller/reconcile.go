@@ -59,6 +59,7 @@ func Reconcile(s *State, cfg Config) Changes {
 		p.syncJob(j)
 	}
 	p.syncDisruptionBudgets()
+	p.expireBatchEvents()
 	p.syncServices()
 	p.syncClaims()
 	return p.changes()
@@ -85,6 +86,9 @@ type pass struct {
 	cronJobs []*api.CronJob
 	// jobsOf lists live Jobs by the uid of their CronJob.
 	jobsOf map[string][]*api.Job
+	// eventKeys holds the key of every Event in the snapshot and of every
+	// Event created in this pass; built on first use (batchEvent).
+	eventKeys map[api.Key]bool
 
 	// budgets are the PodDisruptionBudgets (issue 12).
 	budgets []*api.PodDisruptionBudget

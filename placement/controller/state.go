@@ -31,8 +31,8 @@ type State struct {
 	Pods []*api.Pod
 	// Services are every Service.
 	Services []*api.Service
-	// Events are the Events about Services (others may be left out; they
-	// are ignored).
+	// Events are the Events about Services, Jobs and CronJobs (others may
+	// be left out; they are ignored).
 	Events []*api.Event
 
 	// Batch workloads (issue 12).
