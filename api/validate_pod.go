@@ -296,12 +296,7 @@ func validateEnvVar(e *errs, p string, v *EnvVar) {
 	if r := src.FieldRef; r != nil {
 		n++
 		fp := r.FieldPath
-		ok := envFieldPaths[fp]
-		for _, prefix := range []string{"metadata.labels['", "metadata.annotations['"} {
-			if k, found := strings.CutPrefix(fp, prefix); found && strings.HasSuffix(k, "']") {
-				ok = qualifiedNameError(strings.TrimSuffix(k, "']")) == ""
-			}
-		}
+		ok := fieldPathOK(fp, envFieldPaths)
 		switch {
 		case fp == "":
 			e.required(child(sp, "fieldRef.fieldPath"))
@@ -571,4 +566,15 @@ func validateIP(e *errs, p, ip string) {
 	if _, err := netip.ParseAddr(ip); err != nil || strings.Contains(ip, "%") {
 		e.invalid(p, ip, "must be an IP address")
 	}
+}
+
+// fieldPathOK reports whether a downward API fieldPath is one of known or
+// names one label or annotation by a valid key (metadata.labels['KEY']).
+func fieldPathOK(fp string, known map[string]bool) bool {
+	for _, prefix := range []string{"metadata.labels['", "metadata.annotations['"} {
+		if k, found := strings.CutPrefix(fp, prefix); found && strings.HasSuffix(k, "']") {
+			return qualifiedNameError(strings.TrimSuffix(k, "']")) == ""
+		}
+	}
+	return known[fp]
 }

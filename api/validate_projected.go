@@ -108,12 +108,7 @@ func validateDownwardAPIFiles(e *errs, p string, items []DownwardAPIVolumeFile, 
 			continue
 		}
 		fp := it.FieldRef.FieldPath
-		ok := downwardAPIVolumeFields[fp]
-		for _, prefix := range []string{"metadata.labels['", "metadata.annotations['"} {
-			if k, found := strings.CutPrefix(fp, prefix); found && strings.HasSuffix(k, "']") {
-				ok = qualifiedNameError(strings.TrimSuffix(k, "']")) == ""
-			}
-		}
+		ok := fieldPathOK(fp, downwardAPIVolumeFields)
 		switch {
 		case fp == "":
 			e.required(child(ip, "fieldRef.fieldPath"))
