@@ -221,14 +221,20 @@ func TestPreemption(t *testing.T) {
 	t.Parallel() // mostly waiting (see doc.go)
 	c := podCluster(t, "n1")
 	a := c.Agents[0]
-	n, err := a.Client().Get(t.Context(), "nodes", "", "n1")
-	if err != nil {
-		t.Fatalf("get node: %v", err)
-	}
-	q, ok := n.(*api.Node).Status.Allocatable[api.ResourceCPU]
-	if !ok {
-		t.Fatalf("node n1 has no allocatable cpu: %+v", n.(*api.Node).Status)
-	}
+	// The node records itself shortly after the agent answers.
+	var q api.Quantity
+	testcluster.Eventually(t, 60*time.Second, func() error {
+		n, err := a.Client().Get(t.Context(), "nodes", "", "n1")
+		if err != nil {
+			return fmt.Errorf("get node: %w", err)
+		}
+		cpu, ok := n.(*api.Node).Status.Allocatable[api.ResourceCPU]
+		if !ok {
+			return fmt.Errorf("node n1 has no allocatable cpu yet: %+v", n.(*api.Node).Status)
+		}
+		q = cpu
+		return nil
+	})
 	share := q.MilliValue() * 6 / 10 // two do not fit
 	apply(t, a, []byte(priorityClassesYAML))
 	if out, errOut, err := a.CLI("get", "pc"); err != nil || !strings.Contains(out, "high   1000    false") {
