@@ -58,6 +58,10 @@ spec:
       containers:
 ` + slowStop
 
+// marker is name made unique to this test process, so that containers of
+// another test run on the same machine are not counted.
+func marker(name string) string { return name + "-" + strconv.Itoa(os.Getpid()) }
+
 // markerContainers counts the containers whose main process has
 // MARKER=marker in its environment: processes with the marker whose
 // parent has none (children inherit it).
@@ -109,9 +113,9 @@ func TestGracefulDeletion(t *testing.T) {
 	n1 := c.Agents[0]
 
 	t.Run("scale down: Terminating while the container stops, then gone", func(t *testing.T) {
-		apply(t, n1, []byte(fmt.Sprintf(slowDeployment, "slow")))
+		apply(t, n1, []byte(fmt.Sprintf(slowDeployment, marker("slow"))))
 		testcluster.Eventually(t, 90*time.Second, func() error {
-			if n := markerContainers("slow"); n != 2 {
+			if n := markerContainers(marker("slow")); n != 2 {
 				return fmt.Errorf("%d containers run, want 2", n)
 			}
 			return nil
@@ -130,7 +134,7 @@ func TestGracefulDeletion(t *testing.T) {
 			return nil
 		})
 		// Seen Terminating: its container is still there, stopping.
-		if n := markerContainers("slow"); n != 2 {
+		if n := markerContainers(marker("slow")); n != 2 {
 			t.Errorf("got %d containers while one pod is Terminating, want 2 (it still stops)", n)
 		}
 		testcluster.Eventually(t, 60*time.Second, func() error {
@@ -141,13 +145,13 @@ func TestGracefulDeletion(t *testing.T) {
 		})
 		t.Logf("scale down to pod gone: %.1fs (the container takes ~4s to stop)", time.Since(start).Seconds())
 		// The node removes the pod only once its container stopped.
-		if n := markerContainers("slow"); n != 1 {
+		if n := markerContainers(marker("slow")); n != 1 {
 			t.Errorf("got %d containers once the pod is gone, want 1", n)
 		}
 	})
 
 	t.Run("StatefulSet identity: not recreated until the old pod is gone", func(t *testing.T) {
-		apply(t, n1, []byte(fmt.Sprintf(slowStatefulSet, "sdb")))
+		apply(t, n1, []byte(fmt.Sprintf(slowStatefulSet, marker("sdb"))))
 		old := waitPod(t, n1, "sdb", 90*time.Second, func(p *api.Pod) error {
 			if p.Status.Phase != api.PodRunning {
 				return fmt.Errorf("not running")
@@ -159,7 +163,7 @@ func TestGracefulDeletion(t *testing.T) {
 		}
 		sawTerminating := false
 		testcluster.Eventually(t, 90*time.Second, func() error {
-			if n := markerContainers("sdb"); n > 1 {
+			if n := markerContainers(marker("sdb")); n > 1 {
 				t.Fatalf("got %d containers of sdb-0 at once, want at most 1", n)
 			}
 			sawTerminating = sawTerminating || len(terminatingPods(t, n1)) > 0
@@ -221,8 +225,8 @@ func TestGracefulDeletion(t *testing.T) {
 		var p *api.Pod
 		testcluster.Eventually(t, 90*time.Second, func() error {
 			pods := podsOf(t, n1, "slow")
-			if len(pods) != 1 || pods[0].Status.Phase != api.PodRunning || pods[0].DeletionTimestamp != nil || markerContainers("slow") != 1 {
-				return fmt.Errorf("%d pods of slow, %d containers", len(pods), markerContainers("slow"))
+			if len(pods) != 1 || pods[0].Status.Phase != api.PodRunning || pods[0].DeletionTimestamp != nil || markerContainers(marker("slow")) != 1 {
+				return fmt.Errorf("%d pods of slow, %d containers", len(pods), markerContainers(marker("slow")))
 			}
 			p = pods[0]
 			return nil
