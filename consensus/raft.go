@@ -138,6 +138,12 @@ func Open(cfg Config, store *Store) (*Node, error) {
 	rc := raft.DefaultConfig()
 	rc.LocalID = raft.ServerID(cfg.ID)
 	rc.Logger = hlog
+	// Group commit: proposals that arrive while the leader writes a batch
+	// wait in a buffer of MaxAppendEntries and go out together, one log
+	// append (one fsync) and one AppendEntries per follower for all of
+	// them; the FSM gets them in one ApplyBatch. Every proposal still
+	// gets its own future and so its own ApplyResult.
+	rc.BatchApplyCh = true
 	if cfg.HeartbeatTimeout > 0 {
 		rc.HeartbeatTimeout = cfg.HeartbeatTimeout
 	}
