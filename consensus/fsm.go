@@ -3,6 +3,7 @@ package consensus
 import (
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 
 	"github.com/hashicorp/raft"
 
@@ -27,6 +28,8 @@ type ApplyResult struct {
 type FSM struct {
 	store  *Store
 	logger *slog.Logger
+	// onBatch, if set (tests only), hears the size of every ApplyBatch.
+	onBatch atomic.Pointer[func(n int)]
 }
 
 var (
@@ -70,9 +73,15 @@ func (f *FSM) Apply(l *raft.Log) interface{} {
 	return res
 }
 
-// ApplyBatch applies entries in order. Configuration entries change no state
-// but still advance the Store's index.
+// ApplyBatch applies entries in order, each as Apply would, and returns one
+// response per entry: an entry that fails its checks fails alone, and each
+// entry sees the writes of the entries before it. Raft hands the FSM the
+// entries of a group commit together. Configuration entries change no
+// state but still advance the Store's index.
 func (f *FSM) ApplyBatch(logs []*raft.Log) []interface{} {
+	if h := f.onBatch.Load(); h != nil {
+		(*h)(len(logs))
+	}
 	out := make([]interface{}, len(logs))
 	for i, l := range logs {
 		if l.Type != raft.LogCommand {

@@ -22,6 +22,11 @@ import (
 // the caller forwards the command to the leader.
 var ErrNotLeader = errors.New("not the raft leader")
 
+// logCacheEntries is how many of the latest log entries a Node keeps in
+// memory for replication and apply: several full batches
+// (MaxAppendEntries each).
+const logCacheEntries = 512
+
 // Config configures a Node.
 type Config struct {
 	// ID is the node's Raft server ID: the node name.
@@ -138,6 +143,12 @@ func Open(cfg Config, store *Store) (*Node, error) {
 	rc := raft.DefaultConfig()
 	rc.LocalID = raft.ServerID(cfg.ID)
 	rc.Logger = hlog
+	// Group commit: proposals that arrive while the leader writes a batch
+	// wait in a buffer of MaxAppendEntries and go out together, one log
+	// append (one fsync) and one AppendEntries per follower for all of
+	// them; the FSM gets them in one ApplyBatch. Every proposal still
+	// gets its own future and so its own ApplyResult.
+	rc.BatchApplyCh = true
 	if cfg.HeartbeatTimeout > 0 {
 		rc.HeartbeatTimeout = cfg.HeartbeatTimeout
 	}
@@ -185,7 +196,15 @@ func Open(cfg Config, store *Store) (*Node, error) {
 		closeAll()
 		return nil, fmt.Errorf("read raft log: %w", err)
 	}
-	r, err := raft.NewRaft(rc, fsm, logs, logs, snaps, trans)
+	// The leader's replicators and every replica's FSM read back the
+	// entries just written; serve them from memory instead of a bolt
+	// read transaction each.
+	cached, err := raft.NewLogCache(logCacheEntries, logs)
+	if err != nil {
+		closeAll()
+		return nil, fmt.Errorf("raft log cache: %w", err)
+	}
+	r, err := raft.NewRaft(rc, fsm, cached, logs, snaps, trans)
 	if err != nil {
 		closeAll()
 		return nil, fmt.Errorf("start raft: %w", err)

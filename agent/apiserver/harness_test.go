@@ -91,6 +91,16 @@ func (oneNode) ServiceAddrs() svcaddr.Config {
 // the cluster token.
 func testServer(t *testing.T, objs ...api.Object) (*consensus.Store, *apiClient) {
 	t.Helper()
+	st, h, tok := newTestAPI(t, objs...)
+	hs := httptest.NewServer(h)
+	t.Cleanup(hs.Close)
+	return st, &apiClient{t: t, base: hs.URL, token: tok.String()}
+}
+
+// newTestAPI returns the handler of an API server over a real Store
+// holding objs, writing through storeProposer, and the cluster token.
+func newTestAPI(t testing.TB, objs ...api.Object) (*consensus.Store, http.Handler, pki.Token) {
+	t.Helper()
 	st := consensus.NewStore()
 	p := &storeProposer{fsm: consensus.NewFSM(st, nil)}
 	if len(objs) > 0 {
@@ -108,9 +118,7 @@ func testServer(t *testing.T, objs ...api.Object) (*consensus.Store, *apiClient)
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(s.Handler())
-	t.Cleanup(hs.Close)
-	return st, &apiClient{t: t, base: hs.URL, token: tok.String()}
+	return st, s.Handler(), tok
 }
 
 // apiClient calls the test server as a user.
