@@ -80,13 +80,13 @@ for _ in $(seq 1 150); do
 	sleep 0.2
 done
 "$bin" get pods -o wide
-ip=$("$bin" get pods -l app=web -o json | sed -n 's/.*"podIP": "\(.*\)".*/\1/p' | head -n 1)
+ip=$("$bin" get pods -l app=web -o json | sed -n 's/.*"podIP": "\(.*\)".*/\1/p' | sed -n 1p)
 if [ -n "$ip" ]; then
 	echo
 	echo "== the app answers on its pod IP $ip:"
 	printf 'GET / HTTP/1.0\r\n\r\n' | busybox nc -w 3 "$ip" 8080 | sed -n '/^{/,$p' | head -n 8 || true
 fi
-vip=$("$bin" get service web -o json | sed -n 's/.*"clusterIP": "\(.*\)".*/\1/p' | head -n 1)
+vip=$("$bin" get service web -o json | sed -n 's/.*"clusterIP": "\(.*\)".*/\1/p' | sed -n 1p)
 if [ -n "$vip" ]; then
 	for _ in $(seq 1 50); do
 		if "$bin" get endpoints web 2>/dev/null | grep -q ':8080'; then break; fi
@@ -98,7 +98,7 @@ if [ -n "$vip" ]; then
 	echo
 	echo "== the Service web answers on its ClusterIP $vip:80 (any ready pod):"
 	printf 'GET / HTTP/1.0\r\n\r\n' | busybox nc -w 3 "$vip" 80 | sed -n '/^{/,$p' | head -n 8 || true
-	pod=$("$bin" get pods -l app=web -o name | head -n 1)
+	pod=$("$bin" get pods -l app=web -o name | sed -n 1p)
 	pod=${pod#*/}
 	if [ -n "$pod" ]; then
 		echo
