@@ -102,10 +102,10 @@ func desiredNode(old *api.Node, m gossip.Member) *api.Node {
 	case gossip.StatusDead:
 		status, reason, msg = api.ConditionUnknown, "AgentDead", "gossip declared the agent dead"
 	}
-	// Stored to the second, rounded up: node grace and the StatefulSet
-	// wait (which must outlast the cut-off agent's --fence-after) never
-	// count from before the moment the member stopped answering.
-	since := ceilSecond(m.Since.UTC())
+	// Not rounded to the second: node grace and the StatefulSet wait
+	// (which must outlast the cut-off agent's --fence-after) count from
+	// the moment the member stopped answering, never from before it.
+	since := m.Since.UTC()
 	ready := api.NodeCondition{Type: api.NodeReady, Status: status, Reason: reason, Message: msg, LastTransitionTime: &since}
 	// The transition time moves only when the status does: a member going
 	// from suspect to dead stays Unknown since it stopped answering, so
@@ -154,12 +154,4 @@ func mergeLabels(have, gossiped map[string]string) map[string]string {
 		out[k] = v
 	}
 	return out
-}
-
-// ceilSecond rounds t up to a whole second.
-func ceilSecond(t time.Time) time.Time {
-	if r := t.Truncate(time.Second); !r.Equal(t) {
-		return r.Add(time.Second)
-	}
-	return t
 }
