@@ -158,6 +158,8 @@ func (a *Agent) Run(ctx context.Context) error {
 		Key:           id.GossipKey,
 		Meta:          meta,
 		Logger:        a.logger.With("component", "gossip"),
+		ProbeInterval: DefaultGossipProbeInterval,
+		ProbeTimeout:  DefaultGossipProbeTimeout,
 	}
 	if a.cfg.GossipFast {
 		// Loopback tests: detect failures in about a second.

@@ -171,6 +171,13 @@ const (
 	DefaultNodeGrace  = 5 * time.Second
 	DefaultMaxPods    = 110
 	DefaultFenceAfter = 10 * time.Second
+	// DefaultGossipProbeInterval and DefaultGossipProbeTimeout are the
+	// gossip failure-detection timings without --gossip-fast: half of
+	// memberlist's LAN defaults (1 s, 500 ms), so a member that stopped
+	// answering is suspect, and its Node not Ready, about twice as soon;
+	// Lifeguard still lengthens the timeout on an overloaded agent.
+	DefaultGossipProbeInterval = 500 * time.Millisecond
+	DefaultGossipProbeTimeout  = 250 * time.Millisecond
 
 	DefaultClusterCIDR         = "10.42.0.0/16"
 	DefaultServiceCIDR         = "10.43.0.0/16"

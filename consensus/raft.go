@@ -44,7 +44,8 @@ type Config struct {
 	// ForceNewCluster rewrites the Raft configuration to this node alone,
 	// keeping the local replica: the way out when quorum is lost for good.
 	ForceNewCluster bool
-	// Timings scales Raft's timeouts; zero means hashicorp/raft's defaults.
+	// Timings scales Raft's timeouts; zero means DefaultHeartbeatTimeout,
+	// DefaultElectionTimeout and DefaultLeaderLeaseTimeout.
 	HeartbeatTimeout, ElectionTimeout, LeaderLeaseTimeout time.Duration
 	// SnapshotInterval and SnapshotThreshold, if set, replace
 	// hashicorp/raft's defaults (check every 2 to 4 minutes, snapshot
@@ -149,15 +150,7 @@ func Open(cfg Config, store *Store) (*Node, error) {
 	// them; the FSM gets them in one ApplyBatch. Every proposal still
 	// gets its own future and so its own ApplyResult.
 	rc.BatchApplyCh = true
-	if cfg.HeartbeatTimeout > 0 {
-		rc.HeartbeatTimeout = cfg.HeartbeatTimeout
-	}
-	if cfg.ElectionTimeout > 0 {
-		rc.ElectionTimeout = cfg.ElectionTimeout
-	}
-	if cfg.LeaderLeaseTimeout > 0 {
-		rc.LeaderLeaseTimeout = cfg.LeaderLeaseTimeout
-	}
+	setTimeouts(rc, cfg)
 	if cfg.SnapshotInterval > 0 {
 		rc.SnapshotInterval = cfg.SnapshotInterval
 	}

@@ -24,12 +24,13 @@ const maxBatch = 500
 
 // RunControllers runs, while this node leads, the workload controllers
 // (the services stage included), the ingress stage and the scheduler: on
-// every change to workloads, pods, nodes, services or ingresses (debounced)
-// and every second (for time-driven transitions such as node grace).
+// every change to workloads, pods, nodes, services or ingresses (debounced),
+// every second (for time-driven transitions such as tolerationSeconds),
+// and at the moment a node that is not Ready becomes lost (node grace).
 func (l *Leader) RunControllers(ctx context.Context) error {
 	events := l.cfg.View.Watch(ctx, workloadKinds...)
-	tick := time.NewTicker(reconcileInterval)
-	defer tick.Stop()
+	wake := time.NewTimer(reconcileInterval)
+	defer wake.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -40,13 +41,30 @@ func (l *Leader) RunControllers(ctx context.Context) error {
 				events = l.cfg.View.Watch(ctx, workloadKinds...)
 			}
 			drainFor(events, controllerDebounce)
-		case <-tick.C:
+		case <-wake.C:
 		}
-		if !l.leading.Load() {
-			continue
+		now := time.Now()
+		if l.leading.Load() {
+			l.reconcileWorkloads(ctx, now)
 		}
-		l.reconcileWorkloads(ctx, time.Now())
+		wake.Stop()
+		wake.Reset(l.nextWake(now))
 	}
+}
+
+// nextWake is how long the controllers may sleep after a pass at now:
+// reconcileInterval, or less when a node's grace ends sooner.
+func (l *Leader) nextWake(now time.Time) time.Duration {
+	d := reconcileInterval
+	set, ok := l.cfg.Settled()
+	if !ok {
+		return d
+	}
+	if at := controller.NextNodeDeadline(view.All[*api.Node](l.cfg.View, "Node"), now, set.Controllers); !at.IsZero() {
+		// A little after the deadline, so the pass sees the node lost.
+		d = min(d, at.Sub(now)+5*time.Millisecond)
+	}
+	return d
 }
 
 // drainFor swallows events arriving within d, so a burst makes one pass.

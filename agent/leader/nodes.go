@@ -102,9 +102,16 @@ func desiredNode(old *api.Node, m gossip.Member) *api.Node {
 	case gossip.StatusDead:
 		status, reason, msg = api.ConditionUnknown, "AgentDead", "gossip declared the agent dead"
 	}
-	since := m.Since.UTC().Truncate(time.Second)
+	// Not rounded to the second: node grace and the StatefulSet wait
+	// (which must outlast the cut-off agent's --fence-after) count from
+	// the moment the member stopped answering, never from before it.
+	since := m.Since.UTC()
 	ready := api.NodeCondition{Type: api.NodeReady, Status: status, Reason: reason, Message: msg, LastTransitionTime: &since}
-	if c := n.Condition(api.NodeReady); c != nil && c.Status == status && c.Reason == reason {
+	// The transition time moves only when the status does: a member going
+	// from suspect to dead stays Unknown since it stopped answering, so
+	// NodeGrace counts from the first missed probe, not from the end of
+	// gossip's suspicion timeout.
+	if c := n.Condition(api.NodeReady); c != nil && c.Status == status && c.LastTransitionTime != nil {
 		ready.LastTransitionTime = c.LastTransitionTime
 	}
 	conds := []api.NodeCondition{ready}

@@ -64,3 +64,43 @@ func TestDesiredNodeDiskPressure(t *testing.T) {
 		})
 	}
 }
+
+// TestDesiredNodeReadyTransition checks that the Ready condition's
+// transition time moves only when its status does: a member going from
+// suspect to dead keeps the time it stopped answering (NodeGrace counts
+// from there), and one coming back alive gets a new time; times are not
+// rounded down, so grace never counts from too early.
+func TestDesiredNodeReadyTransition(t *testing.T) {
+	member := func(st gossip.Status, since int64) gossip.Member {
+		return gossip.Member{Name: "n1", Status: st, Since: time.Unix(since, 0),
+			Meta: gossip.Meta{Addr: "10.0.0.1"}}
+	}
+	alive := desiredNode(nil, member(gossip.StatusAlive, 1000))
+	suspect := desiredNode(alive, member(gossip.StatusSuspect, 1010))
+	dead := desiredNode(suspect, member(gossip.StatusDead, 1014))
+	back := desiredNode(dead, member(gossip.StatusAlive, 1020))
+	// A transition within a second is stored as it is, never earlier.
+	late := desiredNode(back, gossip.Member{Name: "n1", Status: gossip.StatusSuspect, Since: time.Unix(1030, 1),
+		Meta: gossip.Meta{Addr: "10.0.0.1"}})
+	for _, tt := range []struct {
+		name   string
+		n      *api.Node
+		status api.ConditionStatus
+		reason string
+		since  int64
+	}{
+		{"alive", alive, api.ConditionTrue, "AgentAlive", 1000},
+		{"suspect", suspect, api.ConditionUnknown, "AgentSuspect", 1010},
+		{"dead keeps the suspect time", dead, api.ConditionUnknown, "AgentDead", 1010},
+		{"back alive", back, api.ConditionTrue, "AgentAlive", 1020},
+		{"suspect within a second, not rounded", late, api.ConditionUnknown, "AgentSuspect", 1030},
+	} {
+		if tt.n == nil {
+			t.Fatalf("%s: no change, want one", tt.name)
+		}
+		c := tt.n.Condition(api.NodeReady)
+		if c == nil || c.Status != tt.status || c.Reason != tt.reason || c.LastTransitionTime == nil || c.LastTransitionTime.Before(time.Unix(tt.since, 0)) || c.LastTransitionTime.After(time.Unix(tt.since, 1)) {
+			t.Fatalf("%s: Ready condition %+v, want %s %s since %d", tt.name, c, tt.status, tt.reason, tt.since)
+		}
+	}
+}
