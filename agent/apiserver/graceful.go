@@ -37,7 +37,7 @@ func (s *Server) gracefulDelete(keys []api.Key, pre []consensus.Precondition, gr
 		}
 		wait := s.cfg.Settings.NodeGrace()
 		if ownedByStatefulSet(pod) {
-			wait = max(wait, s.cfg.Settings.FenceAfter())
+			wait = controller.StatefulGrace(wait, s.cfg.Settings.FenceAfter())
 		}
 		if node == nil || !node.RunsPods() || controller.NodeLost(node, now, wait) {
 			d.Grace.Force = append(d.Grace.Force, k)

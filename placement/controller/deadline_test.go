@@ -29,7 +29,7 @@ func TestNextNodeDeadline(t *testing.T) {
 		{"no nodes", nil, time.Time{}},
 		{"all ready", []*api.Node{node("a", api.ConditionTrue, now.Add(-time.Hour))}, time.Time{}},
 		{"not ready 2s", []*api.Node{node("a", api.ConditionUnknown, now.Add(-2*time.Second))}, now.Add(3 * time.Second)},
-		{"past node grace: stateful grace next", []*api.Node{node("a", api.ConditionUnknown, now.Add(-6*time.Second))}, now.Add(4 * time.Second)},
+		{"past node grace: stateful grace next", []*api.Node{node("a", api.ConditionUnknown, now.Add(-6*time.Second))}, now.Add(4*time.Second + FenceMargin)},
 		{"past both", []*api.Node{node("a", api.ConditionFalse, now.Add(-time.Minute))}, time.Time{}},
 		{"earliest of two", []*api.Node{
 			node("a", api.ConditionUnknown, now.Add(-1*time.Second)),

@@ -136,7 +136,7 @@ func TestTerminatingPodOnLostNode(t *testing.T) {
 	}{
 		{"deployment pod: after its grace period", false, 30, 30 * time.Second},
 		{"deployment pod with short grace: after node grace", false, 1, DefaultNodeGrace},
-		{"statefulset pod with short grace: after fencing", true, 1, DefaultFenceAfter},
+		{"statefulset pod with short grace: after fencing", true, 1, DefaultFenceAfter + FenceMargin},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

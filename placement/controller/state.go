@@ -106,9 +106,20 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// statefulGrace is how long a node must be lost before its StatefulSet
+// FenceMargin is added to FenceAfter before a lost node's StatefulSet pods
+// may run elsewhere. A node stops being Ready at the moment it stopped
+// answering, which can be a little after its agent last heard from the
+// leader; the margin covers that, the agent's 250 ms fence check and the
+// time it takes to kill the fenced containers.
+const FenceMargin = 2 * time.Second
+
+// StatefulGrace is how long a node must be lost before its StatefulSet
 // pods may run elsewhere: by then the agent has fenced itself.
-func (c Config) statefulGrace() time.Duration { return max(c.NodeGrace, c.FenceAfter) }
+func StatefulGrace(nodeGrace, fenceAfter time.Duration) time.Duration {
+	return max(nodeGrace, fenceAfter+FenceMargin)
+}
+
+func (c Config) statefulGrace() time.Duration { return StatefulGrace(c.NodeGrace, c.FenceAfter) }
 
 // Changes are the writes of one controller pass. Each object key appears
 // at most once across all four lists, and each list is sorted by key

@@ -227,14 +227,14 @@ func TestStatefulSetNodeLoss(t *testing.T) {
 			lost := h.podsOf(h.statefulSet("db"))[1]
 			failedAt := h.now
 			h.failNode(lost.Spec.NodeName)
-			for _, at := range []time.Duration{0, 5 * time.Second, 9 * time.Second} {
+			for _, at := range []time.Duration{0, 5 * time.Second, 9 * time.Second, 11 * time.Second} {
 				h.now = failedAt.Add(at)
 				h.settle()
 				if p := h.get(api.KeyOf(lost)).(*api.Pod); p.UID != lost.UID {
-					t.Fatalf("after %s: %s was replaced before FenceAfter", at, lost.Name)
+					t.Fatalf("after %s: %s was replaced before FenceAfter+FenceMargin", at, lost.Name)
 				}
 			}
-			h.advance(time.Second) // 10 s: the agent has fenced itself
+			h.advance(time.Second) // 12 s: the agent has fenced itself, with the margin
 			h.settle()
 			p, ok := h.get(api.KeyOf(lost)).(*api.Pod)
 			if !ok || p.UID == lost.UID {
