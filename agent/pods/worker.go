@@ -291,6 +291,7 @@ func (w *worker) sync(ctx context.Context) time.Duration {
 		w.sandbox = w.m.hostSandbox()
 	}
 	if w.sandbox == nil {
+		t0 := time.Now()
 		sb, err := w.m.net.Setup(ctx, cni.PodRef{UID: pod.UID, Namespace: pod.Namespace, Name: pod.Name}, portMappings(pod))
 		if err != nil {
 			w.message = fmt.Sprintf("pod sandbox: %v", err)
@@ -299,6 +300,7 @@ func (w *worker) sync(ctx context.Context) time.Duration {
 			return pollInterval
 		}
 		w.sandbox = &sb
+		w.m.logger.Debug("pod sandbox set up", "pod", w.key, "ms", ms(time.Since(t0)))
 	}
 	vols, err := volumes(w.m.cfg.DataDir, w.m.view, pod)
 	if err == nil {
@@ -462,6 +464,7 @@ func (w *worker) start(ctx context.Context, c *ctr, vols map[string]string) {
 		w.event(c, api.EventWarning, "Failed", "Error: "+reason+": "+err.Error())
 		w.m.logger.Warn("container start failed", "pod", pod.Namespace+"/"+pod.Name, "container", c.spec.Name, "reason", reason, "err", err, "retry_in", delay)
 	}
+	t0 := time.Now()
 	img, err := w.ensureImage(ctx, c)
 	if err != nil {
 		reason := "ErrImagePull"
@@ -497,6 +500,7 @@ func (w *worker) start(ctx context.Context, c *ctr, vols map[string]string) {
 		}
 		c.created = false
 	}
+	t1 := time.Now()
 	if err := w.m.rt.CreateContainer(ctx, cfg); err != nil && !errors.Is(err, runtime.ErrExists) {
 		fail("CreateContainerError", err)
 		return
@@ -509,6 +513,7 @@ func (w *worker) start(ctx context.Context, c *ctr, vols map[string]string) {
 		return
 	}
 	removeOldLogs(logPath, run)
+	t2 := time.Now()
 	if _, err := w.m.rt.StartContainer(ctx, c.id, logPath); err != nil {
 		fail("RunContainerError", err)
 		return
@@ -522,7 +527,8 @@ func (w *worker) start(ctx context.Context, c *ctr, vols map[string]string) {
 	c.started = c.spec.StartupProbe == nil
 	c.ready = false
 	w.event(c, api.EventNormal, "Started", "Started container "+c.spec.Name)
-	w.m.logger.Info("container started", "pod", pod.Namespace+"/"+pod.Name, "container", c.spec.Name, "restarts", c.restarts)
+	w.m.logger.Info("container started", "pod", pod.Namespace+"/"+pod.Name, "container", c.spec.Name, "restarts", c.restarts,
+		"prepare_ms", ms(t1.Sub(t0)), "create_ms", ms(t2.Sub(t1)), "start_ms", ms(time.Since(t2)))
 	if (!c.init || c.sidecar) && w.postStart(ctx, c) {
 		w.startProbes(ctx, c)
 	}
@@ -572,6 +578,9 @@ func (w *worker) terminate() {
 	w.cleaned = true
 	w.m.logger.Info("pod removed from node", "pod", pod.Namespace+"/"+pod.Name)
 }
+
+// ms is d in milliseconds, for logs.
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 func timePtr(t time.Time) *time.Time {
 	t = t.UTC().Truncate(time.Second)
