@@ -79,9 +79,27 @@ func pctl(ds []time.Duration, p float64) time.Duration {
 // 50-replica Deployment (p50/p99 over its pods, and the time until all
 // run). It also reports the agent's RSS idle and with 50 pods, and memory
 // per running pod (agent growth plus containerd shims).
+//
+// With SHOAL_BENCH_LOG=FILE the agent logs at debug level and its log is
+// written to FILE at the end (timings of controller passes, sandboxes,
+// container create and start).
 func BenchmarkApplyToRunning(b *testing.B) {
-	c := podCluster(b, "n1")
+	var args []string
+	logTo := os.Getenv("SHOAL_BENCH_LOG")
+	if logTo != "" {
+		args = append(args, "--log-level", "debug")
+	}
+	c := testcluster.NewNetNS(b, args...)
+	c.Add("n1")
+	importImages(b, c)
 	n1 := c.Agents[0]
+	if logTo != "" {
+		b.Cleanup(func() {
+			if err := os.WriteFile(logTo, []byte(n1.Log()), 0o644); err != nil {
+				b.Error(err)
+			}
+		})
+	}
 	time.Sleep(2 * time.Second)
 	idle, _ := n1.RSS()
 

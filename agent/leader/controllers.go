@@ -115,15 +115,25 @@ func (l *Leader) reconcileWorkloads(ctx context.Context, now time.Time) {
 	}
 	set, _ := l.cfg.Settled() // the controllers start once settled
 	ch := controller.Reconcile(st, set.Controllers)
+	// Schedule on every pass, so pending pods are not held up while a big
+	// rollout keeps the controllers busy. The pods this pass creates are
+	// placed in the same scheduling run and created already bound, which
+	// saves a pass and a Raft round trip per new pod; one that cannot be
+	// placed now is created unbound and scheduled by a later pass. A
+	// binding that raced a change fails its resourceVersion precondition
+	// and is retried.
+	sched := l.schedule(st, ch.Creates, now)
 	if !ch.Empty() {
 		l.commitChanges(ctx, ch, now)
 	}
 	l.reconcileIngresses(ctx, st.Nodes, ingressEvents, now)
-	// Schedule on every pass, so pending pods are not held up while a big
-	// rollout keeps the controllers busy; pods created just now are bound
-	// on the next pass, and a binding that raced a change fails its
-	// resourceVersion precondition and is retried.
-	l.schedule(ctx, st, now)
+	l.putBatches(ctx, sched.bound, consensus.ModeReplace, now)
+	l.putBatches(ctx, sched.unschedulable, consensus.ModeStatus, now)
+	l.evictVictims(ctx, sched.victims, st.Pods, now)
+	if !ch.Empty() || len(sched.bound) > 0 {
+		l.log.Debug("controller pass", "creates", len(ch.Creates), "updates", len(ch.Updates), "statuses", len(ch.Statuses),
+			"deletes", len(ch.Deletes), "bound", len(sched.bound), "ms", float64(time.Since(now).Microseconds())/1000)
+	}
 }
 
 // commitChanges writes a controller pass in batches: creates (which must
@@ -191,9 +201,21 @@ func (l *Leader) logRetry(err error) {
 	}
 }
 
-// schedule places pending pods on nodes and records why the others
-// cannot be placed.
-func (l *Leader) schedule(ctx context.Context, st *controller.State, now time.Time) {
+// scheduling is what one scheduling run decided about existing pods.
+type scheduling struct {
+	// bound are the pending pods given a node; unschedulable are the ones
+	// whose PodScheduled condition or nominated node changed.
+	bound, unschedulable []api.Object
+	// victims are the pods to evict for preemption.
+	victims []api.Key
+}
+
+// schedule places the pending pods on nodes and records why the others
+// cannot be placed. The pods among creates (made by this controller pass,
+// not committed yet) are placed after the pending ones (they are the
+// newest): the ones placed get their node and PodScheduled condition in
+// place; the others are left as they are, for a later pass.
+func (l *Leader) schedule(st *controller.State, creates []api.Object, now time.Time) scheduling {
 	snap := &placement.Snapshot{Pods: st.Pods, Budgets: st.PodDisruptionBudgets, Claims: st.Claims}
 	for _, o := range l.cfg.View.List("StorageClass", "", nil) {
 		snap.StorageClasses = append(snap.StorageClasses, o.GetObjectMeta().Name)
@@ -204,13 +226,10 @@ func (l *Leader) schedule(ctx context.Context, st *controller.State, now time.Ti
 	var pending []*api.Pod
 	byKey := map[api.Key]*api.Pod{}
 	for _, p := range st.Pods {
-		if p.Spec.NodeName == "" && p.DeletionTimestamp == nil && (p.Status.Phase == "" || p.Status.Phase == api.PodPending) {
+		if unplaced(p) {
 			pending = append(pending, p)
 			byKey[api.KeyOf(p)] = p
 		}
-	}
-	if len(pending) == 0 {
-		return
 	}
 	// Oldest first, then by name: fair and deterministic.
 	sort.SliceStable(pending, func(i, j int) bool {
@@ -220,9 +239,26 @@ func (l *Leader) schedule(ctx context.Context, st *controller.State, now time.Ti
 		}
 		return pending[i].Namespace+"/"+pending[i].Name < pending[j].Namespace+"/"+pending[j].Name
 	})
-	var bound, unschedulable []api.Object
-	var victims []api.Key
+	fresh := map[api.Key]*api.Pod{}
+	for _, o := range creates {
+		if p, ok := o.(*api.Pod); ok && unplaced(p) && byKey[api.KeyOf(p)] == nil {
+			pending = append(pending, p)
+			fresh[api.KeyOf(p)] = p
+		}
+	}
+	var out scheduling
+	if len(pending) == 0 {
+		return out
+	}
+	t := now.UTC().Truncate(time.Second)
 	for _, d := range placement.Schedule(snap, pending, placement.Config{Strategy: l.cfg.Placement}) {
+		if p := fresh[d.Pod]; p != nil {
+			if d.Node != "" {
+				p.Spec.NodeName = d.Node
+				setPodCondition(&p.Status, api.PodCondition{Type: api.PodScheduled, Status: api.ConditionTrue, LastTransitionTime: &t})
+			}
+			continue
+		}
 		p := byKey[d.Pod]
 		if p == nil {
 			continue
@@ -230,7 +266,7 @@ func (l *Leader) schedule(ctx context.Context, st *controller.State, now time.Ti
 		cond := api.PodCondition{Type: api.PodScheduled, Status: api.ConditionTrue}
 		if d.Node == "" {
 			cond = api.PodCondition{Type: api.PodScheduled, Status: api.ConditionFalse, Reason: "Unschedulable", Message: d.Reason + preemptionNote(d)}
-			victims = append(victims, d.Victims...)
+			out.victims = append(out.victims, d.Victims...)
 			if len(d.Victims) > 0 {
 				l.log.Info("preempting pods", "pod", d.Pod.Namespace+"/"+d.Pod.Name, "node", d.NominatedNode, "victims", len(d.Victims))
 			}
@@ -240,19 +276,21 @@ func (l *Leader) schedule(ctx context.Context, st *controller.State, now time.Ti
 		}
 		cp := api.DeepCopy(p)
 		cp.Status.NominatedNodeName = d.NominatedNode
-		t := now.UTC().Truncate(time.Second)
 		cond.LastTransitionTime = &t
 		setPodCondition(&cp.Status, cond)
 		if d.Node == "" {
-			unschedulable = append(unschedulable, cp)
+			out.unschedulable = append(out.unschedulable, cp)
 			continue
 		}
 		cp.Spec.NodeName = d.Node
-		bound = append(bound, cp)
+		out.bound = append(out.bound, cp)
 	}
-	l.putBatches(ctx, bound, consensus.ModeReplace, now)
-	l.putBatches(ctx, unschedulable, consensus.ModeStatus, now)
-	l.evictVictims(ctx, victims, st.Pods, now)
+	return out
+}
+
+// unplaced reports whether p waits for a node.
+func unplaced(p *api.Pod) bool {
+	return p.Spec.NodeName == "" && p.DeletionTimestamp == nil && (p.Status.Phase == "" || p.Status.Phase == api.PodPending)
 }
 
 func samePodCondition(p *api.Pod, c api.PodCondition) bool {

@@ -18,6 +18,9 @@ type ctr struct {
 	retired bool
 
 	created bool // a containerd container exists
+	// fresh is set while the container was made for the next run and has
+	// not started yet (made while the pod's sandbox was being set up).
+	fresh   bool
 	running bool
 	// startedAt is when the current (or last) run started.
 	startedAt time.Time

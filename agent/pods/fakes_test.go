@@ -37,6 +37,8 @@ type fakeRuntime struct {
 	// calls logs Exec ("exec ID ARGS") and StopContainer ("stop ID")
 	// calls in order.
 	calls []string
+	// removes counts RemoveContainer calls, by container.
+	removes map[string]int
 }
 
 func newFakeRuntime() *fakeRuntime {
@@ -119,6 +121,12 @@ func (f *fakeRuntime) KillContainer(ctx context.Context, id string, _ syscall.Si
 func (f *fakeRuntime) RemoveContainer(_ context.Context, id string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if _, ok := f.ctrs[id]; ok {
+		if f.removes == nil {
+			f.removes = map[string]int{}
+		}
+		f.removes[id]++
+	}
 	delete(f.ctrs, id)
 	return nil
 }
@@ -176,23 +184,37 @@ func (f *fakeRuntime) running() map[string]uint32 {
 	return out
 }
 
-// fakeNetwork hands out IPs from 10.42.0.0/24.
+// fakeNetwork hands out IPs from 10.42.0.0/24. Like the real one, it
+// names a pod's network namespace before Setup (NetNSPather).
 type fakeNetwork struct {
 	mu   sync.Mutex
 	next int
 	sbs  map[string]cni.Sandbox
+	// setupHook, when set, runs at the start of every Setup (outside
+	// mu); an error it returns fails that Setup.
+	setupHook func(uid string) error
 }
 
 func newFakeNetwork() *fakeNetwork { return &fakeNetwork{sbs: map[string]cni.Sandbox{}} }
 
+func (n *fakeNetwork) NetNSPath(uid string) string { return "/fake/" + uid }
+
 func (n *fakeNetwork) Setup(_ context.Context, pod cni.PodRef, _ []cni.PortMapping) (cni.Sandbox, error) {
+	n.mu.Lock()
+	hook := n.setupHook
+	n.mu.Unlock()
+	if hook != nil {
+		if err := hook(pod.UID); err != nil {
+			return cni.Sandbox{}, err
+		}
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if sb, ok := n.sbs[pod.UID]; ok {
 		return sb, nil
 	}
 	n.next++
-	sb := cni.Sandbox{NetNSPath: "/fake/" + pod.UID, IP: netip.MustParseAddr(fmt.Sprintf("10.42.0.%d", n.next+1))}
+	sb := cni.Sandbox{NetNSPath: n.NetNSPath(pod.UID), IP: netip.MustParseAddr(fmt.Sprintf("10.42.0.%d", n.next+1))}
 	n.sbs[pod.UID] = sb
 	return sb, nil
 }

@@ -291,7 +291,8 @@ func (w *worker) sync(ctx context.Context) time.Duration {
 		w.sandbox = w.m.hostSandbox()
 	}
 	if w.sandbox == nil {
-		sb, err := w.m.net.Setup(ctx, cni.PodRef{UID: pod.UID, Namespace: pod.Namespace, Name: pod.Name}, portMappings(pod))
+		t0 := time.Now()
+		sb, err := w.setupSandbox(ctx)
 		if err != nil {
 			w.message = fmt.Sprintf("pod sandbox: %v", err)
 			w.event(nil, api.EventWarning, "FailedCreatePodSandBox", w.message)
@@ -299,6 +300,7 @@ func (w *worker) sync(ctx context.Context) time.Duration {
 			return pollInterval
 		}
 		w.sandbox = &sb
+		w.m.logger.Debug("pod sandbox set up", "pod", w.key, "ms", ms(time.Since(t0)))
 	}
 	vols, err := volumes(w.m.cfg.DataDir, w.m.view, pod)
 	if err == nil {
@@ -454,63 +456,25 @@ func (w *worker) exited(c *ctr, info runtime.ContainerInfo) {
 // start (re)starts c: image, fresh container, task.
 func (w *worker) start(ctx context.Context, c *ctr, vols map[string]string) {
 	pod := w.pod
-	fail := func(reason string, err error) {
-		c.failures++
-		delay := w.m.cfg.Backoff.Delay(int32(c.failures), 0)
-		c.nextStart = time.Now().Add(delay)
-		c.waiting = &api.ContainerStateWaiting{Reason: reason, Message: err.Error()}
-		w.event(c, api.EventWarning, "Failed", "Error: "+reason+": "+err.Error())
-		w.m.logger.Warn("container start failed", "pod", pod.Namespace+"/"+pod.Name, "container", c.spec.Name, "reason", reason, "err", err, "retry_in", delay)
-	}
-	img, err := w.ensureImage(ctx, c)
-	if err != nil {
-		reason := "ErrImagePull"
-		if c.failures > 0 {
-			reason = "ImagePullBackOff"
-		}
-		if c.spec.ImagePullPolicy == api.PullNever {
-			reason = "ErrImageNeverPull"
-		}
-		fail(reason, err)
+	t0, early := time.Now(), c.fresh
+	if !c.fresh && !w.create(ctx, c, vols, w.etc, w.sandbox.NetNSPath, w.sandbox.IP.String()) {
 		return
 	}
-	c.imageID = img.Digest
-	env, err := resolveEnv(w.m.view, pod, &c.spec, w.sandbox.IP.String(), w.m.cfg.NodeIP)
-	var cfg runtime.ContainerConfig
-	if err == nil {
-		cfg, err = containerConfig(pod, &c.spec, env, vols, w.etc, w.sandbox.NetNSPath, podDir(w.m.cfg.DataDir, w.uid))
-	}
-	if err != nil {
-		fail("CreateContainerConfigError", err)
-		return
-	}
+	c.fresh = false
 	// This run's number: counted once it has really started.
 	run := c.restarts
 	if c.term != nil {
 		run++
 	}
-	if c.created {
-		// A fresh container per run, as kubelet: current env, clean rootfs.
-		if err := w.m.rt.RemoveContainer(ctx, c.id); err != nil {
-			fail("CreateContainerError", fmt.Errorf("remove previous container: %w", err))
-			return
-		}
-		c.created = false
-	}
-	if err := w.m.rt.CreateContainer(ctx, cfg); err != nil && !errors.Is(err, runtime.ErrExists) {
-		fail("CreateContainerError", err)
-		return
-	}
-	c.created = true
-	w.event(c, api.EventNormal, "Created", "Created container "+c.spec.Name)
 	logPath := LogPath(w.m.cfg.DataDir, pod.Namespace, pod.Name, pod.UID, c.spec.Name, run)
 	if err := os.MkdirAll(filepath.Dir(logPath), 0o755); err != nil {
-		fail("CreateContainerError", err)
+		w.startFailed(c, "CreateContainerError", err)
 		return
 	}
 	removeOldLogs(logPath, run)
+	t2 := time.Now()
 	if _, err := w.m.rt.StartContainer(ctx, c.id, logPath); err != nil {
-		fail("RunContainerError", err)
+		w.startFailed(c, "RunContainerError", err)
 		return
 	}
 	if c.term != nil {
@@ -522,10 +486,65 @@ func (w *worker) start(ctx context.Context, c *ctr, vols map[string]string) {
 	c.started = c.spec.StartupProbe == nil
 	c.ready = false
 	w.event(c, api.EventNormal, "Started", "Started container "+c.spec.Name)
-	w.m.logger.Info("container started", "pod", pod.Namespace+"/"+pod.Name, "container", c.spec.Name, "restarts", c.restarts)
+	w.m.logger.Info("container started", "pod", pod.Namespace+"/"+pod.Name, "container", c.spec.Name, "restarts", c.restarts,
+		"created_early", early, "create_ms", ms(t2.Sub(t0)), "start_ms", ms(time.Since(t2)))
 	if (!c.init || c.sidecar) && w.postStart(ctx, c) {
 		w.startProbes(ctx, c)
 	}
+}
+
+// create makes c's container for its next run: image, then a fresh
+// container (the previous one removed) in network namespace netns. It
+// reports false, with c waiting and its retry paced, when that failed.
+func (w *worker) create(ctx context.Context, c *ctr, vols map[string]string, etc []runtime.Mount, netns, podIP string) bool {
+	pod := w.pod
+	img, err := w.ensureImage(ctx, c)
+	if err != nil {
+		reason := "ErrImagePull"
+		if c.failures > 0 {
+			reason = "ImagePullBackOff"
+		}
+		if c.spec.ImagePullPolicy == api.PullNever {
+			reason = "ErrImageNeverPull"
+		}
+		w.startFailed(c, reason, err)
+		return false
+	}
+	c.imageID = img.Digest
+	env, err := resolveEnv(w.m.view, pod, &c.spec, podIP, w.m.cfg.NodeIP)
+	var cfg runtime.ContainerConfig
+	if err == nil {
+		cfg, err = containerConfig(pod, &c.spec, env, vols, etc, netns, podDir(w.m.cfg.DataDir, w.uid))
+	}
+	if err != nil {
+		w.startFailed(c, "CreateContainerConfigError", err)
+		return false
+	}
+	if c.created {
+		// A fresh container per run, as kubelet: current env, clean rootfs.
+		if err := w.m.rt.RemoveContainer(ctx, c.id); err != nil {
+			w.startFailed(c, "CreateContainerError", fmt.Errorf("remove previous container: %w", err))
+			return false
+		}
+		c.created = false
+	}
+	if err := w.m.rt.CreateContainer(ctx, cfg); err != nil && !errors.Is(err, runtime.ErrExists) {
+		w.startFailed(c, "CreateContainerError", err)
+		return false
+	}
+	c.created = true
+	w.event(c, api.EventNormal, "Created", "Created container "+c.spec.Name)
+	return true
+}
+
+// startFailed records a failed attempt to start c and paces the next.
+func (w *worker) startFailed(c *ctr, reason string, err error) {
+	c.failures++
+	delay := w.m.cfg.Backoff.Delay(int32(c.failures), 0)
+	c.nextStart = time.Now().Add(delay)
+	c.waiting = &api.ContainerStateWaiting{Reason: reason, Message: err.Error()}
+	w.event(c, api.EventWarning, "Failed", "Error: "+reason+": "+err.Error())
+	w.m.logger.Warn("container start failed", "pod", w.key, "container", c.spec.Name, "reason", reason, "err", err, "retry_in", delay)
 }
 
 // terminated reports whether the pod is over: a failed init container, or
@@ -572,6 +591,9 @@ func (w *worker) terminate() {
 	w.cleaned = true
 	w.m.logger.Info("pod removed from node", "pod", pod.Namespace+"/"+pod.Name)
 }
+
+// ms is d in milliseconds, for logs.
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 func timePtr(t time.Time) *time.Time {
 	t = t.UTC().Truncate(time.Second)

@@ -119,6 +119,10 @@ func (n *Network) Gateway() netip.Addr { return n.gateway }
 
 func (n *Network) nsPath(uid string) string { return filepath.Join(n.netnsDir, uid) }
 
+// NetNSPath is where Setup binds the network namespace of pod uid, known
+// before Setup runs (a container can be created for it meanwhile).
+func (n *Network) NetNSPath(uid string) string { return n.nsPath(uid) }
+
 func (n *Network) runtimeConf(pod PodRef, nsPath string) *libcni.RuntimeConf {
 	return &libcni.RuntimeConf{
 		ContainerID: pod.UID,
