@@ -20,6 +20,9 @@ var ErrNoLeader = errors.New("no raft leader reachable (is a majority of voters 
 // Timeout bounds how long a write waits for a leader.
 const Timeout = 15 * time.Second
 
+// maxRetryDelay caps the wait between attempts to find and reach a leader.
+const maxRetryDelay = 200 * time.Millisecond
+
 // Raft is the part of the local Raft node a proposer uses.
 type Raft interface {
 	// IsLeader reports whether this node leads.
@@ -106,7 +109,11 @@ func (p *Proposer) proposeEncoded(ctx context.Context, cmd []byte) (result, erro
 	ctx, cancel := context.WithTimeout(ctx, Timeout)
 	defer cancel()
 	var lastErr error
-	for delay := 50 * time.Millisecond; ; delay = min(2*delay, time.Second) {
+	// Short, capped waits: during an election a new leader is usually
+	// known within a few hundred milliseconds, and a write should follow
+	// it at once rather than after a long back-off (at most about 75
+	// attempts in Timeout).
+	for delay := 50 * time.Millisecond; ; delay = min(2*delay, maxRetryDelay) {
 		res, err := p.proposeOnce(ctx, cmd)
 		if err == nil || !errors.Is(err, consensus.ErrNotLeader) && !errors.Is(err, errRetry) {
 			return res, err
