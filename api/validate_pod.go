@@ -501,15 +501,7 @@ func validateProjection(e *errs, p string, items []KeyToPath, defaultMode *int32
 		} else {
 			e.check(child(ip, "key"), it.Key, configKeyError(it.Key))
 		}
-		switch {
-		case it.Path == "":
-			e.required(child(ip, "path"))
-		case relativePathError(it.Path) != "":
-			e.invalid(child(ip, "path"), it.Path, relativePathError(it.Path))
-		case paths[it.Path]:
-			e.add(child(ip, "path"), "duplicate path %s", quote(it.Path))
-		}
-		paths[it.Path] = true
+		validateItemPath(e, child(ip, "path"), it.Path, paths)
 		validateMode(e, child(ip, "mode"), it.Mode)
 	}
 }
@@ -577,4 +569,18 @@ func fieldPathOK(fp string, known map[string]bool) bool {
 		}
 	}
 	return known[fp]
+}
+
+// validateItemPath checks the relative file path of a volume item at p and
+// records it in paths, refusing one another item already writes.
+func validateItemPath(e *errs, p, path string, paths map[string]bool) {
+	switch {
+	case path == "":
+		e.required(p)
+	case relativePathError(path) != "":
+		e.invalid(p, path, relativePathError(path))
+	case paths[path]:
+		e.add(p, "duplicate path %s", quote(path))
+	}
+	paths[path] = true
 }

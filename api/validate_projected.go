@@ -93,15 +93,7 @@ var downwardAPIVolumeFields = map[string]bool{
 func validateDownwardAPIFiles(e *errs, p string, items []DownwardAPIVolumeFile, paths map[string]bool) {
 	for i, it := range items {
 		ip := index(p, i)
-		switch {
-		case it.Path == "":
-			e.required(child(ip, "path"))
-		case relativePathError(it.Path) != "":
-			e.invalid(child(ip, "path"), it.Path, relativePathError(it.Path))
-		case paths[it.Path]:
-			e.add(child(ip, "path"), "duplicate path %s", quote(it.Path))
-		}
-		paths[it.Path] = true
+		validateItemPath(e, child(ip, "path"), it.Path, paths)
 		validateMode(e, child(ip, "mode"), it.Mode)
 		if it.FieldRef == nil {
 			e.add(child(ip, "fieldRef"), "required (Shoal supports fieldRef only)")
