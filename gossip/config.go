@@ -26,6 +26,11 @@ const (
 	// DefaultDeadRetention is how long dead and left members stay in
 	// Members (the same as Serf's reconnect and tombstone timeouts).
 	DefaultDeadRetention = 24 * time.Hour
+	// DefaultReconnectInterval is how often a node tries to join one of
+	// the members it lists as dead, so that both sides of a healed
+	// partition find each other again (Serf's reconnect, faster:
+	// memberlist stops gossiping to the dead after 30 s).
+	DefaultReconnectInterval = 3 * time.Second
 )
 
 // Config configures a Gossip. Start from DefaultConfig; zero timing fields
@@ -78,6 +83,10 @@ type Config struct {
 	// after they went away (default DefaultDeadRetention). A member that
 	// comes back before then becomes alive again.
 	DeadRetention time.Duration
+	// ReconnectInterval is the time between attempts to join a random
+	// dead member at its last address (default DefaultReconnectInterval).
+	// One attempt is in flight at a time.
+	ReconnectInterval time.Duration
 }
 
 // DefaultConfig returns a Config listening on all interfaces on
@@ -120,6 +129,7 @@ func (c Config) Validate() error {
 		{"push/pull interval", c.PushPullInterval},
 		{"broadcast timeout", c.BroadcastTimeout},
 		{"dead retention", c.DeadRetention},
+		{"reconnect interval", c.ReconnectInterval},
 	} {
 		if d.v < 0 {
 			errs = append(errs, fmt.Errorf("%s %s is negative", d.name, d.v))
@@ -177,6 +187,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.DeadRetention == 0 {
 		c.DeadRetention = DefaultDeadRetention
+	}
+	if c.ReconnectInterval == 0 {
+		c.ReconnectInterval = DefaultReconnectInterval
 	}
 	return c
 }

@@ -111,7 +111,10 @@ func (g *Gossip) Run(ctx context.Context) error {
 	close(g.started)
 	g.logger.Info("gossip started", "name", g.cfg.Name, "addr", g.LocalAddr())
 
+	rctx, stopReconnect := context.WithCancel(ctx)
+	go g.reconnectUntil(rctx)
 	g.tickUntil(ctx)
+	stopReconnect()
 
 	g.mlMu.Lock()
 	g.ml = nil
