@@ -13,4 +13,10 @@ var (
 	// ErrInvalid means the command itself is malformed (no objects, unknown
 	// kind, missing name, wrong namespace scope, duplicate keys, bad mode).
 	ErrInvalid = errors.New("invalid command")
+	// ErrOutcomeUnknown means a write reached the log but leadership was
+	// lost (or the connection to the leader broke) before it was known to
+	// be committed: it may or may not be applied. Retrying it blindly
+	// could apply it twice, so it is reported, not retried (etcd's
+	// clients do the same for writes that are not idempotent).
+	ErrOutcomeUnknown = errors.New("the write's outcome is unknown: it may or may not have been committed (read the object back before retrying)")
 )

@@ -253,8 +253,14 @@ func (n *Node) Apply(ctx context.Context, cmd []byte) (ApplyResult, error) {
 	}
 	f := n.raft.Apply(cmd, timeout)
 	if err := f.Error(); err != nil {
-		if errors.Is(err, raft.ErrNotLeader) || errors.Is(err, raft.ErrLeadershipLost) || errors.Is(err, raft.ErrLeadershipTransferInProgress) {
+		// Refused before entering the log: safe to send to the new leader.
+		if errors.Is(err, raft.ErrNotLeader) || errors.Is(err, raft.ErrLeadershipTransferInProgress) {
 			return ApplyResult{}, fmt.Errorf("%w: %v", ErrNotLeader, err)
+		}
+		// In the log, not known to be committed: a new leader may still
+		// commit it.
+		if errors.Is(err, raft.ErrLeadershipLost) {
+			return ApplyResult{}, fmt.Errorf("%w: %v", ErrOutcomeUnknown, err)
 		}
 		return ApplyResult{}, fmt.Errorf("raft apply: %w", err)
 	}

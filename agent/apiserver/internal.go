@@ -55,6 +55,10 @@ func (s *Server) internalApply(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err)
 		return
 	}
+	if errors.Is(err, consensus.ErrOutcomeUnknown) {
+		writeError(w, http.StatusGatewayTimeout, err)
+		return
+	}
 	if err != nil {
 		writeError(w, http.StatusServiceUnavailable, err)
 		return

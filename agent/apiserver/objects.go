@@ -149,6 +149,8 @@ func statusOf(err error) int {
 		return http.StatusNotFound
 	case errors.Is(err, propose.ErrNoLeader), errors.Is(err, ErrNotSettled):
 		return http.StatusServiceUnavailable
+	case errors.Is(err, consensus.ErrOutcomeUnknown):
+		return http.StatusGatewayTimeout
 	default:
 		return http.StatusInternalServerError
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"time"
 
@@ -162,15 +163,22 @@ func (p *Proposer) proposeOnce(ctx context.Context, cmd []byte) (result, error) 
 	}
 	res, err := p.cfg.Client.Do(req)
 	if err != nil {
-		return result{}, fmt.Errorf("%w: forward to leader %s: %v", errRetry, leaderID, err)
+		if notSent(err) {
+			return result{}, fmt.Errorf("%w: forward to leader %s: %v", errRetry, leaderID, err)
+		}
+		// The leader may have received the command and committed it.
+		return result{}, fmt.Errorf("%w: forward to leader %s: %v", consensus.ErrOutcomeUnknown, leaderID, err)
 	}
 	defer res.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(res.Body, maxResult))
 	if err != nil {
-		return result{}, fmt.Errorf("%w: forward to leader %s: %v", errRetry, leaderID, err)
+		return result{}, fmt.Errorf("%w: forward to leader %s: read the answer: %v", consensus.ErrOutcomeUnknown, leaderID, err)
 	}
-	if res.StatusCode == http.StatusMisdirectedRequest {
+	switch res.StatusCode {
+	case http.StatusMisdirectedRequest:
 		return result{}, fmt.Errorf("%w: %s is no longer leader", consensus.ErrNotLeader, leaderID)
+	case http.StatusGatewayTimeout:
+		return result{}, fmt.Errorf("%w: leader %s: %s", consensus.ErrOutcomeUnknown, leaderID, ErrorMessage(body, res.Status))
 	}
 	if res.StatusCode == http.StatusForbidden {
 		return result{}, fmt.Errorf("%w by leader %s: %s", ErrForbidden, leaderID, ErrorMessage(body, res.Status))
@@ -201,4 +209,13 @@ func ErrorMessage(body []byte, status string) string {
 		return e.Error
 	}
 	return status
+}
+
+// notSent reports whether a forwarding error happened before the request
+// could reach the leader (no connection was made), so that sending it
+// again, to the same or a new leader, cannot apply it twice. Errors after
+// the connection was made are ambiguous: the leader may have the command.
+func notSent(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
 }
