@@ -109,8 +109,12 @@ func TestApplyBatchEntriesFailAlone(t *testing.T) {
 // checks that every caller got its own answer: its own objects and
 // versions, or its own error while the rest of the batch succeeded, and
 // that each caller's chain of guarded updates applied in order.
+// It runs on the write-ahead log, the store of every new data dir.
 func TestGroupCommitAnswersEachCaller(t *testing.T) {
 	n := openSingleNode(t)
+	if got := n.LogStore(); got != LogStoreWAL {
+		t.Fatalf("log store %q, want %q: the agents' store for a new data dir", got, LogStoreWAL)
+	}
 	var maxBatch atomic.Int64
 	hook := func(size int) {
 		for {

@@ -29,6 +29,21 @@ func openSingleNode(t testing.TB) *Node {
 // benchmark.
 func openNode(t testing.TB, ca *pki.CA, name string, bootstrap, fast bool) *Node {
 	t.Helper()
+	n, err := Open(nodeConfig(t, ca, name, t.TempDir(), bootstrap, fast), NewStore())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := n.Close(); err != nil {
+			t.Errorf("close %s: %v", name, err)
+		}
+	})
+	return n
+}
+
+// nodeConfig is the configuration openNode uses, with data dir dir.
+func nodeConfig(t testing.TB, ca *pki.CA, name, dir string, bootstrap, fast bool) Config {
+	t.Helper()
 	key, csr, err := pki.NewKeyAndCSR(name)
 	if err != nil {
 		t.Fatal(err)
@@ -42,7 +57,7 @@ func openNode(t testing.TB, ca *pki.CA, name string, bootstrap, fast bool) *Node
 		t.Fatal(err)
 	}
 	cfg := Config{
-		ID: name, Dir: t.TempDir(), BindAddr: "127.0.0.1:0",
+		ID: name, Dir: dir, BindAddr: "127.0.0.1:0",
 		ServerTLS: id.MutualServerConfig(), ClientTLS: id.ClientConfig(),
 		Bootstrap: bootstrap,
 		Logger:    slog.New(slog.DiscardHandler),
@@ -50,16 +65,7 @@ func openNode(t testing.TB, ca *pki.CA, name string, bootstrap, fast bool) *Node
 	if fast {
 		cfg.HeartbeatTimeout, cfg.ElectionTimeout, cfg.LeaderLeaseTimeout = 100*time.Millisecond, 100*time.Millisecond, 50*time.Millisecond
 	}
-	n, err := Open(cfg, NewStore())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := n.Close(); err != nil {
-			t.Errorf("close %s: %v", name, err)
-		}
-	})
-	return n
+	return cfg
 }
 
 func waitLeader(t testing.TB, n *Node) {

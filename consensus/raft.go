@@ -8,12 +8,10 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"path/filepath"
 	"strconv"
 	"time"
 
 	"github.com/hashicorp/raft"
-	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
 
 	"github.com/shoal-dev/shoal/internal/connlimit"
 )
@@ -31,7 +29,8 @@ const logCacheEntries = 512
 type Config struct {
 	// ID is the node's Raft server ID: the node name.
 	ID string
-	// Dir holds raft.db (log and stable store) and snapshots.
+	// Dir holds the log and stable store (wal/, or raft.db in a data dir
+	// from before the write-ahead log: see openLogStore) and snapshots.
 	Dir string
 	// BindAddr is the host:port the Raft listener binds.
 	BindAddr string
@@ -81,13 +80,17 @@ func (c *Config) Validate() error {
 
 // Node is this agent's Raft replica of the state store.
 type Node struct {
-	cfg    Config
-	raft   *raft.Raft
-	fsm    *FSM
-	store  *Store
-	logs   *raftboltdb.BoltStore
-	trans  *raft.NetworkTransport
-	logger *slog.Logger
+	cfg   Config
+	raft  *raft.Raft
+	fsm   *FSM
+	store *Store
+	logs  logStore
+	// cache serves the latest entries of logs from memory.
+	cache *raft.LogCache
+	// logKind is LogStoreWAL or LogStoreBolt.
+	logKind string
+	trans   *raft.NetworkTransport
+	logger  *slog.Logger
 	// lastAtOpen is the last log index on disk when the node opened.
 	lastAtOpen uint64
 }
@@ -108,9 +111,9 @@ func Open(cfg Config, store *Store) (*Node, error) {
 	}
 	hlog := newHCLogger("raft", logger)
 
-	logs, err := raftboltdb.New(raftboltdb.Options{Path: filepath.Join(cfg.Dir, "raft.db")})
+	logs, logKind, err := openLogStore(cfg.Dir, hlog, logger)
 	if err != nil {
-		return nil, fmt.Errorf("open raft log store: %w", err)
+		return nil, err
 	}
 	snaps, err := raft.NewFileSnapshotStoreWithLogger(cfg.Dir, 2, hlog)
 	if err != nil {
@@ -190,8 +193,8 @@ func Open(cfg Config, store *Store) (*Node, error) {
 		return nil, fmt.Errorf("read raft log: %w", err)
 	}
 	// The leader's replicators and every replica's FSM read back the
-	// entries just written; serve them from memory instead of a bolt
-	// read transaction each.
+	// entries just written; serve them from memory instead of a read
+	// from the store (and a decode) each.
 	cached, err := raft.NewLogCache(logCacheEntries, logs)
 	if err != nil {
 		closeAll()
@@ -202,7 +205,7 @@ func Open(cfg Config, store *Store) (*Node, error) {
 		closeAll()
 		return nil, fmt.Errorf("start raft: %w", err)
 	}
-	n := &Node{cfg: cfg, raft: r, fsm: fsm, store: store, logs: logs, trans: trans, logger: logger, lastAtOpen: lastAtOpen}
+	n := &Node{cfg: cfg, raft: r, fsm: fsm, store: store, logs: logs, cache: cached, logKind: logKind, trans: trans, logger: logger, lastAtOpen: lastAtOpen}
 	allow := n.hearsFrom
 	stream.logger = logger
 	stream.allow.Store(&allow)
@@ -270,6 +273,10 @@ func (n *Node) Apply(ctx context.Context, cmd []byte) (ApplyResult, error) {
 	}
 	return res, nil
 }
+
+// LogStore reports which log store this node uses: LogStoreWAL or
+// LogStoreBolt.
+func (n *Node) LogStore() string { return n.logKind }
 
 // IsLeader reports whether this node is the Raft leader.
 func (n *Node) IsLeader() bool { return n.raft.State() == raft.Leader }
@@ -360,17 +367,44 @@ func (n *Node) CaughtUp(ctx context.Context, timeout time.Duration) bool {
 }
 
 func (n *Node) caughtUp() bool {
-	commit, err := strconv.ParseUint(n.raft.Stats()["commit_index"], 10, 64)
+	stats := n.raft.Stats()
+	commit, err := strconv.ParseUint(stats["commit_index"], 10, 64)
 	if err != nil || commit == 0 {
+		return false
+	}
+	snap, err := strconv.ParseUint(stats["last_snapshot_index"], 10, 64)
+	if err != nil {
 		return false
 	}
 	applied := n.raft.AppliedIndex()
 	if n.raft.State() == raft.Leader {
-		return commit >= n.lastAtOpen && applied >= commit
+		return commit >= n.lastAtOpen && applied >= commit && n.fsmReached(commit, snap)
 	}
 	// The commit index comes with the leader's AppendEntries, which also
 	// set LastContact.
-	return !n.raft.LastContact().IsZero() && applied >= commit
+	return !n.raft.LastContact().IsZero() && applied >= commit && n.fsmReached(commit, snap)
+}
+
+// fsmReached reports whether the FSM has applied every entry up to index
+// upTo that it will ever see. Raft's AppliedIndex is not enough: Raft
+// raises it when it hands entries to the FSM's goroutine, before the FSM
+// applied them. The Store's index is that of the last command or
+// configuration entry the FSM applied (or of the snapshot it restored);
+// entries after it that the FSM never sees (no-ops, barriers) do not
+// count. snap is the index of the latest snapshot, which the FSM made or
+// restored: entries up to it count as applied even where the log no
+// longer holds them.
+func (n *Node) fsmReached(upTo, snap uint64) bool {
+	for i := max(n.store.Index(), snap) + 1; i <= upTo; i++ {
+		var l raft.Log
+		if err := n.cache.GetLog(i, &l); err != nil {
+			return false
+		}
+		if l.Type == raft.LogCommand || l.Type == raft.LogConfiguration {
+			return false
+		}
+	}
+	return true
 }
 
 // LocalAddr is the address other nodes use for this node's Raft.

@@ -13,8 +13,8 @@ import (
 )
 
 // BenchmarkRaftApply3 is Raft alone, without HTTP or the API: a
-// three-voter cluster in this process on loopback (mutual TLS, bolt log
-// with fsync, as agents run it), 16 goroutines proposing one new
+// three-voter cluster in this process on loopback (mutual TLS, the
+// write-ahead log of a new data dir with fsync, as agents run it), 16 goroutines proposing one new
 // ConfigMap each per Apply on the leader. It reports writes/s and p50/p99
 // of acknowledged writes, and the mean batch the FSM applied, so the
 // cost of Raft and the log store can be told from the API's
