@@ -337,6 +337,30 @@ func raftCommitsThrough(t *testing.T, h *raftHistory, a *testcluster.Agent) {
 	})
 }
 
+// raftAllAlive waits until every agent lists every agent alive in
+// gossip.
+func raftAllAlive(t *testing.T, agents []*testcluster.Agent) {
+	t.Helper()
+	testcluster.Eventually(t, 30*time.Second, func() error {
+		for _, a := range agents {
+			st, err := raftStatus(a)
+			if err != nil {
+				return err
+			}
+			alive := 0
+			for _, m := range st.Members {
+				if m.Status == "alive" {
+					alive++
+				}
+			}
+			if alive != len(agents) {
+				return fmt.Errorf("%s sees %d of %d agents alive: %+v", a.Name, alive, len(agents), st.Members)
+			}
+		}
+		return nil
+	})
+}
+
 // ackedBetween counts the writes acknowledged in [from, to].
 func (h *raftHistory) ackedBetween(from, to int64) int {
 	h.mu.Lock()
