@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/miekg/dns"
 	"github.com/shoal-dev/shoal/api"
 	"github.com/shoal-dev/shoal/internal/testcluster"
 	"github.com/shoal-dev/shoal/internal/testimage"
@@ -50,8 +51,10 @@ spec:
 // linearizable and no acknowledged write is lost; the minority cannot
 // commit (a write through it fails, saying no leader is reachable); the
 // majority commits and runs the identity again; containers sampled on
-// every host never show the identity twice; after each heal every replica
-// holds the same objects.
+// every host never show the identity twice; a Service created through the
+// majority during the cut answers in the majority's DNS (and not in the
+// minority's); after each heal writes and sync reads through the healed
+// agents succeed, and at the end every replica holds the same objects.
 func TestConsensusPartitionMinority(t *testing.T) {
 	t.Parallel()
 	// --voter-grace 60s: the cut lasts longer than the default 10 s
@@ -122,6 +125,7 @@ func TestConsensusPartitionMinority(t *testing.T) {
 		return nil
 	})
 	t.Logf("identity back on the majority side %.1fs after the cut", time.Since(cut).Seconds())
+	raftServiceOnMajority(t, majority, minority)
 	if err := <-minorityWrite; err != nil {
 		t.Error(err)
 	}
@@ -163,6 +167,56 @@ func TestConsensusPartitionMinority(t *testing.T) {
 		minority.Name, newLeader, leader.Name, follower.Name, acked)
 	t.Logf("%s; %d samples of every host's containers, at most %d of the identity at once; acknowledged writes lost: %d",
 		w.h.stats(), sampler.samples.Load(), sampler.most.Load(), lost)
+}
+
+// raftCutService is a Service created while the cluster is cut.
+const raftCutService = `apiVersion: v1
+kind: Service
+metadata:
+  name: during-cut
+spec:
+  selector: {app: ident}
+  ports: [{port: 80}]
+`
+
+// raftServiceOnMajority creates a Service through the majority while the
+// minority is cut off: every majority agent's DNS answers its name with an
+// address, and the minority's DNS still answers, without it.
+func raftServiceOnMajority(t *testing.T, majority []*testcluster.Agent, minority *testcluster.Agent) {
+	t.Helper()
+	if out, stderr, err := majority[0].CLIWithInput([]byte(raftCutService), "apply", "-f", "-"); err != nil {
+		t.Fatalf("apply a Service through the majority: %v %s%s", err, out, stderr)
+	}
+	name := "during-cut.default.svc.cluster.local."
+	for _, a := range majority {
+		testcluster.Eventually(t, 10*time.Second, func() error {
+			r, err := raftDNS(a.DNSAddr(), name)
+			if err != nil {
+				return err
+			}
+			if r.Rcode != dns.RcodeSuccess || len(r.Answer) == 0 {
+				return fmt.Errorf("%s's DNS answers %s %s with %d records, want an address", a.Name, name, dns.RcodeToString[r.Rcode], len(r.Answer))
+			}
+			return nil
+		})
+	}
+	r, err := raftDNS(minority.DNSAddr(), name)
+	if err != nil {
+		t.Errorf("the cut-off %s's DNS does not answer: %v", minority.Name, err)
+	} else if r.Rcode != dns.RcodeNameError {
+		t.Errorf("the cut-off %s's DNS answers %s %s, want NXDOMAIN (it cannot have the Service)", minority.Name, name, dns.RcodeToString[r.Rcode])
+	}
+}
+
+// raftDNS asks server for name's A records over UDP.
+func raftDNS(server, name string) (*dns.Msg, error) {
+	m := new(dns.Msg)
+	m.SetQuestion(name, dns.TypeA)
+	r, _, err := (&dns.Client{Timeout: 2 * time.Second}).Exchange(m, server)
+	if err != nil {
+		return nil, fmt.Errorf("A %s to %s: %w", name, server, err)
+	}
+	return r, nil
 }
 
 // raftImportBusybox builds the busybox test image and imports it into
