@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -87,10 +88,22 @@ func (w *raftWorkload) run(client int) {
 	for n := 0; w.ctx.Err() == nil; n++ {
 		a := w.target(client)
 		key := w.keys[rng.IntN(len(w.keys))]
+		ok := true
 		if rng.IntN(2) == 0 {
-			raftWrite(w.ctx, w.h, client, a.Client(), key, fmt.Sprintf("c%d-%d", client, n))
-		} else if _, err := raftSyncRead(w.ctx, w.h, client, a.Client(), key, fmt.Sprintf("c%d-%d", client, n)); errors.Is(err, errRaftSyncTimeout) {
-			w.syncTimeouts.Add(1)
+			ok = raftWrite(w.ctx, w.h, client, a.Client(), key, fmt.Sprintf("c%d-%d", client, n))
+		} else if _, err := raftSyncRead(w.ctx, w.h, client, a.Client(), key, fmt.Sprintf("c%d-%d", client, n)); err != nil {
+			ok = false
+			if errors.Is(err, errRaftSyncTimeout) {
+				w.syncTimeouts.Add(1)
+			}
+		}
+		if !ok {
+			// Do not spin on a dead or cut-off agent: each failed write
+			// is one more operation of unknown outcome to check.
+			select {
+			case <-w.ctx.Done():
+			case <-time.After(100 * time.Millisecond):
+			}
 		}
 	}
 }
@@ -104,11 +117,27 @@ func raftWrite(ctx context.Context, h *raftHistory, client int, cl *client.Clien
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), raftOpTimeout)
 	defer cancel()
 	if _, err := cl.Apply(wctx, fmt.Appendf(nil, raftConfigMap, key, value)); err != nil {
-		h.add(client, in, raftOutput{}, call, raftUnknown)
+		if !raftNoEffect(err) {
+			h.add(client, in, raftOutput{}, call, raftUnknown)
+		}
 		return false
 	}
 	h.add(client, in, raftOutput{}, call, h.now())
 	return true
+}
+
+// raftNoEffect reports whether a failed call certainly changed nothing:
+// it never reached the agent (the dial failed: the agent is dead or cut
+// off), or the API refused it (4xx: the command failed its checks). Any
+// other failure (connection lost mid-request, no leader reachable in
+// time, 5xx) may have been committed.
+func raftNoEffect(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	var apiErr *client.APIError
+	return errors.As(err, &apiErr) && apiErr.StatusCode >= 400 && apiErr.StatusCode < 500
 }
 
 // errRaftSyncTimeout: the agent's replica did not show the sync write in
