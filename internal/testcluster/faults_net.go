@@ -25,13 +25,13 @@ import (
 // cut stays one-way: A keeps resolving B and reaching it while B's frames
 // to A are lost.
 
-// faultTable is the nftables table (netdev family) that holds an agent's
+// nfTable is the nftables table (netdev family) that holds an agent's
 // drops; nothing else uses the name.
-const faultTable = "shoal_faults"
+const nfTable = "shoal_faults"
 
-// netFaults is one cluster's fault state: which agent drops which peers'
+// nfState is one cluster's fault state: which agent drops which peers'
 // frames, which links are down, which agents are paused.
-type netFaults struct {
+type nfState struct {
 	mu     sync.Mutex
 	drops  map[*Agent]map[*Agent]bool // receiver → senders it drops
 	down   map[*Agent]bool
@@ -39,37 +39,37 @@ type netFaults struct {
 }
 
 var (
-	faultsMu  sync.Mutex
-	faultsFor = map[*Cluster]*netFaults{}
+	nfMu  sync.Mutex
+	nfFor = map[*Cluster]*nfState{}
 )
 
-// faults returns the cluster's fault state, making it (and the cleanup
+// nfFaults returns the cluster's fault state, making it (and the cleanup
 // that undoes every fault) on first use.
-func (c *Cluster) faults() *netFaults {
-	faultsMu.Lock()
-	defer faultsMu.Unlock()
-	f := faultsFor[c]
+func (c *Cluster) nfFaults() *nfState {
+	nfMu.Lock()
+	defer nfMu.Unlock()
+	f := nfFor[c]
 	if f == nil {
-		f = &netFaults{drops: map[*Agent]map[*Agent]bool{}, down: map[*Agent]bool{}, paused: map[*Agent]bool{}}
-		faultsFor[c] = f
+		f = &nfState{drops: map[*Agent]map[*Agent]bool{}, down: map[*Agent]bool{}, paused: map[*Agent]bool{}}
+		nfFor[c] = f
 		// Registered after NewNetNS's own cleanups, so it runs before
 		// them: agents are resumed and reachable again before they stop.
 		c.t.Cleanup(func() {
-			for _, err := range c.undoFaults() {
+			for _, err := range c.nfUndo() {
 				c.t.Logf("undo faults: %v", err)
 			}
-			faultsMu.Lock()
-			delete(faultsFor, c)
-			faultsMu.Unlock()
+			nfMu.Lock()
+			delete(nfFor, c)
+			nfMu.Unlock()
 		})
 	}
 	return f
 }
 
-// undoFaults resumes paused agents, brings links up and removes every
+// nfUndo resumes paused agents, brings links up and removes every
 // drop, and returns what failed.
-func (c *Cluster) undoFaults() []error {
-	f := c.faults()
+func (c *Cluster) nfUndo() []error {
+	f := c.nfFaults()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var errs []error
@@ -77,19 +77,19 @@ func (c *Cluster) undoFaults() []error {
 		if !a.Running() {
 			continue
 		}
-		if err := a.signal(syscall.SIGCONT); err != nil {
+		if err := a.nfSignal(syscall.SIGCONT); err != nil {
 			errs = append(errs, fmt.Errorf("resume %s: %w", a.Name, err))
 		}
 	}
 	f.paused = map[*Agent]bool{}
 	for a := range f.down {
-		if err := setLink(a, "up"); err != nil {
+		if err := nfSetLink(a, "up"); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	f.down = map[*Agent]bool{}
 	for a := range f.drops {
-		if err := nftApply(a.netns, deleteFaultTable()); err != nil {
+		if err := nfApply(a.netns, nfDeleteTable()); err != nil {
 			errs = append(errs, fmt.Errorf("heal %s: %w", a.Name, err))
 		}
 	}
@@ -97,8 +97,8 @@ func (c *Cluster) undoFaults() []error {
 	return errs
 }
 
-// needNetNS fails the test unless the cluster runs in network namespaces.
-func (c *Cluster) needNetNS(what string) {
+// nfNeedNetNS fails the test unless the cluster runs in network namespaces.
+func (c *Cluster) nfNeedNetNS(what string) {
 	c.t.Helper()
 	if c.lan == nil {
 		c.t.Fatalf("%s needs a NewNetNS cluster", what)
@@ -110,11 +110,11 @@ func (c *Cluster) needNetNS(what string) {
 // test's end undoes it.
 func (c *Cluster) CutLink(a *Agent) {
 	c.t.Helper()
-	c.needNetNS("CutLink")
-	f := c.faults()
+	c.nfNeedNetNS("CutLink")
+	f := c.nfFaults()
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if err := setLink(a, "down"); err != nil {
+	if err := nfSetLink(a, "down"); err != nil {
 		c.t.Fatal(err)
 	}
 	f.down[a] = true
@@ -123,17 +123,17 @@ func (c *Cluster) CutLink(a *Agent) {
 // RestoreLink sets the agent's interface up again.
 func (c *Cluster) RestoreLink(a *Agent) {
 	c.t.Helper()
-	c.needNetNS("RestoreLink")
-	f := c.faults()
+	c.nfNeedNetNS("RestoreLink")
+	f := c.nfFaults()
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if err := setLink(a, "up"); err != nil {
+	if err := nfSetLink(a, "up"); err != nil {
 		c.t.Fatal(err)
 	}
 	delete(f.down, a)
 }
 
-func setLink(a *Agent, state string) error {
+func nfSetLink(a *Agent, state string) error {
 	if out, err := exec.Command("ip", "-n", a.netns, "link", "set", "eth0", state).CombinedOutput(); err != nil {
 		return fmt.Errorf("set %s's link %s: %w: %s", a.Name, state, err, strings.TrimSpace(string(out)))
 	}
@@ -146,8 +146,8 @@ func setLink(a *Agent, state string) error {
 // Drops add to those already in place; Heal removes them all.
 func (c *Cluster) Partition(groups ...[]*Agent) {
 	c.t.Helper()
-	c.needNetNS("Partition")
-	c.addDrops(partitionDrops(groups))
+	c.nfNeedNetNS("Partition")
+	c.nfAddDrops(nfPartitionDrops(groups))
 }
 
 // Isolate partitions a from every other agent of the cluster.
@@ -166,19 +166,19 @@ func (c *Cluster) Isolate(a *Agent) {
 // to still sends to from, but hears nothing back from it.
 func (c *Cluster) DropFrom(to, from *Agent) {
 	c.t.Helper()
-	c.needNetNS("DropFrom")
-	c.addDrops([]drop{{to: to, from: from}})
+	c.nfNeedNetNS("DropFrom")
+	c.nfAddDrops([]nfDrop{{to: to, from: from}})
 }
 
 // Heal removes every drop Partition, Isolate and DropFrom put in place.
 func (c *Cluster) Heal() {
 	c.t.Helper()
-	f := c.faults()
+	f := c.nfFaults()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var errs []error
 	for a := range f.drops {
-		if err := nftApply(a.netns, deleteFaultTable()); err != nil {
+		if err := nfApply(a.netns, nfDeleteTable()); err != nil {
 			errs = append(errs, fmt.Errorf("heal %s: %w", a.Name, err))
 		}
 	}
@@ -188,13 +188,13 @@ func (c *Cluster) Heal() {
 	}
 }
 
-// drop is one direction of a cut: to drops what from sends.
-type drop struct{ to, from *Agent }
+// nfDrop is one direction of a cut: to drops what from sends.
+type nfDrop struct{ to, from *Agent }
 
-// partitionDrops lists the drops that separate groups: both directions
+// nfPartitionDrops lists the drops that separate groups: both directions
 // between every two agents of different groups.
-func partitionDrops(groups [][]*Agent) []drop {
-	var out []drop
+func nfPartitionDrops(groups [][]*Agent) []nfDrop {
+	var out []nfDrop
 	for i, g := range groups {
 		for j, h := range groups {
 			if i == j {
@@ -203,7 +203,7 @@ func partitionDrops(groups [][]*Agent) []drop {
 			for _, to := range g {
 				for _, from := range h {
 					if to != from {
-						out = append(out, drop{to: to, from: from})
+						out = append(out, nfDrop{to: to, from: from})
 					}
 				}
 			}
@@ -212,11 +212,11 @@ func partitionDrops(groups [][]*Agent) []drop {
 	return out
 }
 
-// addDrops records drops and rewrites the fault table of every agent
+// nfAddDrops records drops and rewrites the fault table of every agent
 // whose drops changed.
-func (c *Cluster) addDrops(drops []drop) {
+func (c *Cluster) nfAddDrops(drops []nfDrop) {
 	c.t.Helper()
-	f := c.faults()
+	f := c.nfFaults()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	changed := map[*Agent]bool{}
@@ -230,30 +230,30 @@ func (c *Cluster) addDrops(drops []drop) {
 	for to := range changed {
 		var macs []string
 		for from := range f.drops[to] {
-			mac, err := linkMAC(from.netns)
+			mac, err := nfLinkMAC(from.netns)
 			if err != nil {
 				c.t.Fatalf("partition: %s: %v", from.Name, err)
 			}
 			macs = append(macs, mac)
 		}
-		if err := nftApply(to.netns, faultRuleset("eth0", macs)); err != nil {
+		if err := nfApply(to.netns, nfRuleset("eth0", macs)); err != nil {
 			c.t.Fatalf("partition: drops on %s: %v", to.Name, err)
 		}
 	}
 }
 
-// deleteFaultTable is an nft script that removes the fault table whether
+// nfDeleteTable is an nft script that removes the fault table whether
 // or not it exists.
-func deleteFaultTable() string {
-	return fmt.Sprintf("table netdev %[1]s\ndelete table netdev %[1]s\n", faultTable)
+func nfDeleteTable() string {
+	return fmt.Sprintf("table netdev %[1]s\ndelete table netdev %[1]s\n", nfTable)
 }
 
-// faultRuleset is an nft script that replaces the fault table with one
+// nfRuleset is an nft script that replaces the fault table with one
 // that drops, on dev's ingress, every non-ARP frame from the given MACs.
-func faultRuleset(dev string, macs []string) string {
+func nfRuleset(dev string, macs []string) string {
 	var b strings.Builder
-	b.WriteString(deleteFaultTable())
-	fmt.Fprintf(&b, "table netdev %s {\n\tchain ingress {\n", faultTable)
+	b.WriteString(nfDeleteTable())
+	fmt.Fprintf(&b, "table netdev %s {\n\tchain ingress {\n", nfTable)
 	fmt.Fprintf(&b, "\t\ttype filter hook ingress device %q priority -500; policy accept;\n", dev)
 	sorted := append([]string(nil), macs...)
 	sort.Strings(sorted)
@@ -264,8 +264,8 @@ func faultRuleset(dev string, macs []string) string {
 	return b.String()
 }
 
-// nftApply runs an nft script in the network namespace ns.
-func nftApply(ns, script string) error {
+// nfApply runs an nft script in the network namespace ns.
+func nfApply(ns, script string) error {
 	if ns == "" {
 		return errors.New("no network namespace: refusing to change the host's nftables")
 	}
@@ -277,18 +277,18 @@ func nftApply(ns, script string) error {
 	return nil
 }
 
-// linkMAC returns the MAC address of eth0 in namespace ns.
-func linkMAC(ns string) (string, error) {
+// nfLinkMAC returns the MAC address of eth0 in namespace ns.
+func nfLinkMAC(ns string) (string, error) {
 	out, err := exec.Command("ip", "-n", ns, "-br", "link", "show", "eth0").CombinedOutput()
 	if err != nil {
 		return "", fmt.Errorf("read eth0 of %s: %w: %s", ns, err, strings.TrimSpace(string(out)))
 	}
-	return parseBriefMAC(string(out))
+	return nfParseBriefMAC(string(out))
 }
 
-// parseBriefMAC reads the MAC of an `ip -br link show` line
+// nfParseBriefMAC reads the MAC of an `ip -br link show` line
 // ("eth0@if12  UP  aa:bb:cc:dd:ee:ff <BROADCAST,...>").
-func parseBriefMAC(line string) (string, error) {
+func nfParseBriefMAC(line string) (string, error) {
 	fields := strings.Fields(line)
 	if len(fields) < 3 {
 		return "", fmt.Errorf("parse link %q: want name, state and MAC", strings.TrimSpace(line))
@@ -311,17 +311,17 @@ func parseBriefMAC(line string) (string, error) {
 // or a long GC would. Resume or the test's end continues it.
 func (c *Cluster) Pause(a *Agent) {
 	c.t.Helper()
-	f := c.faults()
+	f := c.nfFaults()
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if err := a.signal(syscall.SIGSTOP); err != nil {
+	if err := a.nfSignal(syscall.SIGSTOP); err != nil {
 		c.t.Fatalf("pause %s: %v", a.Name, err)
 	}
 	f.paused[a] = true
 	// The signal is delivered asynchronously: return once it took.
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		st, err := procState(a.PID())
+		st, err := nfProcState(a.PID())
 		if err == nil && st == "T" {
 			return
 		}
@@ -332,8 +332,8 @@ func (c *Cluster) Pause(a *Agent) {
 	}
 }
 
-// procState is the state letter of /proc/PID/stat ("T" when stopped).
-func procState(pid int) (string, error) {
+// nfProcState is the state letter of /proc/PID/stat ("T" when stopped).
+func nfProcState(pid int) (string, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return "", fmt.Errorf("read process state: %w", err)
@@ -350,17 +350,17 @@ func procState(pid int) (string, error) {
 // Resume continues a paused agent with SIGCONT.
 func (c *Cluster) Resume(a *Agent) {
 	c.t.Helper()
-	f := c.faults()
+	f := c.nfFaults()
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if err := a.signal(syscall.SIGCONT); err != nil {
+	if err := a.nfSignal(syscall.SIGCONT); err != nil {
 		c.t.Fatalf("resume %s: %v", a.Name, err)
 	}
 	delete(f.paused, a)
 }
 
-// signal sends sig to the agent's process.
-func (a *Agent) signal(sig syscall.Signal) error {
+// nfSignal sends sig to the agent's process.
+func (a *Agent) nfSignal(sig syscall.Signal) error {
 	if !a.Running() {
 		return fmt.Errorf("agent %s is not running", a.Name)
 	}

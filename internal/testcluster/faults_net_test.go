@@ -13,7 +13,7 @@ import (
 	"github.com/vishvananda/netns"
 )
 
-func TestPartitionDrops(t *testing.T) {
+func TestNetFaultPartitionDrops(t *testing.T) {
 	a, b, c, d := &Agent{Name: "a"}, &Agent{Name: "b"}, &Agent{Name: "c"}, &Agent{Name: "d"}
 	tests := []struct {
 		name   string
@@ -30,17 +30,17 @@ func TestPartitionDrops(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got []string
-			for _, d := range partitionDrops(tt.groups) {
+			for _, d := range nfPartitionDrops(tt.groups) {
 				got = append(got, d.to.Name+"<-"+d.from.Name)
 			}
-			if !sameSet(got, tt.want) {
+			if !nfSameSet(got, tt.want) {
 				t.Fatalf("got drops %v, want %v", got, tt.want)
 			}
 		})
 	}
 }
 
-func sameSet(a, b []string) bool {
+func nfSameSet(a, b []string) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -59,8 +59,8 @@ func sameSet(a, b []string) bool {
 	return true
 }
 
-func TestFaultRuleset(t *testing.T) {
-	got := faultRuleset("eth0", []string{"bb:00:00:00:00:02", "aa:00:00:00:00:01"})
+func TestNetFaultRuleset(t *testing.T) {
+	got := nfRuleset("eth0", []string{"bb:00:00:00:00:02", "aa:00:00:00:00:01"})
 	want := `table netdev shoal_faults
 delete table netdev shoal_faults
 table netdev shoal_faults {
@@ -76,7 +76,7 @@ table netdev shoal_faults {
 	}
 }
 
-func TestParseBriefMAC(t *testing.T) {
+func TestNetFaultParseBriefMAC(t *testing.T) {
 	tests := []struct {
 		name, line, want, wantErr string
 	}{
@@ -87,7 +87,7 @@ func TestParseBriefMAC(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := parseBriefMAC(tt.line)
+			got, err := nfParseBriefMAC(tt.line)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("got %q, %v; want error containing %q", got, err, tt.wantErr)
@@ -101,9 +101,9 @@ func TestParseBriefMAC(t *testing.T) {
 	}
 }
 
-// faultHosts makes a lan with two hosts (no agents) and a cluster that
+// nfHosts makes a lan with two hosts (no agents) and a cluster that
 // knows them, owned by t.
-func faultHosts(t *testing.T) (*Cluster, *Agent, *Agent) {
+func nfHosts(t *testing.T) (*Cluster, *Agent, *Agent) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: hosts are network namespaces")
@@ -119,8 +119,8 @@ func faultHosts(t *testing.T) (*Cluster, *Agent, *Agent) {
 	return c, c.Agents[0], c.Agents[1]
 }
 
-// udpIn opens a UDP socket on ip:port inside namespace ns.
-func udpIn(t *testing.T, ns, ip string) *net.UDPConn {
+// nfUDPIn opens a UDP socket on ip:port inside namespace ns.
+func nfUDPIn(t *testing.T, ns, ip string) *net.UDPConn {
 	t.Helper()
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
@@ -148,9 +148,9 @@ func udpIn(t *testing.T, ns, ip string) *net.UDPConn {
 	return conn
 }
 
-// reaches reports whether a datagram from one socket arrives at the other
+// nfReaches reports whether a datagram from one socket arrives at the other
 // (a few tries, for ARP).
-func reaches(from, to *net.UDPConn) bool {
+func nfReaches(from, to *net.UDPConn) bool {
 	for range 5 {
 		_, _ = from.WriteToUDP([]byte("x"), to.LocalAddr().(*net.UDPAddr))
 		_ = to.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
@@ -171,14 +171,15 @@ func reaches(from, to *net.UDPConn) bool {
 
 func TestNetFaults(t *testing.T) {
 	skipShort(t)
-	c, a, b := faultHosts(t)
-	ua, ub := udpIn(t, a.netns, a.IP), udpIn(t, b.netns, b.IP)
+	t.Parallel()
+	c, a, b := nfHosts(t)
+	ua, ub := nfUDPIn(t, a.netns, a.IP), nfUDPIn(t, b.netns, b.IP)
 	check := func(step string, ab, ba bool) {
 		t.Helper()
-		if got := reaches(ua, ub); got != ab {
+		if got := nfReaches(ua, ub); got != ab {
 			t.Errorf("%s: a→b passes %v, want %v", step, got, ab)
 		}
-		if got := reaches(ub, ua); got != ba {
+		if got := nfReaches(ub, ua); got != ba {
 			t.Errorf("%s: b→a passes %v, want %v", step, got, ba)
 		}
 	}
@@ -204,6 +205,7 @@ func TestNetFaults(t *testing.T) {
 // test are gone once it ends, even when it fails.
 func TestNetFaultsUndoneAtCleanup(t *testing.T) {
 	skipShort(t)
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root")
 	}
@@ -220,12 +222,12 @@ func TestNetFaultsUndoneAtCleanup(t *testing.T) {
 		a, b = c.Agents[0], c.Agents[1]
 		c.Partition([]*Agent{a}, []*Agent{b})
 		c.CutLink(b)
-		if !hasFaultTable(t, a.netns) {
+		if !nfHasTable(t, a.netns) {
 			t.Fatal("no fault table after Partition")
 		}
 	})
 	for _, ag := range []*Agent{a, b} {
-		if hasFaultTable(t, ag.netns) {
+		if nfHasTable(t, ag.netns) {
 			t.Errorf("%s: fault table left after the test ended", ag.Name)
 		}
 	}
@@ -235,25 +237,25 @@ func TestNetFaultsUndoneAtCleanup(t *testing.T) {
 	}
 }
 
-func hasFaultTable(t *testing.T, ns string) bool {
+func nfHasTable(t *testing.T, ns string) bool {
 	t.Helper()
 	out, err := exec.Command("ip", "netns", "exec", ns, "nft", "list", "tables").CombinedOutput()
 	if err != nil {
 		t.Fatalf("nft list tables in %s: %v %s", ns, err, out)
 	}
-	return strings.Contains(string(out), faultTable)
+	return strings.Contains(string(out), nfTable)
 }
 
-// sleeper is an Agent whose process is a sleep, for the pause helpers;
+// nfSleeper is an Agent whose process is a sleep, for the pause helpers;
 // it is killed when owner ends.
-func sleeper(owner *testing.T, c *Cluster) *Agent {
+func nfSleeper(owner *testing.T, c *Cluster) *Agent {
 	t := owner
 	t.Helper()
 	cmd := exec.Command("sleep", "60")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	a := &Agent{c: c, Name: "sleeper", cmd: cmd, done: make(chan struct{})}
+	a := &Agent{c: c, Name: "nfSleeper", cmd: cmd, done: make(chan struct{})}
 	go func() {
 		a.exitErr = cmd.Wait()
 		close(a.done)
@@ -262,27 +264,27 @@ func sleeper(owner *testing.T, c *Cluster) *Agent {
 	return a
 }
 
-func TestPauseResume(t *testing.T) {
+func TestNetFaultPauseResume(t *testing.T) {
 	outer := t
 	var a *Agent
 	t.Run("pause then resume", func(t *testing.T) {
 		c := &Cluster{t: t}
-		s := sleeper(t, c)
+		s := nfSleeper(t, c)
 		c.Pause(s)
-		if st, err := procState(s.PID()); err != nil || st != "T" {
+		if st, err := nfProcState(s.PID()); err != nil || st != "T" {
 			t.Fatalf("after Pause: state %q, %v; want T", st, err)
 		}
 		c.Resume(s)
-		if st, err := procState(s.PID()); err != nil || st == "T" {
+		if st, err := nfProcState(s.PID()); err != nil || st == "T" {
 			t.Fatalf("after Resume: state %q, %v; want running or sleeping", st, err)
 		}
 	})
 	t.Run("pause left in place", func(t *testing.T) {
 		c := &Cluster{t: t}
-		a = sleeper(outer, c) // lives past this subtest, to see its state
+		a = nfSleeper(outer, c) // lives past this subtest, to see its state
 		c.Pause(a)
 	})
-	if st, err := procState(a.PID()); err != nil || st == "T" {
+	if st, err := nfProcState(a.PID()); err != nil || st == "T" {
 		t.Fatalf("state %q, %v after the test that paused it ended; want resumed", st, err)
 	}
 }
