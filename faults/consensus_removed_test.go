@@ -15,13 +15,13 @@ import (
 const raftKnownBugs = "SHOAL_FAULTS_KNOWN_BUGS"
 
 // TestConsensusPartitionPastVoterGrace cuts the node running a
-// StatefulSet's identity off for longer than --voter-grace, so the
-// majority declares it dead in gossip and removes it from Raft, then
-// heals: the node must come back (alive in every agent's gossip view,
+// StatefulSet's identity off until the majority removed it from Raft
+// (past --voter-grace) and both sides hold each other dead in gossip,
+// then heals: the node must come back (alive in every agent's gossip view,
 // back in Raft, committing writes, holding the same objects) and the
 // identity must never run twice. Today gossip never heals after a cut
-// longer than its failure detection (no agent contacts a member it holds
-// dead again), so the node is never added back to Raft (the others
+// in which both sides declared the other dead (no agent contacts a member
+// it holds dead again), so the node is never added back to Raft (the others
 // refuse its connections as "not a voter") and stays NotReady; once, on
 // the heal, it also started the identity from its stale replica while
 // the majority ran it. It runs only with SHOAL_FAULTS_KNOWN_BUGS=1.
@@ -67,6 +67,16 @@ func TestConsensusPartitionPastVoterGrace(t *testing.T) {
 		for _, m := range st.Members {
 			if m.Name == minority.Name && m.Raft != "none" {
 				return fmt.Errorf("%s still %s in Raft", m.Name, m.Raft)
+			}
+		}
+		// Both sides of the cut hold the other dead in gossip.
+		st, err = raftStatus(minority)
+		if err != nil {
+			return err
+		}
+		for _, m := range st.Members {
+			if m.Name != minority.Name && m.Status != "dead" {
+				return fmt.Errorf("%s still holds %s %s", minority.Name, m.Name, m.Status)
 			}
 		}
 		return nil
