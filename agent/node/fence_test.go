@@ -2,11 +2,17 @@ package node
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/shoal-dev/shoal/api"
+	"github.com/shoal-dev/shoal/consensus"
+	"github.com/shoal-dev/shoal/view"
 )
 
 // contactRaft reports a last leader contact the test sets.
@@ -27,9 +33,43 @@ func (r *contactRaft) set(t time.Time) {
 	r.mu.Unlock()
 }
 
+// indexView is a replica whose applied index the test sets; only Index
+// is used.
+type indexView struct {
+	view.View
+	index atomic.Uint64
+}
+
+func (v *indexView) Index() uint64 { return v.index.Load() }
+
+// rejoinProposer commits the rejoin event at index 100, or fails while
+// down is set.
+type rejoinProposer struct {
+	down  atomic.Bool
+	calls atomic.Int64
+	event atomic.Pointer[api.Event]
+}
+
+func (p *rejoinProposer) Propose(_ context.Context, cmd consensus.Command) ([]api.Written, error) {
+	p.calls.Add(1)
+	if p.down.Load() {
+		return nil, errors.New("no raft leader reachable")
+	}
+	put := cmd.(consensus.Put)
+	p.event.Store(put.Objects[0].(*api.Event))
+	return []api.Written{{Key: api.KeyOf(put.Objects[0]), ResourceVersion: "100"}}, nil
+}
+
+// The fence goes up when no leader was heard for fenceAfter, and comes
+// down only once contact is back and the replica has applied a write
+// made through the leader after that (not on contact alone: a heartbeat
+// reaches a replica that is still behind).
 func TestFenceMonitor(t *testing.T) {
 	r := &contactRaft{last: time.Now()}
-	n := New(Config{Name: "n1", Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Raft: r})
+	v := &indexView{}
+	v.index.Store(10)
+	p := &rejoinProposer{}
+	n := New(Config{Name: "n1", Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Raft: r, View: v, Proposer: p})
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- n.RunFenceMonitor(ctx, time.Minute) }()
@@ -50,10 +90,30 @@ func TestFenceMonitor(t *testing.T) {
 			}
 		}
 	}
+	stays := func(what string) {
+		t.Helper()
+		time.Sleep(600 * time.Millisecond)
+		if !n.Fenced() {
+			t.Fatalf("%s: the fence came down", what)
+		}
+	}
 	r.set(time.Now().Add(-time.Hour))
 	wait(true)
+	p.down.Store(true)
 	r.set(time.Now().Add(time.Hour)) // a leader was heard from
+	stays("contact, but no write through the leader")
+	p.down.Store(false)
+	calls := p.calls.Load()
+	stays("the rejoin event committed, the replica at index 10 of 100")
+	if p.calls.Load() == calls {
+		t.Fatal("no rejoin event was written after the leader came back")
+	}
+	v.index.Store(100)
 	wait(false)
+	ev := p.event.Load()
+	if ev.InvolvedObject.Kind != "Node" || ev.InvolvedObject.Name != "n1" || ev.Source.Host != "n1" || ev.Reason != "Rejoined" {
+		t.Errorf("rejoin event: got %+v", ev)
+	}
 }
 
 func TestChanged(t *testing.T) {
