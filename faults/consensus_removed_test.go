@@ -2,17 +2,12 @@ package faults
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/shoal-dev/shoal/internal/testcluster"
 )
-
-// raftKnownBugs names the environment variable that runs the scenarios
-// that fail today (docs/faults.md lists them); CI leaves it unset.
-const raftKnownBugs = "SHOAL_FAULTS_KNOWN_BUGS"
 
 // raftLongCut is how long the cut lasts once both sides hold each other
 // dead: past memberlist's GossipToTheDeadTime (30 s in its LAN defaults).
@@ -23,16 +18,12 @@ const raftLongCut = 32 * time.Second
 // (past --voter-grace) and both sides hold each other dead in gossip,
 // keeps the cut raftLongCut longer, then heals: the node must come back (alive in every agent's gossip view,
 // back in Raft, committing writes, holding the same objects) and the
-// identity must never run twice. Today gossip does not heal after such a
-// cut (no agent contacts a member it has held dead for longer than
-// memberlist gossips to the dead), so the node is never added back to Raft (the others
-// refuse its connections as "not a voter") and stays NotReady; once, on
-// the heal, it also started the identity from its stale replica while
-// the majority ran it. It runs only with SHOAL_FAULTS_KNOWN_BUGS=1.
+// identity must never run twice. Before gossip reconnected to members it
+// held dead, the node was never added back to Raft (the others refused
+// its connections as "not a voter") and stayed NotReady; and before the
+// fence waited for a caught-up replica, the node once started the
+// identity from its stale replica on the heal while the majority ran it.
 func TestConsensusPartitionPastVoterGrace(t *testing.T) {
-	if os.Getenv(raftKnownBugs) == "" {
-		t.Skipf("known bug (docs/faults.md): gossip does not heal after a long cut, so a voter removed meanwhile never rejoins; set %s=1 to run", raftKnownBugs)
-	}
 	t.Parallel()
 	c := testcluster.NewNetNS(t, "--fence-after", "3s", "--node-grace", "2s", "--voter-grace", "2s")
 	for _, n := range []string{"n1", "n2", "n3"} {
