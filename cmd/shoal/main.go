@@ -75,6 +75,7 @@ func newRoot() *cobra.Command {
 		newExecCmd(g),
 		newPortForwardCmd(g),
 		newImageCmd(g),
+		newSnapshotCmd(g),
 		newVersionCmd(),
 	)
 	return root
