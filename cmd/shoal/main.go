@@ -76,6 +76,8 @@ func newRoot() *cobra.Command {
 		newPortForwardCmd(g),
 		newImageCmd(g),
 		newSnapshotCmd(g),
+		newInstallCmd(g),
+		newUninstallCmd(),
 		newVersionCmd(),
 	)
 	return root
