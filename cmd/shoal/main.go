@@ -78,6 +78,7 @@ func newRoot() *cobra.Command {
 		newSnapshotCmd(g),
 		newInstallCmd(g),
 		newUninstallCmd(),
+		newResetCmd(g),
 		newVersionCmd(),
 	)
 	return root
