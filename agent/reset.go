@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"sort"
@@ -84,8 +85,16 @@ func Reset(ctx context.Context, cfg ResetConfig) ([]string, error) {
 		step(fmt.Sprintf("unmounted %d mounts under %s", n, cfg.DataDir), err)
 	}
 	// Routes.Close removes every route of protocol 94 whatever the
-	// configuration; NewRoutes only needs a valid one.
-	if routes, err := netsvc.NewRoutes(netsvc.RouteConfig{ClusterCIDR: DefaultClusterCIDR, ServiceCIDR: DefaultServiceCIDR, LocalPodCIDR: "10.42.0.0/24"}); err != nil {
+	// configuration, and the FORWARD accepts of the cluster's ranges
+	// (recorded in the data dir; the defaults if it holds none).
+	rc := netsvc.RouteConfig{ClusterCIDR: DefaultClusterCIDR, ServiceCIDR: DefaultServiceCIDR}
+	if spec, err := loadSettings(cfg.DataDir); err == nil && spec != nil && spec.ClusterCIDR != "" && spec.ServiceCIDR != "" {
+		rc.ClusterCIDR, rc.ServiceCIDR = spec.ClusterCIDR, spec.ServiceCIDR
+	}
+	if p, err := netip.ParsePrefix(rc.ClusterCIDR); err == nil {
+		rc.LocalPodCIDR = netip.PrefixFrom(p.Addr(), max(p.Bits(), 24)).String()
+	}
+	if routes, err := netsvc.NewRoutes(rc); err != nil {
 		step("remove the cluster routes", err)
 	} else {
 		step("removed the cluster routes (proto 94) and iptables FORWARD accepts", routes.Close())
