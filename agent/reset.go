@@ -163,7 +163,14 @@ func resetContainerd(ctx context.Context, cfg ResetConfig, step func(string, err
 	step(fmt.Sprintf("removed %d containers, %d images and %d snapshots from containerd namespace %s",
 		removed.Containers, removed.Images, removed.Snapshots, cfg.ContainerdNamespace), err)
 	if rt.Embedded() {
-		step("stopped the containerd the agent started", rt.Close())
+		err := rt.Close()
+		// Its sockets stay behind when it stops.
+		for _, sock := range []string{cfg.ContainerdAddress, cfg.ContainerdAddress + ".ttrpc"} {
+			if rerr := os.Remove(sock); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+				err = errors.Join(err, rerr)
+			}
+		}
+		step("stopped the containerd the agent started", err)
 	} else if err := rt.Close(); err != nil {
 		cfg.Logger.Warn("close containerd client", "err", err)
 	}
