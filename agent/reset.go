@@ -58,6 +58,9 @@ func Reset(ctx context.Context, cfg ResetConfig) ([]string, error) {
 	if cfg.ContainerdNamespace == "" {
 		cfg.ContainerdNamespace = DefaultContainerdNamespace
 	}
+	if err := checkDataDir(cfg.DataDir); err != nil {
+		return nil, fmt.Errorf("reset: %w", err)
+	}
 	unlock, err := lockStopped(cfg.DataDir)
 	if err != nil {
 		return nil, err
@@ -284,4 +287,35 @@ func removeCgroups(namespace string, ids []string) int {
 func dirExists(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && st.IsDir()
+}
+
+// dataDirMarkers are files only a Shoal agent writes in its data dir.
+var dataDirMarkers = []string{
+	filepath.Join(dirRaft, "raft.db"), fileNodeCert, fileGossipKey, filePeers, fileSettings,
+	filepath.Join("containerd", "containerd.toml"), filepath.Join("cni", "net.d", "10-shoal.conflist"),
+}
+
+// checkDataDir refuses a directory that is not a Shoal data dir (a
+// mistyped --data-dir must not unmount or delete someone's files): it
+// must hold one of the entries an agent makes, or not exist (then Reset
+// still cleans the network and containerd).
+func checkDataDir(dir string) error {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	if abs == "/" {
+		return errors.New("refusing to remove /")
+	}
+	if _, err := os.Stat(abs); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	// Files only an agent writes: a directory named like a package
+	// (/usr/share/doc holds containerd/ and cni/) does not pass.
+	for _, name := range dataDirMarkers {
+		if st, err := os.Lstat(filepath.Join(abs, name)); err == nil && st.Mode().IsRegular() {
+			return nil
+		}
+	}
+	return fmt.Errorf("%s holds none of the files an agent writes (%s); not touching it: is --data-dir right?", abs, strings.Join(dataDirMarkers, ", "))
 }

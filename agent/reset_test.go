@@ -48,3 +48,39 @@ func TestResetLockRefusesRunningAgent(t *testing.T) {
 		}
 	})
 }
+
+func TestResetChecksDataDir(t *testing.T) {
+	tests := []struct {
+		name    string
+		files   []string // files to create; nil: the dir does not exist
+		wantErr bool
+	}{
+		{"agent data dir", []string{"raft/raft.db", "node.crt"}, false},
+		{"only embedded containerd state", []string{"containerd/containerd.toml"}, false},
+		{"gone already", nil, false},
+		{"someone's directory", []string{"photos/a.jpg"}, true},
+		// /usr/share/doc holds directories named like the agent's.
+		{"package docs", []string{"containerd/copyright", "cni/copyright", "raft/README"}, true},
+		{"a directory where a marker file would be", []string{"node.crt/x"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "d")
+			for _, f := range tt.files {
+				path := filepath.Join(dir, f)
+				if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, nil, 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := checkDataDir(dir); (err != nil) != tt.wantErr {
+				t.Fatalf("got %v, want error %v", err, tt.wantErr)
+			}
+		})
+	}
+	if err := checkDataDir("/"); err == nil {
+		t.Fatal("checkDataDir(/) accepted")
+	}
+}
