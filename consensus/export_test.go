@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"log/slog"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -53,11 +55,17 @@ func TestSnapshotExportRestore(t *testing.T) {
 	if info.Objects != 2 {
 		t.Fatalf("got %d objects, want 2", info.Objects)
 	}
-	ca, err := pki.NewCA(time.Now())
+	cfg := freshConfig(t, "fresh")
+	cfg.Restore = data
+	n, err := Open(cfg, NewStore())
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("open with Restore: %v", err)
 	}
-	n := openNodeWith(t, ca, "fresh", false, true, func(c *Config) { c.Restore = data })
+	t.Cleanup(func() {
+		if err := n.Close(); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	})
 	waitLeader(t, n)
 	if got, ok := n.store.Get("ConfigMap", "default", "a"); !ok || got.(*api.ConfigMap).Data["k"] != "v" {
 		t.Fatalf("got %v %v, want ConfigMap default/a with k=v", got, ok)
@@ -161,4 +169,32 @@ func FuzzReadExport(f *testing.F) {
 			t.Fatalf("accepted data reads back as %d objects, %v; info says %d", n, err, info.Objects)
 		}
 	})
+}
+
+// freshConfig is the configuration of a node named name on loopback with
+// an empty data dir, fast timings and a certificate of a new CA.
+func freshConfig(t *testing.T, name string) Config {
+	t.Helper()
+	ca, err := pki.NewCA(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, csr, err := pki.NewKeyAndCSR(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := ca.Sign(csr, name, []net.IP{net.IPv4(127, 0, 0, 1)}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := pki.NewNodeTLS(ca, cert, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Config{
+		ID: name, Dir: t.TempDir(), BindAddr: "127.0.0.1:0",
+		ServerTLS: id.MutualServerConfig(), ClientTLS: id.ClientConfig(),
+		Logger:           slog.New(slog.DiscardHandler),
+		HeartbeatTimeout: 100 * time.Millisecond, ElectionTimeout: 100 * time.Millisecond, LeaderLeaseTimeout: 50 * time.Millisecond,
+	}
 }

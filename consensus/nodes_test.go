@@ -29,12 +29,6 @@ func openSingleNode(t testing.TB) *Node {
 // benchmark.
 func openNode(t testing.TB, ca *pki.CA, name string, bootstrap, fast bool) *Node {
 	t.Helper()
-	return openNodeWith(t, ca, name, bootstrap, fast, nil)
-}
-
-// openNodeWith is openNode with a last change to the configuration.
-func openNodeWith(t testing.TB, ca *pki.CA, name string, bootstrap, fast bool, change func(*Config)) *Node {
-	t.Helper()
 	key, csr, err := pki.NewKeyAndCSR(name)
 	if err != nil {
 		t.Fatal(err)
@@ -55,9 +49,6 @@ func openNodeWith(t testing.TB, ca *pki.CA, name string, bootstrap, fast bool, c
 	}
 	if fast {
 		cfg.HeartbeatTimeout, cfg.ElectionTimeout, cfg.LeaderLeaseTimeout = 100*time.Millisecond, 100*time.Millisecond, 50*time.Millisecond
-	}
-	if change != nil {
-		change(&cfg)
 	}
 	n, err := Open(cfg, NewStore())
 	if err != nil {
