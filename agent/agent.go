@@ -75,6 +75,10 @@ func New(cfg Config) (*Agent, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	// A restore makes a new one-voter cluster: what --force-new-cluster
+	// would do, so users who type both get what they meant.
+	cfg.ForceNewCluster = cfg.ForceNewCluster && cfg.Restore == ""
+
 	return &Agent{
 		cfg:         cfg,
 		logger:      cfg.Logger.With("node", cfg.Name),
@@ -92,6 +96,16 @@ func (a *Agent) Ready() <-chan struct{} { return a.ready }
 // rejoining with the identity in the data dir — and runs until ctx ends or
 // the node leaves.
 func (a *Agent) Run(ctx context.Context) error {
+	// A snapshot to restore is read and checked before anything changes.
+	var restore []byte
+	if a.cfg.Restore != "" {
+		data, info, err := readRestore(a.cfg.Restore, a.cfg.DataDir)
+		if err != nil {
+			return err
+		}
+		restore = data
+		a.logger.Info("restoring the cluster state from a snapshot into a new cluster", "file", a.cfg.Restore, "index", info.Index, "objects", info.Objects)
+	}
 	// The host-side DNS and ingress ports first: one the agent cannot
 	// have stops it before it joins, not as a member that then fails.
 	ls, err := node.Bind(a.cfg.dnsConfig(), a.cfg.ingressConfig())
@@ -125,6 +139,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		ClientTLS:         id.TLS.ClientConfig(),
 		Bootstrap:         bootstrap,
 		ForceNewCluster:   a.cfg.ForceNewCluster,
+		Restore:           restore,
 		SnapshotInterval:  a.cfg.RaftSnapshotInterval,
 		SnapshotThreshold: a.cfg.RaftSnapshotThreshold,
 		Logger:            a.logger.With("component", "raft"),

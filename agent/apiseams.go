@@ -34,6 +34,7 @@ func (a *Agent) newAPIServer() (*apiserver.Server, error) {
 		Cluster:       seams,
 		Settings:      seams,
 		Runtime:       seams,
+		Snapshots:     a.raft,
 	})
 }
 

@@ -37,7 +37,7 @@ func (a *Agent) Status() api.Status {
 			role = api.RoleNone
 		}
 		delete(roles, m.Name)
-		st.Members = append(st.Members, api.MemberStatus{Name: m.Name, Address: m.Addr, Status: m.Status.String(), Raft: role})
+		st.Members = append(st.Members, api.MemberStatus{Name: m.Name, Address: m.Addr, Status: m.Status.String(), Raft: role, Version: m.Meta.Version})
 	}
 	// Raft servers gossip does not know (yet, or any more).
 	for name, role := range roles {

@@ -59,6 +59,9 @@ type Config struct {
 	PodSecurity api.PodSecurityLevel
 	// ForceNewCluster restarts the control plane from the local replica.
 	ForceNewCluster bool
+	// Restore is a snapshot file (`shoal snapshot save`) to start a new
+	// cluster from, on an empty data dir (see restore.go).
+	Restore string
 	// LeaveOnTerminate makes SIGTERM a graceful leave.
 	LeaveOnTerminate bool
 	// VoterGrace is how long a voter must be dead before the leader
@@ -308,6 +311,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Join != "" && c.ForceNewCluster {
 		errs = append(errs, errors.New("--force-new-cluster and --join exclude each other"))
+	}
+	if c.Join != "" && c.Restore != "" {
+		errs = append(errs, errors.New("--restore and --join exclude each other: restore onto a new cluster, then join other machines to it"))
 	}
 	if c.MaxPods < 1 || c.MaxPods > 10000 {
 		errs = append(errs, fmt.Errorf("--max-pods %d: must be 1..10000", c.MaxPods))

@@ -51,6 +51,9 @@ type MemberStatus struct {
 	Status string `json:"status"`
 	// Raft is leader, voter, nonvoter or none.
 	Raft string `json:"raft"`
+	// Version is the Shoal version the member's agent runs, as it
+	// gossips it; empty when gossip does not know the member.
+	Version string `json:"version,omitempty"`
 }
 
 // Raft roles in Status and in the AnnotationRaftRole of Node objects.

@@ -43,6 +43,10 @@ type Config struct {
 	// ForceNewCluster rewrites the Raft configuration to this node alone,
 	// keeping the local replica: the way out when quorum is lost for good.
 	ForceNewCluster bool
+	// Restore, if set, is an FSM snapshot (see ReadExport) that becomes
+	// the whole state of a new single-voter cluster of this node; the
+	// data dir must hold no Raft state. Bootstrap is then ignored.
+	Restore []byte
 	// Timings scales Raft's timeouts; zero means DefaultHeartbeatTimeout,
 	// DefaultElectionTimeout and DefaultLeaderLeaseTimeout.
 	HeartbeatTimeout, ElectionTimeout, LeaderLeaseTimeout time.Duration
@@ -180,6 +184,18 @@ func Open(cfg Config, store *Store) (*Node, error) {
 	if err != nil {
 		closeAll()
 		return nil, fmt.Errorf("read raft state: %w", err)
+	}
+	if cfg.Restore != nil {
+		if existing {
+			closeAll()
+			return nil, fmt.Errorf("restore: %s already holds Raft state; restore onto an empty data dir", cfg.Dir)
+		}
+		if err := writeRestore(snaps, trans, self, cfg.Restore); err != nil {
+			closeAll()
+			return nil, fmt.Errorf("restore: %w", err)
+		}
+		logger.Warn("restored the cluster state from a snapshot as a new single-node cluster", "node", cfg.ID)
+		existing = true
 	}
 	if !existing && cfg.Bootstrap {
 		if err := raft.BootstrapCluster(rc, logs, logs, snaps, trans, self); err != nil {

@@ -18,7 +18,12 @@ pidfile="$SHOAL_DATA_DIR/agent.pid"
 
 if [ "${1:-}" = stop ]; then
 	if [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null; then
-		echo "stopped the agent (data kept in $SHOAL_DATA_DIR)"
+		for _ in $(seq 1 150); do
+			kill -0 "$(cat "$pidfile")" 2>/dev/null || break
+			sleep 0.2
+		done
+		rm -f "$pidfile"
+		echo "stopped the agent (data kept in $SHOAL_DATA_DIR; pods keep running: bin/shoal reset removes them and the data)"
 	else
 		echo "no agent running"
 	fi
@@ -41,8 +46,41 @@ if [ "${#need[@]}" -gt 0 ]; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
 fi
 
-echo "== building $bin"
-go build -o "$bin" ./cmd/shoal
+echo "== building $bin (the first build compiles every dependency: a few minutes; packages are listed as they compile)"
+go build -v -o "$bin" ./cmd/shoal 2>&1 | sed 's/^/   /'
+echo "   built: $("$bin" version)"
+
+# verify WHAT CMD...: retry CMD for up to 30 s; stop the script if it never
+# succeeds, showing its last output and the agent's log.
+verify() {
+	local what=$1 out=""
+	shift
+	for _ in $(seq 1 60); do
+		if out=$("$@" 2>&1); then
+			printf '%s\n' "$out" | sed -n '/^{/,$p' | head -n 6
+			echo "   OK: $what"
+			return 0
+		fi
+		sleep 0.5
+	done
+	echo "FAILED: $what" >&2
+	printf '%s\n' "$out" | tail -n 10 >&2
+	echo "agent log ($SHOAL_DATA_DIR/agent.log):" >&2
+	tail -n 20 "$SHOAL_DATA_DIR/agent.log" >&2
+	exit 1
+}
+# has PATTERN CMD...: CMD succeeds and prints PATTERN.
+has() {
+	local pat=$1 out
+	shift
+	out=$("$@" 2>&1) || { printf '%s\n' "$out"; return 1; }
+	printf '%s\n' "$out"
+	printf '%s\n' "$out" | grep -q -- "$pat"
+}
+# http_get HOST_HEADER ADDR PORT: one HTTP/1.0 request with busybox nc.
+http_get() {
+	(printf 'GET / HTTP/1.0\r\nHost: %s\r\n\r\n' "$1"; sleep 1) | busybox nc -w 3 "$2" "$3"
+}
 
 mkdir -p "$SHOAL_DATA_DIR"
 if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
@@ -81,36 +119,39 @@ for _ in $(seq 1 150); do
 done
 "$bin" get pods -o wide
 ip=$("$bin" get pods -l app=web -o json | sed -n 's/.*"podIP": "\(.*\)".*/\1/p' | sed -n 1p)
-if [ -n "$ip" ]; then
-	echo
-	echo "== the app answers on its pod IP $ip:"
-	printf 'GET / HTTP/1.0\r\n\r\n' | busybox nc -w 3 "$ip" 8080 | sed -n '/^{/,$p' | head -n 8 || true
-fi
+[ -n "$ip" ] || { echo "FAILED: the web pods have no IP" >&2; exit 1; }
+echo
+echo "== the app answers on its pod IP $ip:8080"
+verify "pod IP $ip answers" has 'HTTP/1.[01] 200' http_get web "$ip" 8080
 vip=$("$bin" get service web -o json | sed -n 's/.*"clusterIP": "\(.*\)".*/\1/p' | sed -n 1p)
-if [ -n "$vip" ]; then
-	for _ in $(seq 1 50); do
-		if "$bin" get endpoints web 2>/dev/null | grep -q ':8080'; then break; fi
-		sleep 0.2
-	done
-	echo
-	"$bin" get services
-	"$bin" get endpoints
-	echo
-	echo "== the Service web answers on its ClusterIP $vip:80 (any ready pod):"
-	printf 'GET / HTTP/1.0\r\n\r\n' | busybox nc -w 3 "$vip" 80 | sed -n '/^{/,$p' | head -n 8 || true
-	pod=$("$bin" get pods -l app=web -o name | sed -n 1p)
-	pod=${pod#*/}
-	if [ -n "$pod" ]; then
-		echo
-		echo "== from inside pod $pod, by DNS name: http://web (the node's DNS answers web.default.svc.cluster.local)"
-		"$bin" exec "$pod" -- /testserver get http://web | head -n 8 || true
-	fi
-	echo
-	"$bin" get ingress
-	echo
-	echo "== through the node's ingress (port 80, any node address), Host: app.example.com:"
-	(printf 'GET / HTTP/1.0\r\nHost: app.example.com\r\n\r\n'; sleep 1) | busybox nc -w 3 127.0.0.1 80 | sed -n '/^{/,$p' | head -n 8 || true
-fi
+[ -n "$vip" ] || { echo "FAILED: the Service web has no ClusterIP" >&2; exit 1; }
+for _ in $(seq 1 50); do
+	if "$bin" get endpoints web 2>/dev/null | grep -q ':8080'; then break; fi
+	sleep 0.2
+done
+echo
+"$bin" get services
+"$bin" get endpoints
+echo
+echo "== the Service web answers on its ClusterIP $vip:80 (any ready pod)"
+verify "ClusterIP $vip answers" has 'HTTP/1.[01] 200' http_get web "$vip" 80
+
+nodeip=$("$bin" status -o json | sed -n 's/.*"address": *"\([0-9.]*\)".*/\1/p' | sed -n 1p)
+[ -n "$nodeip" ] || { echo "FAILED: the node has no address in shoal status" >&2; exit 1; }
+name=web.default.svc.cluster.local
+echo
+echo "== the node's DNS server ($nodeip:53) answers $name with the ClusterIP"
+verify "DNS $name -> $vip" has "$vip" busybox nslookup "$name" "$nodeip"
+pod=$("$bin" get pods -l app=web -o name | sed -n 1p)
+pod=${pod#*/}
+echo
+echo "== from inside pod $pod, by DNS name: http://web"
+verify "http://web from a pod" "$bin" exec "$pod" -- /testserver get http://web
+echo
+"$bin" get ingress
+echo
+echo "== through the node's ingress on $nodeip:80, Host: app.example.com"
+verify "ingress http://$nodeip/ (Host: app.example.com)" has 'HTTP/1.[01] 200' http_get app.example.com "$nodeip" 80
 echo
 "$bin" status
 echo
@@ -118,6 +159,17 @@ echo
 echo
 "$bin" get deployments
 echo
-echo "Join another machine with:"
-echo "  shoal agent --join <this machine's IP> --token $("$bin" token)"
-echo "Stop with: bash scripts/quickstart.sh stop"
+cat <<EOF
+
+Shoal runs, and the example app answers (both checked above):
+  by DNS name:  $name  ->  $vip
+                dig @$nodeip $name   (or: busybox nslookup $name $nodeip)
+                from any pod: http://web
+  by URL:       curl -H 'Host: app.example.com' http://$nodeip/
+
+The CLI is $bin (copy it to /usr/local/bin to type "shoal").
+Join another machine (with shoal built there) with:
+  shoal agent --join $nodeip --token $("$bin" token)
+Stop: bash scripts/quickstart.sh stop
+Remove everything: bash scripts/quickstart.sh stop && $bin reset --force
+EOF

@@ -56,6 +56,8 @@ type Config struct {
 	Cluster  Cluster
 	Settings Settings
 	Runtime  Runtime
+	// Snapshots exports the state (GET /v1/snapshot); nil answers 501.
+	Snapshots Snapshotter
 }
 
 // Server is the agent's HTTPS API.
@@ -144,6 +146,7 @@ func (s *Server) routes() http.Handler {
 	user("POST /v1/token/rotate", s.onLeader(s.rotateToken))
 	user("GET /v1/ca", s.caStatus)
 	user("POST /v1/ca/rotate", s.onLeader(s.rotateCA))
+	user("GET /v1/snapshot", s.onLeader(s.snapshot))
 
 	peer("POST /internal/v1/join", s.internalJoin)
 	peer("POST /internal/v1/renew", s.renew)

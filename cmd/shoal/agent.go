@@ -98,6 +98,7 @@ cluster; one given such a flag with another value refuses to start.`,
 	f.StringVar((*string)(&cfg.PodSecurity), "pod-security", string(api.PodSecurityBaseline), "Pod Security level of namespaces without the pod-security.kubernetes.io/enforce label, cluster-wide: privileged, baseline or restricted")
 	f.IntVar(&cfg.MaxReplicas, "max-replicas", 0, "most replicas of one workload, cluster-wide (0: twice the cluster's pod capacity, at least 500; at most 10000)")
 	f.BoolVar(&cfg.ForceNewCluster, "force-new-cluster", false, "restart the control plane from this node's replica when quorum is lost for good")
+	f.StringVar(&cfg.Restore, "restore", "", "start a new cluster from this snapshot file (shoal snapshot save) on an empty data dir: disaster recovery")
 	f.BoolVar(&cfg.LeaveOnTerminate, "leave-on-terminate", false, "leave the cluster gracefully on SIGTERM")
 	f.DurationVar(&cfg.VoterGrace, "voter-grace", agent.DefaultVoterGrace, "how long a voter must be dead before it is replaced")
 	f.StringVar(&strategy, "placement", string(placement.Spread), "pod placement: spread (least-allocated) or binpack (most-allocated)")

@@ -75,6 +75,10 @@ func newRoot() *cobra.Command {
 		newExecCmd(g),
 		newPortForwardCmd(g),
 		newImageCmd(g),
+		newSnapshotCmd(g),
+		newInstallCmd(g),
+		newUninstallCmd(),
+		newResetCmd(g),
 		newVersionCmd(),
 	)
 	return root

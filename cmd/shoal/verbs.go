@@ -77,9 +77,9 @@ func newStatusCmd(g *globals) *cobra.Command {
 				}
 				fmt.Fprintf(out, "Leader: %s\n\n", leader)
 				tw := tabwriter.NewWriter(out, 0, 4, 3, ' ', 0)
-				fmt.Fprintln(tw, "NAME\tSTATUS\tRAFT\tADDRESS")
+				fmt.Fprintln(tw, "NAME\tSTATUS\tRAFT\tADDRESS\tVERSION")
 				for _, m := range st.Members {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.Name, m.Status, m.Raft, orNone(m.Address))
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", m.Name, m.Status, m.Raft, orNone(m.Address), orNone(m.Version))
 				}
 				if err := tw.Flush(); err != nil {
 					return err

@@ -1,0 +1,86 @@
+package agent
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// TestResetLockRefusesRunningAgent: Reset's check that no agent runs is
+// the Raft store's flock, as bbolt takes it in a running agent.
+func TestResetLockRefusesRunningAgent(t *testing.T) {
+	dir := t.TempDir()
+	t.Run("no raft store", func(t *testing.T) {
+		unlock, err := lockStopped(dir)
+		if err != nil {
+			t.Fatalf("a data dir without raft.db: %v", err)
+		}
+		unlock()
+	})
+	if err := os.MkdirAll(filepath.Join(dir, dirRaft), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(dir, dirRaft, "raft.db")
+	if err := os.WriteFile(db, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("stopped agent", func(t *testing.T) {
+		unlock, err := lockStopped(dir)
+		if err != nil {
+			t.Fatalf("raft.db nobody holds: %v", err)
+		}
+		unlock()
+	})
+	t.Run("running agent", func(t *testing.T) {
+		f, err := os.Open(db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := lockStopped(dir); !errors.Is(err, ErrAgentRunning) {
+			t.Fatalf("raft.db locked: got %v, want ErrAgentRunning", err)
+		}
+	})
+}
+
+func TestResetChecksDataDir(t *testing.T) {
+	tests := []struct {
+		name    string
+		files   []string // files to create; nil: the dir does not exist
+		wantErr bool
+	}{
+		{"agent data dir", []string{"raft/raft.db", "node.crt"}, false},
+		{"only embedded containerd state", []string{"containerd/containerd.toml"}, false},
+		{"gone already", nil, false},
+		{"someone's directory", []string{"photos/a.jpg"}, true},
+		// /usr/share/doc holds directories named like the agent's.
+		{"package docs", []string{"containerd/copyright", "cni/copyright", "raft/README"}, true},
+		{"a directory where a marker file would be", []string{"node.crt/x"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "d")
+			for _, f := range tt.files {
+				path := filepath.Join(dir, f)
+				if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, nil, 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := checkDataDir(dir); (err != nil) != tt.wantErr {
+				t.Fatalf("got %v, want error %v", err, tt.wantErr)
+			}
+		})
+	}
+	if err := checkDataDir("/"); err == nil {
+		t.Fatal("checkDataDir(/) accepted")
+	}
+}
