@@ -121,26 +121,44 @@ func Reset(ctx context.Context, cfg ResetConfig) ([]string, error) {
 	return done, errors.Join(errs...)
 }
 
-// lockStopped takes the lock the agent's Raft store holds (bbolt's flock
-// on raft.db), so Reset refuses while an agent runs and no agent starts
-// while it works.
+// raftLockFiles are the files the agent's Raft store holds locked while
+// it runs (bbolt's flock): the write-ahead log's meta store, or raft.db
+// in a data dir from before it.
+var raftLockFiles = []string{
+	filepath.Join(dirRaft, "wal", "wal-meta.db"),
+	filepath.Join(dirRaft, "raft.db"),
+}
+
+// lockStopped takes the lock the agent's Raft store holds, so Reset
+// refuses while an agent runs and no agent starts while it works.
 func lockStopped(dataDir string) (unlock func(), err error) {
-	path := filepath.Join(dataDir, dirRaft, "raft.db")
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if errors.Is(err, fs.ErrNotExist) {
-		return func() {}, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reset: %w", err)
-	}
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
-		_ = f.Close()
-		if errors.Is(err, unix.EWOULDBLOCK) {
-			return nil, fmt.Errorf("reset: %w (it holds %s): stop it first (systemctl stop shoal, or shoal leave to leave the cluster)", ErrAgentRunning, path)
+	var held []*os.File
+	unlock = func() {
+		for _, f := range held {
+			_ = f.Close()
 		}
-		return nil, fmt.Errorf("reset: lock %s: %w", path, err)
 	}
-	return func() { _ = f.Close() }, nil
+	for _, name := range raftLockFiles {
+		path := filepath.Join(dataDir, name)
+		f, err := os.OpenFile(path, os.O_RDWR, 0)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			unlock()
+			return nil, fmt.Errorf("reset: %w", err)
+		}
+		if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+			_ = f.Close()
+			unlock()
+			if errors.Is(err, unix.EWOULDBLOCK) {
+				return nil, fmt.Errorf("reset: %w (it holds %s): stop it first (systemctl stop shoal, or shoal leave to leave the cluster)", ErrAgentRunning, path)
+			}
+			return nil, fmt.Errorf("reset: lock %s: %w", path, err)
+		}
+		held = append(held, f)
+	}
+	return unlock, nil
 }
 
 // resetContainerd empties the agent's containerd namespace, starting the
@@ -291,7 +309,7 @@ func dirExists(p string) bool {
 
 // dataDirMarkers are files only a Shoal agent writes in its data dir.
 var dataDirMarkers = []string{
-	filepath.Join(dirRaft, "raft.db"), fileNodeCert, fileGossipKey, filePeers, fileSettings,
+	raftLockFiles[0], raftLockFiles[1], fileNodeCert, fileGossipKey, filePeers, fileSettings,
 	filepath.Join("containerd", "containerd.toml"), filepath.Join("cni", "net.d", "10-shoal.conflist"),
 }
 

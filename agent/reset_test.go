@@ -10,43 +10,44 @@ import (
 )
 
 // TestResetLockRefusesRunningAgent: Reset's check that no agent runs is
-// the Raft store's flock, as bbolt takes it in a running agent.
+// the Raft store's flock, as bbolt takes it in a running agent (on the
+// write-ahead log's meta store, or on raft.db in an older data dir).
 func TestResetLockRefusesRunningAgent(t *testing.T) {
-	dir := t.TempDir()
 	t.Run("no raft store", func(t *testing.T) {
-		unlock, err := lockStopped(dir)
+		unlock, err := lockStopped(t.TempDir())
 		if err != nil {
-			t.Fatalf("a data dir without raft.db: %v", err)
+			t.Fatalf("a data dir without a raft store: %v", err)
 		}
 		unlock()
 	})
-	if err := os.MkdirAll(filepath.Join(dir, dirRaft), 0o700); err != nil {
-		t.Fatal(err)
+	for _, name := range raftLockFiles {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			db := filepath.Join(dir, name)
+			if err := os.MkdirAll(filepath.Dir(db), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(db, nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			unlock, err := lockStopped(dir)
+			if err != nil {
+				t.Fatalf("%s nobody holds: %v", name, err)
+			}
+			unlock()
+			f, err := os.Open(db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := lockStopped(dir); !errors.Is(err, ErrAgentRunning) {
+				t.Fatalf("%s locked: got %v, want ErrAgentRunning", name, err)
+			}
+		})
 	}
-	db := filepath.Join(dir, dirRaft, "raft.db")
-	if err := os.WriteFile(db, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Run("stopped agent", func(t *testing.T) {
-		unlock, err := lockStopped(dir)
-		if err != nil {
-			t.Fatalf("raft.db nobody holds: %v", err)
-		}
-		unlock()
-	})
-	t.Run("running agent", func(t *testing.T) {
-		f, err := os.Open(db)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := lockStopped(dir); !errors.Is(err, ErrAgentRunning) {
-			t.Fatalf("raft.db locked: got %v, want ErrAgentRunning", err)
-		}
-	})
 }
 
 func TestResetChecksDataDir(t *testing.T) {
