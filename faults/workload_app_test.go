@@ -372,8 +372,8 @@ func (e *wlEnv) killHost(t *testing.T) {
 	r := load.Stop()
 	window := r.Window(killed)
 	t.Logf("load through %s and %s: %s", survivors[0].Name, survivors[1].Name, r)
-	t.Logf("measured: node kill under load: failover window %.2f s (kill to the end of the last failed request), %d failed of %d requests; pods replaced and Ready after %.2f s",
-		window.Seconds(), len(r.Failures), r.OK+len(r.Failures), replaced.Seconds())
+	t.Logf("measured: node kill under load: failover window %.2f s (kill to the end of the last failed request; the last one that failed was sent %.2f s after the kill), %d failed of %d requests (client timeout 10 s); pods replaced and Ready after %.2f s",
+		window.Seconds(), r.LastFailedSent(killed).Seconds(), len(r.Failures), r.OK+len(r.Failures), replaced.Seconds())
 	for _, f := range r.Failures {
 		if f.At.After(steadyFrom) {
 			t.Errorf("request via %s at %s failed after the failover was over: %v", f.Node, f.At.Format("15:04:05.000"), f.Err)

@@ -369,6 +369,17 @@ func (r LoadResult) Window(at time.Time) time.Duration {
 	return w
 }
 
+// LastFailedSent is how long after at the last request that failed was
+// sent: until then some requests still went the dead way (0 when none
+// sent after at failed).
+func (r LoadResult) LastFailedSent(at time.Time) time.Duration {
+	var d time.Duration
+	for _, f := range r.Failures {
+		d = max(d, f.At.Sub(at))
+	}
+	return d
+}
+
 // String summarises the result: counts, and the first failures.
 func (r LoadResult) String() string {
 	var b strings.Builder
