@@ -185,8 +185,8 @@ func (a *Agent) LoopDataDir(size int64) {
 	if err := os.MkdirAll(a.DataDir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := exec.Command("mount", dev, a.DataDir).CombinedOutput(); err != nil {
-		t.Fatalf("loop data dir for %s: mount %s: %v: %s", a.Name, dev, err, out)
+	if err := syscall.Mount(dev, a.DataDir, "ext4", 0, ""); err != nil {
+		t.Fatalf("loop data dir for %s: mount %s: %v", a.Name, dev, err)
 	}
 	if err := os.Chmod(a.DataDir, 0o700); err != nil {
 		t.Fatal(err)
