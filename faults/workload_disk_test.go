@@ -178,29 +178,13 @@ func TestWorkloadDiskFull(t *testing.T) {
 		t.Errorf("writes through n1: %d of %d failed (last: %v); want none (n3 is one voter of three)", failed, applied+failed, lastErr)
 	}
 
-	// n3's replica has caught up, and reads it back from its disk after
-	// a restart: the same values as n1's.
+	// n3's replica catches up, and reads it back from its disk after a
+	// restart: the same values as n1's.
+	wlSameConfigs(t, n1, n3, "once space is back")
 	n3.Kill()
 	n3.Restart()
-	for _, name := range []string{"beat-n1", "beat-n3"} {
-		want, err := wlConfigValue(n1, name)
-		if err != nil {
-			t.Fatalf("ConfigMap %s on n1: %v", name, err)
-		}
-		testcluster.Eventually(t, 30*time.Second, func() error {
-			got, err := wlConfigValue(n3, name)
-			if err != nil {
-				return err
-			}
-			if got != want {
-				return fmt.Errorf("ConfigMap %s on n3 after its restart: n=%s, want n1's %s", name, got, want)
-			}
-			return nil
-		})
-	}
-	if err := wlRaftRoleOf(n1, "n3"); err != nil {
-		t.Fatal(err)
-	}
+	wlSameConfigs(t, n1, n3, "after its restart")
+	testcluster.Eventually(t, 20*time.Second, func() error { return wlRaftRoleOf(n1, "n3") })
 }
 
 // wlRaftRoleOf checks that a lists node name alive and a Raft voter.
@@ -220,4 +204,28 @@ func wlRaftRoleOf(a *testcluster.Agent, name string) error {
 		}
 	}
 	return fmt.Errorf("%s missing from %s's status", name, a.Name)
+}
+
+// wlSameConfigs waits until b serves the ConfigMaps the writers wrote
+// with the values a serves, and logs how long that took.
+func wlSameConfigs(t *testing.T, a, b *testcluster.Agent, when string) {
+	t.Helper()
+	start := time.Now()
+	for _, name := range []string{"beat-n1", "beat-n3"} {
+		want, err := wlConfigValue(a, name)
+		if err != nil {
+			t.Fatalf("ConfigMap %s on %s: %v", name, a.Name, err)
+		}
+		testcluster.Eventually(t, 30*time.Second, func() error {
+			got, err := wlConfigValue(b, name)
+			if err != nil {
+				return fmt.Errorf("ConfigMap %s on %s %s: %w", name, b.Name, when, err)
+			}
+			if got != want {
+				return fmt.Errorf("ConfigMap %s on %s %s: n=%s, want %s's %s", name, b.Name, when, got, a.Name, want)
+			}
+			return nil
+		})
+	}
+	t.Logf("%s serves %s's values %s (after %.2f s)", b.Name, a.Name, when, time.Since(start).Seconds())
 }
