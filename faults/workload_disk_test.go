@@ -109,6 +109,17 @@ func TestWorkloadDiskFull(t *testing.T) {
 	}
 	n3.WaitReady(30 * time.Second)
 	wlWaitNodesReady(t, n1, []string{"n1", "n2", "n3"}, 60*time.Second)
+	// The node is Ready before its agent has finished starting: it sets
+	// up the pod network (files in the data dir) after. An agent that
+	// cannot start exits, as it should; this test is about a running one.
+	testcluster.Eventually(t, 60*time.Second, func() error {
+		for _, line := range []string{"pod network ready", "replica caught up"} {
+			if !strings.Contains(n3.Log(), line) {
+				return fmt.Errorf("n3 has not logged %q yet", line)
+			}
+		}
+		return nil
+	})
 	if p, err := wlDiskPressure(t, n1, "n3"); err != nil || p {
 		t.Fatalf("n3's DiskPressure before the fill: %v, %v; want false", p, err)
 	}
