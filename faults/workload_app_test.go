@@ -301,6 +301,7 @@ func (e *wlEnv) upgrade(t *testing.T) {
 		a.Restart()
 		wlWaitNodesReady(t, a, []string{a.Name}, 30*time.Second)
 		wlWaitReady(t, a, "web", 3, 60*time.Second)
+		wlHealthy(t, a, 3)
 		load.SetTargets(e.nodes...)
 		t.Logf("%s upgraded (%s)", a.Name, a.Exe())
 		time.Sleep(2 * time.Second)
@@ -331,6 +332,15 @@ func (e *wlEnv) killHost(t *testing.T) {
 	}
 	if victim == nil {
 		t.Fatalf("no web pod off the leader %s: %s", leader, wlBrief(wlPods(t, n1, "web")))
+	}
+	// Two healthy servers of three keep one voter (the largest odd number,
+	// docs/architecture.md): the leader stays, the other survivor is
+	// demoted and gives up its admin token, which the harness reads from
+	// the first agent's data dir. So the leader goes first.
+	for i, a := range e.c.Agents {
+		if a.Name == leader {
+			e.c.Agents[0], e.c.Agents[i] = e.c.Agents[i], e.c.Agents[0]
+		}
 	}
 	survivors := wlExcept(e.nodes, victim.Name)
 	var doomed []*api.Pod

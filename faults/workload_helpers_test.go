@@ -255,3 +255,23 @@ func wlLeader(t *testing.T, a *testcluster.Agent) string {
 	}
 	return st.Leader
 }
+
+// wlHealthy waits until node a's ingress passes a load balancer's health
+// check: 20 requests in a row through it answered, by pods on all of
+// the pods' nodes (so its routes to them are up). A restarted agent
+// opens its ingress port a moment before it can reach every backend.
+func wlHealthy(t *testing.T, a *testcluster.Agent, pods int) {
+	t.Helper()
+	testcluster.Eventually(t, 30*time.Second, func() error {
+		load := testcluster.StartIngressLoad(t, []*testcluster.Agent{a}, wlExampleHost, "/", 1, 5*time.Second)
+		deadline := time.Now().Add(10 * time.Second)
+		for load.Answered() < 20 && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		r := load.Stop()
+		if len(r.Failures) > 0 || r.OK < 20 || len(r.ByPod) < pods {
+			return fmt.Errorf("health check through %s's ingress: %s", a.Name, r)
+		}
+		return nil
+	})
+}
