@@ -76,6 +76,9 @@ type Cluster struct {
 	Args []string
 	// lan is set for clusters whose agents run in network namespaces.
 	lan *lan
+	// tokens are the secrets last read by file name (readToken).
+	tokensMu sync.Mutex
+	tokens   map[string]string
 }
 
 // Agent is one agent process.
@@ -112,20 +115,44 @@ func New(t testing.TB, args ...string) *Cluster {
 	return c
 }
 
-// Token returns the cluster's join token from the first agent's data dir.
+// Token returns the cluster's join token from the data dir of the first
+// agent that holds it (only current voters do).
 func (c *Cluster) Token() string { return c.readToken("token") }
 
-// AdminToken returns the cluster's admin token from the first agent's
-// data dir.
+// AdminToken returns the cluster's admin token from the data dir of the
+// first agent that holds it (only current voters do).
 func (c *Cluster) AdminToken() string { return c.readToken("admin.token") }
 
+// readToken reads a secret from the first agent's data dir that has it,
+// so that the first agent being demoted (and giving its secrets up) does
+// not lose the test its credentials; if none has it (a moment between
+// hand-overs), the value last read.
 func (c *Cluster) readToken(file string) string {
 	c.t.Helper()
-	b, err := os.ReadFile(filepath.Join(c.Agents[0].DataDir, file))
-	if err != nil {
-		c.t.Fatalf("read %s: %v", file, err)
+	var firstErr error
+	for _, a := range c.Agents {
+		b, err := os.ReadFile(filepath.Join(a.DataDir, file))
+		if err == nil && len(strings.TrimSpace(string(b))) > 0 {
+			tok := strings.TrimSpace(string(b))
+			c.tokensMu.Lock()
+			if c.tokens == nil {
+				c.tokens = map[string]string{}
+			}
+			c.tokens[file] = tok
+			c.tokensMu.Unlock()
+			return tok
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
 	}
-	return strings.TrimSpace(string(b))
+	c.tokensMu.Lock()
+	tok, ok := c.tokens[file]
+	c.tokensMu.Unlock()
+	if !ok {
+		c.t.Fatalf("read %s: no agent holds it: %v", file, firstErr)
+	}
+	return tok
 }
 
 // Add starts a new agent: the first bootstraps the cluster, later ones join
