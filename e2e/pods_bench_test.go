@@ -111,8 +111,13 @@ func BenchmarkApplyToRunning(b *testing.B) {
 			if _, err := n1.Client().Apply(context.Background(), []byte(fmt.Sprintf(benchDeployment, name, 1))); err != nil {
 				b.Fatal(err)
 			}
-			lat = append(lat, runningSince(b, n1, name, 1, start)...)
+			got := runningSince(b, n1, name, 1, start)
+			lat = append(lat, got...)
 			b.StopTimer()
+			if logTo != "" {
+				// For the per-phase trace against the agent's log.
+				b.Logf("%s applied at %s, seen Running %.1f ms later", name, start.UTC().Format("15:04:05.000"), float64(got[0].Microseconds())/1000)
+			}
 			if err := n1.Client().Delete(context.Background(), "deployments", "default", name); err != nil {
 				b.Fatal(err)
 			}
