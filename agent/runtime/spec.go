@@ -69,11 +69,6 @@ type ContainerConfig struct {
 	CPUShares uint64
 	// Labels are stored on the container and reported by ContainerStatus.
 	Labels map[string]string
-	// ShimGroup, when set, runs the container's task in the one runc
-	// shim of that group (started by the group's first task), instead of
-	// a shim of its own: containers of one pod share a shim, as under
-	// CRI. "" gives the container its own shim.
-	ShimGroup string
 
 	// Host namespaces and sysctls (issue 12, hostns.go).
 
@@ -110,11 +105,6 @@ func (c *ContainerConfig) Validate() error {
 	}
 	return nil
 }
-
-// shimGroupAnnotation names the shim group in a container's OCI spec:
-// containerd's runc v2 shim serves every task whose spec carries the same
-// value from one process.
-const shimGroupAnnotation = "io.containerd.runc.v2.group"
 
 // cgroupsPath is the container's cgroup: one parent per namespace so
 // Shoal's containers are easy to find and never mix with others'.
@@ -184,9 +174,6 @@ func (r *Runtime) specOpts(image containerd.Image, cfg *ContainerConfig) []oci.S
 		opts = append(opts, oci.WithCPUShares(cfg.CPUShares))
 	}
 	opts = append(opts, oci.WithCgroup(cgroupsPath(r.cfg.Namespace, cfg.ID)))
-	if cfg.ShimGroup != "" {
-		opts = append(opts, oci.WithAnnotations(map[string]string{shimGroupAnnotation: cfg.ShimGroup}))
-	}
 	return opts
 }
 
