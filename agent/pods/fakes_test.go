@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -39,10 +40,18 @@ type fakeRuntime struct {
 	calls []string
 	// removes counts RemoveContainer calls, by container.
 	removes map[string]int
+	// prepared holds the log path of each task PrepareTask made and no
+	// start or removal has used; preparedHosts its /etc/hosts, held open
+	// as runc's bind mount holds the inode; reused counts starts that
+	// used a prepared task.
+	prepared      map[string]string
+	preparedHosts map[string]*os.File
+	reused        map[string]int
 }
 
 func newFakeRuntime() *fakeRuntime {
-	return &fakeRuntime{ctrs: map[string]*runtime.ContainerInfo{}, starts: map[string]int{}, exits: make(chan string, 64), graces: map[string][]time.Duration{}, configs: map[string]runtime.ContainerConfig{}}
+	return &fakeRuntime{ctrs: map[string]*runtime.ContainerInfo{}, starts: map[string]int{}, exits: make(chan string, 64), graces: map[string][]time.Duration{}, configs: map[string]runtime.ContainerConfig{},
+		prepared: map[string]string{}, preparedHosts: map[string]*os.File{}, reused: map[string]int{}}
 }
 
 func (f *fakeRuntime) GetImage(_ context.Context, ref string) (runtime.ImageInfo, error) {
@@ -74,13 +83,17 @@ func (f *fakeRuntime) CreateContainer(_ context.Context, cfg runtime.ContainerCo
 	return nil
 }
 
-func (f *fakeRuntime) StartContainer(_ context.Context, id, _ string) (uint32, error) {
+func (f *fakeRuntime) StartContainer(_ context.Context, id, logPath string) (uint32, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	c, ok := f.ctrs[id]
 	if !ok {
 		return 0, runtime.ErrNotFound
 	}
+	if p, ok := f.prepared[id]; ok && p == logPath {
+		f.reused[id]++
+	}
+	delete(f.prepared, id)
 	f.pid++
 	c.State, c.Pid, c.StartedAt, c.ExitCode, c.OOMKilled = runtime.StateRunning, f.pid, time.Now(), 0, false
 	f.starts[id]++
@@ -128,6 +141,11 @@ func (f *fakeRuntime) RemoveContainer(_ context.Context, id string) error {
 		f.removes[id]++
 	}
 	delete(f.ctrs, id)
+	delete(f.prepared, id)
+	if h := f.preparedHosts[id]; h != nil {
+		_ = h.Close()
+		delete(f.preparedHosts, id)
+	}
 	return nil
 }
 
@@ -193,11 +211,28 @@ type fakeNetwork struct {
 	// setupHook, when set, runs at the start of every Setup (outside
 	// mu); an error it returns fails that Setup.
 	setupHook func(uid string) error
+	// prepareErr, when set, fails every PrepareNetNS.
+	prepareErr error
+	// preparedNS counts PrepareNetNS calls, by uid.
+	preparedNS map[string]int
 }
 
 func newFakeNetwork() *fakeNetwork { return &fakeNetwork{sbs: map[string]cni.Sandbox{}} }
 
 func (n *fakeNetwork) NetNSPath(uid string) string { return "/fake/" + uid }
+
+func (n *fakeNetwork) PrepareNetNS(uid string) (string, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.prepareErr != nil {
+		return "", n.prepareErr
+	}
+	if n.preparedNS == nil {
+		n.preparedNS = map[string]int{}
+	}
+	n.preparedNS[uid]++
+	return n.NetNSPath(uid), nil
+}
 
 func (n *fakeNetwork) Setup(_ context.Context, pod cni.PodRef, _ []cni.PortMapping) (cni.Sandbox, error) {
 	n.mu.Lock()
@@ -245,4 +280,26 @@ func (n *fakeNetwork) List() ([]string, error) {
 
 func fakeConfig(id, uid string) runtime.ContainerConfig {
 	return runtime.ContainerConfig{ID: id, Image: "x", Labels: map[string]string{LabelPodUID: uid}}
+}
+
+func (f *fakeRuntime) PrepareTask(_ context.Context, id, logPath string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.ctrs[id]; !ok {
+		return runtime.ErrNotFound
+	}
+	f.prepared[id] = logPath
+	for _, m := range f.configs[id].Mounts {
+		if m.Destination == "/etc/hosts" {
+			hosts, err := os.Open(m.Source)
+			if err != nil {
+				return err
+			}
+			if old := f.preparedHosts[id]; old != nil {
+				_ = old.Close()
+			}
+			f.preparedHosts[id] = hosts
+		}
+	}
+	return nil
 }

@@ -116,7 +116,9 @@ func (r *reporter) flush(ctx context.Context, batch []*api.Pod) {
 	if len(batch) == 0 {
 		return
 	}
+	t0 := time.Now()
 	err := r.sink(ctx, batch)
+	r.logger.Debug("pod statuses written", "pods", len(batch), "ms", ms(time.Since(t0)), "err", err)
 	if err == nil || len(batch) == 1 {
 		if err != nil {
 			r.logger.Debug("pod status write failed", "pod", batch[0].Namespace+"/"+batch[0].Name, "err", err)

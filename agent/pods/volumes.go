@@ -275,6 +275,24 @@ func etcFiles(dataDir string, pod *api.Pod, env etcEnv) ([]runtime.Mount, error)
 	return mounts, nil
 }
 
+// rewriteHosts writes the pod's /etc/hosts for env into the file that is
+// there (same inode), for tasks created before the pod had an IP: their
+// bind mount holds that inode, which etcFiles' atomic rename would leave
+// behind. Nothing runs in those containers yet, so nobody reads a
+// half-written file.
+func rewriteHosts(dataDir string, pod *api.Pod, env etcEnv) error {
+	hosts, err := podHosts(pod, env.PodIP, env.Domain, env.HostHosts)
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(filepath.Join(podDir(dataDir, pod.UID), "etc", "hosts"), os.O_WRONLY|os.O_TRUNC, 0)
+	if err != nil {
+		return err
+	}
+	_, werr := f.WriteString(hosts)
+	return errors.Join(werr, f.Close())
+}
+
 // hostname is the pod's hostname: spec.hostname, else its name (cut to a
 // DNS label).
 func hostname(pod *api.Pod) string {

@@ -164,6 +164,7 @@ func (w *worker) run(ctx context.Context) {
 		w.terminate()
 		return
 	}
+	w.m.logger.Debug("pod worker started", "pod", w.key)
 	w.restore(ctx)
 	w.noteServiceAccount()
 	timer := time.NewTimer(0)

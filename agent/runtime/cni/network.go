@@ -31,6 +31,7 @@ type Network struct {
 	cacheDir string
 	logger   *slog.Logger
 	locks    uidLocks
+	prepared preparedSet // namespaces made by PrepareNetNS, not yet set up
 }
 
 // New checks cfg, writes the CNI configuration under cfg.DataDir, enables
@@ -151,15 +152,18 @@ func (n *Network) Setup(ctx context.Context, pod PodRef, ports []PortMapping) (S
 	}
 	defer n.locks.lock(pod.UID)()
 	if sb, ok := n.Lookup(pod.UID); ok {
+		n.prepared.take(pod.UID)
 		return sb, nil
-	}
-	if err := n.teardown(ctx, pod.UID); err != nil {
-		return Sandbox{}, fmt.Errorf("cni: clear half-made sandbox of pod %s/%s: %w", pod.Namespace, pod.Name, err)
 	}
 	start := time.Now()
 	path := n.nsPath(pod.UID)
-	if err := createNetNS(path); err != nil {
-		return Sandbox{}, err
+	if !n.prepared.take(pod.UID) || !isNetNS(path) {
+		if err := n.teardown(ctx, pod.UID); err != nil {
+			return Sandbox{}, fmt.Errorf("cni: clear half-made sandbox of pod %s/%s: %w", pod.Namespace, pod.Name, err)
+		}
+		if err := createNetNS(path); err != nil {
+			return Sandbox{}, err
+		}
 	}
 	rt := n.runtimeConf(pod, path)
 	list := n.noPorts // saves running portmap twice per pod; DEL uses the cached list
@@ -231,6 +235,7 @@ func (n *Network) Teardown(ctx context.Context, uid string) error {
 
 // teardown is Teardown with the uid's lock held.
 func (n *Network) teardown(ctx context.Context, uid string) error {
+	n.prepared.take(uid)
 	path := n.nsPath(uid)
 	_, statErr := os.Lstat(path)
 	rt := n.runtimeConf(PodRef{UID: uid}, path)
