@@ -3,6 +3,8 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -21,9 +23,14 @@ const hostKillReplicas = 9
 // containerd, shims and containers get SIGKILL); the time is from the
 // kill until all 9 pods are Running on the two other hosts. The killed
 // host comes back between runs and the cluster is reused. p50/p99 over
-// SHOAL_BENCH_RUNS kills.
+// SHOAL_BENCH_RUNS kills; SHOAL_BENCH_LOG=DIR keeps the agents' logs of
+// each run there.
 func BenchmarkHostKill(b *testing.B) {
-	_, as := hostCluster(b, 3)
+	var extra []string
+	if os.Getenv("SHOAL_BENCH_LOG") != "" {
+		extra = []string{"--log-level", "debug"}
+	}
+	_, as := hostCluster(b, 3, extra...)
 	ctx := context.Background()
 	leader, _ := leaderHost(b, as)
 	if _, err := leader.Client().Apply(ctx, sleeperDeployment("nl", hostKillReplicas)); err != nil {
@@ -58,6 +65,7 @@ func BenchmarkHostKill(b *testing.B) {
 		lost := running[victim.Name]
 		start := time.Now()
 		victim.killHost(b)
+		var bound time.Time
 		testcluster.Eventually(b, 2*time.Minute, func() error {
 			running, _, err := runningSpread(ctx, leader.Agent, "nl")
 			if err != nil {
@@ -69,6 +77,9 @@ func BenchmarkHostKill(b *testing.B) {
 					total += c
 				}
 			}
+			if bound.IsZero() && boundLive(ctx, leader.Agent, "nl", victim.Name) == hostKillReplicas {
+				bound = time.Now()
+			}
 			if total != hostKillReplicas {
 				time.Sleep(20 * time.Millisecond)
 				return fmt.Errorf("%d of %d Running on live hosts", total, hostKillReplicas)
@@ -77,7 +88,12 @@ func BenchmarkHostKill(b *testing.B) {
 		})
 		d := time.Since(start)
 		runs = append(runs, d)
-		b.Logf("run %d: killed host %s with %d pods, all %d Running on live hosts after %s", i, victim.Name, lost, hostKillReplicas, d)
+		b.Logf("run %d: killed host %s with %d pods, all %d Running on live hosts after %s (%s)", i, victim.Name, lost, hostKillReplicas, d, nodeTimeline(ctx, leader.Agent, victim.Name, start, bound))
+		if dir := os.Getenv("SHOAL_BENCH_LOG"); dir != "" {
+			for _, a := range as {
+				_ = os.WriteFile(filepath.Join(dir, fmt.Sprintf("hostkill-run%d-%s.log", i, a.Name)), []byte(a.Log()), 0o644)
+			}
+		}
 		victim.restartHost(b)
 		// Spread the pods over all three hosts again for the next run.
 		if err := leader.Client().Delete(ctx, "deployments", "default", "nl"); err != nil {
@@ -222,4 +238,40 @@ func watchNotReady(observer *testcluster.Agent, node string) func(testing.TB, ti
 		}
 		return s.ready.Sub(start)
 	}
+}
+
+// nodeTimeline says, from the leader's Node object of a killed node, when
+// (after start) it stopped being Ready and when its machine was found
+// silent, and when all pods were bound again (bound, zero if not seen).
+func nodeTimeline(ctx context.Context, a *testcluster.Agent, node string, start, bound time.Time) string {
+	o, err := a.Client().Get(ctx, "nodes", "", node)
+	if err != nil {
+		return err.Error()
+	}
+	out := ""
+	for _, c := range o.(*api.Node).Status.Conditions {
+		if c.LastTransitionTime != nil && c.Type != api.NodeDiskPressure {
+			out += fmt.Sprintf("%s %s at %s, ", c.Type, c.Status, c.LastTransitionTime.Sub(start).Round(time.Millisecond))
+		}
+	}
+	if !bound.IsZero() {
+		out += fmt.Sprintf("all bound at %s", bound.Sub(start).Round(time.Millisecond))
+	}
+	return out
+}
+
+// boundLive counts app's live pods bound to nodes other than gone.
+func boundLive(ctx context.Context, a *testcluster.Agent, app, gone string) int {
+	objs, err := a.Client().List(ctx, "pods", "default", "app="+app)
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, o := range objs {
+		p := o.(*api.Pod)
+		if p.Status.Phase != api.PodFailed && p.DeletionTimestamp == nil && p.Spec.NodeName != "" && p.Spec.NodeName != gone {
+			n++
+		}
+	}
+	return n
 }
