@@ -26,7 +26,8 @@ func hostCondition(ctx context.Context, a *testcluster.Agent, node string) (*api
 }
 
 // TestHostKillReplacesAtOnceAgentRestartNothing runs three hosts with a
-// node grace of a minute, so only the evidence about a machine can make
+// node grace of 50 s (evidence shortens node graces below a minute), so
+// only the evidence about a machine can make
 // pods move within the test. An agent that is down while its machine
 // runs (its kernel refuses connections) gets HostReachable True and
 // nothing of its node is given up or restarted; a host killed whole
@@ -35,7 +36,7 @@ func hostCondition(ctx context.Context, a *testcluster.Agent, node string) (*api
 // other hosts.
 func TestHostKillReplacesAtOnceAgentRestartNothing(t *testing.T) {
 	t.Parallel()
-	_, as := hostCluster(t, 3, "--node-grace", "60s")
+	_, as := hostCluster(t, 3, "--node-grace", "50s")
 	ctx := context.Background()
 	leader, followers := leaderHost(t, as)
 	if _, err := leader.Client().Apply(ctx, sleeperDeployment("nl", 6)); err != nil {
@@ -108,7 +109,7 @@ func TestHostKillReplacesAtOnceAgentRestartNothing(t *testing.T) {
 		// The ReplicaSet deletes a Failed pod once it replaced it: note
 		// each one's status while waiting.
 		why := map[string]*api.Pod{}
-		testcluster.Eventually(t, 45*time.Second, func() error {
+		testcluster.Eventually(t, 40*time.Second, func() error {
 			if objs, err := leader.Client().List(ctx, "pods", "default", "app=nl"); err == nil {
 				for _, o := range objs {
 					if p := o.(*api.Pod); p.Spec.NodeName == victim.Name && p.Status.Phase == api.PodFailed {

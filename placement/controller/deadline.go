@@ -23,7 +23,7 @@ func NextNodeDeadline(nodes []*api.Node, now time.Time, cfg Config) time.Time {
 			continue
 		}
 		due := []time.Time{c.LastTransitionTime.Add(cfg.NodeGrace), c.LastTransitionTime.Add(cfg.statefulGrace())}
-		if gone, ok := HostGoneSince(n); ok {
+		if gone, ok := HostGoneSince(n); ok && cfg.NodeGrace < HostGoneMaxNodeGrace {
 			due = append(due, gone)
 		}
 		for _, t := range due {

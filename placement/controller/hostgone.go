@@ -43,6 +43,13 @@ func HostGoneSince(n *api.Node) (time.Time, bool) {
 	return *host.LastTransitionTime, true
 }
 
+// HostGoneMaxNodeGrace is the node grace from which evidence that a
+// machine is gone no longer shortens it: an operator who sets
+// --node-grace to a minute or more asks to ride out outages (maintenance,
+// a flaky link) whatever they look like, and a cut-off machine looks
+// just like a dead one.
+const HostGoneMaxNodeGrace = time.Minute
+
 // fastLossKinds are the controllers whose pods are given up as soon as
 // their node's machine is found gone: a ReplicaSet's pod may briefly run
 // twice (a Deployment's rollout does that anyway), a DaemonSet's pod is
@@ -54,11 +61,12 @@ var fastLossKinds = map[string]bool{"ReplicaSet": true, "DaemonSet": true}
 // machine is gone (see HostGoneSince): it belongs to a ReplicaSet or a
 // DaemonSet, has no toleration of its node's not-ready/unreachable taint
 // of its own (a pod that asks to stay keeps its own time), and the
-// evidence is not in the future. It returns how long the node has not
+// evidence is not in the future, and NodeGrace is below
+// HostGoneMaxNodeGrace. It returns how long the node has not
 // been Ready.
 func (p *pass) hostGone(pod *api.Pod) (bool, time.Duration) {
 	ref := controllerOf(&pod.ObjectMeta)
-	if ref == nil || !fastLossKinds[ref.Kind] {
+	if ref == nil || !fastLossKinds[ref.Kind] || p.cfg.NodeGrace >= HostGoneMaxNodeGrace {
 		return false, 0
 	}
 	n := p.nodes[pod.Spec.NodeName]

@@ -28,20 +28,26 @@ func TestHostGoneDecision(t *testing.T) {
 	tolerant.Spec.Template.Spec.Tolerations = []api.Toleration{{Key: api.TaintNodeUnreachable, Operator: api.TolerationExists, Effect: api.TaintNoExecute, TolerationSeconds: ptr(int64(300))}}
 	workloads := []string{"web", "agent", "db", "batch", "solo", "patient"}
 	tests := []struct {
-		name     string
-		evidence api.ConditionStatus // "" for no probe verdict
-		at       time.Duration       // when the verdict was found, after the node stopped being Ready
-		givenUp  []string
+		name      string
+		evidence  api.ConditionStatus // "" for no probe verdict
+		at        time.Duration       // when the verdict was found, after the node stopped being Ready
+		nodeGrace time.Duration       // 0 for the default
+		givenUp   []string
 	}{
-		{"no evidence", "", 0, nil},
-		{"machine answers", api.ConditionTrue, 300 * time.Millisecond, nil},
-		{"machine silent", api.ConditionFalse, 300 * time.Millisecond, []string{"web", "agent"}},
-		{"machine silent in an earlier outage", api.ConditionFalse, -time.Minute, nil},
-		{"machine silent, found later than now", api.ConditionFalse, 2 * time.Second, nil},
+		{"no evidence", "", 0, 0, nil},
+		{"machine answers", api.ConditionTrue, 300 * time.Millisecond, 0, nil},
+		{"machine silent", api.ConditionFalse, 300 * time.Millisecond, 0, []string{"web", "agent"}},
+		{"machine silent, node grace 59 s", api.ConditionFalse, 300 * time.Millisecond, 59 * time.Second, []string{"web", "agent"}},
+		{"machine silent, node grace 1 min: the operator's wait holds", api.ConditionFalse, 300 * time.Millisecond, time.Minute, nil},
+		{"machine silent in an earlier outage", api.ConditionFalse, -time.Minute, 0, nil},
+		{"machine silent, found later than now", api.ConditionFalse, 2 * time.Second, 0, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t).withNodes(3)
+			if tt.nodeGrace != 0 {
+				h.cfg.NodeGrace = tt.nodeGrace
+			}
 			owners := map[string]api.Object{
 				"web":     h.put(newDeployment("web", 6, "v1")),
 				"agent":   h.put(newDaemonSet("agent", "v1", nil)),

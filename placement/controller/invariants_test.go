@@ -274,7 +274,7 @@ func (h *harness) checkNodeLost(pod *api.Pod) {
 // False) since it stopped being Ready, no later than now.
 func (h *harness) machineGone(pod *api.Pod, n *api.Node) bool {
 	ref := controllerOf(&pod.ObjectMeta)
-	if ref == nil || ref.Kind != "ReplicaSet" && ref.Kind != "DaemonSet" || len(pod.Spec.Tolerations) > 0 {
+	if ref == nil || ref.Kind != "ReplicaSet" && ref.Kind != "DaemonSet" || len(pod.Spec.Tolerations) > 0 || h.cfg.NodeGrace >= HostGoneMaxNodeGrace {
 		return false
 	}
 	ready, host := n.Condition(api.NodeReady), n.Condition(NodeHostReachable)
