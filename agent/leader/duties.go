@@ -47,6 +47,12 @@ func (l *Leader) RunDuties(ctx context.Context) error {
 			leading = true
 			l.leading.Store(true)
 		}
+		// Probes of silent machines start first: the duties below may wait
+		// on Raft.
+		now := time.Now()
+		for _, m := range l.cfg.Gossip.Members() {
+			l.hosts.observe(ctx, m, now)
+		}
 		l.recordSettings(ctx)
 		l.reconcileVoters()
 		if set, ok := l.cfg.Settled(); ok {

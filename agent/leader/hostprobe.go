@@ -25,6 +25,13 @@ const (
 	// probed again, so the evidence follows a machine that comes back
 	// (or is found gone later).
 	HostReprobeInterval = 2 * time.Second
+	// HostPreProbeWindow is how long after this node's direct gossip ping
+	// of a member went unanswered the member's machine is probed although
+	// gossip has not made it suspect yet (memberlist tries indirect pings
+	// first, until the end of its probe round): the verdict is then ready
+	// when the suspicion comes. A verdict found up to this long before the
+	// node stopped being Ready counts for the outage.
+	HostPreProbeWindow = time.Second
 )
 
 // hostVerdict is what one probe of a node's address found.
@@ -85,11 +92,14 @@ func newHostProber(log *slog.Logger) *hostProber {
 
 // observe returns the latest verdict about member m's machine (nil for
 // none yet, or when m is alive or left) and starts a probe when m is
-// suspect or dead and none is in flight or recent.
+// suspect or dead, or alive but its direct ping went unanswered within
+// HostPreProbeWindow, and none is in flight or recent.
 func (h *hostProber) observe(ctx context.Context, m gossip.Member, now time.Time) *hostVerdict {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if m.Status != gossip.StatusSuspect && m.Status != gossip.StatusDead || m.Addr == "" || m.Port == 0 {
+	silent := m.Status == gossip.StatusSuspect || m.Status == gossip.StatusDead
+	missed := m.Status == gossip.StatusAlive && !m.Missed.IsZero() && now.Sub(m.Missed) < HostPreProbeWindow
+	if !silent && !missed || m.Addr == "" || m.Port == 0 {
 		delete(h.hosts, m.Name)
 		return nil
 	}
@@ -102,7 +112,7 @@ func (h *hostProber) observe(ctx context.Context, m gossip.Member, now time.Time
 		st.inFlight, st.started = true, now
 		go h.probe(ctx, m.Name, net.JoinHostPort(m.Addr, strconv.Itoa(m.Port)), st)
 	}
-	if st.verdict == nil {
+	if !silent || st.verdict == nil {
 		return nil
 	}
 	v := *st.verdict

@@ -168,6 +168,8 @@ func TestHostReachableCondition(t *testing.T) {
 		{"no verdict yet keeps the previous one", cond(api.ConditionFalse, time.Second), suspect, nil, api.ConditionFalse, time.Second},
 		{"evidence of an earlier outage is dropped", cond(api.ConditionFalse, -time.Minute), suspect, nil, "", 0},
 		{"an earlier outage's time is not kept", cond(api.ConditionFalse, -time.Minute), suspect, &hostVerdict{At: at(time.Second)}, api.ConditionFalse, time.Second},
+		{"a probe begun on a missed ping counts from the suspicion", nil, suspect, &hostVerdict{At: at(-200 * time.Millisecond)}, api.ConditionFalse, 0},
+		{"a verdict from long before the suspicion is dropped", nil, suspect, &hostVerdict{At: at(-HostPreProbeWindow - time.Millisecond)}, "", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -195,5 +197,45 @@ func TestClassifyDial(t *testing.T) {
 	err = &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.EHOSTUNREACH)}
 	if v, ok := classifyDial("10.0.0.2:7946", err, 0, time.Now()); !ok || v.Reachable {
 		t.Errorf("dial error %v gave verdict %+v, %v, want unreachable", err, v, ok)
+	}
+}
+
+// TestHostPreProbe checks that a member whose direct ping just went
+// unanswered is probed while still alive, the verdict is held back until
+// gossip makes it suspect and then served without a second dial, and an
+// old miss starts nothing.
+func TestHostPreProbe(t *testing.T) {
+	var inFlight, peak, dials atomic.Int32
+	h := newHostProber(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h.timeout = 50 * time.Millisecond
+	silent := silentDial(&inFlight, &peak)
+	h.dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		dials.Add(1)
+		return silent(ctx, network, addr)
+	}
+	now := time.Now()
+	old := gossip.Member{Name: "n3", Addr: "127.0.0.1", Port: 7946, Status: gossip.StatusAlive, Missed: now.Add(-2 * HostPreProbeWindow)}
+	if v := h.observe(context.Background(), old, now); v != nil || dials.Load() != 0 {
+		t.Fatalf("old miss: got verdict %+v and %d dials, want none", v, dials.Load())
+	}
+	m := gossip.Member{Name: "n2", Addr: "127.0.0.1", Port: 7946, Status: gossip.StatusAlive, Missed: now}
+	if v := h.observe(context.Background(), m, now); v != nil {
+		t.Fatalf("alive member: got verdict %+v, want none", v)
+	}
+	select {
+	case <-h.wake:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no verdict within 5 s")
+	}
+	if v := h.observe(context.Background(), m, now.Add(100*time.Millisecond)); v != nil {
+		t.Fatalf("alive member after the probe: got verdict %+v, want none", v)
+	}
+	m.Status = gossip.StatusSuspect
+	v := h.observe(context.Background(), m, now.Add(300*time.Millisecond))
+	if v == nil || v.Reachable {
+		t.Fatalf("suspect member: got verdict %+v, want the pre-probe's (silent)", v)
+	}
+	if d := dials.Load(); d != 1 {
+		t.Errorf("got %d dials, want 1 (the pre-probe)", d)
 	}
 }

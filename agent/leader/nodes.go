@@ -165,15 +165,21 @@ func mergeLabels(have, gossiped map[string]string) map[string]string {
 // while its agent answers gossip (alive) or left; else from the latest
 // probe verdict host, or prev (the current condition) while there is no
 // verdict yet (a new leader keeps its predecessor's evidence). Its
-// transition time is the probe's that first found the status, kept while
-// the status stays; evidence from before notReady (when the node stopped
-// being Ready this time) is dropped.
+// transition time is when the probe that first found the status ended
+// (no earlier than notReady, when the node stopped being Ready this
+// time), kept while the status stays. A condition from before notReady
+// is dropped, and so is a verdict found more than HostPreProbeWindow
+// before it (a probe started on a missed ping may end just before the
+// suspicion).
 func hostReachable(prev *api.NodeCondition, notReady time.Time, m gossip.Member, host *hostVerdict) *api.NodeCondition {
 	if m.Status != gossip.StatusSuspect && m.Status != gossip.StatusDead {
 		return nil
 	}
 	if prev != nil && (prev.LastTransitionTime == nil || prev.LastTransitionTime.Before(notReady)) {
 		prev = nil
+	}
+	if host != nil && host.At.Before(notReady.Add(-HostPreProbeWindow)) {
+		host = nil
 	}
 	if host == nil {
 		return prev
@@ -183,6 +189,9 @@ func hostReachable(prev *api.NodeCondition, notReady time.Time, m gossip.Member,
 		c.Status, c.Reason = api.ConditionFalse, controller.ReasonHostSilent
 	}
 	at := host.At.UTC()
+	if at.Before(notReady) {
+		at = notReady.UTC()
+	}
 	c.LastTransitionTime = &at
 	if prev != nil && prev.Status == c.Status && prev.LastTransitionTime != nil {
 		c.LastTransitionTime = prev.LastTransitionTime
