@@ -51,6 +51,10 @@ type Member struct {
 	Status Status
 	// Since is when Status last changed, on this node's clock.
 	Since time.Time
+	// Missed is when this node's latest direct probe of the member got
+	// no ack within the probe timeout (zero if none did): the member may
+	// become suspect at the end of the probe round.
+	Missed time.Time
 }
 
 // Gone reports whether the member is dead or has left.
@@ -72,9 +76,14 @@ const (
 	EventDead
 	// EventLeft: a member left gracefully.
 	EventLeft
+	// EventProbeMissed: this node's direct probe of a member got no ack
+	// in time (Member.Missed); indirect probes follow, and the member is
+	// suspect if they fail too.
+	EventProbeMissed
 )
 
-// String returns "join", "update", "suspect", "alive", "dead" or "left".
+// String returns "join", "update", "suspect", "alive", "dead", "left"
+// or "probe-missed".
 func (t EventType) String() string {
 	switch t {
 	case EventJoin:
@@ -89,6 +98,8 @@ func (t EventType) String() string {
 		return "dead"
 	case EventLeft:
 		return "left"
+	case EventProbeMissed:
+		return "probe-missed"
 	default:
 		return fmt.Sprintf("EventType(%d)", int(t))
 	}

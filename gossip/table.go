@@ -100,6 +100,19 @@ func (g *Gossip) markSuspect(name string, now time.Time) {
 	g.emit(EventSuspect, r.Member)
 }
 
+// markMissed records that this node's direct probe of name got no ack
+// within the probe timeout, before memberlist tries indirect probes.
+func (g *Gossip) markMissed(name string, now time.Time) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	r, ok := g.members[name]
+	if !ok || name == g.cfg.Name || r.Gone() {
+		return
+	}
+	r.Missed = now
+	g.emit(EventProbeMissed, r.Member)
+}
+
 // markReachable records that this node's probe of name was acked.
 func (g *Gossip) markReachable(name string, now time.Time) {
 	g.mu.Lock()

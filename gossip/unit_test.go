@@ -138,15 +138,18 @@ func TestParseLogLine(t *testing.T) {
 		wantMsg     string
 		wantKeep    bool
 		wantSuspect string
+		wantMissed  string
 	}{
-		{"[DEBUG] memberlist: Stream connection from=127.0.0.1:1234\n", slog.LevelDebug, "Stream connection from=127.0.0.1:1234", false, ""},
-		{"[INFO] memberlist: Suspect node-2 has failed, no acks received\n", slog.LevelDebug, "Suspect node-2 has failed, no acks received", true, "node-2"},
-		{"[INFO] memberlist: Suspect web 1 has failed, no acks received\n", slog.LevelDebug, "Suspect web 1 has failed, no acks received", true, "web 1"},
+		{"[DEBUG] memberlist: Stream connection from=127.0.0.1:1234\n", slog.LevelDebug, "Stream connection from=127.0.0.1:1234", false, "", ""},
+		{"[INFO] memberlist: Suspect node-2 has failed, no acks received\n", slog.LevelDebug, "Suspect node-2 has failed, no acks received", true, "node-2", ""},
+		{"[INFO] memberlist: Suspect web 1 has failed, no acks received\n", slog.LevelDebug, "Suspect web 1 has failed, no acks received", true, "web 1", ""},
 		{"[INFO] memberlist: Marking node-2 as failed, suspect timeout reached (0 peer confirmations)\n", slog.LevelDebug,
-			"Marking node-2 as failed, suspect timeout reached (0 peer confirmations)", true, ""},
-		{"[WARN] memberlist: Refuting a suspect message (from: node-1)\n", slog.LevelWarn, "Refuting a suspect message (from: node-1)", true, ""},
-		{"[ERR] memberlist: Failed to decrypt packet\n", slog.LevelError, "Failed to decrypt packet", true, ""},
-		{"no level at all\n", slog.LevelDebug, "no level at all", true, ""},
+			"Marking node-2 as failed, suspect timeout reached (0 peer confirmations)", true, "", ""},
+		{"[WARN] memberlist: Refuting a suspect message (from: node-1)\n", slog.LevelWarn, "Refuting a suspect message (from: node-1)", true, "", ""},
+		{"[ERR] memberlist: Failed to decrypt packet\n", slog.LevelError, "Failed to decrypt packet", true, "", ""},
+		{"no level at all\n", slog.LevelDebug, "no level at all", true, "", ""},
+		{"[DEBUG] memberlist: Failed UDP ping: node-2 (timeout reached)\n", slog.LevelDebug, "Failed UDP ping: node-2 (timeout reached)", false, "", "node-2"},
+		{"[DEBUG] memberlist: Failed UDP ping: &{node-2 10.0.0.2 7946} (timeout reached)\n", slog.LevelDebug, "Failed UDP ping: &{node-2 10.0.0.2 7946} (timeout reached)", false, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.wantMsg, func(t *testing.T) {
@@ -157,6 +160,10 @@ func TestParseLogLine(t *testing.T) {
 			name, ok := suspectedBy(msg)
 			if name != tt.wantSuspect || ok != (tt.wantSuspect != "") {
 				t.Errorf("suspectedBy: got %q, %v; want %q", name, ok, tt.wantSuspect)
+			}
+			name, ok = missedBy(msg)
+			if name != tt.wantMissed || ok != (tt.wantMissed != "") {
+				t.Errorf("missedBy: got %q, %v; want %q", name, ok, tt.wantMissed)
 			}
 		})
 	}
@@ -191,6 +198,7 @@ func TestMemberTable(t *testing.T) {
 		{"same meta again is no update", func() { g.onUpdate(p, at(1*time.Second)) }, nil, StatusAlive, at(0), false},
 		{"new meta", func() { g.onUpdate(withMeta(p, Meta{CPU: 2000}, false), at(2*time.Second)) },
 			[]EventType{EventUpdate}, StatusAlive, at(0), false},
+		{"direct ping missed", func() { g.markMissed("n1", at(2500*time.Millisecond)) }, []EventType{EventProbeMissed}, StatusAlive, at(0), false},
 		{"probe failed", func() { g.markSuspect("n1", at(3*time.Second)) }, []EventType{EventSuspect}, StatusSuspect, at(3 * time.Second), false},
 		{"probe failed again", func() { g.markSuspect("n1", at(4*time.Second)) }, nil, StatusSuspect, at(3 * time.Second), false},
 		{"probe acked", func() { g.markReachable("n1", at(5*time.Second)) }, []EventType{EventAlive}, StatusAlive, at(5 * time.Second), false},
@@ -201,6 +209,7 @@ func TestMemberTable(t *testing.T) {
 		{"declared dead", func() { g.onLeave(withMeta(p, Meta{CPU: 2000}, false), false, at(time.Minute)) },
 			[]EventType{EventDead}, StatusDead, at(time.Minute), false},
 		{"probe log for a dead member", func() { g.markSuspect("n1", at(61*time.Second)) }, nil, StatusDead, at(time.Minute), false},
+		{"missed ping of a dead member", func() { g.markMissed("n1", at(62*time.Second)) }, nil, StatusDead, at(time.Minute), false},
 		{"rejoins", func() { g.onJoin(p, at(2*time.Minute)) }, []EventType{EventJoin}, StatusAlive, at(2 * time.Minute), false},
 		{"marks leaving: no event", func() { g.onUpdate(withMeta(p, p.meta.Meta, true), at(3*time.Minute)) }, nil, StatusAlive, at(2 * time.Minute), false},
 		{"leaves", func() { g.onLeave(withMeta(p, p.meta.Meta, true), false, at(4*time.Minute)) }, []EventType{EventLeft}, StatusLeft, at(4 * time.Minute), false},

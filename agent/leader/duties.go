@@ -17,7 +17,7 @@ const reconcileInterval = time.Second
 
 // RunDuties does, while this node leads, what only the leader does:
 // keep Raft voters healthy and Node objects in step with gossip. It wakes
-// on gossip events and on a timer.
+// on gossip events, on a host probe's new verdict and on a timer.
 func (l *Leader) RunDuties(ctx context.Context) error {
 	events, unsubscribe := l.cfg.Gossip.Subscribe(64)
 	defer unsubscribe()
@@ -30,6 +30,7 @@ func (l *Leader) RunDuties(ctx context.Context) error {
 			return nil
 		case <-events:
 		case <-tick.C:
+		case <-l.hosts.wake:
 		}
 		if !l.cfg.Raft.IsLeader() {
 			leading = false
@@ -45,6 +46,12 @@ func (l *Leader) RunDuties(ctx context.Context) error {
 			l.log.Info("leading the cluster")
 			leading = true
 			l.leading.Store(true)
+		}
+		// Probes of silent machines start first: the duties below may wait
+		// on Raft.
+		now := time.Now()
+		for _, m := range l.cfg.Gossip.Members() {
+			l.hosts.observe(ctx, m, now)
 		}
 		l.recordSettings(ctx)
 		l.reconcileVoters()

@@ -82,9 +82,11 @@ type Leader struct {
 	leading atomic.Bool
 	// ingress is the ingress stage's memory between passes.
 	ingress ingressMemo
+	// hosts probes the machines of nodes whose agents went silent.
+	hosts *hostProber
 }
 
 // New returns the leader's duties; it does no I/O.
 func New(cfg Config) *Leader {
-	return &Leader{cfg: cfg, log: cfg.Logger, ingress: ingressMemo{conflicts: routeConflicts}}
+	return &Leader{cfg: cfg, log: cfg.Logger, ingress: ingressMemo{conflicts: routeConflicts}, hosts: newHostProber(cfg.Logger)}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/shoal-dev/shoal/consensus"
 	"github.com/shoal-dev/shoal/gossip"
 	"github.com/shoal-dev/shoal/placement"
+	"github.com/shoal-dev/shoal/placement/controller"
 )
 
 // reconcileNodes makes the Node objects match gossip: one per member, its
@@ -34,7 +35,7 @@ func (l *Leader) reconcileNodes(ctx context.Context, clusterCIDR string) {
 		if exists {
 			old = cur.(*api.Node)
 		}
-		want := desiredNode(old, m)
+		want := desiredNode(old, m, l.hosts.observe(ctx, m, time.Now()))
 		if want == nil && old.Spec.PodCIDR == "" {
 			want = api.DeepCopy(old)
 		}
@@ -64,8 +65,9 @@ func (l *Leader) reconcileNodes(ctx context.Context, clusterCIDR string) {
 }
 
 // desiredNode returns the Node object member m should have, or nil if old
-// already says it. It keeps what users set (spec, extra metadata).
-func desiredNode(old *api.Node, m gossip.Member) *api.Node {
+// already says it. It keeps what users set (spec, extra metadata). host
+// is the latest probe of m's machine (nil for none).
+func desiredNode(old *api.Node, m gossip.Member, host *hostVerdict) *api.Node {
 	var n *api.Node
 	if old != nil {
 		n = api.DeepCopy(old)
@@ -115,6 +117,9 @@ func desiredNode(old *api.Node, m gossip.Member) *api.Node {
 		ready.LastTransitionTime = c.LastTransitionTime
 	}
 	conds := []api.NodeCondition{ready}
+	if c := hostReachable(n.Condition(controller.NodeHostReachable), *ready.LastTransitionTime, m, host); c != nil {
+		conds = append(conds, *c)
+	}
 	if m.Meta.Runtime != "" {
 		conds = append(conds, diskPressure(n.Condition(api.NodeDiskPressure), m.Meta.DiskPressure, time.Now()))
 	}
@@ -154,4 +159,42 @@ func mergeLabels(have, gossiped map[string]string) map[string]string {
 		out[k] = v
 	}
 	return out
+}
+
+// hostReachable is the HostReachable condition of member m's Node: none
+// while its agent answers gossip (alive) or left; else from the latest
+// probe verdict host, or prev (the current condition) while there is no
+// verdict yet (a new leader keeps its predecessor's evidence). Its
+// transition time is when the probe that first found the status ended
+// (no earlier than notReady, when the node stopped being Ready this
+// time), kept while the status stays. A condition from before notReady
+// is dropped, and so is a verdict found more than HostPreProbeWindow
+// before it (a probe started on a missed ping may end just before the
+// suspicion).
+func hostReachable(prev *api.NodeCondition, notReady time.Time, m gossip.Member, host *hostVerdict) *api.NodeCondition {
+	if m.Status != gossip.StatusSuspect && m.Status != gossip.StatusDead {
+		return nil
+	}
+	if prev != nil && (prev.LastTransitionTime == nil || prev.LastTransitionTime.Before(notReady)) {
+		prev = nil
+	}
+	if host != nil && host.At.Before(notReady.Add(-HostPreProbeWindow)) {
+		host = nil
+	}
+	if host == nil {
+		return prev
+	}
+	c := api.NodeCondition{Type: controller.NodeHostReachable, Status: api.ConditionTrue, Reason: controller.ReasonHostAnswers, Message: host.Detail}
+	if !host.Reachable {
+		c.Status, c.Reason = api.ConditionFalse, controller.ReasonHostSilent
+	}
+	at := host.At.UTC()
+	if at.Before(notReady) {
+		at = notReady.UTC()
+	}
+	c.LastTransitionTime = &at
+	if prev != nil && prev.Status == c.Status && prev.LastTransitionTime != nil {
+		c.LastTransitionTime = prev.LastTransitionTime
+	}
+	return &c
 }

@@ -16,7 +16,7 @@ func TestDesiredNodeDiskPressure(t *testing.T) {
 		return gossip.Member{Name: "n1", Status: gossip.StatusAlive, Since: time.Unix(1000, 0),
 			Meta: gossip.Meta{Addr: "10.0.0.1", Runtime: runtime, DiskPressure: pressure}}
 	}
-	first := desiredNode(nil, member("containerd", false))
+	first := desiredNode(nil, member("containerd", false), nil)
 	// An old transition, so a new one shows even within the same second.
 	old := time.Unix(1000, 0).UTC()
 	first.Condition(api.NodeDiskPressure).LastTransitionTime = &old
@@ -35,7 +35,7 @@ func TestDesiredNodeDiskPressure(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := desiredNode(tt.old, tt.m)
+			got := desiredNode(tt.old, tt.m, nil)
 			if (got != nil) != tt.wantChange {
 				t.Fatalf("changed: got %v, want %v", got != nil, tt.wantChange)
 			}
@@ -75,13 +75,13 @@ func TestDesiredNodeReadyTransition(t *testing.T) {
 		return gossip.Member{Name: "n1", Status: st, Since: time.Unix(since, 0),
 			Meta: gossip.Meta{Addr: "10.0.0.1"}}
 	}
-	alive := desiredNode(nil, member(gossip.StatusAlive, 1000))
-	suspect := desiredNode(alive, member(gossip.StatusSuspect, 1010))
-	dead := desiredNode(suspect, member(gossip.StatusDead, 1014))
-	back := desiredNode(dead, member(gossip.StatusAlive, 1020))
+	alive := desiredNode(nil, member(gossip.StatusAlive, 1000), nil)
+	suspect := desiredNode(alive, member(gossip.StatusSuspect, 1010), nil)
+	dead := desiredNode(suspect, member(gossip.StatusDead, 1014), nil)
+	back := desiredNode(dead, member(gossip.StatusAlive, 1020), nil)
 	// A transition within a second is stored as it is, never earlier.
 	late := desiredNode(back, gossip.Member{Name: "n1", Status: gossip.StatusSuspect, Since: time.Unix(1030, 1),
-		Meta: gossip.Meta{Addr: "10.0.0.1"}})
+		Meta: gossip.Meta{Addr: "10.0.0.1"}}, nil)
 	for _, tt := range []struct {
 		name   string
 		n      *api.Node

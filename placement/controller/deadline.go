@@ -9,7 +9,8 @@ import (
 // NextNodeDeadline returns the earliest moment after now at which a node
 // that is not Ready becomes lost for NodeGrace (its Deployment and
 // DaemonSet pods are given up) or for max(NodeGrace, FenceAfter) (its
-// StatefulSet pods may run elsewhere), with cfg's defaults filled in; the
+// StatefulSet pods may run elsewhere), or its machine was found gone (see
+// HostGoneSince), with cfg's defaults filled in; the
 // zero time if no node has such a moment ahead. The leader wakes its
 // controllers then instead of waiting for its next periodic pass.
 // Per-pod tolerationSeconds are left to the periodic pass.
@@ -21,8 +22,11 @@ func NextNodeDeadline(nodes []*api.Node, now time.Time, cfg Config) time.Time {
 		if c == nil || c.Status == api.ConditionTrue || c.LastTransitionTime == nil {
 			continue
 		}
-		for _, after := range []time.Duration{cfg.NodeGrace, cfg.statefulGrace()} {
-			t := c.LastTransitionTime.Add(after)
+		due := []time.Time{c.LastTransitionTime.Add(cfg.NodeGrace), c.LastTransitionTime.Add(cfg.statefulGrace())}
+		if gone, ok := HostGoneSince(n); ok && cfg.NodeGrace < HostGoneMaxNodeGrace {
+			due = append(due, gone)
+		}
+		for _, t := range due {
 			if t.After(now) && (next.IsZero() || t.Before(next)) {
 				next = t
 			}

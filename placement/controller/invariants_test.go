@@ -261,11 +261,25 @@ func (h *harness) checkNodeLost(pod *api.Pod) {
 	}
 	if n := h.node(pod.Spec.NodeName); n != nil {
 		c := n.Condition(api.NodeReady)
-		if c.Status == api.ConditionTrue || h.now.Before(c.LastTransitionTime.Add(h.nodeGraceOf(pod))) {
+		if c.Status == api.ConditionTrue || h.now.Before(c.LastTransitionTime.Add(h.nodeGraceOf(pod))) && !h.machineGone(pod, n) {
 			h.t.Fatalf("pod %s marked Failed at %s, but node %s is %s since %s (grace %s)",
 				pod.Name, h.now.Sub(t0), n.Name, c.Status, c.LastTransitionTime.Sub(t0), h.cfg.NodeGrace)
 		}
 	}
+}
+
+// machineGone is the harness's own rule for giving up a pod before
+// NodeGrace: a ReplicaSet or DaemonSet pod with no not-ready/unreachable
+// toleration on a node whose machine was found silent (HostReachable
+// False) since it stopped being Ready, no later than now.
+func (h *harness) machineGone(pod *api.Pod, n *api.Node) bool {
+	ref := controllerOf(&pod.ObjectMeta)
+	if ref == nil || ref.Kind != "ReplicaSet" && ref.Kind != "DaemonSet" || len(pod.Spec.Tolerations) > 0 || h.cfg.NodeGrace >= HostGoneMaxNodeGrace {
+		return false
+	}
+	ready, host := n.Condition(api.NodeReady), n.Condition(NodeHostReachable)
+	return host != nil && host.Status == api.ConditionFalse && ready.Status != api.ConditionTrue &&
+		!host.LastTransitionTime.Before(*ready.LastTransitionTime) && !h.now.Before(*host.LastTransitionTime)
 }
 
 // checkFenced checks a StatefulSet pod is deleted while its node is not

@@ -112,6 +112,9 @@ func (p *pass) failPod(pod *api.Pod, after time.Duration) {
 	node := pod.Spec.NodeName
 	cp := api.DeepCopy(pod)
 	msg := fmt.Sprintf("node %s stopped answering and was not Ready for %s", node, after)
+	if _, gone := HostGoneSince(p.nodes[node]); gone {
+		msg = fmt.Sprintf("node %s stopped answering and its machine did not answer either (not Ready for %s)", node, after.Round(time.Millisecond))
+	}
 	if p.nodes[node] == nil {
 		msg = fmt.Sprintf("node %s left the cluster", node)
 	}

@@ -80,9 +80,17 @@ func (p *pass) lostAfter(pod *api.Pod) (time.Duration, bool) {
 
 // podNodeLost reports whether pod's node is lost for it (see lostAfter),
 // and for how long it waited.
+// A ReplicaSet or DaemonSet pod is lost at once when its node's machine
+// was found gone (see hostGone).
 func (p *pass) podNodeLost(pod *api.Pod) (bool, time.Duration) {
 	after, ok := p.lostAfter(pod)
-	return ok && p.nodeLost(pod.Spec.NodeName, after), after
+	if ok && p.nodeLost(pod.Spec.NodeName, after) {
+		return true, after
+	}
+	if gone, waited := p.hostGone(pod); gone {
+		return true, waited
+	}
+	return false, after
 }
 
 // toleratesNode reports whether a pod with these tolerations may be placed
