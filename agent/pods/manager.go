@@ -202,11 +202,13 @@ func (m *Manager) StopAll(ctx context.Context) error {
 	}
 }
 
-// assigned lists the pods this node should run, by uid.
-func (m *Manager) assigned() map[string]*api.Pod {
-	out := map[string]*api.Pod{}
+// assigned lists the pods this node should run, by uid, and the uids of
+// the StatefulSet pods bound here that it must not run because it is
+// fenced.
+func (m *Manager) assigned() (out map[string]*api.Pod, fencedOut map[string]bool) {
+	out, fencedOut = map[string]*api.Pod{}, map[string]bool{}
 	if m.leaving.Load() {
-		return out
+		return out, fencedOut
 	}
 	fenced := m.cfg.Fenced()
 	for _, o := range m.view.List("Pod", "", nil) {
@@ -215,11 +217,12 @@ func (m *Manager) assigned() map[string]*api.Pod {
 			continue
 		}
 		if fenced && ownedBy(p, "StatefulSet") {
+			fencedOut[p.UID] = true
 			continue
 		}
 		out[p.UID] = p
 	}
-	return out
+	return out, fencedOut
 }
 
 func ownedBy(p *api.Pod, kind string) bool {
@@ -235,7 +238,7 @@ func ownedBy(p *api.Pod, kind string) bool {
 // the workers of pods that are gone or Terminating, and removes from the
 // cluster the Terminating pods it has stopped.
 func (m *Manager) sync(ctx context.Context) {
-	want := m.assigned()
+	want, fencedOut := m.assigned()
 	doomed := m.terminatingHere()
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -246,6 +249,14 @@ func (m *Manager) sync(ctx context.Context) {
 		if p, ok := doomed[uid]; ok {
 			m.logger.Info("pod is terminating; stopping it", "pod", w.key, "grace", remainingGrace(p, time.Now()))
 			w.stopFor(remainingGrace(p, time.Now()), true)
+			continue
+		}
+		if fencedOut[uid] {
+			// The cluster starts its replacement a fixed margin after
+			// this node fenced itself, whatever the pod's grace period:
+			// kill it now, or two pods of one identity could run.
+			m.logger.Warn("fenced: killing StatefulSet pod at once (no grace period)", "pod", w.key)
+			w.stopFor(0, false)
 			continue
 		}
 		m.logger.Info("pod left this node; stopping it", "pod", w.key)

@@ -323,6 +323,14 @@ func TestManagerFencedStopsStatefulSetPods(t *testing.T) {
 		}
 		return nil
 	})
+	// Killed at once, not after its grace period (30 s by default): the
+	// cluster replaces it a fixed margin after the fence.
+	h.rt.mu.Lock()
+	graces := fmt.Sprint(h.rt.graces[containerID(db.UID, "main")])
+	h.rt.mu.Unlock()
+	if graces != "[0s]" {
+		t.Errorf("fenced StatefulSet pod stopped with grace %s, want [0s]", graces)
+	}
 }
 
 func TestManagerInitContainersAndNever(t *testing.T) {
