@@ -83,9 +83,10 @@ type walStore struct {
 	meta *metadb.BoltMetaDB
 }
 
-// Close closes the log and then its meta store, which raft-wal v0.4.0's
-// Close leaves open (and locked: opening the dir again would wait for
-// ever).
+// Close closes the log and its meta store. raft-wal v0.4.0's Close left
+// the meta store open (and locked: opening the dir again waited for
+// ever); v0.4.2 closes it, and a second Close is a no-op, so this holds
+// whichever version is built.
 func (s *walStore) Close() error {
 	return errors.Join(s.WAL.Close(), s.meta.Close())
 }
