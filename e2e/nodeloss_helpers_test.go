@@ -3,11 +3,8 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
@@ -66,63 +63,20 @@ func (h *hostAgent) link(t testing.TB, state string) {
 	}
 }
 
-// killHost is kill -9 of the whole machine: its interface goes down and
-// every process in its network namespace or its pods' namespaces (agent,
-// containerd, shims, containers) gets SIGKILL.
-func (h *hostAgent) killHost(t testing.TB) {
-	t.Helper()
-	h.link(t, "down")
-	inodes := map[uint64]bool{}
-	nsInode(inodes, "/run/netns/"+h.NetNS())
-	files, _ := filepath.Glob(filepath.Join(h.DataDir, "netns", "*"))
-	for _, f := range files {
-		nsInode(inodes, f)
-	}
-	for range 5 {
-		if killIn(inodes) == 0 {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	h.Kill()
-}
+// killHost is kill -9 of the whole machine (testcluster's KillHost: its
+// interface goes down, then agent, containerd, shims and containers get
+// SIGKILL).
+func (h *hostAgent) killHost(testing.TB) { h.KillHost() }
 
 // restartHost brings a killed host back: interface up, agent started
 // again (it starts its own containerd) and ready.
 func (h *hostAgent) restartHost(t testing.TB) {
 	t.Helper()
-	h.link(t, "up")
+	h.PowerOn()
 	if err := h.StartWith(h.args...); err != nil {
 		t.Fatalf("restart %s: %v", h.Name, err)
 	}
 	h.WaitReady(60 * time.Second)
-}
-
-func nsInode(set map[uint64]bool, path string) {
-	var st syscall.Stat_t
-	if err := syscall.Stat(path, &st); err == nil {
-		set[st.Ino] = true
-	}
-}
-
-// killIn SIGKILLs every process whose network namespace is in inodes and
-// returns how many it found.
-func killIn(inodes map[uint64]bool) int {
-	ents, _ := os.ReadDir("/proc")
-	n := 0
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == os.Getpid() {
-			continue
-		}
-		var st syscall.Stat_t
-		if syscall.Stat(fmt.Sprintf("/proc/%d/ns/net", pid), &st) != nil || !inodes[st.Ino] {
-			continue
-		}
-		_ = syscall.Kill(pid, syscall.SIGKILL)
-		n++
-	}
-	return n
 }
 
 // sleeperDeployment is a Deployment of n busybox pods that sleep, quick
