@@ -25,6 +25,9 @@ type endpoint struct {
 	// idle is the keep-alive connections of the synchronous HTTP/1.1
 	// path to this endpoint.
 	idle idlePool
+	// attempts are the retryable requests waiting for its answer, which
+	// are cancelled (and tried elsewhere) if it is withdrawn.
+	attempts attempts
 }
 
 func (e *endpoint) ejected(now int64) bool { return e.ejectedUntil.Load() > now }

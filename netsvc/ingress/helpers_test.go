@@ -302,3 +302,52 @@ func resettingAddr(t testing.TB) (netip.AddrPort, *atomic.Int64) {
 	}()
 	return netip.MustParseAddrPort(ln.Addr().String()), &n
 }
+
+// Backends lists the table's backends, as route.Table does (withdrawal
+// needs it).
+func (f *fakeRoutes) Backends() []*route.Backend {
+	var out []*route.Backend
+	for _, r := range f.rules {
+		out = append(out, r.backend)
+	}
+	return out
+}
+
+// hangingAddr is an endpoint that reads requests and never answers, as a
+// machine that lost power with the request in flight; n counts the
+// requests it read. release closes its connections (the test's end does
+// too).
+func hangingAddr(t testing.TB) (addr netip.AddrPort, n *atomic.Int64, release func()) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := make(chan struct{})
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			close(end)
+			_ = ln.Close()
+		})
+	}
+	t.Cleanup(release)
+	n = new(atomic.Int64)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer func() { _ = c.Close() }()
+				if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
+					return
+				}
+				n.Add(1)
+				<-end
+			}()
+		}
+	}()
+	return netip.MustParseAddrPort(ln.Addr().String()), n, release
+}

@@ -77,8 +77,17 @@ func New(cfg Config) (*Proxy, error) {
 // ejections) carries over by address. A nil r serves 503 again; r must
 // not be a nil pointer.
 func (p *Proxy) SetRoutes(r Routes) {
+	listed := listedEndpoints(r)
+	if listed != nil {
+		p.bal.markListed(listed)
+	}
 	p.routes.Store(&routesBox{r: r})
 	p.bal.swapped(p.now(), 10*time.Minute)
+	if listed != nil {
+		p.bal.withdrawMissing(listed, func(addr string, n int) {
+			p.cfg.Logger.Debug("ingress: requests to a withdrawn endpoint cancelled, to be tried elsewhere", "endpoint", addr, "requests", n)
+		})
+	}
 }
 
 func (p *Proxy) currentRoutes() Routes {
@@ -97,10 +106,13 @@ func (p *Proxy) Close() {
 // reqState is what ServeHTTP tells the upstream round tripper about a
 // request, and what the round tripper tells the access log back.
 type reqState struct {
-	backend  *route.Backend
-	pool     *pool
-	endpoint string
-	client   string // the client's address (behind trusted proxies too)
+	// host and path are what the request was routed by, to route it
+	// again when its endpoint is withdrawn (withdraw.go).
+	host, path string
+	backend    *route.Backend
+	pool       *pool
+	endpoint   string
+	client     string // the client's address (behind trusted proxies too)
 }
 
 type stateKey struct{}
@@ -130,7 +142,7 @@ func (p *Proxy) serve(rw *respWriter, w http.ResponseWriter, r *http.Request) *r
 		http.Error(rw, "404 page not found: no ingress rule matches this host and path", http.StatusNotFound)
 		return nil
 	}
-	st := &reqState{backend: be, pool: p.bal.poolOf(be, p.now().UnixNano())}
+	st := &reqState{host: r.Host, path: r.URL.EscapedPath(), backend: be, pool: p.bal.poolOf(be, p.now().UnixNano())}
 	if be.SSLRedirect && !p.secure(r) {
 		http.Redirect(rw, r, "https://"+hostOnly(r.Host)+requestURI(r), http.StatusPermanentRedirect)
 		return st

@@ -1,8 +1,10 @@
 package ingress
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -79,6 +81,7 @@ func (u *upstream) RoundTrip(req *http.Request) (*http.Response, error) {
 	again := retryable(req)
 	fast := tr == p.transports.h1 && fastPath(req)
 	var tried []*endpoint
+	withdrawals := 0 // attempts cut short by a table withdrawing their endpoint
 	for attempt := 0; ; attempt++ {
 		now := p.now()
 		e := st.pool.pick(now.UnixNano(), tried)
@@ -90,27 +93,32 @@ func (u *upstream) RoundTrip(req *http.Request) (*http.Response, error) {
 		req.URL.Scheme, req.URL.Host = scheme, e.hostport
 		e.lastUsed.Store(now.UnixNano())
 		e.inflight.Add(1)
-		var resp *http.Response
-		var err error
-		if fast {
-			resp, err = p.roundTripH1(req, e)
-		} else {
-			resp, err = tr.RoundTrip(req)
-		}
+		resp, err := u.attempt(req, e, tr, fast, again)
 		if err == nil {
 			e.succeeded()
 			resp.Body = trackBody(resp.Body, e)
 			return resp, nil
 		}
 		e.inflight.Add(-1)
-		if !isDialError(err) && !(again && lostBeforeAnswer(err)) {
+		withdrawn := errors.Is(err, errWithdrawn)
+		if !isDialError(err) && !(again && (lostBeforeAnswer(err) || withdrawn)) {
 			return nil, err
 		}
-		if e.failed(p.now(), p.cfg.EjectBase, p.cfg.EjectMax) {
+		// A withdrawn endpoint is not ejected (the table no longer lists
+		// it); the request is routed again by the table that withdrew it.
+		// Those do not count as the request's retries, up to a bound for
+		// tables that flap.
+		if withdrawn {
+			// Not a failure of e: a table listing it again may send the
+			// request back to it.
+			tried = p.reroute(st, tried[:len(tried)-1])
+			withdrawals++
+			attempt--
+		} else if e.failed(p.now(), p.cfg.EjectBase, p.cfg.EjectMax) {
 			p.metrics.ejections.WithLabelValues(st.pool.ingress, st.pool.service).Inc()
 			p.cfg.Logger.Debug("ingress: endpoint ejected", "endpoint", e.hostport, "service", st.pool.service, "err", err)
 		}
-		if !again || attempt >= p.cfg.Retries || len(tried) >= len(st.pool.eps) || req.Context().Err() != nil {
+		if !again || attempt >= p.cfg.Retries || withdrawals > maxWithdrawals || len(tried) >= len(st.pool.eps) || req.Context().Err() != nil {
 			return nil, err
 		}
 		p.metrics.retries.WithLabelValues(st.pool.ingress, st.pool.service).Inc()
@@ -118,6 +126,38 @@ func (u *upstream) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 var errNoEndpoint = errors.New("no endpoint left to try")
+
+// attempt sends req to endpoint e once. A retryable request is sent under
+// a context that withdrawing e cancels until its answer begins; it then
+// fails with errWithdrawn, to be tried elsewhere.
+func (u *upstream) attempt(req *http.Request, e *endpoint, tr http.RoundTripper, fast, retryable bool) (*http.Response, error) {
+	p := (*Proxy)(u)
+	send := func(r *http.Request) (*http.Response, error) {
+		if fast {
+			return p.roundTripH1(r, e)
+		}
+		return tr.RoundTrip(r)
+	}
+	if !retryable {
+		return send(req)
+	}
+	ctx, cancel := context.WithCancelCause(req.Context())
+	if !e.attempts.start(&cancel) {
+		cancel(errWithdrawn)
+		return nil, errWithdrawn
+	}
+	resp, err := send(req.WithContext(ctx))
+	e.attempts.done(&cancel)
+	if err != nil {
+		cancel(nil)
+		if errors.Is(context.Cause(ctx), errWithdrawn) && req.Context().Err() == nil {
+			return nil, fmt.Errorf("backend %s: %w", e.hostport, errWithdrawn)
+		}
+	}
+	// On success the context lives on with the response body; it ends
+	// with the request's.
+	return resp, err
+}
 
 // retryable reports whether req may be sent again after a failed connect:
 // an idempotent method (RFC 9110 §9.2.2) and no body, so nothing was
