@@ -2,6 +2,7 @@ package faults
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -287,8 +288,13 @@ func (e *wlEnv) upgrade(t *testing.T) {
 		t.Fatal(b.err)
 	}
 	bin := b.bin
-	e.c.UseBinary(bin)
 	out, _, err := e.c.Run("version")
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldVersion := strings.TrimSpace(strings.TrimPrefix(out, "shoal "))
+	e.c.UseBinary(bin)
+	out, _, err = e.c.Run("version")
 	if err != nil || !strings.Contains(out, e.version) {
 		t.Fatalf("the new build's version: %v %q; want %s", err, out, e.version)
 	}
@@ -304,6 +310,9 @@ func (e *wlEnv) upgrade(t *testing.T) {
 		wlHealthy(t, a, 3)
 		load.SetTargets(e.nodes...)
 		t.Logf("%s upgraded (%s)", a.Name, a.Exe())
+		if a == e.nodes[0] {
+			wlMixedVersions(t, a, a.Name, e.version, oldVersion)
+		}
 		time.Sleep(2 * time.Second)
 	}
 	r := load.Stop()
@@ -409,5 +418,41 @@ func (e *wlEnv) killHost(t *testing.T) {
 				t.Fatalf("request by DNS name answered by the dead pod %s: %s", p.Name, out)
 			}
 		}
+	}
+}
+
+// wlMixedVersions waits until `shoal status -o json` through a shows
+// member upgraded at version next and every other member at old: a
+// mixed-version cluster is visible.
+func wlMixedVersions(t *testing.T, a *testcluster.Agent, upgraded, next, old string) {
+	t.Helper()
+	testcluster.Eventually(t, 30*time.Second, func() error {
+		out, _, err := a.CLI("status", "-o", "json")
+		if err != nil {
+			return err
+		}
+		var st api.Status
+		if err := json.Unmarshal([]byte(out), &st); err != nil {
+			return fmt.Errorf("status -o json: %w", err)
+		}
+		got := map[string]string{}
+		for _, m := range st.Members {
+			got[m.Name] = m.Version
+			want := old
+			if m.Name == upgraded {
+				want = next
+			}
+			if m.Version != want {
+				return fmt.Errorf("got versions %v, want %s at %s and the others at %s", got, upgraded, next, old)
+			}
+		}
+		return nil
+	})
+	out, _, err := a.CLI("status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "VERSION") || !strings.Contains(out, next) || !strings.Contains(out, old) {
+		t.Errorf("shoal status does not show both versions:\n%s", out)
 	}
 }
