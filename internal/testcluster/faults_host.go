@@ -255,6 +255,7 @@ func (a *Agent) FreeBytes() (int64, error) {
 // nodes (the targets, each worker going round them) and counts what
 // fails.
 type IngressLoad struct {
+	t        testing.TB
 	stop     chan struct{}
 	stopOnce func()
 	wg       sync.WaitGroup
@@ -291,7 +292,7 @@ type LoadResult struct {
 // server answers 200 within timeout. Stop ends it (a cleanup does too).
 func StartIngressLoad(t testing.TB, targets []*Agent, host, path string, workers int, timeout time.Duration) *IngressLoad {
 	t.Helper()
-	l := &IngressLoad{stop: make(chan struct{}), started: time.Now(), byNode: map[string]int{}, byPod: map[string]int{}}
+	l := &IngressLoad{t: t, stop: make(chan struct{}), started: time.Now(), byNode: map[string]int{}, byPod: map[string]int{}}
 	l.SetTargets(targets...)
 	for i := range workers {
 		cl := newLoadClient(timeout)
@@ -333,8 +334,9 @@ func StartIngressLoad(t testing.TB, targets []*Agent, host, path string, workers
 // a load balancer takes a node out before its agent restarts). Requests
 // already sent finish where they went.
 func (l *IngressLoad) SetTargets(targets ...*Agent) {
+	l.t.Helper()
 	if len(targets) == 0 {
-		panic("ingress load: no target")
+		l.t.Fatalf("ingress load: SetTargets needs at least one agent")
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
