@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -105,18 +106,30 @@ func TestHostKillReplacesAtOnceAgentRestartNothing(t *testing.T) {
 
 	t.Run("host killed: its pods Running elsewhere", func(t *testing.T) {
 		victim := followers[1]
-		victim.killHost(t)
-		// The ReplicaSet deletes a Failed pod once it replaced it: note
-		// each one's status while waiting.
+		// The ReplicaSet deletes a Failed pod as soon as it replaced it,
+		// which can be within milliseconds: note each one's status from
+		// a poller that runs from before the kill.
+		var mu sync.Mutex
 		why := map[string]*api.Pod{}
-		testcluster.Eventually(t, 40*time.Second, func() error {
-			if objs, err := leader.Client().List(ctx, "pods", "default", "app=nl"); err == nil {
-				for _, o := range objs {
-					if p := o.(*api.Pod); p.Spec.NodeName == victim.Name && p.Status.Phase == api.PodFailed {
-						why[p.Name] = p
+		pollCtx, stopPoll := context.WithCancel(ctx)
+		polled := make(chan struct{})
+		go func() {
+			defer close(polled)
+			for pollCtx.Err() == nil {
+				if objs, err := leader.Client().List(pollCtx, "pods", "default", "app=nl"); err == nil {
+					mu.Lock()
+					for _, o := range objs {
+						if p := o.(*api.Pod); p.Spec.NodeName == victim.Name && p.Status.Phase == api.PodFailed {
+							why[p.Name] = p
+						}
 					}
+					mu.Unlock()
 				}
+				time.Sleep(5 * time.Millisecond)
 			}
+		}()
+		victim.killHost(t)
+		testcluster.Eventually(t, 40*time.Second, func() error {
 			running, _, err := runningSpread(ctx, leader.Agent, "nl")
 			if err != nil {
 				return err
@@ -126,6 +139,10 @@ func TestHostKillReplacesAtOnceAgentRestartNothing(t *testing.T) {
 			}
 			return nil
 		})
+		stopPoll()
+		<-polled
+		mu.Lock()
+		defer mu.Unlock()
 		c, err := hostCondition(ctx, leader.Agent, victim.Name)
 		if err != nil || c == nil || c.Status != api.ConditionFalse {
 			t.Errorf("HostReachable of the killed host: %+v (%v), want False", c, err)
